@@ -1,0 +1,114 @@
+"""Scores kb.search in-process the way ../shared/kb-eval/evaluate.py scores the API.
+
+Usage, from the project root:
+  .venv/bin/python bench/kb_eval_inprocess.py                # dev set + private hold-out
+  .venv/bin/python bench/kb_eval_inprocess.py --threshold 0.55
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from kb.search import ArticleDoc, SearchIndex, load_default_synonyms, load_sample_articles
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_DIR = ROOT.parent / "shared" / "kb-eval"
+HOLDOUT = ROOT / "tests" / "unit" / "kb" / "holdout_queries.json"
+
+
+def build_index(
+    eval_articles: list[dict[str, Any]], *, with_sample: bool, threshold: float
+) -> tuple[SearchIndex, dict[int, str]]:
+    """Index the eval articles (ids 1..n) and optionally the sample KB (keys sample:<n>)."""
+    index = SearchIndex(synonyms=load_default_synonyms(), threshold=threshold)
+    docs: list[ArticleDoc] = []
+    key_of: dict[int, str] = {}
+    for i, art in enumerate(eval_articles, start=1):
+        docs.append(ArticleDoc(id=i, title=art["title"], body=art["body"], tags=tuple(art["tags"])))
+        key_of[i] = art["key"]
+    if with_sample:
+        for j, art in enumerate(load_sample_articles(), start=1000):
+            docs.append(
+                ArticleDoc(id=j, title=art["title"], body=art["body"], tags=tuple(art["tags"]),
+                           service=art["service"])
+            )
+            key_of[j] = "sample:" + art["title"]
+    index.rebuild(docs)
+    return index, key_of
+
+
+def score(index: SearchIndex, key_of: dict[int, str], queries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Compute hit@1, hit@3, false offers, latency and per-kind hit@3, as evaluate.py does."""
+    pos = neg = h1 = h3 = fo = 0
+    lat: list[float] = []
+    misses: list[tuple[str, str, list[str]]] = []
+    kinds: dict[str, list[int]] = {}
+    for q in queries:
+        t = time.perf_counter()
+        hits = index.search(q["q"], limit=3)
+        lat.append((time.perf_counter() - t) * 1000)
+        got = [key_of.get(h.id, "?") for h in hits][:3]
+        if q["expect"] is None:
+            neg += 1
+            fo += bool(got)
+            if got:
+                misses.append(("false offer", q["q"], got))
+        else:
+            pos += 1
+            ok1 = got[:1] == [q["expect"]]
+            ok3 = q["expect"] in got
+            h1 += ok1
+            h3 += ok3
+            k = kinds.setdefault(q["kind"], [0, 0])
+            k[0] += ok3
+            k[1] += 1
+            if not ok3:
+                misses.append((q["kind"], q["q"], got))
+    lat.sort()
+    return {
+        "hit@1": round(h1 / max(pos, 1), 3),
+        "hit@3": round(h3 / max(pos, 1), 3),
+        "false_offer": f"{fo}/{neg}",
+        "false_offers": fo,
+        "p50_ms": round(statistics.median(lat), 3),
+        "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 3),
+        "by_kind_hit@3": {k: f"{v[0]}/{v[1]}" for k, v in kinds.items()},
+        "misses": misses,
+    }
+
+
+def report(name: str, fig: dict[str, Any]) -> None:
+    """Print misses and one line of figures."""
+    for m in fig["misses"]:
+        print(f"  [{name}] miss:", *m)
+    print(
+        f"{name}: hit@1={fig['hit@1']} hit@3={fig['hit@3']} false_offer={fig['false_offer']} "
+        f"p50={fig['p50_ms']}ms p95={fig['p95_ms']}ms by kind: {fig['by_kind_hit@3']}"
+    )
+
+
+def main() -> None:
+    """Run the dev set and the hold-out on the eval KB alone and on eval KB + sample KB."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threshold", type=float, default=0.5)
+    a = ap.parse_args()
+    arts = json.loads((EVAL_DIR / "articles.json").read_text(encoding="utf-8"))
+    dev = json.loads((EVAL_DIR / "queries.json").read_text(encoding="utf-8"))
+    hold = json.loads(HOLDOUT.read_text(encoding="utf-8"))
+    hold_eval = [q for q in hold if q.get("kb") in ("eval", None)]
+    hold_sample = [q for q in hold if q.get("kb") == "sample"]
+    small, keys_small = build_index(arts, with_sample=False, threshold=a.threshold)
+    big, keys_big = build_index(arts, with_sample=True, threshold=a.threshold)
+    report("dev (15 eval articles)", score(small, keys_small, dev))
+    report("dev (eval + sample KB)", score(big, keys_big, dev))
+    report("hold-out, eval KB", score(small, keys_small, hold_eval))
+    report("hold-out, eval + sample KB", score(big, keys_big, hold_eval + hold_sample))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""In-memory inverted index with typo tolerance and a KB-size-independent confidence."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from kb.search.models import ArticleDoc, Hit
+from kb.search.text import Analyzer, stem, strip_markup, term_weight, words
+
+# Where a word is found says how central it is to the article: title and tags describe the problem,
+# the body also mentions side topics.
+_FIELD_FACTOR = {"title": 1.0, "tags": 1.0, "body": 0.6}
+_FIELD_TF = {"title": 3.0, "tags": 2.0, "body": 1.0}
+_PREFIX_FACTOR = 0.8
+_FUZZY_CUTOFF = 78.0
+_K1, _B = 1.2, 0.75
+_SNIPPET = 160
+
+
+@dataclass
+class _Entry:
+    doc: ArticleDoc
+    plain: str
+    tf: dict[str, float]
+    field: dict[str, float]
+    length: float
+
+
+class SearchIndex:
+    """Knowledge-base search: rebuild/upsert/remove articles, ask for confident hits."""
+
+    def __init__(
+        self, *, synonyms: Sequence[Sequence[str]] = (), threshold: float = 0.5, relative_cut: float = 0.7
+    ) -> None:
+        self.threshold = threshold
+        self.relative_cut = relative_cut
+        self._groups = [list(g) for g in synonyms]
+        self._analyzer = Analyzer(self._groups)
+        self._docs: dict[int, _Entry] = {}
+        self._post: dict[str, dict[int, tuple[float, float]]] = {}
+        self._total_len = 0.0
+        self._lookup_dirty = True
+        self._sorted: list[str] = []
+        self._by_len: dict[int, list[str]] = {}
+        self._alias: dict[str, str] = {}
+
+    # ----- maintenance -------------------------------------------------------------------------------
+    def rebuild(self, docs: Iterable[ArticleDoc]) -> None:
+        """Replace the whole index with these articles."""
+        self._docs.clear()
+        self._post.clear()
+        self._total_len = 0.0
+        for doc in docs:
+            self._add(doc)
+        self._lookup_dirty = True
+
+    def upsert(self, doc: ArticleDoc) -> None:
+        """Add or replace one article without touching the others."""
+        self.remove(doc.id)
+        self._add(doc)
+        self._lookup_dirty = True
+
+    def remove(self, doc_id: int) -> None:
+        """Forget one article; unknown ids are ignored."""
+        entry = self._docs.pop(doc_id, None)
+        if entry is None:
+            return
+        self._total_len -= entry.length
+        for term in entry.tf:
+            posting = self._post.get(term)
+            if posting is not None:
+                posting.pop(doc_id, None)
+                if not posting:
+                    del self._post[term]
+        self._lookup_dirty = True
+
+    def set_synonyms(self, groups: Sequence[Sequence[str]]) -> None:
+        """Replace the synonym groups and re-index every article with them."""
+        self._groups = [list(g) for g in groups]
+        self._analyzer = Analyzer(self._groups)
+        self.rebuild([e.doc for e in list(self._docs.values())])
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def _add(self, doc: ArticleDoc) -> None:
+        plain = strip_markup(doc.body)
+        tf: Counter[str] = Counter()
+        field: dict[str, float] = {}
+        parts = {"title": doc.title, "tags": " , ".join(doc.tags), "body": plain}
+        for name, text in parts.items():
+            for term, _ in self._analyzer.terms(text):
+                tf[term] += _FIELD_TF[name]
+                field[term] = max(field.get(term, 0.0), _FIELD_FACTOR[name])
+        length = float(sum(tf.values()))
+        self._docs[doc.id] = _Entry(doc, plain, dict(tf), field, length)
+        self._total_len += length
+        for term, f in tf.items():
+            self._post.setdefault(term, {})[doc.id] = (f, field[term])
+
+    def _refresh_lookup(self) -> None:
+        if not self._lookup_dirty:
+            return
+        # Single-word synonym members are searchable spellings of their group id, so typos in them count.
+        self._alias = {}
+        for group in self._groups:
+            for member in group:
+                ws = words(member)
+                if len(ws) == 1:
+                    gid = self._analyzer.canonical(ws[0])
+                    if gid in self._post:
+                        self._alias.setdefault(stem(ws[0]), gid)
+        for term in self._post:
+            if not term.startswith("~"):
+                self._alias.setdefault(term, term)
+        self._sorted = sorted(self._alias)
+        self._by_len = {}
+        for s in self._sorted:
+            self._by_len.setdefault(len(s), []).append(s)
+        self._lookup_dirty = False
+
+    # ----- query side --------------------------------------------------------------------------------
+    def _expand(self, term: str) -> list[tuple[str, float]]:
+        """Index terms a query term may stand for, with how much to trust each reading."""
+        if term in self._post:
+            found = [(term, 1.0)]
+            if term.startswith("~"):
+                return found
+        else:
+            found = []
+            if term.startswith("~"):
+                return found
+        best: dict[str, float] = {t: f for t, f in found}
+        if len(term) >= 5:
+            lo = bisect.bisect_left(self._sorted, term[:5])
+            hi = bisect.bisect_right(self._sorted, term[:5] + "\uffff")
+            for cand in self._sorted[lo:hi][:200]:
+                if cand == term or abs(len(cand) - len(term)) > 4:
+                    continue
+                need = max(5, math.ceil(0.75 * min(len(cand), len(term))))
+                if len(_common_prefix(cand, term)) >= need:
+                    tgt = self._alias[cand]
+                    best[tgt] = max(best.get(tgt, 0.0), _PREFIX_FACTOR)
+        if not found and len(term) >= 4:
+            pool = [c for n in range(len(term) - 2, len(term) + 3) for c in self._by_len.get(n, ())]
+            for cand, score, _ in process.extract(
+                term, pool, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=3
+            ):
+                tgt = self._alias[cand]
+                best[tgt] = max(best.get(tgt, 0.0), (score / 100.0) ** 2)
+        return list(best.items())
+
+    def _known(self, word: str) -> bool:
+        term = self._analyzer.canonical(word)
+        if term in self._post or term in self._alias:
+            return True
+        return not term.startswith("~") and bool(self._expand(term))
+
+    def _rank(self, query: str, service: str | None) -> list[tuple[float, float, int, set[str]]]:
+        self._refresh_lookup()
+        if not self._docs:
+            return []
+        text = self._analyzer.fix_layout(query, self._known)
+        weights: dict[str, float] = {}
+        for term, word in self._analyzer.terms(text, drop_stop=True):
+            weights[term] = max(weights.get(term, 0.0), term_weight(word))
+        weights = {t: w for t, w in weights.items() if w > 0}
+        if not weights:
+            return []
+        n_docs = len(self._docs)
+        avg_len = self._total_len / n_docs
+        matched: dict[int, dict[str, float]] = {}
+        bm25: dict[int, float] = {}
+        used: dict[int, set[str]] = {}
+        eff_w: dict[str, float] = {}
+        for term, base in weights.items():
+            expansions = self._expand(term)
+            df = max((len(self._post[t]) for t, f in expansions if f == 1.0), default=0)
+            # A term found in many articles says little about which one is meant.
+            eff_w[term] = base / (1.0 + 3.0 * df / (n_docs + 20))
+            for tgt, factor in expansions:
+                posting = self._post[tgt]
+                idf = math.log(1.0 + (n_docs - len(posting) + 0.5) / (len(posting) + 0.5))
+                for doc_id, (tf, ff) in posting.items():
+                    entry = self._docs[doc_id]
+                    if service is not None and entry.doc.service not in (None, service):
+                        continue
+                    m = matched.setdefault(doc_id, {})
+                    m[term] = max(m.get(term, 0.0), factor * ff)
+                    norm = tf + _K1 * (1 - _B + _B * entry.length / avg_len)
+                    bm25[doc_id] = bm25.get(doc_id, 0.0) + factor * idf * tf * (_K1 + 1) / norm
+                    used.setdefault(doc_id, set()).add(tgt)
+        if not matched:
+            return []
+        total = sum(eff_w.values())
+        # Long messages carry side details; judge coverage against the core of the question.
+        denom = min(total, max(3.5, 0.7 * total))
+        top_bm = max(bm25.values()) or 1.0
+        ranked = []
+        for doc_id, m in matched.items():
+            conf = min(1.0, sum(eff_w[t] * v for t, v in m.items()) / denom)
+            ranked.append((conf + 0.05 * bm25[doc_id] / top_bm, conf, doc_id, used[doc_id]))
+        ranked.sort(key=lambda r: (-r[0], r[2]))
+        return ranked
+
+    def score_all(self, query: str, *, limit: int = 10, service: str | None = None) -> list[Hit]:
+        """Raw ranking with confidences, whatever their level (for debugging and evaluation)."""
+        return [self._hit(doc_id, conf, terms) for _, conf, doc_id, terms in self._rank(query, service)[:limit]]
+
+    def search(self, query: str, *, limit: int = 3, service: str | None = None) -> list[Hit]:
+        """Only the hits confident enough to offer to a user, best first."""
+        ranked = self._rank(query, service)
+        if not ranked:
+            return []
+        best = max(conf for _, conf, _, _ in ranked)
+        floor = max(self.threshold, self.relative_cut * best)
+        return [self._hit(doc_id, conf, terms) for _, conf, doc_id, terms in ranked if conf >= floor][:limit]
+
+    def _hit(self, doc_id: int, conf: float, terms: set[str]) -> Hit:
+        entry = self._docs[doc_id]
+        return Hit(id=doc_id, title=entry.doc.title, score=round(conf, 4), snippet=self._snippet(entry, terms))
+
+    def _snippet(self, entry: _Entry, terms: set[str]) -> str:
+        plain = " ".join(entry.plain.split())
+        if len(plain) <= _SNIPPET:
+            return plain
+        low = plain.lower().replace("ё", "е")
+        start = 0
+        for w in words(plain):
+            if self._analyzer.canonical(w) in terms:
+                pos = low.find(w)
+                if pos >= 0:
+                    start = max(0, pos - 40)
+                    break
+        if start:
+            space = plain.find(" ", start)
+            start = space + 1 if 0 <= space < start + 20 else start
+        cut = plain[start : start + _SNIPPET]
+        if start + _SNIPPET < len(plain):
+            cut = cut.rsplit(" ", 1)[0] + "…"
+        return ("…" if start else "") + cut
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return a[:n]
