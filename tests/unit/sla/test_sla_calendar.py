@@ -114,7 +114,9 @@ def test_dst_interval_edges_in_gap_and_repeat() -> None:
 def test_single_pause() -> None:
     # Wed 10:00 + 5 h with a pause 11:00–12:00 -> 16:00
     cal, p = business(), (msk(2026, 11, 18, 11), msk(2026, 11, 18, 12))
-    assert cal.add_working_time(msk(2026, 11, 18, 10), timedelta(hours=5), pauses=[p]) == msk(2026, 11, 18, 16)
+    assert cal.add_working_time(msk(2026, 11, 18, 10), timedelta(hours=5), pauses=[p]) == msk(
+        2026, 11, 18, 16
+    )
     assert cal.working_time_between(msk(2026, 11, 18, 10), msk(2026, 11, 18, 16), pauses=[p]) == timedelta(
         hours=5
     )
@@ -129,7 +131,9 @@ def test_overlapping_pauses_and_pause_outside_hours() -> None:
         (msk(2026, 11, 18, 20), msk(2026, 11, 18, 22)),
     ]
     # Wed 10:00 + 5 h: 10–11 (1 h), 12:30–16:30 (4 h) -> 16:30
-    assert cal.add_working_time(msk(2026, 11, 18, 10), timedelta(hours=5), pauses) == msk(2026, 11, 18, 16, 30)
+    assert cal.add_working_time(msk(2026, 11, 18, 10), timedelta(hours=5), pauses) == msk(
+        2026, 11, 18, 16, 30
+    )
 
 
 def test_pause_spanning_weekend() -> None:
@@ -194,8 +198,9 @@ def test_round_trip_and_24_00() -> None:
 
 
 def test_24x7_is_elapsed_time() -> None:
-    cal = BusinessCalendar.from_dict({"tz": "UTC", "hours": {d: [["00:00", "24:00"]] for d in
-                                                             (*WEEKDAYS, "sat", "sun")}})
+    cal = BusinessCalendar.from_dict(
+        {"tz": "UTC", "hours": {d: [["00:00", "24:00"]] for d in (*WEEKDAYS, "sat", "sun")}}
+    )
     start = msk(2026, 11, 21, 12)
     pause = (msk(2026, 11, 21, 13), msk(2026, 11, 21, 15))
     # 3 h elapsed, 2 h of which paused -> 17:00

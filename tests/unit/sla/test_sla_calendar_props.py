@@ -9,7 +9,9 @@ MSK_BUSINESS = BusinessCalendar.from_dict(builtin_calendars(years=(2026, 2027))[
 BERLIN_LUNCH = BusinessCalendar.from_dict(
     {
         "tz": "Europe/Berlin",
-        "hours": {d: [["01:30", "02:30"], ["09:00", "12:00"], ["13:00", "24:00"]] for d in ("sat", "sun", "mon")},
+        "hours": {
+            d: [["01:30", "02:30"], ["09:00", "12:00"], ["13:00", "24:00"]] for d in ("sat", "sun", "mon")
+        },
         "holidays": ["2026-10-26"],
     }
 )
@@ -20,7 +22,9 @@ starts = st.datetimes(
     timezones=st.just(UTC),
 )
 durations = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40))
-pauses = st.lists(st.tuples(starts, st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3))), max_size=4)
+pauses = st.lists(
+    st.tuples(starts, st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3))), max_size=4
+)
 
 
 @settings(max_examples=200, deadline=None)

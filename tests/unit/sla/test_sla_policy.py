@@ -33,8 +33,12 @@ def due(policy: Policy, priority: int, **kw: object) -> dict[str, datetime | Non
 
 def test_nttm_p1() -> None:
     # 30 min -> 18:00; +1 h -> 19:00; +1 h -> 20:00; +1.5 h -> 21:30 (24x7)
-    assert due(NTTM, 1) == {"reaction": msk(2026, 11, 20, 18), "diagnosis": msk(2026, 11, 20, 19),
-                            "workaround": msk(2026, 11, 20, 20), "resolution": msk(2026, 11, 20, 21, 30)}
+    assert due(NTTM, 1) == {
+        "reaction": msk(2026, 11, 20, 18),
+        "diagnosis": msk(2026, 11, 20, 19),
+        "workaround": msk(2026, 11, 20, 20),
+        "resolution": msk(2026, 11, 20, 21, 30),
+    }
 
 
 def test_nttm_p1_after_workaround() -> None:
@@ -53,8 +57,12 @@ def test_nttm_p1_pause_shifts_the_chain() -> None:
 
 def test_nttm_p2() -> None:
     # 30 min -> 18:00; +1 h -> 19:00; +2 h -> 21:00; +2 h -> 23:00
-    assert due(NTTM, 2) == {"reaction": msk(2026, 11, 20, 18), "diagnosis": msk(2026, 11, 20, 19),
-                            "workaround": msk(2026, 11, 20, 21), "resolution": msk(2026, 11, 20, 23)}
+    assert due(NTTM, 2) == {
+        "reaction": msk(2026, 11, 20, 18),
+        "diagnosis": msk(2026, 11, 20, 19),
+        "workaround": msk(2026, 11, 20, 21),
+        "resolution": msk(2026, 11, 20, 23),
+    }
     # workaround Fri 19:45 -> 5 days: Wed 2026-11-25 19:45
     assert due(NTTM, 2, workaround_at=msk(2026, 11, 20, 19, 45))["resolution"] == msk(2026, 11, 25, 19, 45)
 
@@ -64,8 +72,12 @@ def test_nttm_p3() -> None:
     # 1 wd = 13 h: 0.5 Fri + 12.5 Mon -> Mon 23 17:30
     # 2 wd = 26 h: 0.5 + 13 (Mon) + 12.5 Tue -> Tue 24 17:30
     # 5 wd = 65 h: 0.5 + 4 × 13 (Mon–Thu) + 12.5 Fri -> Fri 27 17:30
-    assert due(NTTM, 3) == {"reaction": msk(2026, 11, 23, 5, 30), "diagnosis": msk(2026, 11, 23, 17, 30),
-                            "workaround": msk(2026, 11, 24, 17, 30), "resolution": msk(2026, 11, 27, 17, 30)}
+    assert due(NTTM, 3) == {
+        "reaction": msk(2026, 11, 23, 5, 30),
+        "diagnosis": msk(2026, 11, 23, 17, 30),
+        "workaround": msk(2026, 11, 24, 17, 30),
+        "resolution": msk(2026, 11, 27, 17, 30),
+    }
     # with a workaround: 10 wd = 130 h from the start: 0.5 + 65 (Nov 23–27) + 52 (Nov 30–Dec 3)
     # + 12.5 Fri -> Fri 2026-12-04 17:30
     assert due(NTTM, 3, workaround_at=msk(2026, 11, 23, 9))["resolution"] == msk(2026, 12, 4, 17, 30)
@@ -74,8 +86,12 @@ def test_nttm_p3() -> None:
 def test_nttm_p4() -> None:
     # 1 wd -> Mon 23 17:30; 3 wd = 39 h: 0.5 + 13 + 13 + 12.5 -> Wed 25 17:30; 5 wd -> Fri 27 17:30
     # 1 month: same local day/time a month later -> Sun 2026-12-20 17:30
-    expected = {"reaction": msk(2026, 11, 23, 17, 30), "diagnosis": msk(2026, 11, 25, 17, 30),
-                "workaround": msk(2026, 11, 27, 17, 30), "resolution": msk(2026, 12, 20, 17, 30)}
+    expected = {
+        "reaction": msk(2026, 11, 23, 17, 30),
+        "diagnosis": msk(2026, 11, 25, 17, 30),
+        "workaround": msk(2026, 11, 27, 17, 30),
+        "resolution": msk(2026, 12, 20, 17, 30),
+    }
     assert due(NTTM, 4) == expected
     # a workaround does not change P4
     assert due(NTTM, 4, workaround_at=msk(2026, 11, 23, 9)) == expected
@@ -98,10 +114,19 @@ def test_nttm_p4_month_moved_by_pause_and_clamped() -> None:
 )
 def test_tecon_reaction_only(priority: int, label: str, minutes: int) -> None:
     # ОП1 17:30 + 20 min = 17:50; ОП2 +40 = 18:10; ОП3 +2 h = 19:30; ОП4 +3 h = 20:30
-    expected = {4: msk(2026, 11, 20, 17, 50), 3: msk(2026, 11, 20, 18, 10),
-                2: msk(2026, 11, 20, 19, 30), 1: msk(2026, 11, 20, 20, 30)}[priority]
+    expected = {
+        4: msk(2026, 11, 20, 17, 50),
+        3: msk(2026, 11, 20, 18, 10),
+        2: msk(2026, 11, 20, 19, 30),
+        1: msk(2026, 11, 20, 20, 30),
+    }[priority]
     assert priority_label("tecon", priority) == label
-    assert due(TECON, priority) == {"reaction": expected, "diagnosis": None, "workaround": None, "resolution": None}
+    assert due(TECON, priority) == {
+        "reaction": expected,
+        "diagnosis": None,
+        "workaround": None,
+        "resolution": None,
+    }
     assert expected - START == timedelta(minutes=minutes)
 
 
@@ -111,7 +136,9 @@ def test_warn_at_75_percent_of_working_hour() -> None:
     assert span is not None
     warn = warn_at(calendar=span.calendar, span_start=span.start, duration=span.duration)
     assert warn == msk(2026, 11, 23, 5, 15)
-    assert used_fraction(calendar=span.calendar, span_start=span.start, duration=span.duration, at=warn) == 0.75
+    assert (
+        used_fraction(calendar=span.calendar, span_start=span.start, duration=span.duration, at=warn) == 0.75
+    )
 
 
 def test_round_trip() -> None:
@@ -150,6 +177,10 @@ def test_missing_calendar_refused() -> None:
 
 def test_priority_labels() -> None:
     assert [priority_label("nttm", p) for p in (1, 2, 3, 4)] == [
-        "P1 Критичный", "P2 Высокий", "P3 Средний", "P4 Низкий"]
+        "P1 Критичный",
+        "P2 Высокий",
+        "P3 Средний",
+        "P4 Низкий",
+    ]
     assert priority_label("nttm", 1, locale="en") == "P1 Critical"
     assert priority_label("nttm", 4, locale="en") == "P4 Low"
