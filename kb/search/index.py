@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from kb.search.models import ArticleDoc, Hit
+from kb.search.stopwords import STOP_WORDS
 from kb.search.text import Analyzer, stem, strip_markup, term_weight, words
 
 # Where a word is found says how central it is to the article: title and tags describe the problem,
@@ -18,6 +19,7 @@ from kb.search.text import Analyzer, stem, strip_markup, term_weight, words
 _FIELD_FACTOR = {"title": 1.0, "tags": 1.0, "body": 0.6}
 _FIELD_TF = {"title": 3.0, "tags": 2.0, "body": 1.0}
 _PREFIX_FACTOR = 0.8
+_PHRASE_PART = 0.7
 _FUZZY_CUTOFF = 78.0
 _K1, _B = 1.2, 0.75
 _SNIPPET = 160
@@ -95,7 +97,7 @@ class SearchIndex:
         field: dict[str, float] = {}
         parts = {"title": doc.title, "tags": " , ".join(doc.tags), "body": plain}
         for name, text in parts.items():
-            for term, _ in self._analyzer.terms(text):
+            for term, _ in self._analyzer.terms(text, expand=True):
                 tf[term] += _FIELD_TF[name]
                 field[term] = max(field.get(term, 0.0), _FIELD_FACTOR[name])
         length = float(sum(tf.values()))
@@ -149,9 +151,9 @@ class SearchIndex:
                     best[tgt] = max(best.get(tgt, 0.0), _PREFIX_FACTOR)
         if not found and len(term) >= 4:
             pool = [c for n in range(len(term) - 2, len(term) + 3) for c in self._by_len.get(n, ())]
-            for cand, score, _ in process.extract(
-                term, pool, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF, limit=3
-            ):
+            # One wrong letter in a four-letter stem scores 75.
+            cutoff = _FUZZY_CUTOFF if len(term) > 4 else 75.0
+            for cand, score, _ in process.extract(term, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3):
                 tgt = self._alias[cand]
                 best[tgt] = max(best.get(tgt, 0.0), (score / 100.0) ** 2)
         return list(best.items())
@@ -168,8 +170,11 @@ class SearchIndex:
             return []
         text = self._analyzer.fix_layout(query, self._known)
         weights: dict[str, float] = {}
+        parts: dict[str, list[str]] = {}
         for term, word in self._analyzer.terms(text, drop_stop=True):
-            weights[term] = max(weights.get(term, 0.0), term_weight(word))
+            weights[term] = max(weights.get(term, 0.0), term_weight(word.split()[-1]))
+            if " " in word:
+                parts[term] = [self._analyzer.canonical(w) for w in word.split() if w not in STOP_WORDS]
         weights = {t: w for t, w in weights.items() if w > 0}
         if not weights:
             return []
@@ -181,6 +186,9 @@ class SearchIndex:
         eff_w: dict[str, float] = {}
         for term, base in weights.items():
             expansions = self._expand(term)
+            # A synonym phrase may be worded differently in the article: its own words count for less.
+            known = {t for t, _ in expansions}
+            expansions += [(p, _PHRASE_PART) for p in parts.get(term, ()) if p in self._post and p not in known]
             df = max((len(self._post[t]) for t, f in expansions if f == 1.0), default=0)
             # A term found in many articles says little about which one is meant.
             eff_w[term] = base / (1.0 + 3.0 * df / (n_docs + 20))
@@ -200,7 +208,7 @@ class SearchIndex:
             return []
         total = sum(eff_w.values())
         # Long messages carry side details; judge coverage against the core of the question.
-        denom = min(total, max(3.5, 0.7 * total))
+        denom = min(total, max(3.0, 0.5 * total))
         top_bm = max(bm25.values()) or 1.0
         ranked = []
         for doc_id, m in matched.items():

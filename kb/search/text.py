@@ -65,11 +65,17 @@ def to_russian_layout(chunk: str) -> str:
 
 def term_weight(word: str) -> float:
     """Base informativeness of a (folded) query word before document frequency is considered."""
-    if word in WEAK_WORDS:
+    if word in WEAK_WORDS or stem(word) in _weak_stems():
         return 0.35
     if word.isdigit():
         return 0.3 if len(word) >= 3 else 0.0
     return 1.0
+
+
+@lru_cache(maxsize=1)
+def _weak_stems() -> frozenset[str]:
+    # Stem level, so misspelt forms («работаит») stay weak too.
+    return frozenset(stem(w) for w in WEAK_WORDS)
 
 
 class Analyzer:
@@ -88,7 +94,7 @@ class Analyzer:
                 self._phrases.setdefault(m, gid)
                 self._max_len = max(self._max_len, len(m))
 
-    def terms(self, text: str, *, drop_stop: bool = False) -> list[tuple[str, str]]:
+    def terms(self, text: str, *, drop_stop: bool = False, expand: bool = False) -> list[tuple[str, str]]:
         """Return (term, surface word) pairs; synonym phrases are matched before stop words are dropped."""
         ws = words(text)
         stems = [stem(w) for w in ws]
@@ -99,6 +105,9 @@ class Analyzer:
                 gid = self._phrases.get(tuple(stems[i : i + n]))
                 if gid is not None:
                     out.append((gid, " ".join(ws[i : i + n])))
+                    if expand and n > 1:
+                        # Documents also answer for the phrase's own words, so partial wording still finds them.
+                        out.extend((self.canonical(w), w) for w in ws[i : i + n] if w not in STOP_WORDS)
                     i += n
                     break
             else:
