@@ -1,0 +1,83 @@
+"""FastAPI app factory: bearer auth on every route but /healthz, one error mapping."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import Conflict, ContractRequired, DomainError, Forbidden, NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from bot.root import Root
+
+STATUS = {NotFound: 404, ValidationFailed: 422, Conflict: 409, Forbidden: 403, ContractRequired: 422}
+bearer = HTTPBearer(auto_error=False)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def require_token(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+    """Constant-time comparison of the bearer token."""
+    expected = request.app.state.root.settings.admin_api_token.get_secret_value()
+    given = creds.credentials if creds and creds.scheme.lower() == "bearer" else ""
+    if not secrets.compare_digest(given.encode(), expected.encode()):
+        raise ApiError(401, "unauthorized", "missing or wrong bearer token")
+
+
+def _domain_status(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def create_app(root: Root) -> FastAPI:
+    """Builds the admin API bound to a composition root."""
+    app = FastAPI(title="Support desk admin API", version="1.0", docs_url="/docs")
+    app.state.root = root
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(error_body(exc.code, exc.message, **exc.extra), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        extra: dict[str, Any] = {}
+        if isinstance(exc, ValidationFailed) and exc.fields:
+            extra["fields"] = exc.fields
+        return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=_domain_status(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = {".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")) or "body": e["msg"]
+                  for e in exc.errors()}
+        return JSONResponse(error_body("validation_failed", "invalid request: " + ", ".join(fields), fields=fields),
+                            status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(error_body(f"http_{exc.status_code}", str(exc.detail)), status_code=exc.status_code)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    from admin_api.routes import ROUTERS
+
+    for router in ROUTERS:
+        app.include_router(router, prefix="/api/v1", dependencies=[Depends(require_token)])
+    return app

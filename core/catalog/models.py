@@ -1,0 +1,90 @@
+"""Service catalog, organisations, users and staff."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, utcnow
+
+
+class LineGroup(Base):
+    """A support line or the development group; its default group chat."""
+
+    __tablename__ = "line_groups"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Service(Base):
+    __tablename__ = "services"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(2000), default="")
+    sla_policy: Mapped[str] = mapped_column(String(32), default="nttm")
+    calendar: Mapped[str] = mapped_column(String(32), default="msk-business")
+    requires_contract: Mapped[bool] = mapped_column(Boolean, default=False)
+    # request type -> ordered list of intake field keys; a type missing here uses the defaults
+    intake: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    request_types: Mapped[list[Any]] = mapped_column(default=list)
+    # line code -> group chat id, overriding the line group's own chat for this service
+    line_chats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    inn: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    periods: Mapped[list[SupportPeriod]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", lazy="selectin",
+        order_by="SupportPeriod.valid_from",
+    )
+
+
+class SupportPeriod(Base):
+    __tablename__ = "support_periods"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    service_code: Mapped[str | None] = mapped_column(String(32))  # None: every contract-bound service
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    organisation: Mapped[Organisation] = relationship(back_populates="periods")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tg_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    full_name: Mapped[str] = mapped_column(String(300), default="")
+    login: Mapped[str | None] = mapped_column(String(200), index=True)
+    email: Mapped[str | None] = mapped_column(String(300), index=True)
+    region: Mapped[str | None] = mapped_column(String(100))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    profile_complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    organisation: Mapped[Organisation | None] = relationship(lazy="selectin")
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("user_id", "line_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    line_code: Mapped[str] = mapped_column(ForeignKey("line_groups.code"))
+    is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_service_manager: Mapped[bool] = mapped_column(Boolean, default=False)
+    curator_region: Mapped[str | None] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    user: Mapped[User] = relationship(lazy="joined")

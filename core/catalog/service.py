@@ -1,0 +1,222 @@
+"""Catalog use cases: services, organisations, staff, user profiles."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.catalog import repo
+from core.catalog.intake import DEFAULT_INTAKE, FIELDS, RequestType
+from core.catalog.models import LineGroup, Organisation, Service, Staff, SupportPeriod, User
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.uow import UnitOfWork
+
+SERVICE_FIELDS = ("name", "description", "sla_policy", "calendar", "requires_contract", "intake",
+                  "request_types", "line_chats", "active")
+
+
+def _check_intake(intake: dict[str, Any]) -> None:
+    bad = {t: [k for k in keys if k not in FIELDS] for t, keys in intake.items()}
+    problems = {f"intake.{t}": "Неизвестные поля: " + ", ".join(ks) for t, ks in bad.items() if ks}
+    problems |= {f"intake.{t}": "Неизвестный вид обращения" for t in intake if t not in RequestType.__members__}
+    if problems:
+        raise ValidationFailed("bad intake configuration", fields=problems)
+
+
+async def list_services(*, uow: UnitOfWork, active_only: bool = False) -> list[Service]:
+    """Every service, by code."""
+    async with uow:
+        q = select(Service).order_by(Service.id)
+        if active_only:
+            q = q.where(Service.active.is_(True))
+        return list((await uow.session.scalars(q)).all())
+
+
+async def get_service(*, uow: UnitOfWork, code: str) -> Service:
+    """A service by code."""
+    async with uow:
+        service = await repo.service_by_code(uow.session, code)
+        if service is None:
+            raise NotFound(f"service '{code}' not found")
+        return service
+
+
+async def create_service(*, uow: UnitOfWork, code: str, name: str, **attrs: Any) -> Service:
+    """Adds a service to the catalog."""
+    async with uow:
+        _check_intake(attrs.get("intake") or {})
+        if await repo.service_by_code(uow.session, code):
+            raise Conflict(f"service '{code}' already exists")
+        service = Service(code=code, name=name, **{k: v for k, v in attrs.items() if k in SERVICE_FIELDS})
+        uow.session.add(service)
+        await uow.commit()
+        return service
+
+
+async def update_service(*, uow: UnitOfWork, code: str, changes: dict[str, Any]) -> Service:
+    """Changes the given attributes of a service."""
+    async with uow:
+        service = await repo.service_by_code(uow.session, code)
+        if service is None:
+            raise NotFound(f"service '{code}' not found")
+        if "intake" in changes:
+            _check_intake(changes["intake"] or {})
+        for key, value in changes.items():
+            if key in SERVICE_FIELDS:
+                setattr(service, key, value)
+        await uow.commit()
+        return service
+
+
+async def list_organisations(*, uow: UnitOfWork) -> list[Organisation]:
+    """Every organisation with its support periods."""
+    async with uow:
+        return list((await uow.session.scalars(select(Organisation).order_by(Organisation.id))).all())
+
+
+def _periods(raw: list[dict[str, Any]]) -> list[SupportPeriod]:
+    out = []
+    for i, p in enumerate(raw):
+        if p["valid_to"] < p["valid_from"]:
+            raise ValidationFailed("period ends before it starts",
+                                   fields={f"periods.{i}.valid_to": "Дата окончания не раньше даты начала"})
+        out.append(SupportPeriod(valid_from=p["valid_from"], valid_to=p["valid_to"],
+                                 service_code=p.get("service_code")))
+    return out
+
+
+async def create_organisation(*, uow: UnitOfWork, name: str, inn: str | None = None,
+                              periods: list[dict[str, Any]] | None = None) -> Organisation:
+    """Adds an organisation, optionally with support periods."""
+    async with uow:
+        org = Organisation(name=name, inn=inn, periods=_periods(periods or []))
+        uow.session.add(org)
+        try:
+            await uow.commit()
+        except IntegrityError as exc:
+            raise Conflict(f"organisation '{name}' already exists") from exc
+        return org
+
+
+async def update_organisation(*, uow: UnitOfWork, org_id: int, changes: dict[str, Any]) -> Organisation:
+    """Changes name/inn; `periods`, when given, replaces the support periods."""
+    async with uow:
+        org = await uow.session.get(Organisation, org_id)
+        if org is None:
+            raise NotFound(f"organisation {org_id} not found")
+        for key in ("name", "inn"):
+            if key in changes:
+                setattr(org, key, changes[key])
+        if "periods" in changes:
+            org.periods = _periods(changes["periods"] or [])
+        await uow.commit()
+        return org
+
+
+async def has_valid_contract(*, uow: UnitOfWork, org_id: int, service_code: str, on: date) -> bool:
+    """Whether the organisation has a support period covering this day."""
+    async with uow:
+        org = await uow.session.get(Organisation, org_id)
+        return bool(org) and any(p.valid_from <= on <= p.valid_to and p.service_code in (None, service_code)
+                                 for p in org.periods)
+
+
+async def upsert_user(*, uow: UnitOfWork, tg_id: int | None = None, full_name: str | None = None,
+                      login: str | None = None, email: str | None = None, region: str | None = None,
+                      organisation_id: int | None = None, locale: str | None = None) -> User:
+    """Finds a user by Telegram id, login or e-mail (in that order) and updates what is given."""
+    async with uow:
+        user = None
+        if tg_id is not None:
+            user = await repo.user_by_tg(uow.session, tg_id)
+        if user is None and login:
+            user = await uow.session.scalar(select(User).where(User.login == login, User.tg_id.is_(None)))
+        if user is None and email:
+            user = await uow.session.scalar(select(User).where(User.email == email, User.tg_id.is_(None)))
+        if user is None:
+            user = User(tg_id=tg_id)
+            uow.session.add(user)
+        for key, value in {"full_name": full_name, "login": login, "email": email, "region": region,
+                           "organisation_id": organisation_id, "locale": locale}.items():
+            if value is not None:
+                setattr(user, key, value)
+        user.profile_complete = bool(user.full_name and (user.login or user.email) and user.region)
+        await uow.commit()
+        return user
+
+
+async def list_staff(*, uow: UnitOfWork, line: str | None = None) -> list[Staff]:
+    """Staff members, optionally of one line."""
+    async with uow:
+        q = select(Staff).order_by(Staff.id)
+        if line:
+            q = q.where(Staff.line_code == line)
+        return list((await uow.session.scalars(q)).all())
+
+
+async def _staff(uow: UnitOfWork, staff_id: int) -> Staff:
+    staff = await uow.session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound(f"staff member {staff_id} not found")
+    return staff
+
+
+async def get_staff(*, uow: UnitOfWork, staff_id: int) -> Staff:
+    """One staff member."""
+    async with uow:
+        return await _staff(uow, staff_id)
+
+
+async def create_staff(*, uow: UnitOfWork, line_code: str, user: dict[str, Any], is_coordinator: bool = False,
+                       is_service_manager: bool = False, curator_region: str | None = None) -> Staff:
+    """Adds a user (found or created) to a line group."""
+    async with uow:
+        if await uow.session.get(LineGroup, line_code) is None:
+            raise ValidationFailed(f"unknown line '{line_code}'",
+                                   fields={"line_code": "Линия: line1, line2, line3, dev"})
+        tg_id = user.get("tg_id")
+        person = await repo.user_by_tg(uow.session, tg_id) if tg_id else None
+        if person is None:
+            person = User(tg_id=tg_id, full_name=user.get("full_name") or "", login=user.get("login"),
+                          email=user.get("email"), region=user.get("region"))
+            uow.session.add(person)
+            await uow.session.flush()
+        staff = Staff(user_id=person.id, line_code=line_code, is_coordinator=is_coordinator,
+                      is_service_manager=is_service_manager, curator_region=curator_region, user=person)
+        uow.session.add(staff)
+        try:
+            await uow.commit()
+        except IntegrityError as exc:
+            raise Conflict(f"this user is already in {line_code}") from exc
+        return staff
+
+
+async def update_staff(*, uow: UnitOfWork, staff_id: int, changes: dict[str, Any]) -> Staff:
+    """Changes flags or line of a staff member."""
+    async with uow:
+        staff = await _staff(uow, staff_id)
+        for key in ("line_code", "is_coordinator", "is_service_manager", "curator_region", "active"):
+            if key in changes:
+                setattr(staff, key, changes[key])
+        await uow.commit()
+        return staff
+
+
+async def delete_staff(*, uow: UnitOfWork, staff_id: int) -> None:
+    """Removes a staff member (their tickets go back to the queue)."""
+    async with uow:
+        staff = await _staff(uow, staff_id)
+        await uow.session.delete(staff)
+        await uow.commit()
+
+
+async def list_lines(*, uow: UnitOfWork) -> list[LineGroup]:
+    """The line groups in order."""
+    async with uow:
+        return list((await uow.session.scalars(select(LineGroup).order_by(LineGroup.order))).all())
+
+
+__all__ = ["DEFAULT_INTAKE"]

@@ -1,0 +1,51 @@
+"""Settings, read once by the composition root from the environment and `.env`."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = {"changeme", "change-me", "secret", "token", "admin", "password", "your-admin-token-here",
+                "please-change-this-token"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    database_url: str = "sqlite+aiosqlite:///./data/support.db"
+    admin_api_token: SecretStr = Field(...)
+    admin_api_host: str = "127.0.0.1"
+    admin_api_port: int = 8080
+    timezone: str = "Europe/Moscow"
+    redis_url: str | None = None
+    kb_seed_sample: bool = True
+    kb_threshold: float = 0.5
+    kb_poll_seconds: float = 5.0
+    sla_sweep_seconds: float = 30.0
+    sla_warn_fraction: float = 0.75
+    delivery_poll_seconds: float = 1.0
+    autoclose_working_days: int = 3
+    max_file_mb: int = 20
+
+    @field_validator("admin_api_token")
+    @classmethod
+    def _strong_token(cls, v: SecretStr) -> SecretStr:
+        raw = v.get_secret_value()
+        if raw.strip().lower() in PLACEHOLDERS or ("change" in raw.lower() and "me" in raw.lower()):
+            raise ValueError("ADMIN_API_TOKEN is a placeholder; set a real random token "
+                             "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+        if len(raw) < 16:
+            raise ValueError("ADMIN_API_TOKEN must be at least 16 characters long")
+        return v
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _empty_token(cls, v: object) -> object:
+        return None if v in ("", None) else v
+
+    @field_validator("redis_url", "telegram_api_url", mode="before")
+    @classmethod
+    def _empty_none(cls, v: object) -> object:
+        return None if v == "" else v

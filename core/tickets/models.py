@@ -1,0 +1,87 @@
+"""Tickets with their comments, attachments and history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, utcnow
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_status_line", "status", "line"),
+        Index("ix_tickets_requester", "requester_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    priority: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32))
+    line: Mapped[str] = mapped_column(ForeignKey("line_groups.code"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    channel: Mapped[str] = mapped_column(String(16), default="telegram")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    missing_fields: Mapped[list[Any]] = mapped_column(default=list)
+    closing_code: Mapped[str | None] = mapped_column(String(64))
+    solution: Mapped[str | None] = mapped_column(Text)
+    workaround: Mapped[str | None] = mapped_column(Text)
+    config_item: Mapped[str | None] = mapped_column(String(200))
+    outage_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    pending_question: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
+    closed_at: Mapped[datetime | None] = mapped_column()
+    # optimistic lock: two staff pressing «Взять» at once cannot both win
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    history: Mapped[list[TicketHistory]] = relationship(
+        back_populates="ticket", order_by="TicketHistory.id", cascade="all, delete-orphan", lazy="raise"
+    )
+
+
+class TicketHistory(Base):
+    __tablename__ = "ticket_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ticket: Mapped[Ticket] = relationship(back_populates="history")
+
+
+class Comment(Base):
+    __tablename__ = "ticket_comments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    author_kind: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attachment(Base):
+    __tablename__ = "ticket_attachments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[str] = mapped_column(String(300))
+    file_unique_id: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300), default="")
+    mime: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_comments.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,240 @@
+"""Ticket use cases: each owns one transaction and writes history and an outbox event with the change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.catalog import repo as catalog_repo
+from core.catalog.intake import FIRST_LINE, RequestType, intake_fields, validate_fields
+from core.catalog.models import Service, User
+from core.db import utcnow
+from core.errors import Conflict, ContractRequired, Forbidden, NotFound, ValidationFailed
+from core.tickets import effects
+from core.tickets.lifecycle import Action, Step, next_status
+from core.tickets.models import Attachment, Comment, Ticket, TicketHistory
+from core.uow import UnitOfWork
+
+PROFILE_KEYS = ("full_name", "login", "email", "region")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    kind: Literal["user", "staff", "system"]
+    id: int | None = None
+
+
+SYSTEM = Actor("system")
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    file_id: str
+    name: str = ""
+    mime: str | None = None
+    size: int | None = None
+    file_unique_id: str | None = None
+
+
+@dataclass(slots=True)
+class TicketFilter:
+    status: str | None = None
+    service: str | None = None
+    priority: int | None = None
+    line: str | None = None
+    assignee_id: int | None = None
+    requester_id: int | None = None
+    statuses: Sequence[str] = field(default_factory=tuple)
+
+
+def _event_payload(ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    return {"ticket_id": ticket.id, "number": ticket.number, "requester_id": ticket.requester_id,
+            "line": ticket.line, "assignee_id": ticket.assignee_id, "status": ticket.status,
+            "priority": ticket.priority, "service_id": ticket.service_id, **extra}
+
+
+def check_contract(*, service: Service, user: User, on: datetime, tz: ZoneInfo) -> None:
+    """Refuses a contract-bound service when the organisation has no valid support period."""
+    if not service.requires_contract:
+        return
+    org = user.organisation
+    if org is None:
+        raise ContractRequired(f"Сервис «{service.name}» обслуживается только по договору сопровождения. "
+                               "Укажите организацию в профиле.", service=service.code)
+    day = on.astimezone(tz).date()
+    if not any(p.valid_from <= day <= p.valid_to and p.service_code in (None, service.code) for p in org.periods):
+        raise ContractRequired(f"У организации «{org.name}» нет действующего договора сопровождения сервиса "
+                               f"«{service.name}» на {day:%d.%m.%Y}. Обратитесь к вашему менеджеру договора.",
+                               service=service.code, organisation=org.name)
+
+
+async def register(*, uow: UnitOfWork, service_code: str, request_type: str, priority: int, requester_id: int,
+                   fields: dict[str, Any], channel: str = "telegram", attachments: Sequence[FileRef] = (),
+                   actor: Actor | None = None, tz: ZoneInfo = ZoneInfo("Europe/Moscow"),
+                   now: datetime | None = None) -> Ticket:
+    """Registers a ticket with all the details its type and service require."""
+    async with uow:
+        now = now or utcnow()
+        service = await catalog_repo.service_by_code(uow.session, service_code)
+        if service is None or not service.active:
+            raise NotFound(f"unknown service '{service_code}'", service=service_code)
+        if request_type not in RequestType.__members__ or (
+                service.request_types and request_type not in service.request_types):
+            raise ValidationFailed(f"request type '{request_type}' is not offered for '{service_code}'",
+                                   fields={"type": "Вид обращения: выберите один из доступных для сервиса"})
+        if priority not in (1, 2, 3, 4):
+            raise ValidationFailed("priority must be 1..4", fields={"priority": "Приоритет: число от 1 до 4"})
+        user = await catalog_repo.user_with_org(uow.session, requester_id)
+        if user is None:
+            raise NotFound(f"unknown user {requester_id}")
+        check_contract(service=service, user=user, on=now, tz=tz)
+        specs = intake_fields(service_intake=service.intake, request_type=request_type)
+        values = {k: getattr(user, k) for k in PROFILE_KEYS if getattr(user, k, None)} | dict(fields)
+        values = {k: v for k, v in values.items() if k in {s.key for s in specs} or k in fields}
+        clean, problems = validate_fields(specs=specs, values=values, now=now, tz=tz)
+        if problems:
+            raise ValidationFailed("required details are missing or wrong", fields=problems)
+        ticket = Ticket(type=request_type, service_id=service.id, priority=priority, status="assigned",
+                        line=FIRST_LINE[request_type], requester_id=user.id, channel=channel,
+                        title=effects.make_title(clean, request_type), fields=clean, created_at=now, updated_at=now)
+        uow.session.add(ticket)
+        await uow.session.flush()
+        ticket.number = f"SD-{ticket.id:06d}"
+        for ref in attachments:
+            uow.session.add(_attachment(ticket.id, ref, now))
+        who = actor or Actor("user", user.id)
+        uow.session.add(TicketHistory(ticket_id=ticket.id, at=now, actor_kind=who.kind, actor_id=who.id,
+                                      action="register", from_status=None, to_status="assigned",
+                                      details={"channel": channel}))
+        await effects.after_register(uow=uow, ticket=ticket, service=service, now=now)
+        uow.add_event("ticket.registered", _event_payload(ticket, type=request_type, service=service.code),
+                      ticket_id=ticket.id)
+        await uow.commit()
+        return ticket
+
+
+def _attachment(ticket_id: int, ref: FileRef, now: datetime, comment_id: int | None = None) -> Attachment:
+    return Attachment(ticket_id=ticket_id, file_id=ref.file_id, file_unique_id=ref.file_unique_id,
+                      name=ref.name, mime=ref.mime, size=ref.size, comment_id=comment_id, created_at=now)
+
+
+async def apply_action(*, uow: UnitOfWork, ticket_id: int, action: str, actor: Actor,
+                       params: dict[str, Any] | None = None, now: datetime | None = None) -> Ticket:
+    """Performs one lifecycle action; illegal ones raise and write nothing."""
+    async with uow:
+        now = now or utcnow()
+        params = dict(params or {})
+        ticket = await uow.session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(f"ticket {ticket_id} not found")
+        step = next_status(status=ticket.status, action=action)
+        await effects.authorize(uow=uow, ticket=ticket, step=step, actor=actor, params=params)
+        details = await effects.apply(uow=uow, ticket=ticket, step=step, actor=actor, params=params, now=now)
+        ticket.status = step.to_status.value
+        ticket.updated_at = now
+        uow.session.add(TicketHistory(ticket_id=ticket.id, at=now, actor_kind=actor.kind, actor_id=actor.id,
+                                      action=step.action.value, from_status=step.from_status.value,
+                                      to_status=step.to_status.value, details=details))
+        await effects.after_step(uow=uow, ticket=ticket, step=step, actor=actor, now=now)
+        uow.add_event(f"ticket.{step.action.value}",
+                      _event_payload(ticket, action=step.action.value, from_status=step.from_status.value,
+                                     actor_kind=actor.kind, actor_id=actor.id, **details), ticket_id=ticket.id)
+        try:
+            await uow.commit()
+        except StaleDataError as exc:
+            raise Conflict("the ticket was changed by someone else at the same moment; try again") from exc
+        return ticket
+
+
+async def add_comment(*, uow: UnitOfWork, ticket_id: int, actor: Actor, text: str, public: bool = True,
+                      files: Sequence[FileRef] = (), now: datetime | None = None) -> Comment:
+    """Adds a comment (and files) to an open ticket; a public one by staff counts as a reaction."""
+    async with uow:
+        now = now or utcnow()
+        ticket = await uow.session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(f"ticket {ticket_id} not found")
+        if ticket.status in ("closed", "cancelled"):
+            raise Conflict(f"ticket {ticket.number} is {ticket.status}", status=ticket.status)
+        if actor.kind == "user" and (ticket.requester_id != actor.id or not public):
+            raise Forbidden("only the requester may comment on this ticket")
+        if not text.strip() and not files:
+            raise ValidationFailed("empty comment", fields={"text": "Комментарий: напишите текст или приложите файл"})
+        comment = Comment(ticket_id=ticket.id, author_kind=actor.kind, author_id=actor.id, text=text.strip(),
+                          public=public, created_at=now)
+        uow.session.add(comment)
+        await uow.session.flush()
+        for ref in files:
+            uow.session.add(_attachment(ticket.id, ref, now, comment.id))
+        uow.session.add(TicketHistory(ticket_id=ticket.id, at=now, actor_kind=actor.kind, actor_id=actor.id,
+                                      action="comment", from_status=ticket.status, to_status=ticket.status,
+                                      details={"public": public, "comment_id": comment.id, "files": len(files)}))
+        ticket.updated_at = now
+        await effects.after_comment(uow=uow, ticket=ticket, actor=actor, public=public, now=now)
+        uow.add_event("ticket.comment", _event_payload(ticket, comment_id=comment.id, public=public, text=comment.text,
+                                                       actor_kind=actor.kind, actor_id=actor.id, files=len(files)),
+                      ticket_id=ticket.id)
+        await uow.commit()
+        return comment
+
+
+async def get(*, uow: UnitOfWork, ticket_id: int) -> tuple[Ticket, list[TicketHistory]]:
+    """A ticket with its full history."""
+    async with uow:
+        ticket = await uow.session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(f"ticket {ticket_id} not found")
+        hist = (await uow.session.scalars(
+            select(TicketHistory).where(TicketHistory.ticket_id == ticket_id).order_by(TicketHistory.id))).all()
+        return ticket, list(hist)
+
+
+async def get_by_number(*, uow: UnitOfWork, number: str) -> Ticket:
+    """A ticket by its human number."""
+    async with uow:
+        ticket = await uow.session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
+        if ticket is None:
+            raise NotFound(f"ticket {number} not found")
+        return ticket
+
+
+async def comments(*, uow: UnitOfWork, ticket_id: int, public_only: bool = False) -> list[Comment]:
+    """Comments of a ticket, oldest first."""
+    async with uow:
+        q = select(Comment).where(Comment.ticket_id == ticket_id).order_by(Comment.id)
+        if public_only:
+            q = q.where(Comment.public.is_(True))
+        return list((await uow.session.scalars(q)).all())
+
+
+async def search(*, uow: UnitOfWork, flt: TicketFilter, offset: int = 0, limit: int = 50) -> tuple[list[Ticket], int]:
+    """Tickets matching the filter, newest first, with the total count."""
+    async with uow:
+        q = select(Ticket)
+        if flt.status:
+            q = q.where(Ticket.status == flt.status)
+        if flt.statuses:
+            q = q.where(Ticket.status.in_(list(flt.statuses)))
+        if flt.service:
+            q = q.join(Service, Service.id == Ticket.service_id).where(Service.code == flt.service)
+        if flt.priority:
+            q = q.where(Ticket.priority == flt.priority)
+        if flt.line:
+            q = q.where(Ticket.line == flt.line)
+        if flt.assignee_id:
+            q = q.where(Ticket.assignee_id == flt.assignee_id)
+        if flt.requester_id:
+            q = q.where(Ticket.requester_id == flt.requester_id)
+        total = await uow.session.scalar(select(func.count()).select_from(q.subquery())) or 0
+        rows = (await uow.session.scalars(q.order_by(Ticket.id.desc()).offset(offset).limit(limit))).all()
+        return list(rows), total
+
+
+__all__ = ["SYSTEM", "Action", "Actor", "FileRef", "Step", "TicketFilter", "add_comment", "apply_action",
+           "check_contract", "comments", "get", "get_by_number", "register", "search"]

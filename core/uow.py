@@ -1,0 +1,59 @@
+"""Unit of work: one use case, one transaction. Repositories add and flush; use cases commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.outbox.models import OutboxEvent
+
+
+class UnitOfWork:
+    """`async with uow:` opens a session; leaving without `commit()` rolls back."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = session_factory
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        return self._session
+
+    async def __aenter__(self) -> UnitOfWork:
+        if self._session is not None:
+            raise RuntimeError("unit of work is not re-entrant")
+        self._session = self._factory()
+        return self
+
+    async def __aexit__(self, et: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        session, self._session = self.session, None
+        # close() rolls back whatever was not committed but, unlike rollback(), leaves loaded objects usable
+        await session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+    def add_event(self, topic: str, payload: dict[str, Any], *, ticket_id: int | None = None,
+                  dedup_key: str | None = None) -> OutboxEvent:
+        """Puts a domain event into the outbox of the current transaction."""
+        ev = OutboxEvent(topic=topic, payload=payload, ticket_id=ticket_id, dedup_key=dedup_key)
+        self.session.add(ev)
+        return ev
+
+
+class UowFactory:
+    """Makes a fresh UnitOfWork per use case call."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session_factory = session_factory
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
