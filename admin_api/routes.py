@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from admin_api import catalog, kb, sla, tickets
+
+ROUTERS: list[APIRouter] = [catalog.router, tickets.router, sla.router, kb.router]

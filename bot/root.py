@@ -35,6 +35,7 @@ class Root:
     api: FastAPI | None = None
     bot: Bot | None = None
     dp: Dispatcher | None = None
+    kb: Any = None  # the knowledge base with its in-memory search index (kb.service)
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def startup(self) -> None:

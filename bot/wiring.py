@@ -1,4 +1,7 @@
-"""Wires the domain parts (SLA, knowledge base, delivery) and the bot into the root."""
+"""Wires the domain parts (SLA, knowledge base, delivery) and the bot into the root.
+
+Each part keeps its wiring in its own module with a `wire(root)` function, so the parts stay independent.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +15,15 @@ if TYPE_CHECKING:
 
 def wire_domain(root: Root) -> None:
     """Registers startup hooks and periodic jobs of the domain parts."""
+    from bot import wiring_delivery, wiring_kb, wiring_sla
+
+    wiring_sla.wire(root)
+    wiring_kb.wire(root)
+    wiring_delivery.wire(root)
 
 
 def wire_bot(root: Root, *, bot_session: BaseSession | None = None) -> None:
     """Builds the Bot and the Dispatcher with their routers and middlewares."""
-    from aiogram import Bot, Dispatcher
-    from aiogram.client.default import DefaultBotProperties
-    from aiogram.enums import ParseMode
+    from bot import dispatcher
 
-    token = root.settings.bot_token.get_secret_value() if root.settings.bot_token else "42:TEST"
-    session = bot_session
-    if session is None and root.settings.telegram_api_url:
-        from aiogram.client.session.aiohttp import AiohttpSession
-        from aiogram.client.telegram import TelegramAPIServer
-
-        session = AiohttpSession(api=TelegramAPIServer.from_base(root.settings.telegram_api_url))
-    root.bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    root.dp = Dispatcher()
+    dispatcher.wire(root, bot_session=bot_session)

@@ -92,13 +92,14 @@ async def test_second_take_of_same_ticket_is_refused(root) -> None:
 
 
 async def test_contract_bound_service_refuses_org_without_valid_period(root) -> None:
+    today = datetime.now(UTC).date()
     org = await catalog.create_organisation(uow=root.uow(), name="ООО Ромашка", periods=[
-        {"valid_from": datetime.now(UTC).date() - timedelta(days=400), "valid_to": datetime.now(UTC).date() - timedelta(days=35)}])
+        {"valid_from": today - timedelta(days=400), "valid_to": today - timedelta(days=35)}])
     u = await f.user(root, organisation_id=org.id)
     with pytest.raises(ContractRequired) as err:
         await f.incident(root, u, service="tecon")
     assert "Ромашка" in err.value.message
     await catalog.update_organisation(uow=root.uow(), org_id=org.id, changes={"periods": [
-        {"valid_from": datetime.now(UTC).date() - timedelta(days=1), "valid_to": datetime.now(UTC).date() + timedelta(days=365)}]})
+        {"valid_from": today - timedelta(days=1), "valid_to": today + timedelta(days=365)}]})
     t = await f.incident(root, u, service="tecon")
     assert t.id

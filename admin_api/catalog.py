@@ -1,0 +1,7 @@
+"""Admin API: catalog routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
