@@ -10,11 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from kb.search import ArticleDoc, SearchIndex, load_default_synonyms, load_sample_articles
+# bench/kb.py would shadow the kb package when this folder is on the path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from kb.search import ArticleDoc, SearchIndex, load_default_synonyms, load_sample_articles  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = ROOT.parent / "shared" / "kb-eval"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -23,6 +24,7 @@ _PHRASE_PART = 0.7
 _FUZZY_CUTOFF = 78.0
 _K1, _B = 1.2, 0.75
 _SNIPPET = 160
+_RERANK = 30
 
 
 @dataclass
@@ -179,43 +181,58 @@ class SearchIndex:
         if not weights:
             return []
         n_docs = len(self._docs)
-        avg_len = self._total_len / n_docs
-        matched: dict[int, dict[str, float]] = {}
-        bm25: dict[int, float] = {}
-        used: dict[int, set[str]] = {}
+        allowed = None if service is None else self._allowed(service)
+        acc: dict[int, float] = {}
         eff_w: dict[str, float] = {}
+        exp_of: dict[str, list[tuple[str, float]]] = {}
         for term, base in weights.items():
             expansions = self._expand(term)
             # A synonym phrase may be worded differently in the article: its own words count for less.
             known = {t for t, _ in expansions}
             expansions += [(p, _PHRASE_PART) for p in parts.get(term, ()) if p in self._post and p not in known]
+            exp_of[term] = expansions
             df = max((len(self._post[t]) for t, f in expansions if f == 1.0), default=0)
             # A term found in many articles says little about which one is meant.
-            eff_w[term] = base / (1.0 + 3.0 * df / (n_docs + 20))
+            w = eff_w[term] = base / (1.0 + 3.0 * df / (n_docs + 20))
+            best: dict[int, float] = {}
             for tgt, factor in expansions:
-                posting = self._post[tgt]
-                idf = math.log(1.0 + (n_docs - len(posting) + 0.5) / (len(posting) + 0.5))
-                for doc_id, (tf, ff) in posting.items():
-                    entry = self._docs[doc_id]
-                    if service is not None and entry.doc.service not in (None, service):
-                        continue
-                    m = matched.setdefault(doc_id, {})
-                    m[term] = max(m.get(term, 0.0), factor * ff)
-                    norm = tf + _K1 * (1 - _B + _B * entry.length / avg_len)
-                    bm25[doc_id] = bm25.get(doc_id, 0.0) + factor * idf * tf * (_K1 + 1) / norm
-                    used.setdefault(doc_id, set()).add(tgt)
-        if not matched:
+                for doc_id, (_, ff) in self._post[tgt].items():
+                    v = factor * ff
+                    if v > best.get(doc_id, 0.0):
+                        best[doc_id] = v
+            for doc_id, v in best.items():
+                if allowed is None or doc_id in allowed:
+                    acc[doc_id] = acc.get(doc_id, 0.0) + w * v
+        if not acc:
             return []
         total = sum(eff_w.values())
         # Long messages carry side details; judge coverage against the core of the question.
         denom = min(total, max(3.0, 0.5 * total))
-        top_bm = max(bm25.values()) or 1.0
+        top = heapq.nlargest(_RERANK, acc.items(), key=lambda kv: (kv[1], -kv[0]))
+        # BM25 only breaks near-ties among the strongest candidates, so it is computed for them alone.
+        avg_len = self._total_len / n_docs
         ranked = []
-        for doc_id, m in matched.items():
-            conf = min(1.0, sum(eff_w[t] * v for t, v in m.items()) / denom)
-            ranked.append((conf + 0.05 * bm25[doc_id] / top_bm, conf, doc_id, used[doc_id]))
-        ranked.sort(key=lambda r: (-r[0], r[2]))
-        return ranked
+        for doc_id, num in top:
+            entry = self._docs[doc_id]
+            bm, used = 0.0, set()
+            for expansions in exp_of.values():
+                for tgt, factor in expansions:
+                    hit = self._post[tgt].get(doc_id)
+                    if hit is None:
+                        continue
+                    used.add(tgt)
+                    df = len(self._post[tgt])
+                    idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+                    norm = hit[0] + _K1 * (1 - _B + _B * entry.length / avg_len)
+                    bm += factor * idf * hit[0] * (_K1 + 1) / norm
+            ranked.append([min(1.0, num / denom), bm, doc_id, used])
+        top_bm = max(r[1] for r in ranked) or 1.0
+        out = [(conf + 0.05 * bm / top_bm, conf, doc_id, used) for conf, bm, doc_id, used in ranked]
+        out.sort(key=lambda r: (-r[0], r[2]))
+        return out
+
+    def _allowed(self, service: str) -> set[int]:
+        return {i for i, e in self._docs.items() if e.doc.service in (None, service)}
 
     def score_all(self, query: str, *, limit: int = 10, service: str | None = None) -> list[Hit]:
         """Raw ranking with confidences, whatever their level (for debugging and evaluation)."""

@@ -142,7 +142,8 @@ class Analyzer:
                 decisions.append(None)
         # Undecided chunks follow the rest of the message: people do not switch layout mid-word.
         flips = sum(d is True for d in decisions)
-        keeps = sum(d is False and _LATIN_RE.search(c.lower()) is not None for d, c in zip(decisions, chunks, strict=True))
+        latin = [_LATIN_RE.search(c.lower()) is not None for c in chunks]
+        keeps = sum(d is False and lat for d, lat in zip(decisions, latin, strict=True))
         default = flips > keeps
         out = [
             var if (d is True or (d is None and default)) else chunk
