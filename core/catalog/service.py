@@ -129,23 +129,33 @@ async def upsert_user(*, uow: UnitOfWork, tg_id: int | None = None, full_name: s
                       organisation_id: int | None = None, locale: str | None = None) -> User:
     """Finds a user by Telegram id, login or e-mail (in that order) and updates what is given."""
     async with uow:
-        user = None
-        if tg_id is not None:
-            user = await repo.user_by_tg(uow.session, tg_id)
-        if user is None and login:
-            user = await uow.session.scalar(select(User).where(User.login == login, User.tg_id.is_(None)))
-        if user is None and email:
-            user = await uow.session.scalar(select(User).where(User.email == email, User.tg_id.is_(None)))
-        if user is None:
-            user = User(tg_id=tg_id)
-            uow.session.add(user)
-        for key, value in {"full_name": full_name, "login": login, "email": email, "region": region,
-                           "organisation_id": organisation_id, "locale": locale}.items():
-            if value is not None:
-                setattr(user, key, value)
-        user.profile_complete = bool(user.full_name and (user.login or user.email) and user.region)
+        user = await upsert_user_in(uow, tg_id=tg_id, full_name=full_name, login=login, email=email, region=region,
+                                    organisation_id=organisation_id, locale=locale)
         await uow.commit()
         return user
+
+
+async def upsert_user_in(uow: UnitOfWork, *, tg_id: int | None = None, full_name: str | None = None,
+                         login: str | None = None, email: str | None = None, region: str | None = None,
+                         organisation_id: int | None = None, locale: str | None = None) -> User:
+    """upsert_user inside an already entered uow (no commit; flushed so the user has an id)."""
+    user = None
+    if tg_id is not None:
+        user = await repo.user_by_tg(uow.session, tg_id)
+    if user is None and login:
+        user = await uow.session.scalar(select(User).where(User.login == login, User.tg_id.is_(None)))
+    if user is None and email:
+        user = await uow.session.scalar(select(User).where(User.email == email, User.tg_id.is_(None)))
+    if user is None:
+        user = User(tg_id=tg_id)
+        uow.session.add(user)
+    for key, value in {"full_name": full_name, "login": login, "email": email, "region": region,
+                       "organisation_id": organisation_id, "locale": locale}.items():
+        if value is not None:
+            setattr(user, key, value)
+    user.profile_complete = bool(user.full_name and (user.login or user.email) and user.region)
+    await uow.session.flush()
+    return user
 
 
 async def list_staff(*, uow: UnitOfWork, line: str | None = None) -> list[Staff]:

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.catalog import repo as catalog_repo
+from core.catalog import service as catalog_service
 from core.catalog.intake import FIRST_LINE, RequestType, intake_fields, validate_fields
-from core.catalog.models import Service, User
+from core.catalog.models import Service, Staff, User
 from core.db import utcnow
 from core.errors import Conflict, ContractRequired, Forbidden, NotFound, ValidationFailed
 from core.tickets import effects
@@ -80,43 +81,70 @@ async def register(*, uow: UnitOfWork, service_code: str, request_type: str, pri
                    now: datetime | None = None) -> Ticket:
     """Registers a ticket with all the details its type and service require."""
     async with uow:
-        now = now or utcnow()
-        service = await catalog_repo.service_by_code(uow.session, service_code)
-        if service is None or not service.active:
-            raise NotFound(f"unknown service '{service_code}'", service=service_code)
-        if request_type not in RequestType.__members__ or (
-                service.request_types and request_type not in service.request_types):
-            raise ValidationFailed(f"request type '{request_type}' is not offered for '{service_code}'",
-                                   fields={"type": "Вид обращения: выберите один из доступных для сервиса"})
-        if priority not in (1, 2, 3, 4):
-            raise ValidationFailed("priority must be 1..4", fields={"priority": "Приоритет: число от 1 до 4"})
         user = await catalog_repo.user_with_org(uow.session, requester_id)
         if user is None:
             raise NotFound(f"unknown user {requester_id}")
-        check_contract(service=service, user=user, on=now, tz=tz)
-        specs = intake_fields(service_intake=service.intake, request_type=request_type)
-        values = {k: getattr(user, k) for k in PROFILE_KEYS if getattr(user, k, None)} | dict(fields)
-        values = {k: v for k, v in values.items() if k in {s.key for s in specs} or k in fields}
-        clean, problems = validate_fields(specs=specs, values=values, now=now, tz=tz)
-        if problems:
-            raise ValidationFailed("required details are missing or wrong", fields=problems)
-        ticket = Ticket(type=request_type, service_id=service.id, priority=priority, status="assigned",
-                        line=FIRST_LINE[request_type], requester_id=user.id, channel=channel,
-                        title=effects.make_title(clean, request_type), fields=clean, created_at=now, updated_at=now)
-        uow.session.add(ticket)
-        await uow.session.flush()
-        ticket.number = f"SD-{ticket.id:06d}"
-        for ref in attachments:
-            uow.session.add(_attachment(ticket.id, ref, now))
-        who = actor or Actor("user", user.id)
-        uow.session.add(TicketHistory(ticket_id=ticket.id, at=now, actor_kind=who.kind, actor_id=who.id,
-                                      action="register", from_status=None, to_status="assigned",
-                                      details={"channel": channel}))
-        await effects.after_register(uow=uow, ticket=ticket, service=service, now=now)
-        uow.add_event("ticket.registered", _event_payload(ticket, type=request_type, service=service.code),
-                      ticket_id=ticket.id)
+        ticket = await _register_in(uow, service_code=service_code, request_type=request_type, priority=priority,
+                                    user=user, fields=fields, channel=channel, attachments=attachments,
+                                    actor=actor, tz=tz, now=now or utcnow())
         await uow.commit()
         return ticket
+
+
+async def register_on_behalf(*, uow: UnitOfWork, service_code: str, request_type: str, priority: int,
+                             requester: dict[str, Any], fields: dict[str, Any], channel: str = "phone",
+                             staff_id: int | None = None, tz: ZoneInfo = ZoneInfo("Europe/Moscow"),
+                             now: datetime | None = None) -> Ticket:
+    """Line 1 registers a ticket after a call or an e-mail; the requester is found by login/e-mail or created."""
+    async with uow:
+        # one transaction for the requester and the ticket: a refused registration leaves no stray user behind
+        if staff_id is not None and await uow.session.get(Staff, staff_id) is None:
+            raise NotFound(f"staff member {staff_id} not found")
+        profile = {k: requester.get(k) for k in PROFILE_KEYS}
+        user = await catalog_service.upsert_user_in(uow, **profile)
+        actor = Actor("staff", staff_id) if staff_id is not None else Actor("user", user.id)
+        ticket = await _register_in(uow, service_code=service_code, request_type=request_type, priority=priority,
+                                    user=user, fields=fields, channel=channel, attachments=(), actor=actor,
+                                    tz=tz, now=now or utcnow())
+        await uow.commit()
+        return ticket
+
+
+async def _register_in(uow: UnitOfWork, *, service_code: str, request_type: str, priority: int, user: User,
+                       fields: dict[str, Any], channel: str, attachments: Sequence[FileRef], actor: Actor | None,
+                       tz: ZoneInfo, now: datetime) -> Ticket:
+    service = await catalog_repo.service_by_code(uow.session, service_code)
+    if service is None or not service.active:
+        raise NotFound(f"unknown service '{service_code}'", service=service_code)
+    if request_type not in RequestType.__members__ or (
+            service.request_types and request_type not in service.request_types):
+        raise ValidationFailed(f"request type '{request_type}' is not offered for '{service_code}'",
+                               fields={"type": "Вид обращения: выберите один из доступных для сервиса"})
+    if priority not in (1, 2, 3, 4):
+        raise ValidationFailed("priority must be 1..4", fields={"priority": "Приоритет: число от 1 до 4"})
+    check_contract(service=service, user=user, on=now, tz=tz)
+    specs = intake_fields(service_intake=service.intake, request_type=request_type)
+    values = {k: getattr(user, k) for k in PROFILE_KEYS if getattr(user, k, None)} | dict(fields)
+    values = {k: v for k, v in values.items() if k in {s.key for s in specs} or k in fields}
+    clean, problems = validate_fields(specs=specs, values=values, now=now, tz=tz)
+    if problems:
+        raise ValidationFailed("required details are missing or wrong", fields=problems)
+    ticket = Ticket(type=request_type, service_id=service.id, priority=priority, status="assigned",
+                    line=FIRST_LINE[request_type], requester_id=user.id, channel=channel,
+                    title=effects.make_title(clean, request_type), fields=clean, created_at=now, updated_at=now)
+    uow.session.add(ticket)
+    await uow.session.flush()
+    ticket.number = f"SD-{ticket.id:06d}"
+    for ref in attachments:
+        uow.session.add(_attachment(ticket.id, ref, now))
+    who = actor or Actor("user", user.id)
+    uow.session.add(TicketHistory(ticket_id=ticket.id, at=now, actor_kind=who.kind, actor_id=who.id,
+                                  action="register", from_status=None, to_status="assigned",
+                                  details={"channel": channel}))
+    await effects.after_register(uow=uow, ticket=ticket, service=service, now=now)
+    uow.add_event("ticket.registered", _event_payload(ticket, type=request_type, service=service.code),
+                  ticket_id=ticket.id)
+    return ticket
 
 
 def _attachment(ticket_id: int, ref: FileRef, now: datetime, comment_id: int | None = None) -> Attachment:
@@ -237,4 +265,4 @@ async def search(*, uow: UnitOfWork, flt: TicketFilter, offset: int = 0, limit: 
 
 
 __all__ = ["SYSTEM", "Action", "Actor", "FileRef", "Step", "TicketFilter", "add_comment", "apply_action",
-           "check_contract", "comments", "get", "get_by_number", "register", "search"]
+           "check_contract", "comments", "get", "get_by_number", "register", "register_on_behalf", "search"]
