@@ -1,7 +1,119 @@
-"""Admin API: catalog routes."""
+"""Admin API: catalog routes (services, organisations, staff)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Query, Request, Response
+
+from admin_api.schemas import (
+    OrganisationCreate,
+    OrganisationOut,
+    OrganisationPatch,
+    ServiceCreate,
+    ServiceOut,
+    ServicePatch,
+    StaffCreate,
+    StaffOut,
+    StaffPatch,
+    changes,
+    organisation_out,
+    service_out,
+    staff_out,
+)
+from core.catalog import service as catalog
+
+if TYPE_CHECKING:
+    from bot.root import Root
 
 router = APIRouter()
+
+
+def root_of(request: Request) -> Root:
+    """The composition root the app was built with."""
+    return request.app.state.root
+
+
+@router.get("/services", response_model=list[ServiceOut], tags=["services"])
+async def list_services(request: Request, active_only: bool = False) -> list[ServiceOut]:
+    """Every service of the catalog."""
+    return [service_out(s) for s in await catalog.list_services(uow=root_of(request).uow(), active_only=active_only)]
+
+
+@router.get("/services/{code}", response_model=ServiceOut, tags=["services"])
+async def get_service(request: Request, code: str) -> ServiceOut:
+    """One service by code."""
+    return service_out(await catalog.get_service(uow=root_of(request).uow(), code=code))
+
+
+@router.post("/services", response_model=ServiceOut, status_code=201, tags=["services"])
+async def create_service(request: Request, body: ServiceCreate) -> ServiceOut:
+    """Adds a service."""
+    attrs = body.model_dump()
+    code, name = attrs.pop("code"), attrs.pop("name")
+    return service_out(await catalog.create_service(uow=root_of(request).uow(), code=code, name=name, **attrs))
+
+
+@router.patch("/services/{code}", response_model=ServiceOut, tags=["services"])
+async def update_service(request: Request, code: str, body: ServicePatch) -> ServiceOut:
+    """Changes the given attributes of a service."""
+    return service_out(await catalog.update_service(uow=root_of(request).uow(), code=code, changes=changes(body)))
+
+
+@router.get("/organisations", response_model=list[OrganisationOut], tags=["organisations"])
+async def list_organisations(request: Request) -> list[OrganisationOut]:
+    """Every organisation with its support periods."""
+    return [organisation_out(o) for o in await catalog.list_organisations(uow=root_of(request).uow())]
+
+
+@router.get("/organisations/{org_id}", response_model=OrganisationOut, tags=["organisations"])
+async def get_organisation(request: Request, org_id: int) -> OrganisationOut:
+    """One organisation."""
+    return organisation_out(await catalog.get_organisation(uow=root_of(request).uow(), org_id=org_id))
+
+
+@router.post("/organisations", response_model=OrganisationOut, status_code=201, tags=["organisations"])
+async def create_organisation(request: Request, body: OrganisationCreate) -> OrganisationOut:
+    """Adds an organisation with its support periods."""
+    data = body.model_dump()
+    return organisation_out(await catalog.create_organisation(uow=root_of(request).uow(), name=data["name"],
+                                                              inn=data["inn"], periods=data["periods"]))
+
+
+@router.patch("/organisations/{org_id}", response_model=OrganisationOut, tags=["organisations"])
+async def update_organisation(request: Request, org_id: int, body: OrganisationPatch) -> OrganisationOut:
+    """Changes name/INN; `periods`, when given, replaces them all."""
+    return organisation_out(await catalog.update_organisation(uow=root_of(request).uow(), org_id=org_id,
+                                                              changes=changes(body)))
+
+
+@router.get("/staff", response_model=list[StaffOut], tags=["staff"])
+async def list_staff(request: Request, line: str | None = Query(default=None)) -> list[StaffOut]:
+    """Staff members, optionally of one line."""
+    return [staff_out(s) for s in await catalog.list_staff(uow=root_of(request).uow(), line=line)]
+
+
+@router.get("/staff/{staff_id}", response_model=StaffOut, tags=["staff"])
+async def get_staff(request: Request, staff_id: int) -> StaffOut:
+    """One staff member."""
+    return staff_out(await catalog.get_staff(uow=root_of(request).uow(), staff_id=staff_id))
+
+
+@router.post("/staff", response_model=StaffOut, status_code=201, tags=["staff"])
+async def create_staff(request: Request, body: StaffCreate) -> StaffOut:
+    """Adds a user (found by Telegram id or created) to a line group."""
+    return staff_out(await catalog.create_staff(uow=root_of(request).uow(), **body.model_dump()))
+
+
+@router.patch("/staff/{staff_id}", response_model=StaffOut, tags=["staff"])
+async def update_staff(request: Request, staff_id: int, body: StaffPatch) -> StaffOut:
+    """Changes line, flags or curated region of a staff member."""
+    return staff_out(await catalog.update_staff(uow=root_of(request).uow(), staff_id=staff_id,
+                                                changes=changes(body)))
+
+
+@router.delete("/staff/{staff_id}", status_code=204, tags=["staff"])
+async def delete_staff(request: Request, staff_id: int) -> Response:
+    """Removes a staff member."""
+    await catalog.delete_staff(uow=root_of(request).uow(), staff_id=staff_id)
+    return Response(status_code=204)

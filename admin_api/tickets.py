@@ -1,7 +1,87 @@
-"""Admin API: tickets routes."""
+"""Admin API: tickets routes (line-1 registration, search, detail, lifecycle actions, comments)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request
 
-router = APIRouter()
+from admin_api.catalog import root_of
+from admin_api.schemas_tickets import (
+    ActionIn,
+    CommentIn,
+    CommentOut,
+    TicketCreate,
+    TicketDetail,
+    TicketOut,
+    TicketPage,
+    comment_out,
+    history_out,
+    ticket_attrs,
+    ticket_out,
+)
+from core.catalog import service as catalog
+from core.tickets import service as tickets
+from core.tickets.lifecycle import Status
+
+router = APIRouter(tags=["tickets"])
+
+
+async def _service_codes(request: Request) -> dict[int, str]:
+    # the catalog holds a handful of services: one small query beats a join in every ticket query
+    return {s.id: s.code for s in await catalog.list_services(uow=root_of(request).uow())}
+
+
+@router.post("/tickets", response_model=TicketOut, status_code=201)
+async def register_ticket(request: Request, body: TicketCreate) -> TicketOut:
+    """Line 1 registers a ticket on a user's behalf after a call or an e-mail."""
+    root = root_of(request)
+    ticket = await tickets.register_on_behalf(
+        uow=root.uow(), service_code=body.service, request_type=body.type.value, priority=body.priority,
+        requester=body.requester.model_dump(), fields=body.fields, channel=body.channel, staff_id=body.staff_id,
+        tz=root.tz)
+    return ticket_out(ticket, await _service_codes(request))
+
+
+@router.get("/tickets", response_model=TicketPage)
+async def list_tickets(request: Request, status: Status | None = None, service: str | None = None,
+                       priority: int | None = Query(default=None, ge=1, le=4), line: str | None = None,
+                       assignee: int | None = Query(default=None, description="staff id of the assignee"),
+                       page: int = Query(default=1, ge=1),
+                       per_page: int = Query(default=20, ge=1, le=100)) -> TicketPage:
+    """Tickets matching the filters, newest first."""
+    flt = tickets.TicketFilter(status=status.value if status else None, service=service, priority=priority,
+                               line=line, assignee_id=assignee)
+    rows, total = await tickets.search(uow=root_of(request).uow(), flt=flt, offset=(page - 1) * per_page,
+                                       limit=per_page)
+    codes = await _service_codes(request)
+    return TicketPage(items=[ticket_out(t, codes) for t in rows], total=total, page=page, per_page=per_page)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketDetail)
+async def get_ticket(request: Request, ticket_id: int) -> TicketDetail:
+    """A ticket with its history and comments."""
+    root = root_of(request)
+    ticket, history = await tickets.get(uow=root.uow(), ticket_id=ticket_id)
+    notes = await tickets.comments(uow=root.uow(), ticket_id=ticket_id)
+    detail = {
+        **ticket_attrs(ticket, await _service_codes(request)),
+        "history": [history_out(h) for h in history],
+        "comments": [comment_out(c) for c in notes],
+        "sla": None,  # sla: filled by the SLA part
+    }
+    return TicketDetail(**detail)
+
+
+@router.post("/tickets/{ticket_id}/actions", response_model=TicketOut)
+async def apply_action(request: Request, ticket_id: int, body: ActionIn) -> TicketOut:
+    """Performs one lifecycle action (409 when the ticket's status does not allow it)."""
+    ticket = await tickets.apply_action(uow=root_of(request).uow(), ticket_id=ticket_id, action=body.action.value,
+                                        actor=body.actor(), params=body.params())
+    return ticket_out(ticket, await _service_codes(request))
+
+
+@router.post("/tickets/{ticket_id}/comments", response_model=CommentOut, status_code=201)
+async def add_comment(request: Request, ticket_id: int, body: CommentIn) -> CommentOut:
+    """Adds a public or internal comment."""
+    comment = await tickets.add_comment(uow=root_of(request).uow(), ticket_id=ticket_id, actor=body.actor(),
+                                        text=body.text, public=body.public)
+    return comment_out(comment)

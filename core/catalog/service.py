@@ -101,6 +101,15 @@ async def create_organisation(*, uow: UnitOfWork, name: str, inn: str | None = N
         return org
 
 
+async def get_organisation(*, uow: UnitOfWork, org_id: int) -> Organisation:
+    """One organisation with its support periods."""
+    async with uow:
+        org = await uow.session.get(Organisation, org_id)
+        if org is None:
+            raise NotFound(f"organisation {org_id} not found")
+        return org
+
+
 async def update_organisation(*, uow: UnitOfWork, org_id: int, changes: dict[str, Any]) -> Organisation:
     """Changes name/inn; `periods`, when given, replaces the support periods."""
     async with uow:
@@ -112,7 +121,10 @@ async def update_organisation(*, uow: UnitOfWork, org_id: int, changes: dict[str
                 setattr(org, key, changes[key])
         if "periods" in changes:
             org.periods = _periods(changes["periods"] or [])
-        await uow.commit()
+        try:
+            await uow.commit()
+        except IntegrityError as exc:
+            raise Conflict(f"organisation '{changes.get('name')}' already exists") from exc
         return org
 
 
@@ -180,13 +192,16 @@ async def get_staff(*, uow: UnitOfWork, staff_id: int) -> Staff:
         return await _staff(uow, staff_id)
 
 
+async def _check_line(uow: UnitOfWork, line_code: str) -> None:
+    if await uow.session.get(LineGroup, line_code) is None:
+        raise ValidationFailed(f"unknown line '{line_code}'", fields={"line_code": "Линия: line1, line2, line3, dev"})
+
+
 async def create_staff(*, uow: UnitOfWork, line_code: str, user: dict[str, Any], is_coordinator: bool = False,
                        is_service_manager: bool = False, curator_region: str | None = None) -> Staff:
     """Adds a user (found or created) to a line group."""
     async with uow:
-        if await uow.session.get(LineGroup, line_code) is None:
-            raise ValidationFailed(f"unknown line '{line_code}'",
-                                   fields={"line_code": "Линия: line1, line2, line3, dev"})
+        await _check_line(uow, line_code)
         tg_id = user.get("tg_id")
         person = await repo.user_by_tg(uow.session, tg_id) if tg_id else None
         if person is None:
@@ -208,10 +223,16 @@ async def update_staff(*, uow: UnitOfWork, staff_id: int, changes: dict[str, Any
     """Changes flags or line of a staff member."""
     async with uow:
         staff = await _staff(uow, staff_id)
+        if "line_code" in changes:
+            # an unknown line would otherwise surface as a foreign-key error at commit
+            await _check_line(uow, changes["line_code"])
         for key in ("line_code", "is_coordinator", "is_service_manager", "curator_region", "active"):
             if key in changes:
                 setattr(staff, key, changes[key])
-        await uow.commit()
+        try:
+            await uow.commit()
+        except IntegrityError as exc:
+            raise Conflict(f"this user is already in {changes.get('line_code')}") from exc
         return staff
 
 

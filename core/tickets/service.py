@@ -192,6 +192,11 @@ async def add_comment(*, uow: UnitOfWork, ticket_id: int, actor: Actor, text: st
             raise Conflict(f"ticket {ticket.number} is {ticket.status}", status=ticket.status)
         if actor.kind == "user" and (ticket.requester_id != actor.id or not public):
             raise Forbidden("only the requester may comment on this ticket")
+        if actor.kind == "staff":
+            # a comment by an unknown staff id would be shown to the requester as coming from nobody
+            staff = await uow.session.get(Staff, actor.id) if actor.id is not None else None
+            if staff is None or not staff.active:
+                raise NotFound(f"staff member {actor.id} not found")
         if not text.strip() and not files:
             raise ValidationFailed("empty comment", fields={"text": "Комментарий: напишите текст или приложите файл"})
         comment = Comment(ticket_id=ticket.id, author_kind=actor.kind, author_id=actor.id, text=text.strip(),

@@ -1,0 +1,175 @@
+"""Catalog request/response models of the admin API and the ORM → DTO mappers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.catalog.models import Organisation, Service, Staff, SupportPeriod, User
+from core.errors import ValidationFailed
+
+CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+
+
+class In(BaseModel):
+    """Request bodies refuse unknown keys so a typo is a 422, not a silently ignored setting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ServiceCreate(In):
+    code: str = Field(pattern=CODE, examples=["nttm"])
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    sla_policy: str = Field(default="nttm", max_length=32)
+    calendar: str = Field(default="msk-business", max_length=32)
+    requires_contract: bool = False
+    intake: dict[str, list[str]] = Field(default_factory=dict,
+                                         description="request type -> ordered intake field keys")
+    request_types: list[str] = Field(default_factory=list, description="offered request types; empty: all")
+    line_chats: dict[str, int] = Field(default_factory=dict, description="line code -> group chat id")
+    active: bool = True
+
+
+class ServicePatch(In):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    sla_policy: str | None = Field(default=None, max_length=32)
+    calendar: str | None = Field(default=None, max_length=32)
+    requires_contract: bool | None = None
+    intake: dict[str, list[str]] | None = None
+    request_types: list[str] | None = None
+    line_chats: dict[str, int] | None = None
+    active: bool | None = None
+
+
+class ServiceOut(Out):
+    id: int
+    code: str
+    name: str
+    description: str
+    sla_policy: str
+    calendar: str
+    requires_contract: bool
+    intake: dict[str, Any]
+    request_types: list[Any]
+    line_chats: dict[str, Any]
+    active: bool
+
+
+class PeriodIn(In):
+    valid_from: date
+    valid_to: date
+    service_code: str | None = Field(default=None, description="None: every contract-bound service")
+
+
+class PeriodOut(Out):
+    id: int
+    valid_from: date
+    valid_to: date
+    service_code: str | None
+
+
+class OrganisationCreate(In):
+    name: str = Field(min_length=1, max_length=300)
+    inn: str | None = Field(default=None, max_length=20)
+    periods: list[PeriodIn] = Field(default_factory=list)
+
+
+class OrganisationPatch(In):
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    inn: str | None = Field(default=None, max_length=20)
+    periods: list[PeriodIn] | None = Field(default=None, description="when given, replaces every period")
+
+
+class OrganisationOut(Out):
+    id: int
+    name: str
+    inn: str | None
+    periods: list[PeriodOut]
+    created_at: datetime
+
+
+class StaffUserIn(In):
+    tg_id: int | None = None
+    full_name: str = Field(min_length=1, max_length=300)
+    login: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=300)
+    region: str | None = Field(default=None, max_length=100)
+
+
+class StaffCreate(In):
+    line_code: str
+    user: StaffUserIn
+    is_coordinator: bool = False
+    is_service_manager: bool = False
+    curator_region: str | None = Field(default=None, max_length=100)
+
+
+class StaffPatch(In):
+    line_code: str | None = None
+    is_coordinator: bool | None = None
+    is_service_manager: bool | None = None
+    curator_region: str | None = Field(default=None, max_length=100)
+    active: bool | None = None
+
+
+class UserOut(Out):
+    id: int
+    tg_id: int | None
+    full_name: str
+    login: str | None
+    email: str | None
+    region: str | None
+    organisation_id: int | None
+
+
+class StaffOut(Out):
+    id: int
+    line_code: str
+    is_coordinator: bool
+    is_service_manager: bool
+    curator_region: str | None
+    active: bool
+    user: UserOut
+
+
+NULLABLE = frozenset({"inn", "curator_region"})
+
+
+def changes(body: BaseModel) -> dict[str, Any]:
+    """Only the keys the client sent (PATCH semantics); an explicit null is refused where the column needs a value."""
+    data = body.model_dump(exclude_unset=True)
+    nulls = {k: "Значение не может быть пустым (null)" for k, v in data.items() if v is None and k not in NULLABLE}
+    if nulls:
+        raise ValidationFailed("null is not allowed for: " + ", ".join(nulls), fields=nulls)
+    return data
+
+
+def service_out(s: Service) -> ServiceOut:
+    return ServiceOut.model_validate(s)
+
+
+def period_out(p: SupportPeriod) -> PeriodOut:
+    return PeriodOut.model_validate(p)
+
+
+def organisation_out(o: Organisation) -> OrganisationOut:
+    return OrganisationOut(id=o.id, name=o.name, inn=o.inn, created_at=o.created_at,
+                           periods=[period_out(p) for p in o.periods])
+
+
+def user_out(u: User) -> UserOut:
+    return UserOut.model_validate(u)
+
+
+def staff_out(s: Staff) -> StaffOut:
+    return StaffOut(id=s.id, line_code=s.line_code, is_coordinator=s.is_coordinator,
+                    is_service_manager=s.is_service_manager, curator_region=s.curator_region, active=s.active,
+                    user=user_out(s.user))

@@ -1,0 +1,154 @@
+"""Ticket request/response models of the admin API and the ORM → DTO mappers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from admin_api.schemas import In, Out
+from core.catalog.intake import RequestType
+from core.tickets.lifecycle import Action, allowed_actions
+from core.tickets.models import Comment, Ticket, TicketHistory
+from core.tickets.service import Actor
+
+
+class RequesterIn(In):
+    full_name: str = Field(min_length=1, max_length=300, examples=["Иванов Иван Иванович"])
+    login: str | None = Field(default=None, max_length=200, examples=["i.ivanov"])
+    email: str | None = Field(default=None, max_length=300, examples=["i.ivanov@example.ru"])
+    region: str | None = Field(default=None, max_length=100, examples=["МРФ Центр"])
+
+    @model_validator(mode="after")
+    def _findable(self) -> RequesterIn:
+        # the requester is found again by login or e-mail: without either, every call would create a new person
+        if not (self.login or self.email):
+            raise ValueError("login or email is required to identify the requester")
+        return self
+
+
+class TicketCreate(In):
+    service: str = Field(examples=["nttm"])
+    type: RequestType = Field(examples=["incident"])
+    priority: int = Field(ge=1, le=4, examples=[3])
+    requester: RequesterIn
+    fields: dict[str, Any] = Field(default_factory=dict, description="intake fields of the request type")
+    channel: Literal["phone", "email"] = "phone"
+    staff_id: int | None = Field(default=None, description="line-1 staff member who registers it")
+
+
+class ActorIn(In):
+    staff_id: int | None = None
+    user_id: int | None = None
+
+    @model_validator(mode="after")
+    def _one_actor(self) -> ActorIn:
+        if (self.staff_id is None) == (self.user_id is None):
+            raise ValueError("give exactly one of staff_id (a staff member) or user_id (the requester)")
+        return self
+
+    def actor(self) -> Actor:
+        return Actor("staff", self.staff_id) if self.staff_id is not None else Actor("user", self.user_id)
+
+
+class ActionIn(ActorIn):
+    action: Action
+    assignee_id: int | None = None
+    to_line: str | None = None
+    reason: str | None = Field(default=None, max_length=4000)
+    text: str | None = Field(default=None, max_length=4000)
+    closing_code: str | None = Field(default=None, max_length=64)
+    solution: str | None = Field(default=None, max_length=4000)
+    config_item: str | None = Field(default=None, max_length=200)
+    priority: int | None = Field(default=None, ge=1, le=4)
+
+    def params(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True, exclude={"action", "staff_id", "user_id"})
+
+
+class CommentIn(ActorIn):
+    text: str = Field(min_length=1, max_length=4000)
+    public: bool = True
+
+
+class TicketOut(Out):
+    id: int
+    number: str | None
+    type: str
+    service: str | None
+    service_id: int
+    priority: int
+    status: str
+    line: str
+    assignee_id: int | None
+    requester_id: int
+    channel: str
+    title: str
+    fields: dict[str, Any]
+    closing_code: str | None
+    solution: str | None
+    workaround: str | None
+    config_item: str | None
+    outage_id: int | None
+    pending_question: str | None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    allowed_actions: list[str]
+
+
+class HistoryOut(Out):
+    at: datetime
+    actor_kind: str
+    actor_id: int | None
+    action: str
+    from_status: str | None
+    to_status: str | None
+    details: dict[str, Any]
+
+
+class CommentOut(Out):
+    id: int
+    author_kind: str
+    author_id: int | None
+    text: str
+    public: bool
+    created_at: datetime
+
+
+class TicketDetail(TicketOut):
+    history: list[HistoryOut]
+    comments: list[CommentOut]
+    sla: dict[str, Any] | None = Field(default=None, description="SLA targets and clock")  # sla: filled by the SLA part
+
+
+class TicketPage(Out):
+    items: list[TicketOut]
+    total: int
+    page: int
+    per_page: int
+
+
+TICKET_ATTRS = ("id", "number", "type", "service_id", "priority", "status", "line", "assignee_id", "requester_id",
+                "channel", "title", "fields", "closing_code", "solution", "workaround", "config_item", "outage_id",
+                "pending_question", "created_at", "updated_at", "resolved_at", "closed_at")
+
+
+def ticket_attrs(t: Ticket, service_codes: dict[int, str]) -> dict[str, Any]:
+    """The ticket as plain values; TicketOut/TicketDetail are built from it so extra keys are one-line edits."""
+    return {**{k: getattr(t, k) for k in TICKET_ATTRS}, "service": service_codes.get(t.service_id),
+            "allowed_actions": [a.value for a in allowed_actions(status=t.status)]}
+
+
+def ticket_out(t: Ticket, service_codes: dict[int, str]) -> TicketOut:
+    return TicketOut(**ticket_attrs(t, service_codes))
+
+
+def history_out(h: TicketHistory) -> HistoryOut:
+    return HistoryOut.model_validate(h)
+
+
+def comment_out(c: Comment) -> CommentOut:
+    return CommentOut.model_validate(c)
