@@ -1,0 +1,231 @@
+"""The SLA clock of a ticket: started at registration, paused while waiting for the user, targets met by actions.
+
+Every function here takes an ENTERED unit of work (they run inside the ticket use cases' transactions),
+except the read use cases `ticket_sla` and `deadlines` at the bottom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from core.db import utcnow
+from core.sla.calendar import Pause
+from core.sla.models import TicketSla, TicketSlaTarget
+from core.sla.policy import TARGETS, TargetSpan, compute_spans, warn_at
+from core.sla.store import Catalog, catalog
+from core.tickets.lifecycle import Action
+
+if TYPE_CHECKING:
+    from core.catalog.models import Service
+    from core.tickets.lifecycle import Step
+    from core.tickets.models import Ticket
+    from core.tickets.service import Actor
+    from core.uow import UnitOfWork
+
+#: Share of a target's time after which a warning is due; set from settings by the wiring.
+WARN_FRACTION = 0.75
+# the first staff action of these kinds is the reaction (a public staff comment too, see on_comment)
+REACTION_ACTIONS = frozenset({Action.take, Action.assign, Action.request_info})
+STOPPING_ACTIONS = frozenset({Action.cancel, Action.close, Action.confirm})
+
+
+def configure(*, warn_fraction: float) -> None:
+    """Sets the warning threshold used when target instants are (re)computed."""
+    global WARN_FRACTION
+    if not 0 < warn_fraction <= 1:
+        raise ValueError(f"warn_fraction must be within (0, 1], got {warn_fraction}")
+    WARN_FRACTION = warn_fraction
+
+
+def pauses_of(sla: TicketSla) -> list[Pause]:
+    """The closed paused spans of a clock as aware datetimes."""
+    return [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in sla.pauses or []]
+
+
+def next_check(row: TicketSlaTarget, sla: TicketSla) -> datetime | None:
+    """The earliest pending warning or breach instant; None when nothing can be due (met, paused, stopped)."""
+    if row.met_at is not None or sla.paused_since is not None or sla.stopped_at is not None:
+        return None
+    pending = [t for t, done in ((row.warn_at, row.warned_at), (row.due_at, row.breach_notified_at)) if done is None]
+    return min(pending, default=None)
+
+
+def spans(*, sla: TicketSla, priority: int, cat: Catalog) -> dict[str, TargetSpan | None]:
+    """The spans of every target of a clock at its current pauses and workaround."""
+    policy = cat.policy(sla.policy)
+    prio = priority if priority in policy.priorities else max(policy.priorities)
+    return compute_spans(policy=policy, priority=prio, calendars=cat.calendars, started_at=sla.started_at,
+                         pauses=pauses_of(sla), workaround_at=sla.workaround_at)
+
+
+async def _load(uow: UnitOfWork, ticket_id: int) -> tuple[TicketSla | None, dict[str, TicketSlaTarget]]:
+    sla = await uow.session.get(TicketSla, ticket_id)
+    if sla is None:
+        return None, {}
+    rows = (await uow.session.scalars(select(TicketSlaTarget).where(TicketSlaTarget.ticket_id == ticket_id))).all()
+    return sla, {r.target: r for r in rows}
+
+
+async def _recompute(uow: UnitOfWork, *, sla: TicketSla, rows: dict[str, TicketSlaTarget], priority: int,
+                     now: datetime, names: Iterable[str] = TARGETS, include_met: bool = False) -> None:
+    """Recomputes due/warn instants of the named targets; markers of instants moved into the future reset."""
+    cat = await catalog(uow.session)
+    all_spans, frozen, wanted = spans(sla=sla, priority=priority, cat=cat), pauses_of(sla), set(names)
+    for name in TARGETS:
+        span, row = all_spans[name], rows.get(name)
+        if span is None:
+            if row is not None and row.met_at is None:
+                await uow.session.delete(row)
+                del rows[name]
+            continue
+        if name not in wanted and row is not None:
+            continue
+        if row is None:
+            row = rows[name] = TicketSlaTarget(ticket_id=sla.ticket_id, target=name, breached=False)
+            uow.session.add(row)
+        elif row.met_at is not None and not include_met:
+            continue
+        row.due_at = span.due
+        row.warn_at = warn_at(calendar=span.calendar, span_start=span.start, duration=span.duration,
+                              pauses=frozen, fraction=WARN_FRACTION)
+        if row.met_at is not None:
+            row.breached = row.met_at > row.due_at
+        else:
+            if row.warned_at is not None and row.warn_at > now:
+                row.warned_at = None
+            if row.due_at > now:
+                row.breach_notified_at, row.breached = None, False
+        row.next_check_at = next_check(row, sla)
+
+
+def _meet(row: TicketSlaTarget | None, now: datetime) -> None:
+    if row is None or row.met_at is not None:
+        return
+    row.met_at, row.breached, row.next_check_at = now, now > row.due_at, None
+
+
+def _pause(sla: TicketSla, rows: dict[str, TicketSlaTarget], now: datetime) -> None:
+    if sla.paused_since is None:
+        sla.paused_since = now
+    for row in rows.values():
+        row.next_check_at = None
+
+
+def _close_pause(sla: TicketSla, now: datetime) -> bool:
+    if sla.paused_since is None:
+        return False
+    if now > sla.paused_since:
+        sla.pauses = [*(sla.pauses or []), [sla.paused_since.isoformat(), now.isoformat()]]
+    sla.paused_since = None
+    return True
+
+
+async def start(*, uow: UnitOfWork, ticket: Ticket, service: Service, now: datetime) -> TicketSla:
+    """Starts the clock of a registered ticket on its service's policy (the default one if unknown)."""
+    cat = await catalog(uow.session)
+    sla = TicketSla(ticket_id=ticket.id, policy=cat.policy(service.sla_policy).code, started_at=now, pauses=[])
+    uow.session.add(sla)
+    await _recompute(uow, sla=sla, rows={}, priority=ticket.priority, now=now)
+    return sla
+
+
+async def on_step(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, now: datetime) -> None:
+    """Meets, pauses, resumes, recomputes or stops the clock after a lifecycle step."""
+    sla, rows = await _load(uow, ticket.id)
+    if sla is None or sla.stopped_at is not None:
+        return
+    act = step.action
+    if actor.kind == "staff" and act in REACTION_ACTIONS:
+        _meet(rows.get("reaction"), now)
+    if act is Action.request_info:
+        _pause(sla, rows, now)
+    elif act is Action.user_answers:
+        _close_pause(sla, now)
+        await _recompute(uow, sla=sla, rows=rows, priority=ticket.priority, now=now)
+    elif act is Action.diagnosis_done:
+        _meet(rows.get("diagnosis"), now)
+    elif act is Action.give_workaround:
+        _meet(rows.get("workaround"), now)
+        if sla.workaround_at is None:
+            sla.workaround_at = now
+            await _recompute(uow, sla=sla, rows=rows, priority=ticket.priority, now=now, names=("resolution",))
+    elif act is Action.resolve:
+        # a resolved ticket was obviously reacted to, diagnosed and worked around: those unmet are met now
+        for name in TARGETS:
+            _meet(rows.get(name), now)
+        # the time the ticket waits for the requester's confirmation does not count
+        _pause(sla, rows, now)
+    elif act is Action.reject:
+        _close_pause(sla, now)
+        resolution = rows.get("resolution")
+        if resolution is not None:
+            resolution.met_at, resolution.breached = None, False
+        await _recompute(uow, sla=sla, rows=rows, priority=ticket.priority, now=now)
+    elif act is Action.change_priority:
+        await _recompute(uow, sla=sla, rows=rows, priority=ticket.priority, now=now, include_met=True)
+    elif act in STOPPING_ACTIONS:
+        _close_pause(sla, now)
+        sla.stopped_at = now
+        for row in rows.values():
+            row.next_check_at = None
+
+
+async def on_comment(*, uow: UnitOfWork, ticket: Ticket, actor: Actor, public: bool, now: datetime) -> None:
+    """A public staff comment is a reaction."""
+    if actor.kind != "staff" or not public:
+        return
+    sla, rows = await _load(uow, ticket.id)
+    if sla is not None and sla.stopped_at is None:
+        _meet(rows.get("reaction"), now)
+
+
+def _remaining(span: TargetSpan | None, row: TicketSlaTarget, sla: TicketSla, now: datetime) -> int | None:
+    if row.met_at is not None or span is None:
+        return None
+    ref = sla.paused_since or sla.stopped_at or now
+    frozen = pauses_of(sla)
+    if ref <= row.due_at:
+        return int(span.calendar.working_time_between(ref, row.due_at, frozen).total_seconds())
+    return -int(span.calendar.working_time_between(row.due_at, ref, frozen).total_seconds())
+
+
+async def snapshot(*, uow: UnitOfWork, ticket_id: int, priority: int, now: datetime) -> dict[str, Any]:
+    """The SLA state of a ticket inside an entered unit of work (see `ticket_sla`)."""
+    sla, rows = await _load(uow, ticket_id)
+    if sla is None:
+        return {"policy": None, "started_at": None, "targets": {}, "paused": False}
+    all_spans = spans(sla=sla, priority=priority, cat=await catalog(uow.session))
+    targets = {
+        name: {"due_at": row.due_at, "met_at": row.met_at, "breached": row.breached,
+               "remaining_seconds": _remaining(all_spans.get(name), row, sla, now)}
+        for name in TARGETS if (row := rows.get(name)) is not None
+    }
+    return {"policy": sla.policy, "started_at": sla.started_at, "targets": targets,
+            "paused": sla.paused_since is not None}
+
+
+async def ticket_sla(*, uow: UnitOfWork, ticket_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """Policy, start, per-target due/met/breached/remaining working seconds, and whether the clock is paused."""
+    from core.errors import NotFound
+    from core.tickets.models import Ticket
+
+    async with uow:
+        ticket = await uow.session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(f"ticket {ticket_id} not found")
+        return await snapshot(uow=uow, ticket_id=ticket_id, priority=ticket.priority, now=now or utcnow())
+
+
+async def deadlines(*, uow: UnitOfWork, ticket_id: int) -> dict[str, datetime | None]:
+    """Due instants of the unmet targets (None while the clock is paused): «ответим до 14:30»."""
+    async with uow:
+        sla, rows = await _load(uow, ticket_id)
+        if sla is None or sla.stopped_at is not None:
+            return {}
+        paused = sla.paused_since is not None
+        return {name: None if paused else row.due_at
+                for name in TARGETS if (row := rows.get(name)) is not None and row.met_at is None}

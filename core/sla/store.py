@@ -1,0 +1,174 @@
+"""Policies and calendars stored as rows, seeded from the built-ins, with a cache of parsed objects."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import utcnow
+from core.errors import NotFound, ValidationFailed
+from core.sla.builtin import BUILTIN_POLICIES, builtin_calendars, current_and_next_year
+from core.sla.calendar import BusinessCalendar
+from core.sla.models import SlaCalendarRow, SlaPolicyRow
+from core.sla.policy import Policy
+from core.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+DEFAULT_POLICY = "nttm"
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Parsed policies and calendars at one version of the two tables."""
+
+    version: tuple[Any, ...]
+    policies: dict[str, Policy]
+    calendars: dict[str, BusinessCalendar]
+
+    def policy(self, code: str) -> Policy:
+        """The policy `code`, or the default one (with a warning) when a service names an unknown policy."""
+        found = self.policies.get(code)
+        if found is not None:
+            return found
+        log.warning("SLA policy %r is unknown; falling back to %r", code, DEFAULT_POLICY)
+        if DEFAULT_POLICY not in self.policies:
+            raise NotFound(f"SLA policy {code!r} is unknown and the default {DEFAULT_POLICY!r} is missing")
+        return self.policies[DEFAULT_POLICY]
+
+
+_cache: Catalog | None = None
+
+
+def invalidate() -> None:
+    """Drops the parsed objects; the next `catalog()` reloads them."""
+    global _cache
+    _cache = None
+
+
+async def _version(session: AsyncSession) -> tuple[Any, ...]:
+    # max(updated_at) and counts change on every write, also when another process made it
+    pol = (await session.execute(select(func.count(), func.max(SlaPolicyRow.updated_at)))).one()
+    cal = (await session.execute(select(func.count(), func.max(SlaCalendarRow.updated_at)))).one()
+    return (*pol, *cal)
+
+
+async def catalog(session: AsyncSession) -> Catalog:
+    """The parsed policies and calendars, reloaded only when the tables changed."""
+    global _cache
+    version = await _version(session)
+    if _cache is not None and _cache.version == version:
+        return _cache
+    pol_data = {r.code: r.data for r in (await session.scalars(select(SlaPolicyRow))).all()}
+    cal_data = {r.code: r.data for r in (await session.scalars(select(SlaCalendarRow))).all()}
+    if not pol_data or not cal_data:
+        # tickets must still get a clock if seeding has not run yet (a bare script, a fresh test database)
+        log.warning("SLA tables are empty; using the built-in policies and calendars")
+        pol_data = pol_data or BUILTIN_POLICIES
+        cal_data = cal_data or builtin_calendars(years=current_and_next_year(now=utcnow()))
+    policies = {code: Policy.from_dict(d) for code, d in pol_data.items()}
+    calendars = {code: BusinessCalendar.from_dict(d) for code, d in cal_data.items()}
+    _cache = Catalog(version=version, policies=policies, calendars=calendars)
+    return _cache
+
+
+async def seed(*, uow: UnitOfWork, now: datetime | None = None) -> int:
+    """Adds the built-in policies and calendars that are missing; returns how many were added."""
+    now = now or utcnow()
+    async with uow:
+        added = 0
+        have_pol = set((await uow.session.scalars(select(SlaPolicyRow.code))).all())
+        for code, data in BUILTIN_POLICIES.items():
+            if code not in have_pol:
+                uow.session.add(SlaPolicyRow(code=code, data=data, updated_at=now))
+                added += 1
+        have_cal = set((await uow.session.scalars(select(SlaCalendarRow.code))).all())
+        for code, data in builtin_calendars(years=current_and_next_year(now=now)).items():
+            if code not in have_cal:
+                uow.session.add(SlaCalendarRow(code=code, data=data, updated_at=now))
+                added += 1
+        await uow.commit()
+    invalidate()
+    return added
+
+
+def _row_dict(row: SlaPolicyRow | SlaCalendarRow) -> dict[str, Any]:
+    return {"code": row.code, "data": row.data, "updated_at": row.updated_at.isoformat()}
+
+
+async def list_policies(*, uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every stored policy with its data."""
+    async with uow:
+        rows = (await uow.session.scalars(select(SlaPolicyRow).order_by(SlaPolicyRow.code))).all()
+        return [_row_dict(r) for r in rows]
+
+
+async def list_calendars(*, uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every stored calendar with its data."""
+    async with uow:
+        rows = (await uow.session.scalars(select(SlaCalendarRow).order_by(SlaCalendarRow.code))).all()
+        return [_row_dict(r) for r in rows]
+
+
+async def get_policy(*, uow: UnitOfWork, code: str) -> dict[str, Any]:
+    """One stored policy."""
+    async with uow:
+        row = await uow.session.get(SlaPolicyRow, code)
+        if row is None:
+            raise NotFound(f"SLA policy {code!r} not found")
+        return _row_dict(row)
+
+
+async def get_calendar(*, uow: UnitOfWork, code: str) -> dict[str, Any]:
+    """One stored calendar."""
+    async with uow:
+        row = await uow.session.get(SlaCalendarRow, code)
+        if row is None:
+            raise NotFound(f"SLA calendar {code!r} not found")
+        return _row_dict(row)
+
+
+async def put_policy(*, uow: UnitOfWork, code: str, data: dict[str, Any],
+                     now: datetime | None = None) -> dict[str, Any]:
+    """Creates or replaces a policy after validating it and the calendars it names."""
+    data = {**data, "code": code}
+    try:
+        policy = Policy.from_dict(data)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), fields={"priorities": f"Политика: {exc}"}) from exc
+    async with uow:
+        known = set((await uow.session.scalars(select(SlaCalendarRow.code))).all())
+        missing = sorted(policy.calendar_codes() - known)
+        if missing:
+            raise ValidationFailed(f"unknown calendar(s) {missing}",
+                                   fields={"calendar": f"Календарь: один из {', '.join(sorted(known))}"})
+        row = await uow.session.get(SlaPolicyRow, code)
+        if row is None:
+            row = SlaPolicyRow(code=code)
+            uow.session.add(row)
+        row.data, row.updated_at = policy.to_dict(), now or utcnow()
+        await uow.commit()
+    invalidate()
+    return _row_dict(row)
+
+
+async def put_calendar(*, uow: UnitOfWork, code: str, data: dict[str, Any],
+                       now: datetime | None = None) -> dict[str, Any]:
+    """Creates or replaces a calendar (holidays, extra working days) after validating it."""
+    try:
+        cal = BusinessCalendar.from_dict(data)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValidationFailed(str(exc), fields={"calendar": f"Календарь: {exc}"}) from exc
+    async with uow:
+        row = await uow.session.get(SlaCalendarRow, code)
+        if row is None:
+            row = SlaCalendarRow(code=code)
+            uow.session.add(row)
+        row.data, row.updated_at = cal.to_dict(), now or utcnow()
+        await uow.commit()
+    invalidate()
+    return _row_dict(row)
