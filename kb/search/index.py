@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import math
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
+from kb.search.lookup import TermLookup
 from kb.search.models import ArticleDoc, Hit
+from kb.search.snippet import make_snippet
 from kb.search.stopwords import STOP_WORDS
-from kb.search.text import Analyzer, stem, strip_markup, term_weight, words
+from kb.search.text import Analyzer, strip_markup, term_weight
 
 # Where a word is found says how central it is to the article: title and tags describe the problem,
 # the body also mentions side topics.
 _FIELD_FACTOR = {"title": 1.0, "tags": 1.0, "body": 0.6}
 _FIELD_TF = {"title": 3.0, "tags": 2.0, "body": 1.0}
-_PREFIX_FACTOR = 0.8
 _PHRASE_PART = 0.7
-_FUZZY_CUTOFF = 78.0
 _K1, _B = 1.2, 0.75
-_SNIPPET = 160
 _RERANK = 30
+# Float slack for the pruning bound: admitting a few extra candidates is harmless, missing one is not.
+_SLACK = 1e-9
+
+Ranked = list[tuple[float, float, int, set[str]]]
 
 
 @dataclass
@@ -32,7 +32,6 @@ class _Entry:
     doc: ArticleDoc
     plain: str
     tf: dict[str, float]
-    field: dict[str, float]
     length: float
 
 
@@ -40,49 +39,48 @@ class SearchIndex:
     """Knowledge-base search: rebuild/upsert/remove articles, ask for confident hits."""
 
     def __init__(
-        self, *, synonyms: Sequence[Sequence[str]] = (), threshold: float = 0.5, relative_cut: float = 0.7
+        self,
+        *,
+        synonyms: Sequence[Sequence[str]] = (),
+        threshold: float = 0.5,
+        relative_cut: float = 0.7,
+        query_cache: int = 1024,
     ) -> None:
         self.threshold = threshold
         self.relative_cut = relative_cut
         self._groups = [list(g) for g in synonyms]
         self._analyzer = Analyzer(self._groups)
         self._docs: dict[int, _Entry] = {}
-        self._post: dict[str, dict[int, tuple[float, float]]] = {}
+        # Per term: doc -> field factor (what scoring reads) and doc -> weighted tf (only BM25 reads it).
+        self._ff: dict[str, dict[int, float]] = {}
+        self._tf: dict[str, dict[int, float]] = {}
         self._total_len = 0.0
-        self._lookup_dirty = True
-        self._sorted: list[str] = []
-        self._by_len: dict[int, list[str]] = {}
-        self._alias: dict[str, str] = {}
+        self._lookup: TermLookup | None = None
+        self._allowed_of: dict[str, frozenset[int]] = {}
+        self._cache_size = query_cache
+        self._cache: OrderedDict[tuple[str, str | None, int, float, float], tuple[Hit, ...]] = OrderedDict()
 
     # ----- maintenance -------------------------------------------------------------------------------
     def rebuild(self, docs: Iterable[ArticleDoc]) -> None:
         """Replace the whole index with these articles."""
         self._docs.clear()
-        self._post.clear()
+        self._ff.clear()
+        self._tf.clear()
         self._total_len = 0.0
         for doc in docs:
             self._add(doc)
-        self._lookup_dirty = True
+        self._changed()
 
     def upsert(self, doc: ArticleDoc) -> None:
         """Add or replace one article without touching the others."""
-        self.remove(doc.id)
+        self._drop(doc.id)
         self._add(doc)
-        self._lookup_dirty = True
+        self._changed()
 
     def remove(self, doc_id: int) -> None:
         """Forget one article; unknown ids are ignored."""
-        entry = self._docs.pop(doc_id, None)
-        if entry is None:
-            return
-        self._total_len -= entry.length
-        for term in entry.tf:
-            posting = self._post.get(term)
-            if posting is not None:
-                posting.pop(doc_id, None)
-                if not posting:
-                    del self._post[term]
-        self._lookup_dirty = True
+        if self._drop(doc_id):
+            self._changed()
 
     def set_synonyms(self, groups: Sequence[Sequence[str]]) -> None:
         """Replace the synonym groups and re-index every article with them."""
@@ -92,6 +90,27 @@ class SearchIndex:
 
     def __len__(self) -> int:
         return len(self._docs)
+
+    def _changed(self) -> None:
+        # Every derived table and cache is tied to the index content, so any change drops them all.
+        self._lookup = None
+        self._allowed_of.clear()
+        self._cache.clear()
+
+    def _drop(self, doc_id: int) -> bool:
+        entry = self._docs.pop(doc_id, None)
+        if entry is None:
+            return False
+        self._total_len -= entry.length
+        for term in entry.tf:
+            posting = self._ff.get(term)
+            if posting is not None:
+                posting.pop(doc_id, None)
+                self._tf[term].pop(doc_id, None)
+                if not posting:
+                    del self._ff[term]
+                    del self._tf[term]
+        return True
 
     def _add(self, doc: ArticleDoc) -> None:
         plain = strip_markup(doc.body)
@@ -103,73 +122,35 @@ class SearchIndex:
                 tf[term] += _FIELD_TF[name]
                 field[term] = max(field.get(term, 0.0), _FIELD_FACTOR[name])
         length = float(sum(tf.values()))
-        self._docs[doc.id] = _Entry(doc, plain, dict(tf), field, length)
+        self._docs[doc.id] = _Entry(doc, plain, dict(tf), length)
         self._total_len += length
         for term, f in tf.items():
-            self._post.setdefault(term, {})[doc.id] = (f, field[term])
+            self._ff.setdefault(term, {})[doc.id] = field[term]
+            self._tf.setdefault(term, {})[doc.id] = f
 
-    def _refresh_lookup(self) -> None:
-        if not self._lookup_dirty:
-            return
-        # Single-word synonym members are searchable spellings of their group id, so typos in them count.
-        self._alias = {}
-        for group in self._groups:
-            for member in group:
-                ws = words(member)
-                if len(ws) == 1:
-                    gid = self._analyzer.canonical(ws[0])
-                    if gid in self._post:
-                        self._alias.setdefault(stem(ws[0]), gid)
-        for term in self._post:
-            if not term.startswith("~"):
-                self._alias.setdefault(term, term)
-        self._sorted = sorted(self._alias)
-        self._by_len = {}
-        for s in self._sorted:
-            self._by_len.setdefault(len(s), []).append(s)
-        self._lookup_dirty = False
+    def _terms(self) -> TermLookup:
+        if self._lookup is None:
+            self._lookup = TermLookup(self._ff.keys(), self._groups, self._analyzer)
+        return self._lookup
+
+    def _allowed(self, service: str) -> frozenset[int]:
+        allowed = self._allowed_of.get(service)
+        if allowed is None:
+            allowed = frozenset(i for i, e in self._docs.items() if e.doc.service in (None, service))
+            self._allowed_of[service] = allowed
+        return allowed
 
     # ----- query side --------------------------------------------------------------------------------
-    def _expand(self, term: str) -> list[tuple[str, float]]:
-        """Index terms a query term may stand for, with how much to trust each reading."""
-        if term in self._post:
-            found = [(term, 1.0)]
-            if term.startswith("~"):
-                return found
-        else:
-            found = []
-            if term.startswith("~"):
-                return found
-        best: dict[str, float] = {t: f for t, f in found}
-        if len(term) >= 5:
-            lo = bisect.bisect_left(self._sorted, term[:5])
-            hi = bisect.bisect_right(self._sorted, term[:5] + "\uffff")
-            for cand in self._sorted[lo:hi][:200]:
-                if cand == term or abs(len(cand) - len(term)) > 4:
-                    continue
-                need = max(5, math.ceil(0.75 * min(len(cand), len(term))))
-                if len(_common_prefix(cand, term)) >= need:
-                    tgt = self._alias[cand]
-                    best[tgt] = max(best.get(tgt, 0.0), _PREFIX_FACTOR)
-        if not found and len(term) >= 4:
-            pool = [c for n in range(len(term) - 2, len(term) + 3) for c in self._by_len.get(n, ())]
-            # One wrong letter in a four-letter stem scores 75.
-            cutoff = _FUZZY_CUTOFF if len(term) > 4 else 75.0
-            for cand, score, _ in process.extract(term, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3):
-                tgt = self._alias[cand]
-                best[tgt] = max(best.get(tgt, 0.0), (score / 100.0) ** 2)
-        return list(best.items())
-
     def _known(self, word: str) -> bool:
+        lookup = self._terms()
         term = self._analyzer.canonical(word)
-        if term in self._post or term in self._alias:
+        if term in self._ff or term in lookup.alias:
             return True
-        return not term.startswith("~") and bool(self._expand(term))
+        return not term.startswith("~") and bool(lookup.expand(term))
 
-    def _rank(self, query: str, service: str | None) -> list[tuple[float, float, int, set[str]]]:
-        self._refresh_lookup()
-        if not self._docs:
-            return []
+    def _query_terms(self, query: str) -> tuple[list[tuple[float, list[tuple[str, float]]]], float]:
+        """Weighted query terms with their index readings, and the coverage denominator."""
+        lookup = self._terms()
         text = self._analyzer.fix_layout(query, self._known)
         weights: dict[str, float] = {}
         parts: dict[str, list[str]] = {}
@@ -177,62 +158,106 @@ class SearchIndex:
             weights[term] = max(weights.get(term, 0.0), term_weight(word.split()[-1]))
             if " " in word:
                 parts[term] = [self._analyzer.canonical(w) for w in word.split() if w not in STOP_WORDS]
-        weights = {t: w for t, w in weights.items() if w > 0}
-        if not weights:
-            return []
         n_docs = len(self._docs)
-        allowed = None if service is None else self._allowed(service)
-        acc: dict[int, float] = {}
-        eff_w: dict[str, float] = {}
-        exp_of: dict[str, list[tuple[str, float]]] = {}
+        out: list[tuple[float, list[tuple[str, float]]]] = []
+        total = 0.0
         for term, base in weights.items():
-            expansions = self._expand(term)
+            if base <= 0:
+                continue
+            expansions = list(lookup.expand(term))
             # A synonym phrase may be worded differently in the article: its own words count for less.
             known = {t for t, _ in expansions}
-            expansions += [(p, _PHRASE_PART) for p in parts.get(term, ()) if p in self._post and p not in known]
-            exp_of[term] = expansions
-            df = max((len(self._post[t]) for t, f in expansions if f == 1.0), default=0)
+            expansions += [(p, _PHRASE_PART) for p in parts.get(term, ()) if p in self._ff and p not in known]
+            df = max((len(self._ff[t]) for t, f in expansions if f == 1.0), default=0)
             # A term found in many articles says little about which one is meant.
-            w = eff_w[term] = base / (1.0 + 3.0 * df / (n_docs + 20))
-            best: dict[int, float] = {}
-            for tgt, factor in expansions:
-                for doc_id, (_, ff) in self._post[tgt].items():
-                    v = factor * ff
-                    if v > best.get(doc_id, 0.0):
-                        best[doc_id] = v
-            for doc_id, v in best.items():
-                if allowed is None or doc_id in allowed:
-                    acc[doc_id] = acc.get(doc_id, 0.0) + w * v
-        if not acc:
-            return []
-        total = sum(eff_w.values())
+            w = base / (1.0 + 3.0 * df / (n_docs + 20))
+            total += w
+            out.append((w, expansions))
         # Long messages carry side details; judge coverage against the core of the question.
-        denom = min(total, max(3.0, 0.5 * total))
-        top = heapq.nlargest(_RERANK, acc.items(), key=lambda kv: (kv[1], -kv[0]))
-        # BM25 only breaks near-ties among the strongest candidates, so it is computed for them alone.
+        return out, min(total, max(3.0, 0.5 * total))
+
+    def _rank(self, query: str, service: str | None, *, min_conf: float = 0.0, prune: bool = True) -> Ranked:
+        """Candidates with confidence >= min_conf, best first; prune=False walks every posting (for tests)."""
+        if not self._docs:
+            return []
+        terms, denom = self._query_terms(query)
+        if not terms or denom <= 0:
+            return []
+        # MaxScore: strongest terms first; once the terms left cannot lift a doc that has matched nothing yet
+        # to min_conf, only docs already seen are scored. Offered hits are the same as with prune=False.
+        terms.sort(key=lambda t: -t[0] * max((f for _, f in t[1]), default=0.0))
+        need = min_conf * denom * (1.0 - _SLACK)
+        left = sum(w * max((f for _, f in exps), default=0.0) for w, exps in terms)
+        acc: dict[int, float] = {}
+        for w, exps in terms:
+            if not exps:
+                continue
+            if not prune or left >= need:
+                self._add_open(acc, w, exps)
+            else:
+                self._add_seen(acc, w, exps)
+            left -= w * max(f for _, f in exps)
+        allowed = None if service is None else self._allowed(service)
+        cands = [
+            (num / denom, d)
+            for d, num in acc.items()
+            if num / denom >= min_conf and (allowed is None or d in allowed)
+        ]
+        top = heapq.nlargest(_RERANK, cands, key=lambda c: (c[0], -c[1]))
+        return self._rerank(top, [exps for _, exps in terms])
+
+    def _add_open(self, acc: dict[int, float], w: float, exps: list[tuple[str, float]]) -> None:
+        if len(exps) == 1:
+            tgt, f = exps[0]
+            c = w * f
+            for d, ff in self._ff[tgt].items():
+                acc[d] = acc.get(d, 0.0) + c * ff
+            return
+        best: dict[int, float] = {}
+        for tgt, f in exps:
+            for d, ff in self._ff[tgt].items():
+                v = f * ff
+                if v > best.get(d, 0.0):
+                    best[d] = v
+        for d, v in best.items():
+            acc[d] = acc.get(d, 0.0) + w * v
+
+    def _add_seen(self, acc: dict[int, float], w: float, exps: list[tuple[str, float]]) -> None:
+        posts = [(self._ff[tgt], f) for tgt, f in exps]
+        for d in acc:
+            v = 0.0
+            for post, f in posts:
+                ff = post.get(d)
+                if ff is not None and f * ff > v:
+                    v = f * ff
+            if v:
+                acc[d] += w * v
+
+    def _rerank(self, top: list[tuple[float, int]], exp_lists: list[list[tuple[str, float]]]) -> Ranked:
+        """BM25 breaks near-ties among the strongest candidates, so it is computed for them alone."""
+        if not top:
+            return []
+        n_docs = len(self._docs)
         avg_len = self._total_len / n_docs
         ranked = []
-        for doc_id, num in top:
+        for conf, doc_id in top:
             entry = self._docs[doc_id]
             bm, used = 0.0, set()
-            for expansions in exp_of.values():
+            for expansions in exp_lists:
                 for tgt, factor in expansions:
-                    hit = self._post[tgt].get(doc_id)
-                    if hit is None:
+                    f = self._tf[tgt].get(doc_id)
+                    if f is None:
                         continue
                     used.add(tgt)
-                    df = len(self._post[tgt])
+                    df = len(self._tf[tgt])
                     idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-                    norm = hit[0] + _K1 * (1 - _B + _B * entry.length / avg_len)
-                    bm += factor * idf * hit[0] * (_K1 + 1) / norm
-            ranked.append([min(1.0, num / denom), bm, doc_id, used])
+                    norm = f + _K1 * (1 - _B + _B * entry.length / avg_len)
+                    bm += factor * idf * f * (_K1 + 1) / norm
+            ranked.append((min(1.0, conf), bm, doc_id, used))
         top_bm = max(r[1] for r in ranked) or 1.0
         out = [(conf + 0.05 * bm / top_bm, conf, doc_id, used) for conf, bm, doc_id, used in ranked]
         out.sort(key=lambda r: (-r[0], r[2]))
         return out
-
-    def _allowed(self, service: str) -> set[int]:
-        return {i for i, e in self._docs.items() if e.doc.service in (None, service)}
 
     def score_all(self, query: str, *, limit: int = 10, service: str | None = None) -> list[Hit]:
         """Raw ranking with confidences, whatever their level (for debugging and evaluation)."""
@@ -240,42 +265,27 @@ class SearchIndex:
 
     def search(self, query: str, *, limit: int = 3, service: str | None = None) -> list[Hit]:
         """Only the hits confident enough to offer to a user, best first."""
-        ranked = self._rank(query, service)
+        key = (query, service, limit, self.threshold, self.relative_cut)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return list(cached)
+        hits = self._offer(self._rank(query, service, min_conf=self.threshold), limit)
+        if self._cache_size > 0:
+            self._cache[key] = tuple(hits)
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return hits
+
+    def _offer(self, ranked: Ranked, limit: int) -> list[Hit]:
         if not ranked:
             return []
         best = max(conf for _, conf, _, _ in ranked)
         floor = max(self.threshold, self.relative_cut * best)
-        return [self._hit(doc_id, conf, terms) for _, conf, doc_id, terms in ranked if conf >= floor][:limit]
+        offered = [(conf, doc_id, terms) for _, conf, doc_id, terms in ranked if conf >= floor][:limit]
+        return [self._hit(doc_id, conf, terms) for conf, doc_id, terms in offered]
 
     def _hit(self, doc_id: int, conf: float, terms: set[str]) -> Hit:
         entry = self._docs[doc_id]
-        return Hit(id=doc_id, title=entry.doc.title, score=round(conf, 4), snippet=self._snippet(entry, terms))
-
-    def _snippet(self, entry: _Entry, terms: set[str]) -> str:
-        plain = " ".join(entry.plain.split())
-        if len(plain) <= _SNIPPET:
-            return plain
-        low = plain.lower().replace("ё", "е")
-        start = 0
-        for w in words(plain):
-            if self._analyzer.canonical(w) in terms:
-                pos = low.find(w)
-                if pos >= 0:
-                    start = max(0, pos - 40)
-                    break
-        if start:
-            space = plain.find(" ", start)
-            start = space + 1 if 0 <= space < start + 20 else start
-        cut = plain[start : start + _SNIPPET]
-        if start + _SNIPPET < len(plain):
-            cut = cut.rsplit(" ", 1)[0] + "…"
-        return ("…" if start else "") + cut
-
-
-def _common_prefix(a: str, b: str) -> str:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return a[:n]
+        snippet = make_snippet(entry.plain, terms, self._analyzer.canonical)
+        return Hit(id=doc_id, title=entry.doc.title, score=round(conf, 4), snippet=snippet)

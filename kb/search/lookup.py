@@ -1,0 +1,95 @@
+"""Query-term lookup: which index terms a (possibly misspelt) query stem may stand for."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Collection, Sequence
+
+from rapidfuzz import fuzz, process
+
+from kb.search.text import Analyzer, stem, words
+
+_PREFIX_FACTOR = 0.8
+_FUZZY_CUTOFF = 78.0
+# Distinct query stems seen between two index changes; bounded so a flood of junk queries cannot grow memory.
+_CACHE_MAX = 50_000
+
+
+class TermLookup:
+    """Immutable snapshot of the index vocabulary; rebuilt after every index change, so its cache never lies."""
+
+    def __init__(self, terms: Collection[str], groups: Sequence[Sequence[str]], analyzer: Analyzer) -> None:
+        self._terms = terms
+        # Single-word synonym members are searchable spellings of their group id, so typos in them count.
+        self.alias: dict[str, str] = {}
+        for group in groups:
+            for member in group:
+                ws = words(member)
+                if len(ws) == 1:
+                    gid = analyzer.canonical(ws[0])
+                    if gid in terms:
+                        self.alias.setdefault(stem(ws[0]), gid)
+        for term in terms:
+            if not term.startswith("~"):
+                self.alias.setdefault(term, term)
+        self._sorted = sorted(self.alias)
+        self._by_len: dict[int, list[str]] = {}
+        for s in self._sorted:
+            self._by_len.setdefault(len(s), []).append(s)
+        self._pools: dict[int, list[str]] = {}
+        self._cache: dict[str, tuple[tuple[str, float], ...]] = {}
+
+    def expand(self, term: str) -> tuple[tuple[str, float], ...]:
+        """Index terms a query term may stand for, with how much to trust each reading (cached)."""
+        found = self._cache.get(term)
+        if found is None:
+            if len(self._cache) >= _CACHE_MAX:
+                self._cache.clear()
+            found = self._cache[term] = tuple(self._expand(term))
+        return found
+
+    def _pool(self, n: int) -> list[str]:
+        pool = self._pools.get(n)
+        if pool is None:
+            pool = self._pools[n] = [c for m in range(n - 2, n + 3) for c in self._by_len.get(m, ())]
+        return pool
+
+    def _expand(self, term: str) -> list[tuple[str, float]]:
+        if term in self._terms:
+            found = [(term, 1.0)]
+            if term.startswith("~"):
+                return found
+        else:
+            found = []
+            if term.startswith("~"):
+                return found
+        best: dict[str, float] = dict(found)
+        if len(term) >= 5:
+            lo = bisect.bisect_left(self._sorted, term[:5])
+            hi = bisect.bisect_right(self._sorted, term[:5] + "\uffff")
+            for cand in self._sorted[lo:hi][:200]:
+                if cand == term or abs(len(cand) - len(term)) > 4:
+                    continue
+                need = max(5, math.ceil(0.75 * min(len(cand), len(term))))
+                if _common_prefix_len(cand, term) >= need:
+                    tgt = self.alias[cand]
+                    best[tgt] = max(best.get(tgt, 0.0), _PREFIX_FACTOR)
+        if not found and len(term) >= 4:
+            # One wrong letter in a four-letter stem scores 75.
+            cutoff = _FUZZY_CUTOFF if len(term) > 4 else 75.0
+            for cand, score, _ in process.extract(
+                term, self._pool(len(term)), scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
+            ):
+                tgt = self.alias[cand]
+                best[tgt] = max(best.get(tgt, 0.0), (score / 100.0) ** 2)
+        return list(best.items())
+
+
+def _common_prefix_len(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
