@@ -1,7 +1,210 @@
-"""Admin API: kb routes."""
+"""Admin API: knowledge base routes (articles, history, search, synonyms, stats, import/export)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.errors import ValidationFailed
+from kb.io import bundle_from_obj
+from kb.models import Article, ArticleVersion
+
+if TYPE_CHECKING:
+    from bot.root import Root
+    from kb.service import KnowledgeBase
+
+router = APIRouter(prefix="/kb", tags=["knowledge base"])
+AUTHOR = "admin-api"
+Status = Literal["draft", "published", "archived"]
+BodyFormat = Literal["html", "markdown"]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ArticleCreate(In):
+    title: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1)
+    tags: list[str] = Field(default_factory=list)
+    service: str | None = Field(default=None, description="service code; null: every service")
+    status: Status = "published"
+    body_format: BodyFormat = "html"
+
+
+class ArticlePatch(In):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    body: str | None = Field(default=None, min_length=1)
+    tags: list[str] | None = None
+    service: str | None = None
+    status: Status | None = None
+    body_format: BodyFormat | None = None
+
+
+class ArticleOut(BaseModel):
+    id: int
+    title: str
+    body: str
+    body_format: str
+    tags: list[str]
+    service: str | None
+    status: str
+    author: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ArticlePage(BaseModel):
+    items: list[ArticleOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class VersionOut(BaseModel):
+    version: int
+    title: str
+    body: str
+    body_format: str
+    tags: list[str]
+    service: str | None
+    status: str
+    changed_by: str | None
+    changed_at: datetime
+    changes: list[str] = Field(description='"created", "deleted" or the names of the changed fields')
+
+
+class HitOut(BaseModel):
+    id: int
+    title: str
+    score: float
+    snippet: str
+
+
+class SearchOut(BaseModel):
+    hits: list[HitOut]
+
+
+class Synonyms(In):
+    groups: list[list[str]] = Field(examples=[[["впн", "vpn"], ["учетка", "учётная запись", "аккаунт"]]])
+
+
+def kb_of(request: Request) -> tuple[KnowledgeBase, Root]:
+    root: Root = request.app.state.root
+    return root.kb, root
+
+
+def article_out(a: Article) -> ArticleOut:
+    return ArticleOut(id=a.id, title=a.title, body=a.body, body_format=a.body_format, tags=list(a.tags),
+                      service=a.service, status=a.status, author=a.author, created_at=a.created_at,
+                      updated_at=a.updated_at, version=a.version)
+
+
+def version_out(v: ArticleVersion) -> VersionOut:
+    return VersionOut(version=v.version, title=v.title, body=v.body, body_format=v.body_format, tags=list(v.tags),
+                      service=v.service, status=v.status, changed_by=v.changed_by, changed_at=v.changed_at,
+                      changes=list(v.changes))
+
+
+@router.post("/articles", response_model=ArticleOut, status_code=201)
+async def create_article(request: Request, body: ArticleCreate) -> ArticleOut:
+    """Adds an article (published unless `status` says otherwise); it is searchable at once."""
+    kb, root = kb_of(request)
+    return article_out(await kb.create_article(uow=root.uow(), author=AUTHOR, **body.model_dump()))
+
+
+@router.get("/articles", response_model=ArticlePage)
+async def list_articles(request: Request, page: int = Query(1, ge=1), per_page: int = Query(20, ge=1, le=200),
+                        service: str | None = None, status: Status | None = None,
+                        text: str | None = Query(None, description="substring of the title or body")) -> ArticlePage:
+    """Articles (deleted ones excluded), most recently changed first."""
+    kb, root = kb_of(request)
+    rows, total = await kb.list_articles(uow=root.uow(), service=service, status=status, text=text,
+                                         offset=(page - 1) * per_page, limit=per_page)
+    return ArticlePage(items=[article_out(a) for a in rows], total=total, page=page, per_page=per_page)
+
+
+@router.get("/articles/{article_id}", response_model=ArticleOut)
+async def get_article(request: Request, article_id: int) -> ArticleOut:
+    """One article."""
+    kb, root = kb_of(request)
+    return article_out(await kb.get_article(uow=root.uow(), article_id=article_id))
+
+
+@router.patch("/articles/{article_id}", response_model=ArticleOut)
+async def update_article(request: Request, article_id: int, body: ArticlePatch) -> ArticleOut:
+    """Changes the given fields; a new version records which ones."""
+    data = body.model_dump(exclude_unset=True)
+    nulls = {k: "Значение не может быть пустым (null)" for k, v in data.items() if v is None and k != "service"}
+    if nulls:
+        raise ValidationFailed("null is not allowed for: " + ", ".join(nulls), fields=nulls)
+    kb, root = kb_of(request)
+    return article_out(await kb.update_article(uow=root.uow(), article_id=article_id, changes=data, author=AUTHOR))
+
+
+@router.delete("/articles/{article_id}", status_code=204)
+async def delete_article(request: Request, article_id: int) -> Response:
+    """Archives and hides the article: gone from lists and search; its history and figures stay."""
+    kb, root = kb_of(request)
+    await kb.delete_article(uow=root.uow(), article_id=article_id, author=AUTHOR)
+    return Response(status_code=204)
+
+
+@router.get("/articles/{article_id}/history", response_model=list[VersionOut])
+async def article_history(request: Request, article_id: int) -> list[VersionOut]:
+    """Every version of the article, oldest first, with who changed what."""
+    kb, root = kb_of(request)
+    return [version_out(v) for v in await kb.article_history(uow=root.uow(), article_id=article_id)]
+
+
+@router.get("/search", response_model=SearchOut)
+async def search(request: Request, q: str = Query(min_length=1, max_length=4000), limit: int = Query(3, ge=1, le=10),
+                 service: str | None = None) -> SearchOut:
+    """The articles the bot would offer for this text, best first; empty when none is confident.
+
+    Nothing is recorded: an API search is not an offer a user saw, so it must not skew the figures."""
+    kb, _ = kb_of(request)
+    return SearchOut(hits=[HitOut(id=h.id, title=h.title, score=h.score, snippet=h.snippet)
+                           for h in kb.search(q, limit=limit, service=service)])
+
+
+@router.get("/synonyms", response_model=Synonyms)
+async def get_synonyms(request: Request) -> Synonyms:
+    """The synonym groups used by the search."""
+    kb, root = kb_of(request)
+    return Synonyms(groups=await kb.get_synonyms(uow=root.uow()))
+
+
+@router.put("/synonyms", response_model=Synonyms)
+async def put_synonyms(request: Request, body: Synonyms) -> Synonyms:
+    """Replaces every group (each: at least two non-empty words); the search uses them at once."""
+    kb, root = kb_of(request)
+    return Synonyms(groups=await kb.put_synonyms(uow=root.uow(), groups=body.groups))
+
+
+@router.get("/stats")
+async def stats(request: Request) -> dict[str, Any]:
+    """Per article: offered, answered, helped, helped share; overall offers, helped and the self-service rate."""
+    kb, root = kb_of(request)
+    return await kb.stats(uow=root.uow())
+
+
+@router.get("/export")
+async def export(request: Request) -> dict[str, Any]:
+    """Every article (deleted ones excluded) and the synonym groups, in the import format."""
+    kb, root = kb_of(request)
+    return await kb.export_all(uow=root.uow())
+
+
+@router.post("/import")
+async def import_(request: Request, body: Any = Body(..., examples=[{"articles": [], "synonyms": []}])
+                  ) -> dict[str, int]:
+    """Upserts articles (by `id` when it exists, else by title) and replaces synonyms if given.
+
+    The whole document is checked first; a bad item is a 422 naming it (articles[i].field) and nothing is written."""
+    kb, root = kb_of(request)
+    return await kb.import_bundle(uow=root.uow(), bundle=bundle_from_obj(body, source="import"), author=AUTHOR)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -89,6 +91,63 @@ def migrate() -> None:
 
     asyncio.run(_go())
     typer.echo("database is up to date / база данных обновлена")
+
+
+kb_app = typer.Typer(help="Knowledge base import/export.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+
+def _refusing(fn: Callable[[], Any]) -> Any:
+    """Runs fn; a domain refusal (bad file, bad folder) exits with its message."""
+    from core.errors import DomainError
+
+    try:
+        return fn()
+    except DomainError as exc:
+        typer.echo(f"отказ / refused: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+
+
+def _with_root(action: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Runs `action(root)` on a started root without API or bot (the running API process reloads by its poll)."""
+    from bot.root import build_root
+
+    async def _go() -> Any:
+        root = build_root(load_settings(), with_bot=False, with_api=False)
+        try:
+            await root.startup()
+            return await action(root)
+        finally:
+            await root.shutdown()
+
+    return _refusing(lambda: asyncio.run(_go()))
+
+
+@kb_app.command("import")
+def kb_import(path: Annotated[Path, typer.Argument(help="a JSON file, or a folder of Markdown files")]) -> None:
+    """Imports articles (upsert by id, else by title) and synonyms; a bad file is refused whole."""
+    from kb.io import read_path
+
+    bundle = _refusing(lambda: read_path(path))
+    res = _with_root(lambda root: root.kb.import_bundle(uow=root.uow(), bundle=bundle, author="cli"))
+    typer.echo(f"imported / импортировано: {res}")
+
+
+@kb_app.command("export")
+def kb_export(path: Annotated[Path, typer.Argument(help="a JSON file, or a new/empty folder for Markdown")],
+              fmt: Annotated[str, typer.Option("--format", help="json or md")] = "json") -> None:
+    """Exports every article (deleted ones excluded) and the synonyms."""
+    from kb.io import dump_json, write_markdown_dir
+
+    if fmt not in ("json", "md"):
+        typer.echo("--format: json or md", err=True)
+        raise typer.Exit(2)
+    data = _with_root(lambda root: root.kb.export_all(uow=root.uow()))
+    if fmt == "json":
+        path.write_text(dump_json(data["articles"], data["synonyms"]), encoding="utf-8")
+    else:
+        _refusing(lambda: write_markdown_dir(path, data["articles"], data["synonyms"]))
+    typer.echo(f"exported {len(data['articles'])} articles to {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

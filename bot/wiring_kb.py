@@ -1,12 +1,44 @@
-"""Wiring of the kb part: startup hooks and periodic jobs."""
+"""Wiring of the kb part: root.kb, first-start seeding + index build, and the reload poll."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
+
+from kb.service import KnowledgeBase
 
 if TYPE_CHECKING:
     from bot.root import Root
 
+log = logging.getLogger(__name__)
+POLL_JOB_ID = "kb-reload-poll"
+
+
+async def kb_startup(root: Root) -> None:
+    """Seeds on the very first start (unless KB_SEED_SAMPLE=false for the articles), then builds the index."""
+    kb: KnowledgeBase = root.kb
+    if await kb.seed_first_start(uow=root.uow(), sample=root.settings.kb_seed_sample):
+        log.info("knowledge base: first start seeding done (sample articles: %s)", root.settings.kb_seed_sample)
+    await kb.load(root.uow())
+
+
+async def kb_poll(root: Root) -> None:
+    """Reloads this process's index when the shared revision moved (a change made by another process)."""
+    try:
+        if await root.kb.refresh(uow_factory=root.uow):
+            log.info("knowledge base reloaded at revision %d", root.kb.revision)
+    except Exception:  # a failed poll must not stop the next one
+        log.exception("knowledge base poll failed")
+
+
+def register_poll(root: Root) -> None:
+    """Schedules kb_poll every KB_POLL_SECONDS."""
+    root.scheduler.add_job(kb_poll, "interval", seconds=root.settings.kb_poll_seconds, args=[root],
+                           id=POLL_JOB_ID, replace_existing=True, max_instances=1, coalesce=True)
+
 
 def wire(root: Root) -> None:
-    """Adds this part's startup hooks (root.extras["startup_hooks"]) and jobs (root.extras["job_registrars"])."""
+    """Sets root.kb (empty until startup) and adds the startup hook and the poll job."""
+    root.kb = KnowledgeBase(threshold=root.settings.kb_threshold)
+    root.extras["startup_hooks"].append(kb_startup)
+    root.extras["job_registrars"].append(register_poll)
