@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:17:02.436786
+Create Date: 2026-11-22 02:17:23.603903
 """
 from collections.abc import Sequence
 

@@ -1,0 +1,60 @@
+"""Loads the core User of the Telegram sender (creating it only when missing) and picks the locale."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+from aiogram.types import User as TgUser
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.catalog.models import User
+
+SUPPORTED = ("ru", "en")
+
+
+def pick_locale(user: User | None, tg_user: TgUser | None) -> str:
+    """The profile's locale if set, else English for an English Telegram client, else Russian."""
+    if user is not None and user.locale in SUPPORTED:
+        return user.locale
+    code = (tg_user.language_code or "") if tg_user else ""
+    return "en" if code.lower().startswith("en") else "ru"
+
+
+async def load_or_create(session_factory: async_sessionmaker[AsyncSession], tg_user: TgUser) -> User:
+    """One read per update; a write only for a first-time sender."""
+    async with session_factory() as s:
+        user = await s.scalar(select(User).where(User.tg_id == tg_user.id))
+        if user is not None:
+            return user
+        user = User(tg_id=tg_user.id, full_name=tg_user.full_name or "")
+        s.add(user)
+        try:
+            await s.commit()
+            return user
+        except IntegrityError:
+            # a concurrent update of the same new sender created it first
+            await s.rollback()
+            found = await s.scalar(select(User).where(User.tg_id == tg_user.id))
+            if found is None:
+                raise
+            return found
+
+
+class UserMiddleware(BaseMiddleware):
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = session_factory
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        tg_user: TgUser | None = data.get("event_from_user")
+        user = None
+        if tg_user is not None and not tg_user.is_bot:
+            user = await load_or_create(self._factory, tg_user)
+        data["user"] = user
+        data["locale"] = pick_locale(user, tg_user)
+        return await handler(event, data)

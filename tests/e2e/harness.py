@@ -1,0 +1,379 @@
+"""E2E harness: a recording Bot session, builders of real Updates, and a driver over the real Dispatcher.
+
+    session = RecordingSession()                      # give it to build_root(..., bot_session=session)
+    h = BotHarness(root, session)
+    calls = await h.send_text(42, "/start")           # the API calls this update produced
+    h.last_text(42); h.buttons(calls[-1]); await h.press(42, TicketCb(action="open", ticket_id=1))
+    session.fail_next("sendMessage", retry_after(3))  # the next sendMessage raises TelegramRetryAfter
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.default import Default
+from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.filters.callback_data import CallbackData
+from aiogram.methods import TelegramMethod
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    Document,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    PhotoSize,
+    ReplyKeyboardMarkup,
+    Update,
+    User,
+)
+
+BOT_ID = 42
+Failure = BaseException | type[TelegramAPIError] | Callable[[TelegramMethod[Any]], BaseException]
+
+
+def _norm(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def retry_after(seconds: int) -> Callable[[TelegramMethod[Any]], BaseException]:
+    """A failure factory: 429 Too Many Requests with retry_after."""
+    return lambda m: TelegramRetryAfter(method=m, message=f"Too Many Requests: retry after {seconds}",
+                                        retry_after=seconds)
+
+
+def forbidden(message: str = "Forbidden: bot was blocked by the user",
+              ) -> Callable[[TelegramMethod[Any]], BaseException]:
+    return lambda m: TelegramForbiddenError(method=m, message=message)
+
+
+def server_error(message: str = "Internal Server Error") -> Callable[[TelegramMethod[Any]], BaseException]:
+    return lambda m: TelegramServerError(method=m, message=message)
+
+
+def network_error(message: str = "Connection reset") -> Callable[[TelegramMethod[Any]], BaseException]:
+    return lambda m: TelegramNetworkError(method=m, message=message)
+
+
+def bad_request(message: str) -> Callable[[TelegramMethod[Any]], BaseException]:
+    """E.g. bad_request("Bad Request: can't parse entities: ...") or "Bad Request: chat not found"."""
+    return lambda m: TelegramBadRequest(method=m, message=message)
+
+
+@dataclass
+class Call:
+    """One Bot API call: `name` is the API name ("sendMessage"), `params` have bot defaults resolved."""
+
+    method: TelegramMethod[Any]
+    name: str
+    params: dict[str, Any]
+    result: Any = None
+    error: BaseException | None = None
+
+    @property
+    def chat_id(self) -> Any:
+        return self.params.get("chat_id")
+
+    @property
+    def text(self) -> str | None:
+        return self.params.get("text") or self.params.get("caption")
+
+    @property
+    def reply_markup(self) -> Any:
+        return self.params.get("reply_markup")
+
+
+class RecordingSession(BaseSession):
+    """Records every call and answers like the Bot API would; failures are programmed with fail_next()."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[Call] = []
+        self._message_ids = itertools.count(1000)
+        self._failures: dict[str, list[Failure]] = {}
+        self.chat_types: dict[int, str] = {}
+        self.results: dict[str, Any] = {}  # api name -> raw JSON result or callable(call) -> raw result
+
+    def fail_next(self, method_name: str, exc: Failure, *, times: int = 1) -> None:
+        """The next `times` calls of `method_name` ("sendMessage" or "SendMessage") raise `exc`."""
+        self._failures.setdefault(_norm(method_name), []).extend([exc] * times)
+
+    def _failure(self, method: TelegramMethod[Any]) -> BaseException | None:
+        queue = self._failures.get(_norm(method.__api_method__))
+        if not queue:
+            return None
+        f = queue.pop(0)
+        if isinstance(f, BaseException):
+            return f
+        if isinstance(f, type) and issubclass(f, TelegramAPIError):
+            return f(method=method, message=f"{f.__name__} (programmed)")
+        return f(method)  # type: ignore[operator]
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:  # noqa: ASYNC109
+        params = {k: (bot.default[v.name] if isinstance(v, Default) else v) for k, v in method}
+        call = Call(method=method, name=method.__api_method__, params=params)
+        self.calls.append(call)
+        exc = self._failure(method)
+        if exc is not None:
+            call.error = exc
+            raise exc
+        raw = self._raw_result(bot, call)
+        content = json.dumps({"ok": True, "result": raw}, default=str)
+        call.result = self.check_response(bot, method, 200, content).result
+        return call.result
+
+    async def stream_content(self, url: str, headers: dict[str, Any] | None = None,
+                             timeout: int = 30,  # noqa: ASYNC109
+                             chunk_size: int = 65536, raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+        yield b"file-content"
+
+    def _chat(self, chat_id: Any) -> dict[str, Any]:
+        cid = int(chat_id) if isinstance(chat_id, int | str) and str(chat_id).lstrip("-").isdigit() else -1
+        kind = self.chat_types.get(cid, "private" if cid > 0 else "supergroup")
+        return {"id": cid, "type": kind, "first_name": "U"} if kind == "private" else {"id": cid, "type": kind,
+                                                                                        "title": "Group"}
+
+    def _message(self, bot: Bot, call: Call, message_id: int | None = None) -> dict[str, Any]:
+        p = call.params
+        raw: dict[str, Any] = {"message_id": message_id or next(self._message_ids),
+                               "date": int(datetime.now(UTC).timestamp()), "chat": self._chat(p.get("chat_id")),
+                               "from": {"id": bot.id, "is_bot": True, "first_name": "Support"}}
+        if p.get("text") is not None:
+            raw["text"] = p["text"]
+        if p.get("caption") is not None:
+            raw["caption"] = p["caption"]
+        markup = p.get("reply_markup")
+        if isinstance(markup, InlineKeyboardMarkup):
+            raw["reply_markup"] = markup.model_dump(mode="json", exclude_none=True)
+        if call.name == "sendPhoto":
+            raw["photo"] = [{"file_id": "sent-photo", "file_unique_id": "sp", "width": 1, "height": 1}]
+        if call.name == "sendDocument":
+            raw["document"] = {"file_id": "sent-doc", "file_unique_id": "sd"}
+        return raw
+
+    def _raw_result(self, bot: Bot, call: Call) -> Any:
+        programmed = self.results.get(call.name)
+        if programmed is not None:
+            return programmed(call) if callable(programmed) else programmed
+        name = call.name
+        if name == "getMe":
+            return {"id": bot.id, "is_bot": True, "first_name": "Support", "username": "support_test_bot"}
+        if name == "getFile":
+            fid = call.params["file_id"]
+            return {"file_id": fid, "file_unique_id": f"u-{fid}", "file_size": 1024, "file_path": f"files/{fid}"}
+        if name == "sendMediaGroup":
+            return [self._message(bot, call) for _ in call.params.get("media", [])]
+        if name == "copyMessage":
+            return {"message_id": next(self._message_ids)}
+        if name.startswith("editMessage"):
+            if call.params.get("inline_message_id"):
+                return True
+            return self._message(bot, call, message_id=call.params.get("message_id"))
+        if (name.startswith("send") and name != "sendChatAction") or name == "forwardMessage":
+            return self._message(bot, call)
+        return True
+
+
+class UpdateFactory:
+    """Real aiogram Updates with increasing update ids and message ids."""
+
+    def __init__(self, start_update_id: int = 1) -> None:
+        self._update_ids = itertools.count(start_update_id)
+        self._message_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+
+    def _uid(self, update_id: int | None) -> int:
+        return update_id if update_id is not None else next(self._update_ids)
+
+    @staticmethod
+    def user(user_id: int, *, language_code: str = "ru", first_name: str | None = None) -> User:
+        return User(id=user_id, is_bot=False, first_name=first_name or f"User{user_id}", language_code=language_code)
+
+    @staticmethod
+    def chat(chat_id: int, chat_type: str) -> Chat:
+        if chat_type == "private":
+            return Chat(id=chat_id, type="private", first_name=f"User{chat_id}")
+        return Chat(id=chat_id, type=chat_type, title="Group")
+
+    def message(self, user_id: int, text: str | None = None, *, chat_type: str = "private", chat_id: int | None = None,
+                update_id: int | None = None, photo: str | bool | None = None, document: Document | None = None,
+                caption: str | None = None, language_code: str = "ru", **extra: Any) -> Update:
+        cid = chat_id if chat_id is not None else (user_id if chat_type == "private" else -100_000 - user_id)
+        entities = None
+        if text and text.startswith("/"):
+            entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
+        photos = None
+        if photo:
+            fid = photo if isinstance(photo, str) else f"photo-{next(self._message_ids)}"
+            photos = [PhotoSize(file_id=fid, file_unique_id=f"u-{fid}", width=800, height=600, file_size=50_000)]
+        msg = Message(message_id=next(self._message_ids), date=datetime.now(UTC), chat=self.chat(cid, chat_type),
+                      from_user=self.user(user_id, language_code=language_code), text=text, entities=entities,
+                      photo=photos, document=document, caption=caption, **extra)
+        return Update(update_id=self._uid(update_id), message=msg)
+
+    def callback(self, user_id: int, data: str | CallbackData, *, message_id: int | None = None,
+                 chat_type: str = "private", chat_id: int | None = None, message_text: str = "…",
+                 update_id: int | None = None, language_code: str = "ru") -> Update:
+        cid = chat_id if chat_id is not None else (user_id if chat_type == "private" else -100_000 - user_id)
+        packed = data.pack() if isinstance(data, CallbackData) else data
+        msg = Message(message_id=message_id or next(self._message_ids), date=datetime.now(UTC),
+                      chat=self.chat(cid, chat_type), text=message_text,
+                      from_user=User(id=BOT_ID, is_bot=True, first_name="Support"))
+        cq = CallbackQuery(id=str(next(self._callback_ids)), from_user=self.user(user_id, language_code=language_code),
+                           chat_instance=f"ci-{cid}", message=msg, data=packed)
+        return Update(update_id=self._uid(update_id), callback_query=cq)
+
+
+_default_factory = UpdateFactory(start_update_id=1_000_000)
+
+
+def make_message(user_id: int, text: str | None = None, chat_type: str = "private", update_id: int | None = None,
+                 photo: str | bool | None = None, document: Document | None = None, **kw: Any) -> Update:
+    """A message Update (module-level factory, increasing ids)."""
+    return _default_factory.message(user_id, text, chat_type=chat_type, update_id=update_id, photo=photo,
+                                    document=document, **kw)
+
+
+def make_callback(user_id: int, data: str | CallbackData, message_id: int | None = None, **kw: Any) -> Update:
+    """A callback-query Update (module-level factory, increasing ids)."""
+    return _default_factory.callback(user_id, data, message_id=message_id, **kw)
+
+
+def make_document(file_name: str, mime: str, size: int, file_id: str | None = None) -> Document:
+    fid = file_id or f"doc-{file_name}"
+    return Document(file_id=fid, file_unique_id=f"u-{fid}", file_name=file_name, mime_type=mime, file_size=size)
+
+
+class FakeClock:
+    """Monotonic time the harness advances by `tick` per update (a user types at human speed)."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class BotHarness:
+    """Feeds Updates through the real Dispatcher of `root` and reads what the bot sent.
+
+    Unexpected exceptions in handlers are re-raised by the send/press helpers (strict=True) instead of
+    being turned into «Что-то пошло не так»; domain errors are not (they are a normal answer).
+    """
+
+    def __init__(self, root: Any, session: RecordingSession, *, tick: float = 1.0, strict: bool = True) -> None:
+        self.root, self.session, self.bot, self.dp = root, session, root.bot, root.dp
+        self.updates = UpdateFactory()
+        self.clock = FakeClock()
+        self.tick = tick
+        self.strict = strict
+        self.errors: list[BaseException] = []
+        root.extras["error_sink"] = self.errors
+        throttle = root.extras.get("throttle")
+        if throttle is not None:
+            throttle.clock = self.clock
+
+    @property
+    def sent(self) -> list[Call]:
+        return self.session.calls
+
+    async def feed(self, update: Update) -> list[Call]:
+        """Feeds one update; returns the API calls it produced."""
+        start, seen = len(self.session.calls), len(self.errors)
+        self.clock.advance(self.tick)
+        await self.dp.feed_update(self.bot, update)
+        if self.strict and len(self.errors) > seen:
+            raise self.errors[-1]
+        return self.session.calls[start:]
+
+    async def send_text(self, uid: int, text: str, **kw: Any) -> list[Call]:
+        return await self.feed(self.updates.message(uid, text, **kw))
+
+    async def send_photo(self, uid: int, caption: str | None = None, *, file_id: str | bool = True,
+                         **kw: Any) -> list[Call]:
+        return await self.feed(self.updates.message(uid, None, photo=file_id, caption=caption, **kw))
+
+    async def send_document(self, uid: int, file_name: str, mime: str, size: int, caption: str | None = None,
+                            **kw: Any) -> list[Call]:
+        doc = make_document(file_name, mime, size)
+        return await self.feed(self.updates.message(uid, None, document=doc, caption=caption, **kw))
+
+    async def press(self, uid: int, data: str | CallbackData, *, message_id: int | None = None,
+                    **kw: Any) -> list[Call]:
+        """Presses an inline button; by default on the last message with an inline keyboard sent to `uid`."""
+        if message_id is None:
+            last = self.last_call(uid, with_inline=True)
+            message_id = getattr(last.result, "message_id", None) if last else None
+        return await self.feed(self.updates.callback(uid, data, message_id=message_id, **kw))
+
+    async def deliver(self, limit: int = 100) -> Any:
+        """Runs the outbox delivery worker once, without real sleeping."""
+        from bot.delivery import deliver_pending
+
+        async def _no_sleep(seconds: float) -> None:
+            self.clock.advance(seconds)
+
+        return await deliver_pending(root=self.root, limit=limit, sleep=_no_sleep, clock=self.clock)
+
+    def calls_to(self, chat_id: int, name: str | None = None) -> list[Call]:
+        return [c for c in self.session.calls
+                if str(c.chat_id) == str(chat_id) and (name is None or _norm(c.name) == _norm(name))]
+
+    def last_call(self, chat_id: int, name: str | None = None, *, with_inline: bool = False) -> Call | None:
+        for c in reversed(self.calls_to(chat_id, name)):
+            if c.error is None and (not with_inline or isinstance(c.reply_markup, InlineKeyboardMarkup)):
+                return c
+        return None
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [c.text for c in self.calls_to(chat_id) if c.text is not None and c.error is None]
+
+    def last_text(self, chat_id: int) -> str | None:
+        texts = self.texts(chat_id)
+        return texts[-1] if texts else None
+
+    @staticmethod
+    def buttons(call: Call | None) -> list[list[str]]:
+        """Button texts, row by row (inline or reply keyboard)."""
+        markup = call.reply_markup if call else None
+        if isinstance(markup, InlineKeyboardMarkup):
+            return [[b.text for b in row] for row in markup.inline_keyboard]
+        if isinstance(markup, ReplyKeyboardMarkup):
+            return [[b.text for b in row] for row in markup.keyboard]
+        return []
+
+    @staticmethod
+    def button_data(call: Call | None) -> dict[str, str]:
+        """Inline button text -> callback_data."""
+        markup = call.reply_markup if call else None
+        if not isinstance(markup, InlineKeyboardMarkup):
+            return {}
+        return {b.text: b.callback_data for row in markup.inline_keyboard for b in row if b.callback_data}
+
+    def button(self, chat_id: int, contains: str) -> str:
+        """callback_data of the button whose text contains `contains` in the last inline keyboard sent."""
+        data = self.button_data(self.last_call(chat_id, with_inline=True))
+        for text, cb in data.items():
+            if contains.lower() in text.lower():
+                return cb
+        raise AssertionError(f"no button with {contains!r} among {list(data)}")

@@ -1,0 +1,156 @@
+"""Dispatcher platform: dedup, private-only dialogs, throttling, error mapping, FSM surviving a restart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import Message
+from sqlalchemy import func, select
+
+from bot.models import FsmRecord, ProcessedUpdate
+from bot.root import build_root
+from core.catalog.models import User
+from core.errors import Conflict, ValidationFailed
+from core.settings import Settings
+from tests.conftest import _empty
+from tests.e2e.harness import BotHarness, RecordingSession
+
+
+class Form(StatesGroup):
+    title = State()
+    details = State()
+
+
+def echo_router(seen: list[dict[str, Any]]) -> Router:
+    r = Router(name="test-echo")
+
+    @r.message(F.text == "boom-conflict")
+    async def conflict(message: Message) -> None:
+        raise Conflict("changed")
+
+    @r.message(F.text == "boom-validation")
+    async def invalid(message: Message) -> None:
+        raise ValidationFailed("bad", fields={"email": "нужен адрес вида name@example.ru"})
+
+    @r.message(F.text == "boom")
+    async def boom(message: Message) -> None:
+        raise RuntimeError("bug")
+
+    @r.message(F.text == "/form")
+    async def start_form(message: Message, state: FSMContext) -> None:
+        await state.set_state(Form.title)
+        await message.answer("Тема?")
+
+    @r.message(Form.title)
+    async def title(message: Message, state: FSMContext) -> None:
+        await state.update_data(title=message.text)
+        await state.set_state(Form.details)
+        await message.answer("Подробности?")
+
+    @r.message(Form.details)
+    async def details(message: Message, state: FSMContext) -> None:
+        data = await state.get_data()
+        await state.clear()
+        await message.answer(f"Готово: {data['title']} / {message.text}")
+
+    @r.message()
+    async def echo(message: Message, **data: Any) -> None:
+        seen.append(data)
+        await message.answer(f"echo {message.text}")
+
+    return r
+
+
+def with_echo(h: BotHarness) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    h.root.extras["user_router"].include_router(echo_router(seen))
+    return seen
+
+
+async def test_duplicate_update_is_handled_once(harness: BotHarness) -> None:
+    seen = with_echo(harness)
+    upd = harness.updates.message(501, "привет")
+    first = await harness.feed(upd)
+    again = await harness.feed(upd)
+    assert [c.text for c in first] == ["echo привет"]
+    assert again == []
+    assert len(seen) == 1
+    async with harness.root.session_factory() as s:
+        assert await s.scalar(select(func.count()).select_from(ProcessedUpdate)) == 1
+
+
+async def test_context_user_and_locale_injected(harness: BotHarness) -> None:
+    seen = with_echo(harness)
+    await harness.send_text(502, "hi", language_code="en")
+    await harness.send_text(502, "hi again", language_code="en")
+    data = seen[-1]
+    assert data["root"] is harness.root and data["tz"] == harness.root.tz
+    assert data["user"].tg_id == 502 and data["locale"] == "en"
+    async with harness.root.session_factory() as s:
+        assert await s.scalar(select(func.count()).select_from(User).where(User.tg_id == 502)) == 1
+
+
+async def test_group_chat_never_reaches_user_dialogs(harness: BotHarness) -> None:
+    seen = with_echo(harness)
+    calls = await harness.send_text(503, "в группе", chat_type="supergroup")
+    calls += await harness.feed(harness.updates.callback(503, "t:open:1", chat_type="group"))
+    assert calls == [] and seen == []
+    assert [c.text for c in await harness.send_text(503, "лично")] == ["echo лично"]
+
+
+async def test_flood_gets_one_polite_warning_then_silence(harness: BotHarness) -> None:
+    seen = with_echo(harness)
+    harness.tick = 0.1
+    texts = [c.text for i in range(9) for c in await harness.send_text(504, f"m{i}")]
+    assert texts[:5] == [f"echo m{i}" for i in range(5)]
+    assert texts[5:] == ["Слишком много сообщений подряд, подождите пару секунд"]
+    assert len(seen) == 5
+    harness.clock.advance(5)
+    assert [c.text for c in await harness.send_text(504, "снова")] == ["echo снова"]
+
+
+async def test_errors_become_short_texts_and_polling_goes_on(harness: BotHarness) -> None:
+    with_echo(harness)
+    assert harness.last_text(505) is None
+    await harness.send_text(505, "boom-conflict")
+    assert harness.last_text(505) == "Обращение уже изменилось, обновите карточку"
+    await harness.send_text(505, "boom-validation")
+    assert "name@example.ru" in (harness.last_text(505) or "")
+    harness.strict = False
+    await harness.send_text(505, "boom")
+    assert harness.last_text(505) == "Что-то пошло не так, попробуйте ещё раз"
+    assert isinstance(harness.errors[-1], RuntimeError)
+    await harness.send_text(505, "ещё")
+    assert harness.last_text(505) == "echo ещё"
+
+
+async def test_fsm_state_survives_a_restart(settings: Settings) -> None:
+    s1 = RecordingSession()
+    r1 = build_root(settings, with_api=False, bot_session=s1)
+    await r1.startup()
+    h1 = BotHarness(r1, s1)
+    with_echo(h1)
+    await h1.send_text(506, "/form")
+    await h1.send_text(506, "Не сохраняется карточка")
+    async with r1.session_factory() as s:
+        row = await s.scalar(select(FsmRecord))
+        assert row is not None and row.state == "Form:details" and row.data == {"title": "Не сохраняется карточка"}
+    await r1.shutdown()
+
+    s2 = RecordingSession()
+    r2 = build_root(settings, with_api=False, bot_session=s2)
+    await r2.startup()
+    try:
+        h2 = BotHarness(r2, s2)
+        h2.updates = type(h1.updates)(start_update_id=500)  # new ids after the restart, as Telegram would send
+        with_echo(h2)
+        await h2.send_text(506, "ошибка 500")
+        assert h2.last_text(506) == "Готово: Не сохраняется карточка / ошибка 500"
+        async with r2.session_factory() as s:
+            assert await s.scalar(select(func.count()).select_from(FsmRecord)) == 0  # cleared context leaves no row
+    finally:
+        await _empty(r2)
+        await r2.shutdown()
