@@ -1,0 +1,20 @@
+"""The user dialogs: one router per module; the fallback router comes last."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def user_routers() -> list[Router]:
+    """Fresh routers of every user dialog, in the order they must be tried (menu first, fallback last)."""
+    from handlers import fallback, kb, menu, my_requests, report, selfservice, start
+
+    routers = [menu.router, start.router, selfservice.router, report.router, kb.router, my_requests.router,
+               fallback.router]
+    for r in routers:
+        parent = r.parent_router
+        if parent is not None:
+            # a router belongs to one dispatcher: a second root in the same process (a restart) takes them over
+            parent.sub_routers.remove(r)
+            r._parent_router = None
+    return routers

@@ -1,0 +1,133 @@
+"""Keyboards and callback data of the user dialogs; button texts are msgids matched in every locale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from aiogram.filters import Filter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import BotCommand, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n.core import I18n
+from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
+
+
+def N_(text: str) -> str:
+    """Marks a msgid for pybabel without translating it here (translated where it is shown)."""
+    return text
+
+
+BTN_REPORT = N_("📝 Сообщить о проблеме")
+BTN_MY = N_("📋 Мои обращения")
+BTN_KB = N_("🔎 База знаний")
+BTN_OUTAGES = N_("📢 Аварии и работы")
+BTN_PROFILE = N_("👤 Профиль")
+BTN_HELP = N_("❓ Помощь")
+MENU = (BTN_REPORT, BTN_MY, BTN_KB, BTN_OUTAGES, BTN_PROFILE, BTN_HELP)
+
+REGIONS = ("МРФ Центр", "МРФ Северо-Запад", "МРФ Волга", "МРФ Юг", "МРФ Урал", "МРФ Сибирь",
+           "МРФ Дальний Восток")
+ALLOWED_EXT = frozenset({"doc", "docx", "xls", "xlsx", "pdf", "jpg", "jpeg", "bmp", "png", "xml", "rar", "zip",
+                         "msg", "log", "txt"})
+
+
+class RepCb(CallbackData, prefix="rp"):
+    a: str
+    v: str = ""
+
+
+class ProfCb(CallbackData, prefix="pf"):
+    a: str
+    v: str = ""
+
+
+class SsCb(CallbackData, prefix="ss"):
+    a: str
+    id: int = 0
+
+
+class MyCb(CallbackData, prefix="my"):
+    a: str
+    page: int = 0
+    tid: int = 0
+
+
+@lru_cache(maxsize=256)
+def _variants(i18n: I18n, msgid: str) -> frozenset[str]:
+    return frozenset({msgid, *(i18n.gettext(msgid, locale=loc) for loc in i18n.available_locales)})
+
+
+def variants(msgid: str) -> frozenset[str]:
+    """A button text in every loaded locale (the msgid alone without an i18n context)."""
+    i18n = I18n.get_current(no_error=True)
+    return _variants(i18n, msgid) if i18n is not None else frozenset({msgid})
+
+
+class Btn(Filter):
+    """Matches a reply-keyboard button in any language."""
+
+    def __init__(self, *msgids: str) -> None:
+        self.msgids = msgids
+
+    async def __call__(self, message: Message) -> bool:
+        text = message.text or ""
+        return any(text in variants(m) for m in self.msgids)
+
+
+def main_menu() -> ReplyKeyboardMarkup:
+    """The main reply keyboard."""
+    kb = ReplyKeyboardBuilder()
+    for text in MENU:
+        kb.button(text=_(text))
+    kb.adjust(2)
+    return kb.as_markup(resize_keyboard=True, is_persistent=True)
+
+
+def inline(rows: Iterable[Iterable[tuple[str, CallbackData | str]]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of (text, callback data)."""
+    kb = InlineKeyboardBuilder()
+    for row in rows:
+        kb.row(*[_button(text, data) for text, data in row])
+    return kb.as_markup()
+
+
+def _button(text: str, data: CallbackData | str) -> Any:
+    from aiogram.types import InlineKeyboardButton
+
+    packed = data.pack() if isinstance(data, CallbackData) else data
+    return InlineKeyboardButton(text=text, callback_data=packed)
+
+
+def nav_row(*, skip: bool = False, back: bool = True) -> list[tuple[str, CallbackData | str]]:
+    """«Назад», «Пропустить» (optional steps) and «Отмена» of a report step."""
+    row: list[tuple[str, CallbackData | str]] = []
+    if back:
+        row.append((_("⬅️ Назад"), RepCb(a="back")))
+    if skip:
+        row.append((_("Пропустить ➡️"), RepCb(a="skip")))
+    row.append((_("✖️ Отмена"), RepCb(a="cancel")))
+    return row
+
+
+def yes_no(action: str) -> list[tuple[str, CallbackData | str]]:
+    """A «Да / Нет» row."""
+    return [(_("Да"), RepCb(a=action, v="1")), (_("Нет"), RepCb(a=action, v="0"))]
+
+
+COMMANDS = (("start", N_("Начать и показать меню")), ("report", N_("Сообщить о проблеме")),
+            ("my", N_("Мои обращения")), ("kb", N_("Поиск по базе знаний")),
+            ("outages", N_("Аварии и плановые работы")), ("profile", N_("Мой профиль")),
+            ("help", N_("Помощь")), ("cancel", N_("Прервать текущий диалог")))
+
+
+def bot_commands(i18n: I18n, locale: str) -> list[BotCommand]:
+    """The /commands with descriptions in one language (for setMyCommands)."""
+    return [BotCommand(command=c, description=i18n.gettext(d, locale=locale)) for c, d in COMMANDS]
+
+
+async def set_commands(bot: Any, i18n: I18n) -> None:
+    """Registers the command list in Russian (default) and English."""
+    await bot.set_my_commands(bot_commands(i18n, "ru"))
+    await bot.set_my_commands(bot_commands(i18n, "en"), language_code="en")

@@ -1,0 +1,54 @@
+"""Everything no dialog claimed: free text starts a report (KB first); the rest gets a short helpful answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.keyboards import RepCb, inline, main_menu
+from core.catalog.models import User
+from handlers import selfservice
+
+router = Router(name="fallback")
+MIN_TEXT = 8  # shorter texts («привет», «ок») are not a problem description
+
+
+@router.message(StateFilter(None), F.text & ~F.text.startswith("/"))
+async def on_free_text(message: Message, state: FSMContext, root: Any, user: User) -> None:
+    text = (message.text or "").strip()
+    if len(text) < MIN_TEXT:
+        await message.answer(_("Здравствуйте! Опишите проблему подробнее или выберите действие в меню."),
+                             reply_markup=main_menu())
+        return
+    await state.update_data(ft_text=text)
+    if await selfservice.offer(message, state, root=root, user=user, query=text, service=None, ctx="free_text"):
+        return
+    await message.answer(_("Похоже, вы описываете проблему. Создать обращение? Я подставлю ваш текст в описание."),
+                         reply_markup=inline([[(_("📝 Создать обращение"), RepCb(a="new_ft"))]]))
+
+
+@router.message(F.text.startswith("/"))
+async def on_unknown_command(message: Message) -> None:
+    await message.answer(_("Такой команды нет. Доступны: /report, /my, /kb, /outages, /profile, /help, /cancel."),
+                         reply_markup=main_menu())
+
+
+@router.message(StateFilter(None))
+async def on_other(message: Message) -> None:
+    await message.answer(_("Я понимаю текст, кнопки меню, а в обращении — фото и файлы. Напишите, что случилось, "
+                           "или выберите действие в меню."), reply_markup=main_menu())
+
+
+@router.message()
+async def on_other_in_dialog(message: Message) -> None:
+    await message.answer(_("Сейчас я жду другой ответ — следуйте подсказке выше или нажмите /cancel, чтобы выйти."))
+
+
+@router.callback_query()
+async def on_stale_button(call: CallbackQuery) -> None:
+    await call.answer(_("Эта кнопка больше не действует. Откройте меню, чтобы начать заново."), show_alert=True)

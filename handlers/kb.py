@@ -1,0 +1,46 @@
+"""Knowledge-base search dialog: a question in, up to three confident articles out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.keyboards import RepCb, inline
+from bot.states import KbSG
+from core.catalog.models import User
+from handlers import selfservice
+
+router = Router(name="kb")
+
+
+async def begin(message: Message, state: FSMContext) -> None:
+    await state.set_state(KbSG.query)
+    await message.answer(_("Напишите вопрос своими словами — поищу готовый ответ.\nНапример: <i>не приходит "
+                           "код подтверждения</i>"))
+
+
+@router.message(KbSG.query, F.text)
+async def on_query(message: Message, state: FSMContext, root: Any, user: User) -> None:
+    query = (message.text or "").strip()
+    await state.set_state(None)
+    await state.update_data(ft_text=query)
+    if not await selfservice.offer(message, state, root=root, user=user, query=query, service=None, ctx="search"):
+        await message.answer(_("Ничего подходящего не нашлось. Попробуйте сформулировать иначе или создайте "
+                               "обращение — специалисты помогут."),
+                             reply_markup=inline([[(_("📝 Создать обращение"), RepCb(a="new_ft"))]]))
+        await state.set_state(KbSG.query)
+
+
+async def offer_report(call: CallbackQuery, state: FSMContext, root: Any, user: User | None) -> None:
+    """After «Не помогло»: suggest a request pre-filled with what the user wrote."""
+    await call.message.answer(  # type: ignore[union-attr]
+        _("Жаль. Создадим обращение? Я подставлю ваш текст в описание."),
+        reply_markup=inline([[(_("📝 Создать обращение"), RepCb(a="new_ft"))]]))
+
+
+selfservice.CONTINUE["search"] = offer_report
+selfservice.CONTINUE["free_text"] = offer_report

@@ -1,0 +1,238 @@
+"""«Мои обращения»: a paged list, the detail view, comments and files, cancel, answers, confirm/reject."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import texts
+from bot.callbacks import TicketCb
+from bot.keyboards import MyCb, inline, main_menu
+from bot.states import MyReqSG
+from core.catalog import service as catalog
+from core.catalog.models import User
+from core.db import utcnow
+from core.tickets import service as tickets
+from core.tickets.models import Ticket
+from core.tickets.service import Actor, FileRef, TicketFilter
+from handlers.report import deadline_text, file_ref
+from handlers.report_steps import say
+
+router = Router(name="my_requests")
+PAGE = 5
+OPEN = ("assigned", "in_progress", "waiting_user")
+
+
+async def _service_names(root: Any) -> dict[int, str]:
+    return {s.id: s.name for s in await catalog.list_services(uow=root.uow())}
+
+
+async def list_view(root: Any, user: User, page: int) -> tuple[str, Any]:
+    """The text and keyboard of one page of the user's tickets."""
+    rows_, total = await tickets.search(uow=root.uow(), flt=TicketFilter(requester_id=user.id), offset=page * PAGE,
+                                        limit=PAGE)
+    if total == 0:
+        return _("У вас пока нет обращений. Чтобы создать, нажмите «📝 Сообщить о проблеме»."), None
+    names = await _service_names(root)
+    lines = [_("<b>Ваши обращения</b> (всего {n}):").format(n=total), ""]
+    buttons: list[list[tuple[str, Any]]] = []
+    for t in rows_:
+        due = await deadline_text(root, t.id) if t.status in OPEN else ""
+        line = f"<b>{escape(t.number or '')}</b> · {escape(names.get(t.service_id, ''))} · " \
+               f"{escape(texts.status_name(t.status))}"
+        if due:
+            line += f"\n   {escape(due)}"
+        lines.append(line + f"\n   <i>{escape(t.title[:80])}</i>")
+        buttons.append([(f"{t.number} · {texts.status_name(t.status)}", MyCb(a="open", tid=t.id, page=page))])
+    nav: list[tuple[str, Any]] = []
+    if page > 0:
+        nav.append(("⬅️", MyCb(a="page", page=page - 1)))
+    if (page + 1) * PAGE < total:
+        nav.append(("➡️", MyCb(a="page", page=page + 1)))
+    if nav:
+        buttons.append(nav)
+    return "\n".join(lines), inline(buttons)
+
+
+async def show_list(message: Message, root: Any, user: User, page: int) -> None:
+    text, markup = await list_view(root, user, page)
+    await message.answer(text, reply_markup=markup or main_menu())
+
+
+@router.callback_query(MyCb.filter(F.a == "page"))
+async def on_page(call: CallbackQuery, callback_data: MyCb, root: Any, user: User) -> None:
+    text, markup = await list_view(root, user, callback_data.page)
+    await call.answer()
+    await call.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
+
+
+async def _own(root: Any, user: User, ticket_id: int) -> tuple[Ticket, list[Any]] | None:
+    ticket, history = await tickets.get(uow=root.uow(), ticket_id=ticket_id)
+    return (ticket, history) if ticket.requester_id == user.id else None
+
+
+async def detail_view(root: Any, user: User, ticket_id: int, page: int | None) -> tuple[str, Any]:
+    found = await _own(root, user, ticket_id)
+    if found is None:
+        return _("Обращение не найдено."), None
+    ticket, history = found
+    comments = await tickets.comments(uow=root.uow(), ticket_id=ticket.id, public_only=True)
+    names = await _service_names(root)
+    due = await deadline_text(root, ticket.id) if ticket.status in OPEN else ""
+    text = texts.ticket_card(ticket, service_name=names.get(ticket.service_id, ""), tz=root.tz, history=history,
+                             comments=comments, due_text=due)
+    tid = ticket.id
+    rows: list[list[tuple[str, Any]]] = []
+    if ticket.status == "waiting_user":
+        rows.append([(_("💬 Ответить на вопрос"), TicketCb(action="answer", ticket_id=tid))])
+    if ticket.status == "resolved":
+        rows.append([(_("✅ Подтвердить"), TicketCb(action="confirm", ticket_id=tid)),
+                     (_("👎 Не помогло"), TicketCb(action="reject", ticket_id=tid))])
+    if ticket.status not in ("closed", "cancelled"):
+        rows.append([(_("📎 Комментарий или файл"), TicketCb(action="comment", ticket_id=tid))])
+    if ticket.status in OPEN:
+        rows.append([(_("🚫 Отменить обращение"), TicketCb(action="cancel", ticket_id=tid))])
+    if page is not None:
+        rows.append([(_("⬅️ К списку"), MyCb(a="page", page=page))])
+    return texts.clip(text), inline(rows) if rows else None
+
+
+@router.callback_query(MyCb.filter(F.a == "open"))
+async def on_open_from_list(call: CallbackQuery, callback_data: MyCb, root: Any, user: User) -> None:
+    text, markup = await detail_view(root, user, callback_data.tid, callback_data.page)
+    await call.answer()
+    await call.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
+
+
+@router.callback_query(TicketCb.filter(F.action == "open"))
+async def on_open(call: CallbackQuery, callback_data: TicketCb, root: Any, user: User) -> None:
+    text, markup = await detail_view(root, user, callback_data.ticket_id, 0)
+    await call.answer()
+    await call.message.answer(text, reply_markup=markup)  # type: ignore[union-attr]
+
+
+async def _ticket_in(call: CallbackQuery, root: Any, user: User, ticket_id: int, statuses: tuple[str, ...]
+                     ) -> Ticket | None:
+    """The user's ticket if its status allows the button pressed; otherwise says why not."""
+    found = await _own(root, user, ticket_id)
+    if found is None:
+        await call.answer(_("Обращение не найдено."), show_alert=True)
+        return None
+    ticket = found[0]
+    if ticket.status not in statuses:
+        await call.answer(_("Сейчас это недоступно: обращение {number} {status}.").format(
+            number=ticket.number, status=texts.status_name(ticket.status)), show_alert=True)
+        return None
+    return ticket
+
+
+@router.callback_query(TicketCb.filter(F.action == "cancel"))
+async def on_cancel(call: CallbackQuery, callback_data: TicketCb, root: Any, user: User) -> None:
+    ticket = await _ticket_in(call, root, user, callback_data.ticket_id, OPEN)
+    if ticket is None:
+        return
+    await say(call, _("Отменить обращение <b>{number}</b>? Работа по нему прекратится.").format(
+        number=escape(ticket.number or "")), inline([[(_("Да, отменить"), MyCb(a="cancel_yes", tid=ticket.id)),
+                                                       (_("Нет"), MyCb(a="cancel_no", tid=ticket.id))]]))
+
+
+@router.callback_query(MyCb.filter(F.a == "cancel_yes"))
+async def on_cancel_yes(call: CallbackQuery, callback_data: MyCb, root: Any, user: User) -> None:
+    ticket = await _ticket_in(call, root, user, callback_data.tid, OPEN)
+    if ticket is None:
+        return
+    await tickets.apply_action(uow=root.uow(), ticket_id=ticket.id, action="cancel", actor=Actor("user", user.id),
+                               params={"reason": "отменено пользователем"})
+    await say(call, _("Обращение <b>{number}</b> отменено.").format(number=escape(ticket.number or "")),
+              main_menu())
+
+
+@router.callback_query(MyCb.filter(F.a == "cancel_no"))
+async def on_cancel_no(call: CallbackQuery) -> None:
+    await say(call, _("Хорошо, обращение остаётся в работе."))
+
+
+@router.callback_query(TicketCb.filter(F.action.in_({"answer", "reject", "comment"})))
+async def on_text_action(call: CallbackQuery, callback_data: TicketCb, state: FSMContext, root: Any,
+                         user: User) -> None:
+    action = callback_data.action
+    allowed = {"answer": ("waiting_user",), "reject": ("resolved",),
+               "comment": (*OPEN, "resolved")}[action]
+    ticket = await _ticket_in(call, root, user, callback_data.ticket_id, allowed)
+    if ticket is None:
+        return
+    sg = {"answer": MyReqSG.answer, "reject": MyReqSG.reject, "comment": MyReqSG.comment}[action]
+    await state.clear()
+    await state.set_state(sg)
+    await state.update_data(tid=ticket.id, number=ticket.number)
+    number = escape(ticket.number or "")
+    if action == "answer":
+        prompt = _("Вопрос специалиста по <b>{number}</b>:\n<i>{q}</i>\n\nНапишите ответ одним сообщением.").format(
+            number=number, q=escape(ticket.pending_question or ""))
+    elif action == "reject":
+        prompt = _("Расскажите, что не так с решением по <b>{number}</b> — обращение вернётся в работу.").format(
+            number=number)
+    else:
+        prompt = _("Напишите комментарий к <b>{number}</b> или пришлите файл.").format(number=number)
+    await say(call, prompt, inline([[(_("✖️ Отмена"), MyCb(a="drop"))]]))
+
+
+@router.callback_query(MyCb.filter(F.a == "drop"))
+async def on_drop(call: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await say(call, _("Хорошо, ничего не отправлено."), main_menu())
+
+
+@router.message(MyReqSG.answer, F.text)
+async def on_answer(message: Message, state: FSMContext, root: Any, user: User) -> None:
+    data = await state.get_data()
+    await tickets.apply_action(uow=root.uow(), ticket_id=data["tid"], action="user_answers",
+                               actor=Actor("user", user.id), params={"text": message.text or ""})
+    await state.clear()
+    await message.answer(_("Спасибо! Ответ передан специалисту, работа по <b>{number}</b> продолжается.").format(
+        number=escape(data["number"])), reply_markup=main_menu())
+
+
+@router.message(MyReqSG.reject, F.text)
+async def on_reject(message: Message, state: FSMContext, root: Any, user: User) -> None:
+    data = await state.get_data()
+    await tickets.apply_action(uow=root.uow(), ticket_id=data["tid"], action="reject", actor=Actor("user", user.id),
+                               params={"text": message.text or ""})
+    await state.clear()
+    await message.answer(_("Обращение <b>{number}</b> возвращено в работу. Спасибо, что рассказали.").format(
+        number=escape(data["number"])), reply_markup=main_menu())
+
+
+@router.callback_query(TicketCb.filter(F.action == "confirm"))
+async def on_confirm(call: CallbackQuery, callback_data: TicketCb, root: Any, user: User) -> None:
+    ticket = await _ticket_in(call, root, user, callback_data.ticket_id, ("resolved",))
+    if ticket is None:
+        return
+    await tickets.apply_action(uow=root.uow(), ticket_id=ticket.id, action="confirm", actor=Actor("user", user.id))
+    await say(call, _("Спасибо за подтверждение! Обращение <b>{number}</b> закрыто.").format(
+        number=escape(ticket.number or "")), main_menu())
+
+
+@router.message(MyReqSG.comment, F.text | F.photo | F.document)
+async def on_comment(message: Message, state: FSMContext, root: Any, user: User) -> None:
+    data = await state.get_data()
+    files: list[FileRef] = []
+    if message.photo or message.document:
+        ref, problem = file_ref(message, root.settings.max_file_mb)
+        if ref is None:
+            await message.answer("⚠️ " + (problem or ""))
+            return
+        files.append(FileRef(**ref))
+    await tickets.add_comment(uow=root.uow(), ticket_id=data["tid"], actor=Actor("user", user.id),
+                              text=message.text or message.caption or "", public=True, files=files,
+                              now=utcnow())
+    await state.clear()
+    await message.answer(_("Добавлено к обращению <b>{number}</b>. Специалист увидит.").format(
+        number=escape(data["number"])), reply_markup=main_menu())
+
+

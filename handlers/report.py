@@ -1,0 +1,345 @@
+"""The guided intake: service → type → the required fields → impact → priority → summary → «Отправить»."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from html import escape
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot import texts
+from bot.keyboards import ALLOWED_EXT, BTN_REPORT, Btn, ProfCb, RepCb, inline, main_menu
+from bot.states import ReportSG
+from core.catalog import service as catalog
+from core.catalog.intake import FIELDS, REASONS_RU, FieldKind, check_value
+from core.catalog.models import User
+from core.db import utcnow
+from core.errors import ContractRequired
+from core.tickets import service as tickets
+from core.tickets.service import FileRef
+from handlers import report_steps as steps
+from handlers import selfservice
+from handlers.report_steps import DESC_KEYS, Event, say
+
+log = logging.getLogger(__name__)
+router = Router(name="report")
+REASONS_EN = {"empty": "the field is empty", "too_short": "too short", "too_long": "too long",
+              "not_email": "this does not look like an e-mail address", "bad_choice": "pick one of the options",
+              "date_format": "could not read the date, use DD.MM.YYYY HH:MM",
+              "date_future": "the date is in the future"}
+
+
+async def start_report(event: Event, state: FSMContext, root: Any, user: User, seed: str | None = None) -> None:
+    """Begins a report (collecting the profile first if it is not complete)."""
+    if not user.profile_complete:
+        from handlers import start
+
+        await state.clear()
+        await state.update_data(then="report", seed=seed)
+        await start.begin_profile(event, state)
+        return
+    data = await state.get_data()
+    await state.clear()
+    await state.update_data(seed=seed, ss_seen=data.get("ss_seen", []), ss_desc_done=False)
+    import kb.service as kbs
+
+    await kbs.record_request_started(uow=root.uow(), user_id=user.id)
+    await steps.ask_service(event, state, root)
+
+
+@router.message(Btn(BTN_REPORT))
+@router.message(Command("report"))
+async def on_report(message: Message, state: FSMContext, root: Any, user: User) -> None:
+    await start_report(message, state, root, user)
+
+
+@router.callback_query(RepCb.filter(F.a == "new_ft"))
+async def on_report_from_text(call: CallbackQuery, state: FSMContext, root: Any, user: User) -> None:
+    data = await state.get_data()
+    await start_report(call, state, root, user, seed=data.get("ft_text"))
+
+
+@router.callback_query(RepCb.filter(F.a == "cancel"))
+async def on_cancel(call: CallbackQuery, state: FSMContext) -> None:
+    await steps.cancel(call, state)
+
+
+@router.callback_query(ReportSG.service, RepCb.filter(F.a == "svc"))
+async def on_service(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any, user: User) -> None:
+    svc = await catalog.get_service(uow=root.uow(), code=callback_data.v)
+    await state.update_data(svc=svc.code, svc_name=svc.name)
+    if svc.requires_contract and user.organisation_id is None:
+        from handlers import start
+
+        await say(call, _("Сервис «{svc}» обслуживается по договору сопровождения — укажите вашу организацию.")
+                  .format(svc=escape(svc.name)))
+        await start.ask_organisation(call, state, root, ret="report")
+        return
+    await steps.ask_type(call, state, root)
+
+
+@router.callback_query(ReportSG.rtype, RepCb.filter(F.a == "type"))
+async def on_type(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any, user: User) -> None:
+    await steps.start_fields(call, state, root, user, callback_data.v)
+
+
+def _current_key(data: dict[str, Any]) -> str:
+    return data["edit_key"] if data.get("edit") else data["keys"][data["idx"]]
+
+
+def _reason(code: str) -> str:
+    return (REASONS_EN if texts.locale() == "en" else REASONS_RU).get(code, code)
+
+
+async def _store(event: Event, state: FSMContext, root: Any, user: User, key: str, value: Any) -> None:
+    """Keeps a value, offers articles once the problem is described, and moves on."""
+    data = await state.get_data()
+    vals = {**data["vals"]}
+    if value is None:
+        vals.pop(key, None)
+    else:
+        vals[key] = value
+    await state.update_data(vals=vals)
+    if data.get("edit"):
+        await steps.show_summary(event, state, root)
+        return
+    if key in DESC_KEYS and value and not data.get("ss_desc_done") and isinstance(event, Message):
+        await state.update_data(ss_desc_done=True)
+        if await selfservice.offer(event, state, root=root, user=user, query=str(value), service=data["svc"],
+                                   ctx="report_desc"):
+            await state.set_state(ReportSG.kb)
+            return
+    await _next_field(event, state, root)
+
+
+async def _next_field(event: Event, state: FSMContext, root: Any) -> None:
+    data = await state.get_data()
+    await state.update_data(idx=data["idx"] + 1)
+    await steps.ask_field(event, state, root)
+
+
+@router.message(ReportSG.field, F.text)
+async def on_field_text(message: Message, state: FSMContext, root: Any, user: User) -> None:
+    data = await state.get_data()
+    spec = FIELDS[_current_key(data)]
+    if spec.kind is FieldKind.choice:
+        await message.answer(_("Выберите вариант кнопкой под вопросом."))
+        return
+    if spec.kind is FieldKind.files:
+        await message.answer(_("Пришлите фото или файл, либо нажмите «Готово»."))
+        return
+    try:
+        value = check_value(spec, message.text, now=utcnow(), tz=root.tz)
+    except ValueError as exc:
+        loc = texts.locale()
+        await message.answer(_("⚠️ Не получилось: {reason}.\n{hint}\nНапример: {example}").format(
+            reason=escape(_reason(str(exc))), hint=escape(spec.hint[loc]), example=escape(spec.example[loc])))
+        return
+    await _store(message, state, root, user, spec.key, value)
+
+
+@router.callback_query(ReportSG.field, RepCb.filter(F.a == "choice"))
+async def on_choice(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any, user: User) -> None:
+    data = await state.get_data()
+    spec = FIELDS[_current_key(data)]
+    if spec.kind is not FieldKind.choice or callback_data.v not in spec.choices:
+        await call.answer(_("Этот вариант сейчас не подходит."))
+        return
+    await _store(call, state, root, user, spec.key, callback_data.v)
+
+
+@router.callback_query(ReportSG.field, RepCb.filter(F.a == "skip"))
+async def on_skip(call: CallbackQuery, state: FSMContext, root: Any, user: User) -> None:
+    data = await state.get_data()
+    spec = FIELDS[_current_key(data)]
+    if spec.required:
+        await call.answer(_("Это поле обязательное."), show_alert=True)
+        return
+    await _store(call, state, root, user, spec.key, None)
+
+
+def file_ref(message: Message, max_mb: int) -> tuple[dict[str, Any] | None, str | None]:
+    """The file of a photo/document message as FSM data, or the Russian reason it is refused."""
+    if message.photo:
+        p = message.photo[-1]
+        ref = {"file_id": p.file_id, "file_unique_id": p.file_unique_id, "name": f"photo_{p.file_unique_id}.jpg",
+               "mime": "image/jpeg", "size": p.file_size}
+    elif message.document:
+        d = message.document
+        name = d.file_name or "file"
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if ext not in ALLOWED_EXT:
+            return None, _("Файлы такого типа не принимаются. Можно: {ext}.").format(
+                ext=", ".join(sorted(ALLOWED_EXT)))
+        ref = {"file_id": d.file_id, "file_unique_id": d.file_unique_id, "name": name, "mime": d.mime_type,
+               "size": d.file_size}
+    else:
+        return None, _("Пришлите фото или файл-документ.")
+    if (ref["size"] or 0) > max_mb * 1024 * 1024:
+        return None, _("Файл больше {mb} МБ — пришлите файл поменьше или архив.").format(mb=max_mb)
+    return ref, None
+
+
+@router.message(ReportSG.field, F.photo | F.document)
+async def on_file(message: Message, state: FSMContext, root: Any) -> None:
+    data = await state.get_data()
+    spec = FIELDS[_current_key(data)]
+    if spec.kind is not FieldKind.files:
+        await message.answer(_("Сейчас нужен текст: {label}. Файлы можно будет приложить позже.").format(
+            label=escape(texts.field_label(spec.key))))
+        return
+    ref, problem = file_ref(message, root.settings.max_file_mb)
+    if ref is None:
+        await message.answer("⚠️ " + (problem or ""))
+        return
+    files = [*data.get("files", []), ref]
+    await state.update_data(files=files)
+    await message.answer(_("📎 Файл «{name}» принят ({n}). Пришлите ещё или нажмите «Готово».").format(
+        name=escape(ref["name"]), n=len(files)), reply_markup=inline([[(_("✅ Готово"), RepCb(a="done"))]]))
+
+
+@router.callback_query(ReportSG.field, RepCb.filter(F.a == "done"))
+async def on_files_done(call: CallbackQuery, state: FSMContext, root: Any) -> None:
+    data = await state.get_data()
+    if data.get("edit"):
+        await steps.show_summary(call, state, root)
+        return
+    await _next_field(call, state, root)
+
+
+@router.callback_query(ReportSG.impact, RepCb.filter(F.a == "imp"))
+async def on_impact(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any) -> None:
+    data = await state.get_data()
+    kind = data["imp_steps"][data["imp_i"]]
+    value: Any = callback_data.v if kind == "affected" else callback_data.v == "1"
+    await state.update_data(imp={**data.get("imp", {}), kind: value})
+    await steps.ask_impact(call, state, root, step=data["imp_i"] + 1)
+
+
+@router.callback_query(ReportSG.priority, RepCb.filter(F.a == "prio"))
+async def on_priority(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any) -> None:
+    await state.update_data(prio=int(callback_data.v))
+    await steps.show_summary(call, state, root)
+
+
+@router.callback_query(ReportSG.summary, RepCb.filter(F.a == "edit"))
+async def on_edit(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any) -> None:
+    if callback_data.v == "_prio":
+        await steps.ask_priority(call, state, root)
+        return
+    await state.update_data(edit=True, edit_key=callback_data.v)
+    await steps.ask_field(call, state, root)
+
+
+@router.callback_query(ReportSG.summary, RepCb.filter(F.a == "send"))
+async def on_send(call: CallbackQuery, state: FSMContext, root: Any, user: User) -> None:
+    data = await state.get_data()
+    query = " ".join(str(data["vals"][k]) for k in DESC_KEYS if data["vals"].get(k))
+    if query and isinstance(call.message, Message):
+        await call.answer()
+        await call.message.edit_reply_markup(reply_markup=None)
+        if await selfservice.offer(call.message, state, root=root, user=user, query=query, service=data["svc"],
+                                   ctx="report_final", exclude=data.get("ss_seen", [])):
+            await state.set_state(ReportSG.kb)
+            return
+    await create(call, state, root, user)
+
+
+async def create(event: Event, state: FSMContext, root: Any, user: User) -> None:
+    """Registers the ticket and tells the number, what happens next and the deadlines."""
+    data = await state.get_data()
+    try:
+        ticket = await tickets.register(uow=root.uow(), service_code=data["svc"], request_type=data["rtype"],
+                                        priority=data["prio"], requester_id=user.id, fields=data["vals"],
+                                        attachments=[FileRef(**f) for f in data.get("files", [])], tz=root.tz)
+    except ContractRequired as exc:
+        await state.set_state(ReportSG.summary)
+        await say(event, "⛔ " + escape(exc.message), inline([
+            [(_("🏢 Изменить организацию"), ProfCb(a="org", v="summary"))],
+            [(_("✖️ Отмена"), RepCb(a="cancel"))]]))
+        return
+    await state.clear()
+    due_text = await deadline_text(root, ticket.id)
+    text = _("✅ Обращение <b>{number}</b> зарегистрировано.").format(number=escape(ticket.number or ""))
+    text += "\n" + _("Специалист возьмёт его в работу; я напишу, когда статус изменится или понадобятся "
+                     "уточнения. Следить за ним можно в разделе «Мои обращения».")
+    if due_text:
+        text += "\n" + escape(due_text) + "."
+    await say(event, text, main_menu())
+
+
+async def deadline_text(root: Any, ticket_id: int) -> str:
+    """«Ответим до 14:30, решим до 18:00 пятницы», or empty when the SLA clock is not installed."""
+    if importlib.util.find_spec("core.sla.clock") is None:
+        log.warning("core.sla.clock is missing: no deadlines shown")
+        return ""
+    from core.sla import clock
+
+    due = await clock.deadlines(uow=root.uow(), ticket_id=ticket_id)
+    return texts.deadlines_line(due, now=utcnow(), tz=root.tz)
+
+
+@router.callback_query(RepCb.filter(F.a == "back"))
+async def on_back(call: CallbackQuery, state: FSMContext, root: Any) -> None:
+    current = await state.get_state()
+    data = await state.get_data()
+    if current == ReportSG.rtype.state:
+        await steps.ask_service(call, state, root)
+    elif current == ReportSG.field.state:
+        if data.get("edit"):
+            await steps.show_summary(call, state, root)
+        elif data["idx"] == 0:
+            await steps.ask_type(call, state, root)
+        else:
+            await state.update_data(idx=data["idx"] - 1)
+            await steps.ask_field(call, state, root)
+    elif current == ReportSG.impact.state:
+        if data["imp_i"] > 0:
+            await steps.ask_impact(call, state, root, step=data["imp_i"] - 1)
+        else:
+            await _last_field(call, state, root, data)
+    elif current == ReportSG.priority.state:
+        if data.get("prio") is not None:
+            await steps.show_summary(call, state, root)
+        elif data.get("imp_steps"):
+            await steps.ask_impact(call, state, root, step=len(data["imp_steps"]) - 1)
+        else:
+            await _last_field(call, state, root, data)
+    else:
+        await call.answer(_("Назад отсюда нельзя."))
+
+
+async def _last_field(call: CallbackQuery, state: FSMContext, root: Any, data: dict[str, Any]) -> None:
+    if not data["keys"]:
+        await steps.ask_type(call, state, root)
+        return
+    await state.update_data(idx=len(data["keys"]) - 1)
+    await steps.ask_field(call, state, root)
+
+
+@router.message(ReportSG.kb)
+async def on_text_during_offer(message: Message) -> None:
+    await message.answer(_("Ответьте, пожалуйста, кнопкой: «Помогло» или «Не помогло»."))
+
+
+@router.message(StateFilter(ReportSG.service, ReportSG.rtype, ReportSG.impact, ReportSG.priority, ReportSG.summary))
+async def on_text_needs_button(message: Message) -> None:
+    await message.answer(_("Выберите вариант кнопкой под последним сообщением — или «Отмена», чтобы выйти."))
+
+
+async def _continue_after_desc(call: CallbackQuery, state: FSMContext, root: Any, user: User | None) -> None:
+    await _next_field(call, state, root)
+
+
+async def _continue_final(call: CallbackQuery, state: FSMContext, root: Any, user: User) -> None:
+    await create(call, state, root, user)
+
+
+selfservice.CONTINUE["report_desc"] = _continue_after_desc
+selfservice.CONTINUE["report_final"] = _continue_final

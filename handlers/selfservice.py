@@ -1,0 +1,110 @@
+"""Self-service first: confident knowledge-base articles offered before a request is made.
+
+The offer's context lives in FSM data under "ss" (ctx, offer ids, article ids, opened article) so that
+«Помогло»/«Не помогло» work after a restart; the dialog that offered decides what «Не помогло» continues with.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from html import escape
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.keyboards import SsCb, inline, main_menu
+from core.catalog.models import User
+
+log = logging.getLogger(__name__)
+router = Router(name="selfservice")
+
+# ctx -> async fn(callback, state, root, user) run on «Не помогло»; filled by the dialogs that offer articles
+CONTINUE: dict[str, Callable[..., Awaitable[Any]]] = {}
+
+
+def _kb_service() -> Any:
+    import kb.service as kbs
+
+    return kbs
+
+
+def search(root: Any, query: str, *, service: str | None, exclude: list[int] | None = None) -> list[Any]:
+    """Up to three confident hits (none when the knowledge base is not wired)."""
+    if root.kb is None or not query.strip():
+        return []
+    hits = root.kb.search(query, limit=3, service=service)
+    return [h for h in hits if h.id not in set(exclude or ())]
+
+
+async def offer(message: Message, state: FSMContext, *, root: Any, user: User | None, query: str,
+                service: str | None, ctx: str, exclude: list[int] | None = None) -> bool:
+    """Shows up to three articles with «Помогло»/«Не помогло»; False (nothing sent) when none is confident."""
+    hits = search(root, query, service=service, exclude=exclude)
+    if not hits:
+        return False
+    offer_ids = await _kb_service().record_offers(uow=root.uow(), user_id=user.id if user else None, query=query,
+                                                  article_ids=[h.id for h in hits],
+                                                  context="report" if ctx.startswith("report") else ctx)
+    data = await state.get_data()
+    seen = list(dict.fromkeys([*data.get("ss_seen", []), *(h.id for h in hits)]))
+    await state.update_data(ss={"ctx": ctx, "offers": offer_ids, "ids": [h.id for h in hits], "opened": None},
+                            ss_seen=seen)
+    rows: list[list[tuple[str, Any]]] = [[(f"📄 {h.title}"[:60], SsCb(a="art", id=h.id))] for h in hits]
+    rows.append([(_("👍 Помогло"), SsCb(a="yes")), (_("👎 Не помогло"), SsCb(a="no"))])
+    lines = [f"• <b>{escape(h.title)}</b>" + (f"\n  <i>{escape(h.snippet)}</i>" if h.snippet else "") for h in hits]
+    await message.answer(_("Возможно, ответ уже есть в базе знаний:") + "\n\n" + "\n".join(lines) + "\n\n"
+                         + _("Откройте статью. Если она решила вопрос, нажмите «Помогло»."), reply_markup=inline(rows))
+    return True
+
+
+@router.callback_query(SsCb.filter(F.a == "art"))
+async def open_article(call: CallbackQuery, callback_data: SsCb, state: FSMContext, root: Any) -> None:
+    article = await _kb_service().get_article(uow=root.uow(), article_id=callback_data.id)
+    data = await state.get_data()
+    ss = data.get("ss")
+    if ss and callback_data.id in ss.get("ids", []):
+        await state.update_data(ss={**ss, "opened": callback_data.id})
+    await call.answer()
+    rows = [[(_("👍 Помогло"), SsCb(a="yes")), (_("👎 Не помогло"), SsCb(a="no"))]] if ss else []
+    await call.message.answer(f"<b>{escape(article.title)}</b>\n\n{article.body}"[:4000],
+                              reply_markup=inline(rows) if rows else None)
+
+
+@router.callback_query(SsCb.filter(F.a == "yes"))
+async def helped(call: CallbackQuery, state: FSMContext, root: Any) -> None:
+    ss = (await state.get_data()).get("ss")
+    if not ss:
+        await call.answer(_("Этот вопрос уже закрыт."))
+        return
+    article_id = ss.get("opened") or ss["ids"][0]
+    await _kb_service().record_feedback(uow=root.uow(), offer_ids=ss["offers"], helped_article_id=article_id)
+    await state.clear()
+    await call.answer()
+    if call.message is not None:
+        await call.message.edit_reply_markup(reply_markup=None)
+    await call.message.answer(_("Отлично, рад, что статья помогла! Обращение создавать не нужно. "
+                                "Если понадобится помощь — я здесь."), reply_markup=main_menu())
+
+
+@router.callback_query(SsCb.filter(F.a == "no"))
+async def not_helped(call: CallbackQuery, state: FSMContext, root: Any, user: User | None = None) -> None:
+    data = await state.get_data()
+    ss = data.get("ss")
+    if not ss:
+        await call.answer(_("Этот вопрос уже закрыт."))
+        return
+    await _kb_service().record_feedback(uow=root.uow(), offer_ids=ss["offers"], helped_article_id=None)
+    await state.update_data(ss=None)
+    await call.answer()
+    if call.message is not None:
+        await call.message.edit_reply_markup(reply_markup=None)
+    cont = CONTINUE.get(ss["ctx"])
+    if cont is None:
+        log.error("no continuation for self-service context %r", ss["ctx"])
+        await call.message.answer(_("Понятно. Чем ещё помочь?"), reply_markup=main_menu())
+        return
+    await cont(call, state, root, user)

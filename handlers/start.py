@@ -1,0 +1,230 @@
+"""/start, the profile (asked once, changeable from the menu), the organisation, the language and help."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n.core import I18n
+
+from bot.keyboards import N_, REGIONS, ProfCb, inline, main_menu
+from bot.states import ProfileSG
+from core.catalog import service as catalog
+from core.catalog.intake import EMAIL_RE, FIELDS, check_value
+from core.catalog.models import User
+from core.db import utcnow
+from handlers.report_steps import Event, say
+
+router = Router(name="start")
+
+
+@router.message(CommandStart())
+async def on_start(message: Message, state: FSMContext, user: User) -> None:
+    await state.clear()
+    if user.profile_complete:
+        await message.answer(_("Здравствуйте, {name}! Я бот техподдержки. Расскажите, что случилось, или выберите "
+                               "действие в меню.").format(name=escape(user.full_name)), reply_markup=main_menu())
+        return
+    await message.answer(_("Здравствуйте! Я бот техподдержки: помогу найти ответ в базе знаний, приму обращение и "
+                           "расскажу, как идёт работа над ним.\nСначала познакомимся — это нужно один раз."))
+    await begin_profile(message, state)
+
+
+async def begin_profile(event: Event, state: FSMContext) -> None:
+    await state.set_state(ProfileSG.full_name)
+    await say(event, _("Как вас зовут? Напишите фамилию, имя и отчество.\nНапример: <i>Иванов Иван Иванович</i>"))
+
+
+async def _ask_login(event: Event, state: FSMContext) -> None:
+    await state.set_state(ProfileSG.login)
+    await say(event, _("Ваш логин в системе или рабочая почта?\nНапример: <i>i.ivanov</i> или "
+                       "<i>i.ivanov@example.ru</i>"))
+
+
+async def _ask_region(event: Event, state: FSMContext) -> None:
+    await state.set_state(ProfileSG.region)
+    rows = [[(r, ProfCb(a="region", v=str(i)))] for i, r in enumerate(REGIONS)]
+    rows.append([(_("Другой"), ProfCb(a="region", v="other"))])
+    await say(event, _("Выберите ваш МРФ (макрорегиональный филиал):"), inline(rows))
+
+
+@router.message(ProfileSG.full_name, F.text)
+async def on_full_name(message: Message, state: FSMContext, root: Any, user: User) -> None:
+    try:
+        name = check_value(FIELDS["full_name"], message.text, now=utcnow(), tz=root.tz)
+    except ValueError:
+        await message.answer(_("Напишите, пожалуйста, ФИО полностью, например: <i>Иванов Иван Иванович</i>"))
+        return
+    if (await state.get_data()).get("pf_one"):
+        await _save_one(message, state, root, user, full_name=name)
+        return
+    await state.update_data(pf_full_name=name)
+    await _ask_login(message, state)
+
+
+@router.message(ProfileSG.login, F.text)
+async def on_login(message: Message, state: FSMContext, root: Any, user: User) -> None:
+    text = (message.text or "").strip()
+    if "@" in text and not EMAIL_RE.match(text):
+        await message.answer(_("Это не похоже на адрес почты. Пример: <i>i.ivanov@example.ru</i>"))
+        return
+    if len(text) < 2 or len(text) > 200 or " " in text:
+        await message.answer(_("Логин — одно слово без пробелов, например: <i>i.ivanov</i>"))
+        return
+    values = {"email": text} if "@" in text else {"login": text}
+    if (await state.get_data()).get("pf_one"):
+        await _save_one(message, state, root, user, **values)
+        return
+    await state.update_data(pf_login=values)
+    await _ask_region(message, state)
+
+
+@router.callback_query(ProfileSG.region, ProfCb.filter(F.a == "region"))
+async def on_region(call: CallbackQuery, callback_data: ProfCb, state: FSMContext, root: Any, user: User) -> None:
+    if callback_data.v == "other":
+        await state.set_state(ProfileSG.region_other)
+        await say(call, _("Напишите название вашего филиала или подразделения."))
+        return
+    await _region_chosen(call, state, root, user, REGIONS[int(callback_data.v)])
+
+
+@router.message(ProfileSG.region_other, F.text)
+async def on_region_other(message: Message, state: FSMContext, root: Any, user: User) -> None:
+    try:
+        region = check_value(FIELDS["region"], message.text, now=utcnow(), tz=root.tz)
+    except ValueError:
+        await message.answer(_("Слишком коротко — напишите название филиала."))
+        return
+    await _region_chosen(message, state, root, user, region)
+
+
+async def _region_chosen(event: Event, state: FSMContext, root: Any, user: User, region: str) -> None:
+    data = await state.get_data()
+    if data.get("pf_one"):
+        await _save_one(event, state, root, user, region=region)
+        return
+    saved = await catalog.upsert_user(uow=root.uow(), tg_id=user.tg_id, full_name=data["pf_full_name"],
+                                      region=region, **data["pf_login"])
+    then, seed = data.get("then"), data.get("seed")
+    await state.clear()
+    await say(event, _("Спасибо, {name}! Профиль сохранён — изменить его можно в меню «Профиль».").format(
+        name=escape(saved.full_name)), main_menu() if then != "report" else None)
+    if then == "report":
+        from handlers.report import start_report
+
+        await start_report(event, state, root, saved, seed=seed)
+
+
+async def _save_one(event: Event, state: FSMContext, root: Any, user: User, **values: Any) -> None:
+    saved = await catalog.upsert_user(uow=root.uow(), tg_id=user.tg_id, **values)
+    await state.clear()
+    await say(event, _("Сохранено."))
+    await show_profile(event, saved)
+
+
+async def show_profile(event: Event, user: User) -> None:
+    org = user.organisation.name if user.organisation is not None else "—"
+    lang = "English" if user.locale == "en" else "Русский"
+    text = "\n".join([_("<b>Ваш профиль</b>"), _("ФИО: {v}").format(v=escape(user.full_name or "—")),
+                      _("Логин: {v}").format(v=escape(user.login or "—")),
+                      _("E-mail: {v}").format(v=escape(user.email or "—")),
+                      _("МРФ: {v}").format(v=escape(user.region or "—")),
+                      _("Организация: {v}").format(v=escape(org)), _("Язык: {v}").format(v=lang)])
+    rows = [[(_("✏️ ФИО"), ProfCb(a="edit", v="full_name")), (_("✏️ Логин / e-mail"), ProfCb(a="edit", v="login"))],
+            [(_("✏️ МРФ"), ProfCb(a="edit", v="region")), (_("🏢 Организация"), ProfCb(a="org", v="profile"))],
+            [(_("🌐 Язык / Language"), ProfCb(a="lang"))]]
+    await say(event, text, inline(rows))
+
+
+@router.callback_query(ProfCb.filter(F.a == "edit"))
+async def on_edit(call: CallbackQuery, callback_data: ProfCb, state: FSMContext) -> None:
+    await state.clear()
+    await state.update_data(pf_one=True)
+    if callback_data.v == "full_name":
+        await begin_profile(call, state)
+    elif callback_data.v == "login":
+        await _ask_login(call, state)
+    else:
+        await _ask_region(call, state)
+
+
+@router.callback_query(ProfCb.filter(F.a == "lang"))
+async def on_lang(call: CallbackQuery) -> None:
+    await say(call, _("Выберите язык / Choose the language:"),
+              inline([[("Русский", ProfCb(a="setlang", v="ru")), ("English", ProfCb(a="setlang", v="en"))]]))
+
+
+@router.callback_query(ProfCb.filter(F.a == "setlang"))
+async def on_set_lang(call: CallbackQuery, callback_data: ProfCb, root: Any, user: User) -> None:
+    lang = "en" if callback_data.v == "en" else "ru"
+    await catalog.upsert_user(uow=root.uow(), tg_id=user.tg_id, locale=lang)
+    i18n = I18n.get_current(no_error=True)
+    if i18n is None:
+        await say(call, "OK", main_menu())
+        return
+    with i18n.use_locale(lang):
+        await say(call, _("Готово, теперь я говорю по-русски."), main_menu())
+
+
+async def ask_organisation(event: Event, state: FSMContext, root: Any, *, ret: str) -> None:
+    """Asks the organisation (a list, or a typed name that must match); `ret` says where to go next."""
+    orgs = await catalog.list_organisations(uow=root.uow())
+    await state.update_data(org_return=ret)
+    await state.set_state(ProfileSG.organisation)
+    rows = [[(o.name[:60], ProfCb(a="orgpick", v=str(o.id)))] for o in orgs[:30]]
+    await say(event, _("Выберите вашу организацию из списка или напишите её название."), inline(rows) if rows else None)
+
+
+@router.callback_query(ProfCb.filter(F.a == "org"))
+async def on_org(call: CallbackQuery, callback_data: ProfCb, state: FSMContext, root: Any) -> None:
+    await ask_organisation(call, state, root, ret=callback_data.v or "profile")
+
+
+@router.callback_query(ProfileSG.organisation, ProfCb.filter(F.a == "orgpick"))
+async def on_org_pick(call: CallbackQuery, callback_data: ProfCb, state: FSMContext, root: Any, user: User) -> None:
+    await _org_chosen(call, state, root, user, int(callback_data.v))
+
+
+@router.message(ProfileSG.organisation, F.text)
+async def on_org_text(message: Message, state: FSMContext, root: Any, user: User) -> None:
+    wanted = " ".join((message.text or "").split()).casefold()
+    orgs = await catalog.list_organisations(uow=root.uow())
+    match = [o for o in orgs if o.name.casefold() == wanted]
+    if not match:
+        await message.answer(_("Не нашёл организацию «{name}». Выберите её из списка или проверьте название.")
+                             .format(name=escape(message.text or "")))
+        return
+    await _org_chosen(message, state, root, user, match[0].id)
+
+
+async def _org_chosen(event: Event, state: FSMContext, root: Any, user: User, org_id: int) -> None:
+    saved = await catalog.upsert_user(uow=root.uow(), tg_id=user.tg_id, organisation_id=org_id)
+    ret = (await state.get_data()).get("org_return", "profile")
+    org = saved.organisation.name if saved.organisation is not None else ""
+    await say(event, _("Организация: {org}.").format(org=escape(org)))
+    from handlers import report_steps
+
+    if ret == "report":
+        await report_steps.ask_type(event, state, root)
+    elif ret == "summary":
+        await report_steps.show_summary(event, state, root)
+    else:
+        await state.clear()
+        await show_profile(event, saved)
+
+
+HELP = N_("Что я умею:\n• «Сообщить о проблеме» — пошагово приму обращение и предложу приоритет;\n"
+        "• «Мои обращения» — статус, сроки, история; можно ответить специалисту, добавить файл или отменить;\n"
+        "• «База знаний» — поиск готовых ответов;\n• «Аварии и работы» — что сейчас известно о сбоях.\n"
+        "Можно просто написать, что случилось, — я поищу ответ и предложу создать обращение.\n"
+        "/cancel прерывает текущий диалог.")
+
+
+async def show_help(message: Message) -> None:
+    await message.answer(_(HELP), reply_markup=main_menu())
+
