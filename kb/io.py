@@ -33,6 +33,7 @@ class ArticleData:
     values: dict[str, Any]
     where: str
     id: int | None = None
+    key: str = "file"  # how an API error names it, e.g. "articles[3]"
 
 
 @dataclass
@@ -63,7 +64,7 @@ def _article(raw: Any, *, where: str, key: str, default_format: str) -> ArticleD
     except ValidationFailed as exc:
         name, reason = next(iter(exc.fields.items()))
         raise _refuse(where, f"поле {name}: {reason}", f"{key}.{name}") from exc
-    return ArticleData(values=checked, where=where, id=aid)
+    return ArticleData(values=checked, where=where, id=aid, key=key)
 
 
 def _no_duplicates(articles: list[ArticleData]) -> None:
@@ -72,11 +73,11 @@ def _no_duplicates(articles: list[ArticleData]) -> None:
     for a in articles:
         if a.id is not None:
             if a.id in seen_ids:
-                raise _refuse(a.where, f"id {a.id} уже встречался ({seen_ids[a.id]})", "id")
+                raise _refuse(a.where, f"id {a.id} уже встречался ({seen_ids[a.id]})", f"{a.key}.id")
             seen_ids[a.id] = a.where
         t = a.values["title"].casefold()
         if t in seen_titles:
-            raise _refuse(a.where, f"заголовок уже встречался ({seen_titles[t]})", "title")
+            raise _refuse(a.where, f"заголовок уже встречался ({seen_titles[t]})", f"{a.key}.title")
         seen_titles[t] = a.where
 
 

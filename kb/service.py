@@ -223,8 +223,8 @@ class KnowledgeBase:
             bad = await store.unknown_services(uow, [a.values.get("service") for a in bundle.articles])
             for a in bundle.articles:
                 if a.values.get("service") in bad:
-                    raise ImportRefused(f"{a.where}: нет услуги с кодом «{a.values['service']}»",
-                                        fields={"service": f"нет услуги с кодом «{a.values['service']}»"})
+                    reason = f"нет услуги с кодом «{a.values['service']}»"
+                    raise ImportRefused(f"{a.where}: {reason}", fields={f"{a.key}.service": reason})
             live = (await uow.session.scalars(select(Article).where(Article.deleted_at.is_(None)))).all()
             by_id = {a.id: a for a in live}
             by_title = {a.title.casefold(): a for a in sorted(live, key=lambda a: a.id, reverse=True)}
