@@ -19,6 +19,7 @@ from admin_api.schemas_tickets import (
     ticket_out,
 )
 from core.catalog import service as catalog
+from core.sla import clock as sla_clock
 from core.tickets import service as tickets
 from core.tickets.lifecycle import Status
 
@@ -66,7 +67,7 @@ async def get_ticket(request: Request, ticket_id: int) -> TicketDetail:
         **ticket_attrs(ticket, await _service_codes(request)),
         "history": [history_out(h) for h in history],
         "comments": [comment_out(c) for c in notes],
-        "sla": None,  # sla: filled by the SLA part
+        "sla": await sla_clock.ticket_sla(uow=root.uow(), ticket_id=ticket_id),
     }
     return TicketDetail(**detail)
 

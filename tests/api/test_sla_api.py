@@ -115,3 +115,19 @@ async def test_report_csv(client: httpx.AsyncClient, root) -> None:
     p3 = next(x for x in lines if x["priority"] == "3" and x["target"] == "reaction")
     assert (p3["service"], p3["tickets"], p3["met"], p3["breached"]) == ("nttm", "2", "2", "1")
     assert (await client.get("/api/v1/reports/sla", params={"format": "xml"})).status_code == 422
+
+
+async def test_ticket_detail_includes_the_sla(client: httpx.AsyncClient, root) -> None:
+    u, s = await f.user(root), await f.staff(root)
+    t = await register(root, u.id, at=msk(24, 10))
+    await act(root, t.id, "take", Actor("staff", s.id), msk(24, 10, 20))
+    r = await client.get(f"/api/v1/tickets/{t.id}")
+    assert r.status_code == 200
+    sla = r.json()["sla"]
+    assert sla["policy"] == "nttm" and sla["paused"] is False
+    assert set(sla["targets"]) == {"reaction", "diagnosis", "workaround", "resolution"}
+    reaction = sla["targets"]["reaction"]
+    assert reaction["breached"] is False and reaction["remaining_seconds"] is None
+    assert reaction["met_at"].startswith("2026-11-24T07:20:00")
+    assert sla["targets"]["resolution"]["due_at"].startswith("2026-12-01T07:00:00")
+    assert isinstance(sla["targets"]["resolution"]["remaining_seconds"], int)
