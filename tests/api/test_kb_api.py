@@ -1,0 +1,170 @@
+"""Knowledge base over HTTP: auth, validation, CRUD + history, search in step with edits, synonyms, stats, import."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.root import Root
+from tests import factories
+
+KB = "/api/v1/kb"
+VPN = {"title": "Не подключается VPN на ноутбуке", "body": "Перезапустите клиент VPN и проверьте токен.",
+       "tags": ["vpn", "удалённый доступ"]}
+
+ROUTES = [("POST", "/articles"), ("GET", "/articles"), ("GET", "/articles/1"), ("PATCH", "/articles/1"),
+          ("DELETE", "/articles/1"), ("GET", "/articles/1/history"), ("GET", "/search?q=vpn"), ("GET", "/synonyms"),
+          ("PUT", "/synonyms"), ("GET", "/stats"), ("GET", "/export"), ("POST", "/import")]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+async def test_every_route_needs_the_token(anon: httpx.AsyncClient, method: str, path: str) -> None:
+    r = await anon.request(method, KB + path, json={})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    r = await anon.request(method, KB + path, json={}, headers={"Authorization": "Bearer wrong-token-0123456789"})
+    assert r.status_code == 401
+
+
+async def hits(client: httpx.AsyncClient, q: str, **params: object) -> list[int]:
+    r = await client.get(f"{KB}/search", params={"q": q, **params})
+    assert r.status_code == 200, r.text
+    return [h["id"] for h in r.json()["hits"]]
+
+
+async def test_create_search_patch_delete(client: httpx.AsyncClient) -> None:
+    r = await client.post(f"{KB}/articles", json=VPN)
+    assert r.status_code == 201, r.text
+    art = r.json()
+    assert art["status"] == "published" and art["body_format"] == "html" and art["version"] == 1
+    r = await client.get(f"{KB}/search", params={"q": "ytn ljcnegf r dgy"})  # wrong layout: «нет доступа к впн»
+    hit = r.json()["hits"][0]
+    assert hit["id"] == art["id"] and hit["title"] == VPN["title"] and 0 < hit["score"] <= 1 and hit["snippet"]
+    r = await client.patch(f"{KB}/articles/{art['id']}", json={"title": "Принтер печатает пустые листы",
+                                                                 "body": "Замените картридж.", "tags": ["принтер"]})
+    assert r.status_code == 200 and r.json()["version"] == 2
+    assert await hits(client, "не работает впн") == []
+    assert await hits(client, "принтер печатает пустые листы") == [art["id"]]
+    history = (await client.get(f"{KB}/articles/{art['id']}/history")).json()
+    assert [v["changes"] for v in history] == [["created"], ["title", "body", "tags"]]
+    assert history[0]["title"] == VPN["title"] and history[1]["changed_by"] == "admin-api"
+    assert (await client.delete(f"{KB}/articles/{art['id']}")).status_code == 204
+    assert await hits(client, "принтер печатает пустые листы") == []
+    assert (await client.get(f"{KB}/articles/{art['id']}")).status_code == 404
+    assert (await client.patch(f"{KB}/articles/{art['id']}", json={"title": "x"})).status_code == 404
+    assert (await client.get(f"{KB}/articles")).json()["total"] == 0
+    history = (await client.get(f"{KB}/articles/{art['id']}/history")).json()
+    assert history[-1]["changes"] == ["deleted"]  # the audit trail outlives the article
+
+
+async def test_draft_not_searched_and_service_scope(client: httpx.AsyncClient) -> None:
+    draft = (await client.post(f"{KB}/articles", json={**VPN, "status": "draft"})).json()
+    assert await hits(client, "не подключается vpn") == []
+    await client.patch(f"{KB}/articles/{draft['id']}", json={"status": "published", "service": "nttm"})
+    assert await hits(client, "не подключается vpn", service="nttm") == [draft["id"]]
+    assert await hits(client, "не подключается vpn", service="clm") == []
+
+
+async def test_list_filters_and_pages(client: httpx.AsyncClient) -> None:
+    for i in range(5):
+        await client.post(f"{KB}/articles", json={"title": f"Статья {i}", "body": f"текст номер {i}",
+                                                  "service": "clm" if i % 2 else None,
+                                                  "status": "draft" if i == 4 else "published"})
+    page = (await client.get(f"{KB}/articles", params={"page": 2, "per_page": 2})).json()
+    assert page["total"] == 5 and page["page"] == 2 and len(page["items"]) == 2
+    assert [a["title"] for a in page["items"]] == ["Статья 2", "Статья 1"]  # most recently changed first
+    assert (await client.get(f"{KB}/articles", params={"service": "clm"})).json()["total"] == 2
+    assert (await client.get(f"{KB}/articles", params={"status": "draft"})).json()["total"] == 1
+    found = (await client.get(f"{KB}/articles", params={"text": "НОМЕР 3"})).json()
+    assert [a["title"] for a in found["items"]] == ["Статья 3"]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), [
+    ("POST", "/articles", {"body": "x"}, "title"),
+    ("POST", "/articles", {"title": "t", "body": "x", "service": "nosuch"}, "service"),
+    ("POST", "/articles", {"title": "t", "body": "x", "status": "live"}, "status"),
+    ("POST", "/articles", {"title": "t", "body": "x", "body_format": "rtf"}, "body_format"),
+    ("POST", "/articles", {"title": "t", "body": "x", "colour": "red"}, "colour"),
+    ("POST", "/articles", {"title": "   ", "body": "x"}, "title"),
+    ("PUT", "/synonyms", {"groups": [["впн", "vpn"], ["одно"]]}, "groups[1]"),
+    ("PUT", "/synonyms", {"groups": [["впн", " "]]}, "groups[0]"),
+    ("PUT", "/synonyms", {"groups": [["впн", "ВПН "], ["a", "a"]]}, "groups[1]"),
+])
+async def test_validation(client: httpx.AsyncClient, method: str, path: str, body: dict[str, object],
+                          field: str) -> None:
+    r = await client.request(method, KB + path, json=body)
+    assert r.status_code == 422, r.text
+    assert field in r.json()["error"]["fields"]
+
+
+async def test_patch_and_search_validation(client: httpx.AsyncClient) -> None:
+    art = (await client.post(f"{KB}/articles", json=VPN)).json()
+    r = await client.patch(f"{KB}/articles/{art['id']}", json={"title": None})
+    assert r.status_code == 422 and "title" in r.json()["error"]["fields"]
+    r = await client.patch(f"{KB}/articles/{art['id']}", json={"service": "nosuch"})
+    assert r.status_code == 422 and "service" in r.json()["error"]["fields"]
+    r = await client.patch(f"{KB}/articles/{art['id']}", json={"service": "nttm"})
+    assert r.status_code == 200 and r.json()["service"] == "nttm"
+    r = await client.patch(f"{KB}/articles/{art['id']}", json={"service": None})  # back to every service
+    assert r.status_code == 200 and r.json()["service"] is None and r.json()["version"] == 3
+    assert (await client.get(f"{KB}/search")).status_code == 422
+    assert (await client.get(f"{KB}/search", params={"q": ""})).status_code == 422
+    assert (await client.get(f"{KB}/search", params={"q": "vpn", "limit": 11})).status_code == 422
+    assert (await client.get(f"{KB}/search", params={"q": "vpn", "limit": 0})).status_code == 422
+    assert (await client.get(f"{KB}/articles/999999")).status_code == 404
+
+
+async def test_nothing_confident_returns_no_hits(client: httpx.AsyncClient) -> None:
+    await client.post(f"{KB}/articles", json=VPN)
+    assert await hits(client, "какая погода будет завтра в Самаре") == []
+    assert await hits(client, "здравствуйте") == []
+
+
+async def test_synonyms_put_changes_results(client: httpx.AsyncClient) -> None:
+    art = (await client.post(f"{KB}/articles", json={"title": "Как настроить зюзюблик", "body": "Откройте зюзюблик.",
+                                                     "tags": ["зюзюблик"]})).json()
+    assert await hits(client, "кракозябра настроить") == []
+    r = await client.put(f"{KB}/synonyms", json={"groups": [["зюзюблик", "кракозябра"]]})
+    assert r.status_code == 200 and r.json() == {"groups": [["зюзюблик", "кракозябра"]]}
+    assert (await client.get(f"{KB}/synonyms")).json() == {"groups": [["зюзюблик", "кракозябра"]]}
+    assert await hits(client, "кракозябра настроить") == [art["id"]]
+
+
+async def test_stats(client: httpx.AsyncClient, root: Root) -> None:
+    art = (await client.post(f"{KB}/articles", json=VPN)).json()
+    u = await factories.user(root)
+    await root.kb.record_request_started(uow=root.uow(), user_id=u.id)
+    offers = await root.kb.record_offers(uow=root.uow(), user_id=u.id, query="впн", article_ids=[art["id"]],
+                                         context="report")
+    await root.kb.record_feedback(uow=root.uow(), offer_ids=offers, helped_article_id=art["id"])
+    await root.kb.record_request_started(uow=root.uow(), user_id=u.id)
+    await hits(client, "не работает впн")  # an API search is not an offer
+    st = (await client.get(f"{KB}/stats")).json()
+    assert st["overall"] == {"offers": 1, "helped": 1, "helped_share": 1.0, "requests_started": 2,
+                             "requests_solved": 1, "self_service_rate": 0.5}
+    assert st["articles"][0]["id"] == art["id"] and st["articles"][0]["helped_share"] == 1.0
+
+
+async def test_import_export(client: httpx.AsyncClient) -> None:
+    await client.post(f"{KB}/articles", json=VPN)
+    exported = (await client.get(f"{KB}/export")).json()
+    assert [a["title"] for a in exported["articles"]] == [VPN["title"]] and exported["synonyms"]
+    bad = {"articles": [{"title": "Новая", "body": "x"}, {"title": "Ещё", "body": "y", "status": "live"}],
+           "synonyms": [["a", "b"]]}
+    r = await client.post(f"{KB}/import", json=bad)
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert "articles[1]" in err["message"] and "articles[1].status" in err["fields"]
+    bad["articles"][1] = {"title": "Ещё", "body": "y", "service": "nosuch"}
+    r = await client.post(f"{KB}/import", json=bad)
+    assert r.status_code == 422 and "articles[1].service" in r.json()["error"]["fields"]
+    assert (await client.get(f"{KB}/articles")).json()["total"] == 1  # nothing written
+    assert (await client.get(f"{KB}/synonyms")).json()["groups"] == exported["synonyms"]
+    vpn = exported["articles"][0]
+    good = {"articles": [{**vpn, "tags": ["vpn"]}, {"title": "Принтер печатает пустые листы", "body": "Картридж."}],
+            "synonyms": [["впн", "vpn"]]}
+    r = await client.post(f"{KB}/import", json=good)
+    assert r.status_code == 200 and r.json() == {"created": 1, "updated": 1, "unchanged": 0, "synonym_groups": 1}
+    assert await hits(client, "принтер печатает пустые листы")
+    assert (await client.get(f"{KB}/articles/{vpn['id']}")).json()["tags"] == ["vpn"]
+    r = await client.post(f"{KB}/import", json=[1, 2])
+    assert r.status_code == 422 and "articles[0]" in r.json()["error"]["fields"]
