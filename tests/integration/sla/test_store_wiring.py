@@ -1,0 +1,45 @@
+"""Seeding, the parsed-object cache (reloaded when another process edits a row), and the sweep job."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot import wiring_sla
+from core.db import utcnow
+from core.sla import store
+from core.sla.models import SlaCalendarRow, SlaPolicyRow
+
+
+async def test_seed_adds_builtins_once_with_both_years(root) -> None:
+    assert await store.seed(uow=root.uow()) == 0  # the startup hook already seeded
+    async with root.session_factory() as s:
+        assert set((await s.scalars(select(SlaPolicyRow.code))).all()) == {"nttm", "tecon"}
+        msk = await s.get(SlaCalendarRow, "msk-business")
+    year = utcnow().year
+    assert any(d.startswith(f"{year}-") for d in msk.data["holidays"])
+    assert any(d.startswith(f"{year + 1}-01-0") for d in msk.data["holidays"])
+
+
+async def test_cache_reloads_when_a_row_changes_behind_its_back(root) -> None:
+    async with root.session_factory() as s:
+        first = await store.catalog(s)
+        assert await store.catalog(s) is first  # unchanged tables: no reload
+        row = await s.get(SlaCalendarRow, "msk-business")
+        # as another process would: no invalidate() in this one
+        row.data = {**row.data, "hours": {"mon": [["09:00", "18:00"]]}}
+        row.updated_at = utcnow() + timedelta(seconds=1)
+        await s.commit()
+        second = await store.catalog(s)
+    assert second is not first
+    assert second.calendars["msk-business"].standard_workday() == timedelta(hours=9)
+
+
+async def test_sweep_job_is_one_coalesced_interval_job(root) -> None:
+    assert wiring_sla._seed in root.extras["startup_hooks"]
+    wiring_sla._register(root)
+    job = root.scheduler.get_job(wiring_sla.JOB_ID)
+    assert job is not None and job.max_instances == 1 and job.coalesce is True
+    assert job.trigger.interval == timedelta(seconds=root.settings.sla_sweep_seconds)
+    assert await wiring_sla.run_sweep(root) == 0
