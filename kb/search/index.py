@@ -91,6 +91,12 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self._docs)
 
+    def drop_caches(self) -> None:
+        """Forget cached queries and term readings (benchmarks use it to time cold searches)."""
+        self._cache.clear()
+        if self._lookup is not None:
+            self._lookup.clear_cache()
+
     def _changed(self) -> None:
         # Every derived table and cache is tied to the index content, so any change drops them all.
         self._lookup = None
@@ -183,46 +189,51 @@ class SearchIndex:
         terms, denom = self._query_terms(query)
         if not terms or denom <= 0:
             return []
-        # MaxScore: strongest terms first; once the terms left cannot lift a doc that has matched nothing yet
-        # to min_conf, only docs already seen are scored. Offered hits are the same as with prune=False.
+        # MaxScore: strongest terms first. Once the terms left cannot lift a doc that has matched nothing yet
+        # to min_conf, or past the _RERANK-th candidate so far, only docs already seen are scored; the hits
+        # are then exactly those of prune=False (partial sums only grow, so they are lower bounds).
         terms.sort(key=lambda t: -t[0] * max((f for _, f in t[1]), default=0.0))
         need = min_conf * denom * (1.0 - _SLACK)
         left = sum(w * max((f for _, f in exps), default=0.0) for w, exps in terms)
         acc: dict[int, float] = {}
-        for w, exps in terms:
+        kth = -math.inf
+        for i, (w, exps) in enumerate(terms):
             if not exps:
                 continue
-            if not prune or left >= need:
+            if not prune or (left >= need and left * (1.0 + _SLACK) >= kth):
                 self._add_open(acc, w, exps)
+                if prune and service is None and i + 1 < len(terms) and len(acc) > _RERANK:
+                    low = heapq.nlargest(_RERANK, acc.values())[-1]
+                    kth = low if low / denom >= min_conf else -math.inf
             else:
                 self._add_seen(acc, w, exps)
             left -= w * max(f for _, f in exps)
-        allowed = None if service is None else self._allowed(service)
-        cands = [
-            (num / denom, d)
-            for d, num in acc.items()
-            if num / denom >= min_conf and (allowed is None or d in allowed)
-        ]
-        top = heapq.nlargest(_RERANK, cands, key=lambda c: (c[0], -c[1]))
-        return self._rerank(top, [exps for _, exps in terms])
+        if service is not None:
+            allowed = self._allowed(service)
+            acc = {d: v for d, v in acc.items() if d in allowed}
+        # Filtering by confidence keeps a top slice, so the _RERANK-th sum overall bounds the kept ones.
+        low = heapq.nlargest(_RERANK, acc.values())[-1] if len(acc) > _RERANK else -math.inf
+        top = sorted(
+            ((num, d) for d, num in acc.items() if num >= low and num / denom >= min_conf), key=lambda c: (-c[0], c[1])
+        )[:_RERANK]
+        return self._rerank([(num / denom, d) for num, d in top], [exps for _, exps in terms])
 
     def _add_open(self, acc: dict[int, float], w: float, exps: list[tuple[str, float]]) -> None:
         if len(exps) == 1:
             tgt, f = exps[0]
-            c = w * f
+            get = acc.get
             for d, ff in self._ff[tgt].items():
-                acc[d] = acc.get(d, 0.0) + c * ff
+                acc[d] = get(d, 0.0) + w * (f * ff)
             return
-        best: dict[int, float] = {}
-        for tgt, f in exps:
-            for d, ff in self._ff[tgt].items():
-                v = f * ff
-                if v > best.get(d, 0.0):
-                    best[d] = v
-        for d, v in best.items():
+        for d, v in self._best(exps, None).items():
             acc[d] = acc.get(d, 0.0) + w * v
 
     def _add_seen(self, acc: dict[int, float], w: float, exps: list[tuple[str, float]]) -> None:
+        # Walk whichever side is shorter: the candidates, or the term's postings.
+        if sum(len(self._ff[t]) for t, _ in exps) < len(acc):
+            for d, v in self._best(exps, acc).items():
+                acc[d] += w * v
+            return
         posts = [(self._ff[tgt], f) for tgt, f in exps]
         for d in acc:
             v = 0.0
@@ -232,6 +243,16 @@ class SearchIndex:
                     v = f * ff
             if v:
                 acc[d] += w * v
+
+    def _best(self, exps: list[tuple[str, float]], only: dict[int, float] | None) -> dict[int, float]:
+        """Per doc, the best reading of one query term: max over its expansions of factor × field factor."""
+        best: dict[int, float] = {}
+        for tgt, f in exps:
+            for d, ff in self._ff[tgt].items():
+                v = f * ff
+                if v > best.get(d, 0.0) and (only is None or d in only):
+                    best[d] = v
+        return best
 
     def _rerank(self, top: list[tuple[float, int]], exp_lists: list[list[tuple[str, float]]]) -> Ranked:
         """BM25 breaks near-ties among the strongest candidates, so it is computed for them alone."""

@@ -49,6 +49,10 @@ class TermLookup:
             found = self._cache[term] = tuple(self._expand(term))
         return found
 
+    def clear_cache(self) -> None:
+        """Forget cached expansions."""
+        self._cache.clear()
+
     def _pool(self, n: int) -> list[str]:
         pool = self._pools.get(n)
         if pool is None:
