@@ -9,15 +9,10 @@ from typing import Any
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import BotCommand, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n.core import I18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 
-
-def N_(text: str) -> str:
-    """Marks a msgid for pybabel without translating it here (translated where it is shown)."""
-    return text
-
+from bot.texts import N_, _, current_i18n
 
 BTN_REPORT = N_("📝 Сообщить о проблеме")
 BTN_MY = N_("📋 Мои обращения")
@@ -61,7 +56,7 @@ def _variants(i18n: I18n, msgid: str) -> frozenset[str]:
 
 def variants(msgid: str) -> frozenset[str]:
     """A button text in every loaded locale (the msgid alone without an i18n context)."""
-    i18n = I18n.get_current(no_error=True)
+    i18n = current_i18n()
     return _variants(i18n, msgid) if i18n is not None else frozenset({msgid})
 
 

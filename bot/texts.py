@@ -8,11 +8,38 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n.core import I18n
 
-from bot.keyboards import N_
 from core.catalog.intake import AFFECTED_NAMES, FIELDS, TYPE_NAMES, FieldKind
+
+
+def _subclasses(cls: type[I18n]) -> list[type[I18n]]:
+    out = []
+    for sub in cls.__subclasses__():
+        out += [sub, *_subclasses(sub)]
+    return out
+
+
+def current_i18n() -> I18n | None:
+    """The I18n of this update, also when it is a subclass (each subclass has its own context variable)."""
+    found = I18n.get_current(no_error=True)
+    for cls in _subclasses(I18n) if found is None else ():
+        found = cls.get_current(no_error=True)
+        if found is not None:
+            break
+    return found
+
+
+def _(text: str) -> str:
+    """gettext of the current update's locale; the Russian msgid itself without an i18n context."""
+    i18n = current_i18n()
+    return i18n.gettext(text) if i18n is not None else text
+
+
+def N_(text: str) -> str:
+    """Marks a msgid for pybabel without translating it here (translated where it is shown)."""
+    return text
+
 
 STATUS = {
     "assigned": N_("зарегистрировано, ждёт специалиста"),
@@ -50,13 +77,13 @@ WEEKDAYS = (N_("понедельника"), N_("вторника"), N_("сред
 
 def locale() -> str:
     """The current dialog language, 'ru' or 'en'."""
-    i18n = I18n.get_current(no_error=True)
+    i18n = current_i18n()
     return "en" if i18n is not None and i18n.current_locale == "en" else "ru"
 
 
 def t(msgid: str) -> str:
     """Translates a msgid marked with N_ (or returns it without an i18n context)."""
-    return _(msgid) if I18n.get_current(no_error=True) is not None else msgid
+    return _(msgid)
 
 
 def status_name(status: str) -> str:

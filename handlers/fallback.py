@@ -8,9 +8,9 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.keyboards import RepCb, inline, main_menu
+from bot.texts import _
 from core.catalog.models import User
 from handlers import selfservice
 

@@ -7,10 +7,10 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.keyboards import RepCb, inline
 from bot.states import KbSG
+from bot.texts import _
 from core.catalog.models import User
 from handlers import selfservice
 

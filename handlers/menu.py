@@ -8,9 +8,9 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.keyboards import BTN_HELP, BTN_KB, BTN_MY, BTN_OUTAGES, BTN_PROFILE, Btn, main_menu
+from bot.texts import _
 from core.catalog.models import User
 from handlers import kb, my_requests, start
 

@@ -8,12 +8,12 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
 from bot import texts
 from bot.callbacks import TicketCb
 from bot.keyboards import MyCb, inline, main_menu
 from bot.states import MyReqSG
+from bot.texts import _
 from core.catalog import service as catalog
 from core.catalog.models import User
 from core.db import utcnow

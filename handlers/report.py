@@ -11,11 +11,11 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
 from bot import texts
 from bot.keyboards import ALLOWED_EXT, BTN_REPORT, Btn, ProfCb, RepCb, inline, main_menu
 from bot.states import ReportSG
+from bot.texts import _
 from core.catalog import service as catalog
 from core.catalog.intake import FIELDS, REASONS_RU, FieldKind, check_value
 from core.catalog.models import User
@@ -47,9 +47,8 @@ async def start_report(event: Event, state: FSMContext, root: Any, user: User, s
     data = await state.get_data()
     await state.clear()
     await state.update_data(seed=seed, ss_seen=data.get("ss_seen", []), ss_desc_done=False)
-    import kb.service as kbs
-
-    await kbs.record_request_started(uow=root.uow(), user_id=user.id)
+    if root.kb is not None:
+        await root.kb.record_request_started(uow=root.uow(), user_id=user.id)
     await steps.ask_service(event, state, root)
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
 from bot import texts
 from bot.keyboards import RepCb, inline, main_menu, nav_row, yes_no
 from bot.states import ReportSG
+from bot.texts import _
 from core.catalog import service as catalog
 from core.catalog.intake import AFFECTED_NAMES, FIELDS, FieldKind, check_value, intake_fields
 from core.catalog.models import User

@@ -14,9 +14,9 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.keyboards import SsCb, inline, main_menu
+from bot.texts import _
 from core.catalog.models import User
 
 log = logging.getLogger(__name__)
@@ -24,12 +24,6 @@ router = Router(name="selfservice")
 
 # ctx -> async fn(callback, state, root, user) run on «Не помогло»; filled by the dialogs that offer articles
 CONTINUE: dict[str, Callable[..., Awaitable[Any]]] = {}
-
-
-def _kb_service() -> Any:
-    import kb.service as kbs
-
-    return kbs
 
 
 def search(root: Any, query: str, *, service: str | None, exclude: list[int] | None = None) -> list[Any]:
@@ -46,7 +40,7 @@ async def offer(message: Message, state: FSMContext, *, root: Any, user: User | 
     hits = search(root, query, service=service, exclude=exclude)
     if not hits:
         return False
-    offer_ids = await _kb_service().record_offers(uow=root.uow(), user_id=user.id if user else None, query=query,
+    offer_ids = await root.kb.record_offers(uow=root.uow(), user_id=user.id if user else None, query=query,
                                                   article_ids=[h.id for h in hits],
                                                   context="report" if ctx.startswith("report") else ctx)
     data = await state.get_data()
@@ -63,7 +57,7 @@ async def offer(message: Message, state: FSMContext, *, root: Any, user: User | 
 
 @router.callback_query(SsCb.filter(F.a == "art"))
 async def open_article(call: CallbackQuery, callback_data: SsCb, state: FSMContext, root: Any) -> None:
-    article = await _kb_service().get_article(uow=root.uow(), article_id=callback_data.id)
+    article = await root.kb.get_article(uow=root.uow(), article_id=callback_data.id)
     data = await state.get_data()
     ss = data.get("ss")
     if ss and callback_data.id in ss.get("ids", []):
@@ -81,7 +75,7 @@ async def helped(call: CallbackQuery, state: FSMContext, root: Any) -> None:
         await call.answer(_("Этот вопрос уже закрыт."))
         return
     article_id = ss.get("opened") or ss["ids"][0]
-    await _kb_service().record_feedback(uow=root.uow(), offer_ids=ss["offers"], helped_article_id=article_id)
+    await root.kb.record_feedback(uow=root.uow(), offer_ids=ss["offers"], helped_article_id=article_id)
     await state.clear()
     await call.answer()
     if call.message is not None:
@@ -97,7 +91,7 @@ async def not_helped(call: CallbackQuery, state: FSMContext, root: Any, user: Us
     if not ss:
         await call.answer(_("Этот вопрос уже закрыт."))
         return
-    await _kb_service().record_feedback(uow=root.uow(), offer_ids=ss["offers"], helped_article_id=None)
+    await root.kb.record_feedback(uow=root.uow(), offer_ids=ss["offers"], helped_article_id=None)
     await state.update_data(ss=None)
     await call.answer()
     if call.message is not None:

@@ -9,11 +9,10 @@ from aiogram import F, Router
 from aiogram.filters import CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n.core import I18n
 
 from bot.keyboards import N_, REGIONS, ProfCb, inline, main_menu
 from bot.states import ProfileSG
+from bot.texts import _, current_i18n
 from core.catalog import service as catalog
 from core.catalog.intake import EMAIL_RE, FIELDS, check_value
 from core.catalog.models import User
@@ -163,7 +162,7 @@ async def on_lang(call: CallbackQuery) -> None:
 async def on_set_lang(call: CallbackQuery, callback_data: ProfCb, root: Any, user: User) -> None:
     lang = "en" if callback_data.v == "en" else "ru"
     await catalog.upsert_user(uow=root.uow(), tg_id=user.tg_id, locale=lang)
-    i18n = I18n.get_current(no_error=True)
+    i18n = current_i18n()
     if i18n is None:
         await say(call, "OK", main_menu())
         return

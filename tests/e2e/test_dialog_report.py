@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.tickets.models import Attachment, Ticket
+from tests.e2e.dialogs import db_user, incident_until_summary, onboard, tap
+from tests.e2e.harness import BotHarness
+
+
+async def _tickets(h: BotHarness) -> list[Ticket]:
+    async with h.root.session_factory() as s:
+        return list((await s.scalars(select(Ticket).order_by(Ticket.id))).all())
+
+
+async def test_incident_for_nttm_with_files_validation_and_an_edit(harness: BotHarness) -> None:
+    h, uid = harness, 7101
+    await onboard(h, uid)
+    await h.send_text(uid, "📝 Сообщить о проблеме")
+    await tap(h, uid, "NTTM")
+    await tap(h, uid, "Инцидент")
+    assert "Шаги воспроизведения" in (h.last_text(uid) or "")
+    await h.send_text(uid, "нажал")  # too short
+    assert "слишком коротко" in (h.last_text(uid) or "")
+    await h.send_text(uid, "Открыл наряд, нажал «Закрыть»")
+    await h.send_text(uid, "Наряд закрывается")
+    await h.send_text(uid, "Ошибка ORA-00001 при закрытии наряда")
+    await h.send_text(uid, "01.01.2099 10:00")  # in the future
+    assert "дата в будущем" in (h.last_text(uid) or "")
+    await h.send_text(uid, "сейчас")
+    await tap(h, uid, "Много пользователей")
+    await h.send_text(uid, "наряд 7788")
+    await tap(h, uid, "Пропустить")
+    await h.send_photo(uid)
+    assert "принят" in (h.last_text(uid) or "")
+    await h.send_document(uid, "virus.exe", "application/octet-stream", 1000)  # refused type
+    assert "не принимаются" in (h.last_text(uid) or "")
+    await h.send_document(uid, "huge.zip", "application/zip", 30 * 1024 * 1024)  # over the size limit
+    assert "больше 20 МБ" in (h.last_text(uid) or "")
+    await h.send_document(uid, "report.xlsx", "application/vnd.ms-excel", 4096)
+    await tap(h, uid, "Готово")
+    await tap(h, uid, "Да")  # work blocked
+    await tap(h, uid, "Нет")  # no workaround
+    assert "1 — критичный" in (h.last_text(uid) or "")  # many users + blocked + no workaround
+    await tap(h, uid, "Согласен")
+    summary = h.last_text(uid) or ""
+    assert "Проверьте обращение" in summary and "Петров Пётр Петрович" not in summary
+    assert "ORA-00001" in summary and "report.xlsx" in summary
+    await tap(h, uid, "Ожидаемый результат")  # edit one field from the summary
+    await h.send_text(uid, "Наряд закрывается без ошибок")
+    assert "Наряд закрывается без ошибок" in (h.last_text(uid) or "")
+    await tap(h, uid, "Отправить")
+    done = h.last_text(uid) or ""
+    assert "зарегистрировано" in done and "SD-" in done
+    [ticket] = await _tickets(h)
+    user = await db_user(h, uid)
+    assert (ticket.requester_id, ticket.type, ticket.priority, ticket.status) == (user.id, "incident", 1, "assigned")
+    assert ticket.fields["expected"] == "Наряд закрывается без ошибок"
+    assert ticket.fields["affected_users"] == "many"
+    assert ticket.number in done
+    async with h.root.session_factory() as s:
+        files = list((await s.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id))).all())
+    assert sorted(f.name for f in files)[1] == "report.xlsx" and len(files) == 2
+
+
+async def test_incident_for_omnichat_with_back_and_deadlines(harness: BotHarness) -> None:
+    h, uid = harness, 7102
+    await onboard(h, uid)
+    await incident_until_summary(h, uid, service="ОмниЧат")
+    assert "2 — высокий" in (h.last_text(uid) or "")
+    await tap(h, uid, "3 — средний")  # the user picks another priority
+    await tap(h, uid, "Приоритет")  # edit it again from the summary, then go back
+    await tap(h, uid, "Назад")
+    assert "Проверьте обращение" in (h.last_text(uid) or "")
+    await tap(h, uid, "Отправить")
+    [ticket] = await _tickets(h)
+    assert ticket.priority == 3 and ticket.fields["actual"] == "Ошибка 500 при сохранении карточки"
+    done = h.last_text(uid) or ""
+    assert ticket.number in done and "Ответим до" in done
+
+
+async def test_back_returns_to_the_previous_step_and_cancel_in_the_middle(harness: BotHarness) -> None:
+    h, uid = harness, 7103
+    await onboard(h, uid)
+    await h.send_text(uid, "📝 Сообщить о проблеме")
+    await tap(h, uid, "CRM B2C")
+    await tap(h, uid, "Консультация")
+    await tap(h, uid, "Назад")
+    assert "вид обращения" in (h.last_text(uid) or "")
+    await tap(h, uid, "Инцидент")
+    await h.send_text(uid, "Открыл карточку клиента, нажал «Сохранить»")
+    await tap(h, uid, "Назад")
+    assert "Шаги воспроизведения" in (h.last_text(uid) or "")
+    await tap(h, uid, "Отмена")
+    assert "ничего не отправлено" in (h.last_text(uid) or "")
+    await h.send_text(uid, "Карточка сохраняется")  # no dialog any more: free text, not a field
+    assert "Создать обращение" in (h.last_text(uid) or "")
+    assert await _tickets(h) == []
