@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import random
 from pathlib import Path
 
 from kb.search import ArticleDoc, SearchIndex, load_default_synonyms, load_sample_articles
@@ -151,3 +152,61 @@ def test_holdout_has_no_false_offers() -> None:
     fig = ev.score(index, key_of, hold)
     assert fig["false_offers"] == 0, fig["misses"]
     assert fig["hit@3"] >= 0.85, fig["misses"]
+
+
+def _bench_module():
+    spec = importlib.util.spec_from_file_location("kb_bench", BENCH / "kb.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _random_queries(docs: list[ArticleDoc], rng: random.Random, n: int) -> list[str]:
+    vocab = sorted({w for d in docs for w in words(d.title + " " + " ".join(d.tags))})
+    out = []
+    for _ in range(n):
+        ws = rng.sample(vocab, rng.randint(1, 6))
+        if rng.random() < 0.3:  # a typo somewhere
+            i = rng.randrange(len(ws))
+            pos = rng.randrange(len(ws[i]))
+            ws[i] = ws[i][:pos] + rng.choice("аоеи") + ws[i][pos + 1 :]
+        out.append(" ".join(ws))
+    return out
+
+
+def test_pruned_search_equals_exhaustive_scoring(monkeypatch) -> None:
+    bench = _bench_module()
+    rng = random.Random(7)
+    docs = bench.make_articles(1500, rng) + bench.legacy_articles(500, rng)
+    docs = [
+        ArticleDoc(i + 1, d.title, d.body, d.tags, rng.choice([None, "crm-b2c", "nttm"])) for i, d in enumerate(docs)
+    ]
+    pruned_walks = 0
+    seen = SearchIndex._add_seen
+
+    def counting(self, *args) -> None:
+        nonlocal pruned_walks
+        pruned_walks += 1
+        seen(self, *args)
+
+    monkeypatch.setattr(SearchIndex, "_add_seen", counting)
+    for threshold in (0.3, 0.5, 0.7):
+        index = SearchIndex(synonyms=load_default_synonyms(), threshold=threshold, query_cache=0)
+        index.rebuild(docs)
+        for q in _random_queries(docs, rng, 150):
+            for service in (None, "nttm"):
+                full = index._rank(q, service, min_conf=threshold, prune=False)
+                # The whole candidate list (it sets the BM25 scale), not just the offered hits, must agree.
+                assert index._rank(q, service, min_conf=threshold) == full, (threshold, service, q)
+                assert index.search(q, limit=3, service=service) == index._offer(full, 3), (threshold, service, q)
+    assert pruned_walks > 100  # the bound really cut walks short, so the comparison meant something
+
+
+def test_query_cache_follows_edits() -> None:
+    index = make_index()
+    assert ids(index.search("сканер")) == []
+    index.upsert(ArticleDoc(6, "Сканер не сканирует", "Проверьте драйвер.", ("сканер",)))
+    assert ids(index.search("сканер")) == [6]
+    index.threshold = 0.99
+    assert index.search("принтер парковка") == []
