@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.catalog import repo as catalog_repo
@@ -81,12 +81,16 @@ async def register(*, uow: UnitOfWork, service_code: str, request_type: str, pri
                    now: datetime | None = None) -> Ticket:
     """Registers a ticket with all the details its type and service require."""
     async with uow:
-        user = await catalog_repo.user_with_org(uow.session, requester_id)
-        if user is None:
+        # the requester and the service in one round trip: on SQLite each statement costs several thread hops
+        row = (await uow.session.execute(select(User, Service).join(Service, true()).where(
+            User.id == requester_id, Service.code == service_code))).first()
+        if row is None:
+            await _service(uow, service_code)
             raise NotFound(f"unknown user {requester_id}")
-        ticket = await _register_in(uow, service_code=service_code, request_type=request_type, priority=priority,
-                                    user=user, fields=fields, channel=channel, attachments=attachments,
-                                    actor=actor, tz=tz, now=now or utcnow())
+        user, service = row
+        ticket = await _register_in(uow, service=_active(service, service_code), request_type=request_type,
+                                    priority=priority, user=user, fields=fields, channel=channel,
+                                    attachments=attachments, actor=actor, tz=tz, now=now or utcnow())
         await uow.commit()
         return ticket
 
@@ -103,19 +107,27 @@ async def register_on_behalf(*, uow: UnitOfWork, service_code: str, request_type
         profile = {k: requester.get(k) for k in PROFILE_KEYS}
         user = await catalog_service.upsert_user_in(uow, **profile)
         actor = Actor("staff", staff_id) if staff_id is not None else Actor("user", user.id)
-        ticket = await _register_in(uow, service_code=service_code, request_type=request_type, priority=priority,
-                                    user=user, fields=fields, channel=channel, attachments=(), actor=actor,
-                                    tz=tz, now=now or utcnow())
+        ticket = await _register_in(uow, service=await _service(uow, service_code), request_type=request_type,
+                                    priority=priority, user=user, fields=fields, channel=channel, attachments=(),
+                                    actor=actor, tz=tz, now=now or utcnow())
         await uow.commit()
         return ticket
 
 
-async def _register_in(uow: UnitOfWork, *, service_code: str, request_type: str, priority: int, user: User,
+def _active(service: Service | None, code: str) -> Service:
+    if service is None or not service.active:
+        raise NotFound(f"unknown service '{code}'", service=code)
+    return service
+
+
+async def _service(uow: UnitOfWork, code: str) -> Service:
+    return _active(await catalog_repo.service_by_code(uow.session, code), code)
+
+
+async def _register_in(uow: UnitOfWork, *, service: Service, request_type: str, priority: int, user: User,
                        fields: dict[str, Any], channel: str, attachments: Sequence[FileRef], actor: Actor | None,
                        tz: ZoneInfo, now: datetime) -> Ticket:
-    service = await catalog_repo.service_by_code(uow.session, service_code)
-    if service is None or not service.active:
-        raise NotFound(f"unknown service '{service_code}'", service=service_code)
+    service_code = service.code
     if request_type not in RequestType.__members__ or (
             service.request_types and request_type not in service.request_types):
         raise ValidationFailed(f"request type '{request_type}' is not offered for '{service_code}'",
