@@ -74,7 +74,7 @@ async def _run(n: int, profile: bool, without_hooks: bool) -> None:
             print(f"process CPU time per registration {cpu / n * 1000:.2f} ms (main + aiosqlite threads); "
                   f"load average before/after {load_before:.2f}/{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
             if prof:
-                pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+                pstats.Stats(prof).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(30)
         finally:
             await root.shutdown()
 
