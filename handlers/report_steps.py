@@ -114,7 +114,8 @@ async def ask_impact(event: Event, state: FSMContext, root: Any, *, first: bool 
     if first:
         steps = []
         if needs_impact(data["rtype"]):
-            steps = ([] if "affected_users" in data["vals"] else ["affected"]) + ["blocked", "workaround"]
+            ask_who = data["rtype"] != "change" and "affected_users" not in data["vals"]
+            steps = (["affected"] if ask_who else []) + ["blocked", "workaround"]
         await state.update_data(imp_steps=steps, imp_i=0)
         data = await state.get_data()
     i = data["imp_i"] if step is None else step
