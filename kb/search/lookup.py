@@ -75,7 +75,7 @@ class TermLookup:
             for cand in self._sorted[lo:hi][:200]:
                 if cand == term or abs(len(cand) - len(term)) > 4:
                     continue
-                need = max(5, math.ceil(0.75 * min(len(cand), len(term))))
+                need = max(5, math.ceil(0.75 * max(len(cand), len(term))))
                 if _common_prefix_len(cand, term) >= need:
                     tgt = self.alias[cand]
                     best[tgt] = max(best.get(tgt, 0.0), _PREFIX_FACTOR)
