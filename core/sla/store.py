@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
@@ -78,7 +79,15 @@ async def catalog(session: AsyncSession) -> Catalog:
 
 async def seed(*, uow: UnitOfWork, now: datetime | None = None) -> int:
     """Adds the built-in policies and calendars that are missing; returns how many were added."""
-    now = now or utcnow()
+    try:
+        return await _seed(uow, now or utcnow())
+    except IntegrityError:
+        # the bot and the API may start together: the other process inserted the same rows first
+        log.info("SLA seed raced with another process; checking again")
+        return await _seed(uow, now or utcnow())
+
+
+async def _seed(uow: UnitOfWork, now: datetime) -> int:
     async with uow:
         added = 0
         have_pol = set((await uow.session.scalars(select(SlaPolicyRow.code))).all())
@@ -86,14 +95,34 @@ async def seed(*, uow: UnitOfWork, now: datetime | None = None) -> int:
             if code not in have_pol:
                 uow.session.add(SlaPolicyRow(code=code, data=data, updated_at=now))
                 added += 1
-        have_cal = set((await uow.session.scalars(select(SlaCalendarRow.code))).all())
-        for code, data in builtin_calendars(years=current_and_next_year(now=now)).items():
-            if code not in have_cal:
+        have_cal = {r.code: r for r in (await uow.session.scalars(select(SlaCalendarRow))).all()}
+        years = current_and_next_year(now=now)
+        for code, data in builtin_calendars(years=years).items():
+            row = have_cal.get(code)
+            if row is None:
                 uow.session.add(SlaCalendarRow(code=code, data=data, updated_at=now))
+                added += 1
+            elif _extend_years(row, data, years, now):
                 added += 1
         await uow.commit()
     invalidate()
     return added
+
+
+def _extend_years(row: SlaCalendarRow, builtin: dict[str, Any], years: tuple[int, ...], now: datetime) -> bool:
+    """Adds the built-in holidays of a year the stored calendar has none for (a new year began)."""
+    stored = row.data.get("holidays") or []
+    extra = dict(row.data.get("extra_workdays") or {})
+    new_years = [y for y in years if not any(d.startswith(f"{y}-") for d in [*stored, *extra])]
+    add = [d for d in builtin.get("holidays") or [] if int(d[:4]) in new_years]
+    add_extra = {d: v for d, v in (builtin.get("extra_workdays") or {}).items() if int(d[:4]) in new_years}
+    if not add and not add_extra:
+        return False
+    data = {**row.data, "holidays": sorted({*stored, *add})}
+    if extra or add_extra:
+        data["extra_workdays"] = dict(sorted({**extra, **add_extra}.items()))
+    row.data, row.updated_at = data, now
+    return True
 
 
 def _row_dict(row: SlaPolicyRow | SlaCalendarRow) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -43,3 +43,18 @@ async def test_sweep_job_is_one_coalesced_interval_job(root) -> None:
     assert job is not None and job.max_instances == 1 and job.coalesce is True
     assert job.trigger.interval == timedelta(seconds=root.settings.sla_sweep_seconds)
     assert await wiring_sla.run_sweep(root) == 0
+
+
+async def test_a_new_year_adds_its_holidays_and_keeps_admin_edits(root) -> None:
+    year = utcnow().year
+    async with root.session_factory() as s:
+        row = await s.get(SlaCalendarRow, "msk-business")
+        row.data = {**row.data, "holidays": [*row.data["holidays"], f"{year}-12-30"]}  # an administrator's edit
+        await s.commit()
+    # a year later the next year's calendar is missing: the startup seed adds it
+    assert await store.seed(uow=root.uow(), now=datetime(year + 1, 6, 1, tzinfo=UTC)) == 1
+    assert await store.seed(uow=root.uow(), now=datetime(year + 1, 6, 1, tzinfo=UTC)) == 0
+    async with root.session_factory() as s:
+        holidays = (await s.get(SlaCalendarRow, "msk-business")).data["holidays"]
+    assert f"{year}-12-30" in holidays
+    assert f"{year + 2}-01-02" in holidays or f"{year + 2}-01-05" in holidays
