@@ -7,6 +7,7 @@ import math
 from collections.abc import Collection, Sequence
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from kb.search.text import Analyzer, stem, words
 
@@ -82,9 +83,14 @@ class TermLookup:
         if not found and len(term) >= 4:
             # One wrong letter in a four-letter stem scores 75.
             cutoff = _FUZZY_CUTOFF if len(term) > 4 else 75.0
-            for cand, score, _ in process.extract(
-                term, self._pool(len(term)), scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
-            ):
+            # The ratio counts a wrong letter twice; the edit distance keeps short stems to one slip, so that
+            # «кадр» does not read as «скад(а)» nor «справк» as «прав».
+            max_edits = 1 if len(term) <= 6 else 2
+            close = process.extract(term, self._pool(len(term)), scorer=Levenshtein.distance, score_cutoff=max_edits)
+            scored = sorted(((fuzz.ratio(term, cand), cand) for cand, _, _ in close), reverse=True)
+            for score, cand in scored[:3]:
+                if score < cutoff:
+                    break
                 tgt = self.alias[cand]
                 best[tgt] = max(best.get(tgt, 0.0), (score / 100.0) ** 2)
         return list(best.items())

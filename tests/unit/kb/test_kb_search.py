@@ -210,3 +210,35 @@ def test_query_cache_follows_edits() -> None:
     assert ids(index.search("сканер")) == [6]
     index.threshold = 0.99
     assert index.search("принтер парковка") == []
+
+
+def test_short_stems_allow_one_slip_only() -> None:
+    index = SearchIndex()
+    index.rebuild(
+        [ArticleDoc(1, "Нет прав на раздел", "", ("права",)), ArticleDoc(2, "Ящик переполнен", "", ("ящик",))]
+    )
+    assert ids(index.search("ящек")) == [2]  # one wrong letter in a four-letter stem
+    assert index.search("справка") == []  # «справк» is two letters away from «прав»
+    assert index.search("кадры") == [] and index.search("права")[0].id == 1
+
+
+def test_prefix_reading_needs_most_of_both_stems() -> None:
+    index = SearchIndex()
+    index.rebuild([ArticleDoc(1, "Заказчик не видит счёт", "", ()), ArticleDoc(2, "Как подключить принтер", "", ())])
+    assert index.search("заказать") == []
+    assert ids(index.search("подключение")) == [2]
+
+
+def test_general_support_synonyms_and_prepositions() -> None:
+    index = SearchIndex(synonyms=load_default_synonyms())
+    index.rebuild(
+        [
+            ArticleDoc(1, "Не переключается раскладка клавиатуры", "Нажмите Alt+Shift.", ("раскладка",)),
+            ArticleDoc(2, "Почтовый ящик переполнен", "Удалите старые письма.", ("квота",)),
+            ArticleDoc(3, "Как собрать логи для поддержки", "Запустите утилиту.", ("логи",)),
+        ]
+    )
+    assert ids(index.search("не могу сменить язык ввода")) == [1]
+    assert ids(index.search("ящик забит")) == [2]
+    assert index.search("журналы для техподдержки")[0].id == 3
+    assert [t for t, _ in Analyzer().terms("через впн", drop_stop=True)] == [Analyzer().canonical("впн")]
