@@ -137,8 +137,11 @@ class KnowledgeBase:
         if status:
             conds.append(Article.status == status)
         if text:
-            like = f"%{text.lower()}%"
-            conds.append(or_(func.lower(Article.title).like(like), func.lower(Article.body).like(like)))
+            # SQLite's lower()/LIKE fold ASCII only, so the usual spellings of Cyrillic text are tried as well.
+            forms = {text, text.lower(), text.upper(), text.capitalize()}
+            conds.append(or_(*(c.like(f"%{f}%") for c in (Article.title, Article.body) for f in forms),
+                             func.lower(Article.title).like(f"%{text.lower()}%"),
+                             func.lower(Article.body).like(f"%{text.lower()}%")))
         async with uow:
             total = int(await uow.session.scalar(select(func.count()).select_from(Article).where(*conds)) or 0)
             rows = (await uow.session.scalars(select(Article).where(*conds)

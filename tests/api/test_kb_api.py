@@ -76,6 +76,8 @@ async def test_list_filters_and_pages(client: httpx.AsyncClient) -> None:
     assert (await client.get(f"{KB}/articles", params={"status": "draft"})).json()["total"] == 1
     found = (await client.get(f"{KB}/articles", params={"text": "НОМЕР 3"})).json()
     assert [a["title"] for a in found["items"]] == ["Статья 3"]
+    found = (await client.get(f"{KB}/articles", params={"text": "статья 1"})).json()
+    assert [a["title"] for a in found["items"]] == ["Статья 1"]
 
 
 @pytest.mark.parametrize(("method", "path", "body", "field"), [
