@@ -38,8 +38,7 @@ def build_index(
     if with_sample:
         for j, art in enumerate(load_sample_articles(), start=1000):
             docs.append(
-                ArticleDoc(id=j, title=art["title"], body=art["body"], tags=tuple(art["tags"]),
-                           service=art["service"])
+                ArticleDoc(id=j, title=art["title"], body=art["body"], tags=tuple(art["tags"]), service=art["service"])
             )
             key_of[j] = "sample:" + art["title"]
     index.rebuild(docs)
@@ -52,6 +51,7 @@ def score(index: SearchIndex, key_of: dict[int, str], queries: list[dict[str, An
     lat: list[float] = []
     misses: list[tuple[str, str, list[str]]] = []
     kinds: dict[str, list[int]] = {}
+    closest: tuple[float, str] = (0.0, "")
     for q in queries:
         t = time.perf_counter()
         hits = index.search(q["q"], limit=3)
@@ -59,6 +59,9 @@ def score(index: SearchIndex, key_of: dict[int, str], queries: list[dict[str, An
         got = [key_of.get(h.id, "?") for h in hits][:3]
         if q["expect"] is None:
             neg += 1
+            # How close the nearest unanswerable question came to an offer: the margin that protects trust.
+            top = index.score_all(q["q"], limit=1)
+            closest = max(closest, (top[0].score, q["q"]) if top else (0.0, q["q"]))
             fo += bool(got)
             if got:
                 misses.append(("false offer", q["q"], got))
@@ -83,6 +86,7 @@ def score(index: SearchIndex, key_of: dict[int, str], queries: list[dict[str, An
         "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 3),
         "by_kind_hit@3": {k: f"{v[0]}/{v[1]}" for k, v in kinds.items()},
         "misses": misses,
+        "closest_negative": closest,
     }
 
 
@@ -94,6 +98,8 @@ def report(name: str, fig: dict[str, Any]) -> None:
         f"{name}: hit@1={fig['hit@1']} hit@3={fig['hit@3']} false_offer={fig['false_offer']} "
         f"p50={fig['p50_ms']}ms p95={fig['p95_ms']}ms by kind: {fig['by_kind_hit@3']}"
     )
+    if fig["closest_negative"][1]:
+        print(f"  closest unanswerable: {fig['closest_negative'][0]:.3f} «{fig['closest_negative'][1]}»")
 
 
 def main() -> None:
