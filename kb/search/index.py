@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from kb.search.lookup import TermLookup
 from kb.search.models import ArticleDoc, Hit
+from kb.search.scoring import add_open, add_seen
 from kb.search.snippet import make_snippet
 from kb.search.stopwords import STOP_WORDS
 from kb.search.text import Analyzer, strip_markup, term_weight
@@ -201,12 +202,12 @@ class SearchIndex:
             if not exps:
                 continue
             if not prune or (left >= need and left * (1.0 + _SLACK) >= kth):
-                self._add_open(acc, w, exps)
+                add_open(acc, self._ff, w, exps)
                 if prune and service is None and i + 1 < len(terms) and len(acc) > _RERANK:
                     low = heapq.nlargest(_RERANK, acc.values())[-1]
                     kth = low if low / denom >= min_conf else -math.inf
             else:
-                self._add_seen(acc, w, exps)
+                add_seen(acc, self._ff, w, exps)
             left -= w * max(f for _, f in exps)
         if service is not None:
             allowed = self._allowed(service)
@@ -217,42 +218,6 @@ class SearchIndex:
             ((num, d) for d, num in acc.items() if num >= low and num / denom >= min_conf), key=lambda c: (-c[0], c[1])
         )[:_RERANK]
         return self._rerank([(num / denom, d) for num, d in top], [exps for _, exps in terms])
-
-    def _add_open(self, acc: dict[int, float], w: float, exps: list[tuple[str, float]]) -> None:
-        if len(exps) == 1:
-            tgt, f = exps[0]
-            get = acc.get
-            for d, ff in self._ff[tgt].items():
-                acc[d] = get(d, 0.0) + w * (f * ff)
-            return
-        for d, v in self._best(exps, None).items():
-            acc[d] = acc.get(d, 0.0) + w * v
-
-    def _add_seen(self, acc: dict[int, float], w: float, exps: list[tuple[str, float]]) -> None:
-        # Walk whichever side is shorter: the candidates, or the term's postings.
-        if sum(len(self._ff[t]) for t, _ in exps) < len(acc):
-            for d, v in self._best(exps, acc).items():
-                acc[d] += w * v
-            return
-        posts = [(self._ff[tgt], f) for tgt, f in exps]
-        for d in acc:
-            v = 0.0
-            for post, f in posts:
-                ff = post.get(d)
-                if ff is not None and f * ff > v:
-                    v = f * ff
-            if v:
-                acc[d] += w * v
-
-    def _best(self, exps: list[tuple[str, float]], only: dict[int, float] | None) -> dict[int, float]:
-        """Per doc, the best reading of one query term: max over its expansions of factor × field factor."""
-        best: dict[int, float] = {}
-        for tgt, f in exps:
-            for d, ff in self._ff[tgt].items():
-                v = f * ff
-                if v > best.get(d, 0.0) and (only is None or d in only):
-                    best[d] = v
-        return best
 
     def _rerank(self, top: list[tuple[float, int]], exp_lists: list[list[tuple[str, float]]]) -> Ranked:
         """BM25 breaks near-ties among the strongest candidates, so it is computed for them alone."""
