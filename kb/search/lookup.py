@@ -83,9 +83,9 @@ class TermLookup:
         if not found and len(term) >= 4:
             # One wrong letter in a four-letter stem scores 75.
             cutoff = _FUZZY_CUTOFF if len(term) > 4 else 75.0
-            # The ratio counts a wrong letter twice; the edit distance keeps short stems to one slip, so that
-            # «кадр» does not read as «скад(а)» nor «справк» as «прав».
-            max_edits = 1 if len(term) <= 6 else 2
+            # The ratio counts a wrong letter twice; the edit distance keeps stems up to 8 letters to one slip:
+            # «кадр» does not read as «скад(а)», «справк» as «прав», nor «корпорат» as a name «корорт».
+            max_edits = 1 if len(term) <= 8 else 2
             close = process.extract(term, self._pool(len(term)), scorer=Levenshtein.distance, score_cutoff=max_edits)
             scored = sorted(((fuzz.ratio(term, cand), cand) for cand, _, _ in close), reverse=True)
             for score, cand in scored[:3]:
