@@ -31,14 +31,14 @@ class ProcessedUpdate(Base):
 
 
 class DeliveryStatus:
-    sending = "sending"
+    sending = "sending"  # claimed before the send; stale after a while = maybe sent, send again
     sent = "sent"
+    retry = "retry"  # Telegram unavailable; the next poll tries again
     failed = "failed"
     blocked = "blocked"
-    skipped = "skipped"
 
 
-SETTLED = frozenset({DeliveryStatus.sent, DeliveryStatus.blocked, DeliveryStatus.skipped})
+SETTLED = frozenset({DeliveryStatus.sent, DeliveryStatus.blocked, DeliveryStatus.failed})
 
 
 class Delivery(Base):

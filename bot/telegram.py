@@ -53,6 +53,22 @@ def is_entity_error(exc: TelegramBadRequest) -> bool:
     return "can't parse entities" in msg or "can't find end of the entity" in msg or "unsupported start tag" in msg
 
 
+async def send_one(bot: Bot, chat_id: int, text: str, *,
+                   reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
+                   **kwargs: Any) -> list[Message]:
+    """Sends one piece (≤ LIMIT); if Telegram refuses the markup, resends it as plain text."""
+    try:
+        return [await bot.send_message(chat_id=chat_id, text=text, reply_markup=reply_markup, **kwargs)]
+    except TelegramBadRequest as exc:
+        if not is_entity_error(exc):
+            raise
+        log.warning("markup refused for chat %s (%s): resending as plain text", chat_id, exc.message)
+        plain = split_text(to_plain(text))
+        return [await bot.send_message(chat_id=chat_id, text=p, parse_mode=None, **kwargs,
+                                       reply_markup=reply_markup if i == len(plain) - 1 else None)
+                for i, p in enumerate(plain)]
+
+
 async def send_text(bot: Bot, chat_id: int, text: str, *,
                     reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
                     **kwargs: Any) -> list[Message]:
@@ -64,15 +80,7 @@ async def send_text(bot: Bot, chat_id: int, text: str, *,
     sent: list[Message] = []
     for i, piece in enumerate(pieces):
         markup = reply_markup if i == len(pieces) - 1 else None
-        try:
-            sent.append(await bot.send_message(chat_id=chat_id, text=piece, reply_markup=markup, **kwargs))
-        except TelegramBadRequest as exc:
-            if not is_entity_error(exc):
-                raise
-            log.warning("markup refused for chat %s (%s): resending as plain text", chat_id, exc.message)
-            for plain in split_text(to_plain(piece)):
-                sent.append(await bot.send_message(chat_id=chat_id, text=plain, reply_markup=markup,
-                                                   parse_mode=None, **kwargs))
+        sent.extend(await send_one(bot, chat_id, piece, reply_markup=markup, **kwargs))
     return sent
 
 

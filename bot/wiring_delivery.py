@@ -1,12 +1,57 @@
-"""Wiring of the delivery part: startup hooks and periodic jobs."""
+"""Wiring of the delivery part: the outbox worker, the processed-updates prune and the bot commands."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.root import Root
 
+log = logging.getLogger(__name__)
+
 
 def wire(root: Root) -> None:
     """Adds this part's startup hooks (root.extras["startup_hooks"]) and jobs (root.extras["job_registrars"])."""
+    root.extras["startup_hooks"].append(_set_commands)
+    root.extras["job_registrars"].append(register_jobs)
+
+
+async def _set_commands(root: Root) -> None:
+    if root.bot is None:
+        return
+    from bot.commands import set_commands
+
+    await set_commands(root.bot)
+
+
+async def run_delivery(root: Root) -> None:
+    """One poll of the outbox; errors are logged so the job keeps its schedule."""
+    from bot.delivery import deliver_pending
+
+    try:
+        stats = await deliver_pending(root=root)
+        if stats.sent or stats.blocked or stats.failed or stats.deferred:
+            log.info("delivery: %s", stats)
+    except Exception:
+        log.exception("delivery poll failed")
+
+
+async def run_prune(root: Root) -> None:
+    from bot.middlewares.dedup import prune_processed
+
+    try:
+        n = await prune_processed(session_factory=root.session_factory)
+        log.info("pruned %s processed update ids", n)
+    except Exception:
+        log.exception("prune of processed updates failed")
+
+
+def register_jobs(root: Root) -> None:
+    """Delivery every DELIVERY_POLL_SECONDS (one instance at a time) and a daily prune; only with a bot."""
+    if root.bot is None:
+        return
+    root.scheduler.add_job(run_delivery, "interval", seconds=root.settings.delivery_poll_seconds, args=[root],
+                           id="bot.delivery", max_instances=1, coalesce=True, replace_existing=True)
+    root.scheduler.add_job(run_prune, "interval", hours=24, args=[root], id="bot.prune_updates",
+                           max_instances=1, coalesce=True, replace_existing=True)

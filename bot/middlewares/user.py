@@ -30,6 +30,9 @@ async def load_or_create(session_factory: async_sessionmaker[AsyncSession], tg_u
     async with session_factory() as s:
         user = await s.scalar(select(User).where(User.tg_id == tg_user.id))
         if user is not None:
+            if user.unreachable:  # they write to us again, so they unblocked the bot: deliveries may resume
+                user.unreachable = False
+                await s.commit()
             return user
         user = User(tg_id=tg_user.id, full_name=tg_user.full_name or "")
         s.add(user)

@@ -1,0 +1,59 @@
+"""Who gets an outbox event: planners turn an event into targets (chat + text + buttons).
+
+The requester planner is built in; other parts (e.g. staff group chats) append theirs to
+root.extras["delivery_planners"], so one worker and one at-least-once bookkeeping serve all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery.render import Texts, render
+from core.catalog.models import User
+from core.outbox.models import OutboxEvent
+from core.tickets.models import Ticket
+
+if TYPE_CHECKING:
+    from bot.root import Root
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    user_id: int | None = None  # the core user behind a private chat, marked unreachable on 403
+
+
+Planner = Callable[[AsyncSession, OutboxEvent, "Root"], Awaitable[list[Target]]]
+
+
+async def plan_requester(session: AsyncSession, ev: OutboxEvent, root: Root) -> list[Target]:
+    """The requester's private chat, unless they caused the event themselves or cannot be reached."""
+    p: dict[str, Any] = ev.payload or {}
+    rid = p.get("requester_id")
+    if not ev.topic.startswith("ticket.") or rid is None:
+        return []
+    if p.get("actor_kind") == "user" and p.get("actor_id") == rid:
+        return []  # the dialog already answered them
+    user = await session.get(User, rid)
+    if user is None or user.tg_id is None or user.unreachable:
+        return []
+    channel = None
+    if ev.topic == "ticket.registered":
+        ticket = await session.get(Ticket, ev.ticket_id or p.get("ticket_id"))
+        channel = ticket.channel if ticket is not None else None
+    tr = Texts(root.extras.get("i18n"), user.locale if user.locale in ("ru", "en") else "ru")
+    notice = render(ev.topic, p, channel=channel, tr=tr, autoclose_days=root.settings.autoclose_working_days)
+    if notice is None:
+        return []
+    return [Target(chat_id=user.tg_id, text=notice.text, markup=notice.markup, user_id=user.id)]
+
+
+def planners(root: Root) -> list[Planner]:
+    return [plan_requester, *root.extras.get("delivery_planners", [])]
