@@ -22,14 +22,23 @@ async def test_seed_adds_builtins_once_with_both_years(root) -> None:
     assert any(d.startswith(f"{year + 1}-01-0") for d in msk.data["holidays"])
 
 
-async def test_cache_reloads_when_a_row_changes_behind_its_back(root) -> None:
+async def test_cache_reloads_when_a_row_changes_behind_its_back(root, monkeypatch) -> None:
     async with root.session_factory() as s:
         first = await store.catalog(s)
+        row = await s.get(SlaCalendarRow, "msk-business")
+        row.data = {**row.data, "hours": {"mon": [["10:00", "18:00"]]}}
+        row.updated_at = utcnow() + timedelta(seconds=1)
+        await s.commit()
+        # within the recheck window the parsed catalog is trusted without asking the database
+        assert await store.catalog(s) is first
+        monkeypatch.setattr(store, "RECHECK_SECONDS", 0.0)
+        first = await store.catalog(s)
+        assert first.calendars["msk-business"].standard_workday() == timedelta(hours=8)
         assert await store.catalog(s) is first  # unchanged tables: no reload
         row = await s.get(SlaCalendarRow, "msk-business")
         # as another process would: no invalidate() in this one
         row.data = {**row.data, "hours": {"mon": [["09:00", "18:00"]]}}
-        row.updated_at = utcnow() + timedelta(seconds=1)
+        row.updated_at = utcnow() + timedelta(seconds=2)
         await s.commit()
         second = await store.catalog(s)
     assert second is not first
