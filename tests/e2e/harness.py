@@ -293,6 +293,12 @@ class BotHarness:
         if throttle is not None:
             throttle.clock = self.clock
 
+    def add_router(self, router: Any) -> None:
+        """Puts a test router into the private-chat parent, ahead of the real dialogs."""
+        parent = self.root.extras["user_router"]
+        parent.include_router(router)
+        parent.sub_routers.insert(0, parent.sub_routers.pop())
+
     @property
     def sent(self) -> list[Call]:
         return self.session.calls

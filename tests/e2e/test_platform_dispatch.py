@@ -66,7 +66,7 @@ def echo_router(seen: list[dict[str, Any]]) -> Router:
 
 def with_echo(h: BotHarness) -> list[dict[str, Any]]:
     seen: list[dict[str, Any]] = []
-    h.root.extras["user_router"].include_router(echo_router(seen))
+    h.add_router(echo_router(seen))
     return seen
 
 

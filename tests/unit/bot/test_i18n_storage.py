@@ -1,0 +1,46 @@
+"""Catalog compilation for a fresh clone, and the storage choice."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+from bot.middlewares.i18n import compile_catalogs, make_i18n
+from bot.storage import SqlStorage, make_storage
+
+PO = '''msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+msgid "Мои обращения"
+msgstr "My requests"
+'''
+
+
+def test_po_is_compiled_when_mo_is_missing_or_stale(tmp_path: Path) -> None:
+    po = tmp_path / "en" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_text(PO, encoding="utf-8")
+    assert compile_catalogs(tmp_path) == [po.with_suffix(".mo")]
+    assert compile_catalogs(tmp_path) == []  # up to date
+    i18n = make_i18n(tmp_path)
+    assert i18n.gettext("Мои обращения", locale="en") == "My requests"
+    assert i18n.gettext("Мои обращения", locale="ru") == "Мои обращения"
+    po.write_text(PO.replace("My requests", "My tickets"), encoding="utf-8")
+    mo = po.with_suffix(".mo")
+    os.utime(mo, (mo.stat().st_atime, po.stat().st_mtime - 10))
+    assert make_i18n(tmp_path).gettext("Мои обращения", locale="en") == "My tickets"
+
+
+def test_missing_locales_folder_means_russian_ids(tmp_path: Path) -> None:
+    i18n = make_i18n(tmp_path / "nowhere")
+    assert i18n.gettext("Помощь", locale="en") == "Помощь"
+
+
+def test_storage_choice() -> None:
+    storage, isolation = make_storage(redis_url="redis://localhost:6379/0", session_factory=None)  # type: ignore[arg-type]
+    assert isinstance(storage, RedisStorage) and isinstance(isolation, RedisEventIsolation)
+    storage2, _ = make_storage(redis_url=None, session_factory=None)  # type: ignore[arg-type]
+    assert isinstance(storage2, SqlStorage)
