@@ -7,11 +7,12 @@ from aiogram import Router
 
 def user_routers() -> list[Router]:
     """Fresh routers of every user dialog, in the order they must be tried (menu first, fallback last)."""
-    from handlers import fallback, kb, menu, my_requests, report, selfservice, start
+    from handlers import fallback, fsm_cache, kb, menu, my_requests, report, selfservice, start
 
     routers = [menu.router, start.router, selfservice.router, report.router, kb.router, my_requests.router,
                fallback.router]
     for r in routers:
+        fsm_cache.install(r)
         parent = r.parent_router
         if parent is not None:
             # a router belongs to one dispatcher: a second root in the same process (a restart) takes them over
