@@ -38,3 +38,20 @@ async def test_profile_edit_and_language(harness: BotHarness) -> None:
     assert (await db_user(h, 7002)).locale == "en"
     await h.send_text(7002, "👤 Profile")  # the English button works too
     assert "Your profile" in (h.last_text(7002) or "")
+
+
+async def test_an_english_telegram_client_gets_english_dialogs(harness: BotHarness) -> None:
+    h, uid = harness, 7003
+    await h.send_text(uid, "/start", language_code="en")
+    assert "What is your name" in (h.last_text(uid) or "")
+    await h.send_text(uid, "Smith John William", language_code="en")
+    await h.send_text(uid, "j.smith", language_code="en")
+    await h.press(uid, h.button(uid, "МРФ Юг"), language_code="en")
+    assert "Your profile is saved" in (h.last_text(uid) or "")
+    await h.send_text(uid, "📝 Report a problem", language_code="en")
+    await h.press(uid, h.button(uid, "CLM"), language_code="en")
+    assert "Choose the request type" in (h.last_text(uid) or "")
+    assert ["Consultation"] in h.buttons(h.last_call(uid, with_inline=True))
+    await h.press(uid, h.button(uid, "Consultation"), language_code="en")
+    await h.send_text(uid, "How?", language_code="en")  # too short for a question
+    assert "too short" in (h.last_text(uid) or "")
