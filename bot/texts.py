@@ -198,8 +198,3 @@ def ticket_card(ticket: Any, *, service_name: str, tz: ZoneInfo, history: Iterab
     return "\n".join(parts)
 
 
-def clip(text: str, limit: int = 4000) -> str:
-    """Keeps a message within Telegram's limit (the detail view stays one editable message)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-

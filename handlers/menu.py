@@ -9,10 +9,10 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot.keyboards import BTN_HELP, BTN_KB, BTN_MY, BTN_OUTAGES, BTN_PROFILE, Btn, main_menu
+from bot.keyboards import BTN_HELP, BTN_KB, BTN_MY, BTN_OUTAGES, BTN_PROFILE, BTN_REPORT, Btn, main_menu
 from bot.texts import _
 from core.catalog.models import User
-from handlers import kb, my_requests, start
+from handlers import kb, my_requests, report, start
 
 router = Router(name="menu")
 
@@ -23,6 +23,12 @@ async def on_cancel(message: Message, state: FSMContext) -> None:
     await state.clear()
     await message.answer(_("Диалог прерван, ничего не отправлено.") if had else _("Сейчас нечего прерывать."),
                          reply_markup=main_menu())
+
+
+@router.message(Btn(BTN_REPORT))
+@router.message(Command("report"))
+async def on_report(message: Message, state: FSMContext, root: Any, user: User) -> None:
+    await report.start_report(message, state, root, user)
 
 
 @router.message(Btn(BTN_MY))

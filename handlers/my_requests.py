@@ -13,6 +13,7 @@ from bot import texts
 from bot.callbacks import TicketCb
 from bot.keyboards import MyCb, inline, main_menu
 from bot.states import MyReqSG
+from bot.telegram import edit_text, send_text
 from bot.texts import _
 from core.catalog import service as catalog
 from core.catalog.models import User
@@ -68,7 +69,7 @@ async def show_list(message: Message, root: Any, user: User, page: int) -> None:
 async def on_page(call: CallbackQuery, callback_data: MyCb, root: Any, user: User) -> None:
     text, markup = await list_view(root, user, callback_data.page)
     await call.answer()
-    await call.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
+    await _edit(call, text, markup)
 
 
 async def _own(root: Any, user: User, ticket_id: int) -> tuple[Ticket, list[Any]] | None:
@@ -99,21 +100,28 @@ async def detail_view(root: Any, user: User, ticket_id: int, page: int | None) -
         rows.append([(_("🚫 Отменить обращение"), TicketCb(action="cancel", ticket_id=tid))])
     if page is not None:
         rows.append([(_("⬅️ К списку"), MyCb(a="page", page=page))])
-    return texts.clip(text), inline(rows) if rows else None
+    return text, inline(rows) if rows else None
 
 
 @router.callback_query(MyCb.filter(F.a == "open"))
 async def on_open_from_list(call: CallbackQuery, callback_data: MyCb, root: Any, user: User) -> None:
     text, markup = await detail_view(root, user, callback_data.tid, callback_data.page)
     await call.answer()
-    await call.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
+    await _edit(call, text, markup)
+
+
+async def _edit(call: CallbackQuery, text: str, markup: Any) -> None:
+    """Paging and the detail view replace the list message instead of adding new ones."""
+    if call.message is not None and call.bot is not None:
+        await edit_text(call.bot, call.message.chat.id, call.message.message_id, text, reply_markup=markup)
 
 
 @router.callback_query(TicketCb.filter(F.action == "open"))
 async def on_open(call: CallbackQuery, callback_data: TicketCb, root: Any, user: User) -> None:
     text, markup = await detail_view(root, user, callback_data.ticket_id, 0)
     await call.answer()
-    await call.message.answer(text, reply_markup=markup)  # type: ignore[union-attr]
+    if call.message is not None and call.bot is not None:
+        await send_text(call.bot, call.message.chat.id, text, reply_markup=markup)
 
 
 async def _ticket_in(call: CallbackQuery, root: Any, user: User, ticket_id: int, statuses: tuple[str, ...]

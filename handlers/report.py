@@ -8,12 +8,12 @@ from html import escape
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot import texts
-from bot.keyboards import ALLOWED_EXT, BTN_REPORT, Btn, ProfCb, RepCb, inline, main_menu
+from bot.keyboards import ALLOWED_EXT, ProfCb, RepCb, inline, main_menu
 from bot.states import ReportSG
 from bot.texts import _
 from core.catalog import service as catalog
@@ -50,12 +50,6 @@ async def start_report(event: Event, state: FSMContext, root: Any, user: User, s
     if root.kb is not None:
         await root.kb.record_request_started(uow=root.uow(), user_id=user.id)
     await steps.ask_service(event, state, root)
-
-
-@router.message(Btn(BTN_REPORT))
-@router.message(Command("report"))
-async def on_report(message: Message, state: FSMContext, root: Any, user: User) -> None:
-    await start_report(message, state, root, user)
 
 
 @router.callback_query(RepCb.filter(F.a == "new_ft"))

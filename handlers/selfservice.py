@@ -16,6 +16,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.keyboards import SsCb, inline, main_menu
+from bot.telegram import send_text
 from bot.texts import _
 from core.catalog.models import User
 
@@ -64,8 +65,10 @@ async def open_article(call: CallbackQuery, callback_data: SsCb, state: FSMConte
         await state.update_data(ss={**ss, "opened": callback_data.id})
     await call.answer()
     rows = [[(_("👍 Помогло"), SsCb(a="yes")), (_("👎 Не помогло"), SsCb(a="no"))]] if ss else []
-    await call.message.answer(f"<b>{escape(article.title)}</b>\n\n{article.body}"[:4000],
-                              reply_markup=inline(rows) if rows else None)
+    if call.message is not None and call.bot is not None:
+        # a long or oddly marked-up article is split, or resent as plain text, rather than lost
+        await send_text(call.bot, call.message.chat.id, f"<b>{escape(article.title)}</b>\n\n{article.body}",
+                        reply_markup=inline(rows) if rows else None)
 
 
 @router.callback_query(SsCb.filter(F.a == "yes"))
