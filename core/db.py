@@ -53,6 +53,9 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
+        # every unit of work ends its transaction itself (commit, or close() which rolls back), so the pool's
+        # extra rollback on check-in is a wasted round-trip to the aiosqlite thread
+        kwargs["pool_reset_on_return"] = None
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)

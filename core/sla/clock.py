@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from core.db import utcnow
 from core.sla.calendar import Pause
@@ -71,7 +71,8 @@ async def _load(uow: UnitOfWork, ticket_id: int) -> tuple[TicketSla | None, dict
 
 
 async def _recompute(uow: UnitOfWork, *, sla: TicketSla, rows: dict[str, TicketSlaTarget], priority: int,
-                     now: datetime, names: Iterable[str] = TARGETS, include_met: bool = False) -> None:
+                     now: datetime, names: Iterable[str] = TARGETS, include_met: bool = False,
+                     add_new: bool = True) -> None:
     """Recomputes due/warn instants of the named targets; markers of instants moved into the future reset."""
     cat = await catalog(uow.session)
     all_spans, frozen, wanted = spans(sla=sla, priority=priority, cat=cat), pauses_of(sla), set(names)
@@ -86,7 +87,8 @@ async def _recompute(uow: UnitOfWork, *, sla: TicketSla, rows: dict[str, TicketS
             continue
         if row is None:
             row = rows[name] = TicketSlaTarget(ticket_id=sla.ticket_id, target=name, breached=False)
-            uow.session.add(row)
+            if add_new:
+                uow.session.add(row)
         elif row.met_at is not None and not include_met:
             continue
         row.due_at = span.due
@@ -129,7 +131,12 @@ async def start(*, uow: UnitOfWork, ticket: Ticket, service: Service, now: datet
     cat = await catalog(uow.session)
     sla = TicketSla(ticket_id=ticket.id, policy=cat.policy(service.sla_policy).code, started_at=now, pauses=[])
     uow.session.add(sla)
-    await _recompute(uow, sla=sla, rows={}, priority=ticket.priority, now=now)
+    rows: dict[str, TicketSlaTarget] = {}
+    await _recompute(uow, sla=sla, rows=rows, priority=ticket.priority, now=now, add_new=False)
+    # one executemany instead of one INSERT ... RETURNING per target: the ORM cannot batch those on SQLite,
+    # and registration is the hot path (bench/tickets.py)
+    cols = [c.key for c in TicketSlaTarget.__table__.columns if c.key != "id"]
+    await uow.session.execute(insert(TicketSlaTarget), [{c: getattr(r, c) for c in cols} for r in rows.values()])
     return sla
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import utcnow
 from core.outbox.models import OutboxEvent
 from core.sla.models import TicketSla, TicketSlaTarget
-from core.tickets.models import Ticket
+from core.tickets.models import Ticket, ticket_number
 from core.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ async def _existing(uow: UnitOfWork, keys: list[str]) -> set[str]:
 async def _sweep_once(uow: UnitOfWork, now: datetime, limit: int) -> int:
     q = (select(TicketSlaTarget.id, TicketSlaTarget.ticket_id, TicketSlaTarget.target, TicketSlaTarget.due_at,
                 TicketSlaTarget.warn_at, TicketSlaTarget.warned_at, TicketSlaTarget.breach_notified_at,
-                Ticket.number, Ticket.line, Ticket.assignee_id, Ticket.requester_id, Ticket.priority,
+                Ticket.line, Ticket.assignee_id, Ticket.requester_id, Ticket.priority,
                 Ticket.service_id)
          .join(TicketSla, TicketSla.ticket_id == TicketSlaTarget.ticket_id)
          .join(Ticket, Ticket.id == TicketSlaTarget.ticket_id)
@@ -64,7 +64,7 @@ async def _sweep_once(uow: UnitOfWork, now: datetime, limit: int) -> int:
         kind = "breach" if breach else "warning" if warn else None
         if kind is None:
             continue
-        payload = {"ticket_id": r.ticket_id, "number": r.number, "target": r.target, "kind": kind,
+        payload = {"ticket_id": r.ticket_id, "number": ticket_number(r.ticket_id), "target": r.target, "kind": kind,
                    "due_at": r.due_at.isoformat(), "line": r.line, "assignee_id": r.assignee_id,
                    "requester_id": r.requester_id, "priority": r.priority, "service_id": r.service_id}
         key = dedup_key(ticket_id=r.ticket_id, target=r.target, kind=kind, due_at=r.due_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,20 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow
+
+NUMBER_PREFIX = "SD-"
+_NUMBER_RE = re.compile(r"^\s*(?:SD)?[-\s№#]*0*(\d{1,12})\s*$", re.IGNORECASE)
+
+
+def ticket_number(ticket_id: int) -> str:
+    """«SD-000042» for id 42."""
+    return f"{NUMBER_PREFIX}{ticket_id:06d}"
+
+
+def parse_number(text: str) -> int | None:
+    """The id behind «SD-000042», «sd42», «№42» or «42»; None when it is not a ticket number."""
+    m = _NUMBER_RE.match(text)
+    return int(m.group(1)) if m else None
 
 
 class Ticket(Base):
@@ -18,7 +33,6 @@ class Ticket(Base):
         Index("ix_tickets_requester", "requester_id", "id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    number: Mapped[str | None] = mapped_column(String(32), unique=True)
     type: Mapped[str] = mapped_column(String(32))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
     priority: Mapped[int] = mapped_column(Integer)
@@ -43,6 +57,11 @@ class Ticket(Base):
     # optimistic lock: two staff pressing «Взять» at once cannot both win
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def number(self) -> str | None:
+        """The human-friendly number, derived from the id so registration needs no second write."""
+        return ticket_number(self.id) if self.id is not None else None
 
     history: Mapped[list[TicketHistory]] = relationship(
         back_populates="ticket", order_by="TicketHistory.id", cascade="all, delete-orphan", lazy="raise"

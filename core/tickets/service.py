@@ -19,7 +19,7 @@ from core.db import utcnow
 from core.errors import Conflict, ContractRequired, Forbidden, NotFound, ValidationFailed
 from core.tickets import effects
 from core.tickets.lifecycle import Action, Step, next_status
-from core.tickets.models import Attachment, Comment, Ticket, TicketHistory
+from core.tickets.models import Attachment, Comment, Ticket, TicketHistory, parse_number
 from core.uow import UnitOfWork
 
 PROFILE_KEYS = ("full_name", "login", "email", "region")
@@ -146,7 +146,6 @@ async def _register_in(uow: UnitOfWork, *, service: Service, request_type: str, 
                     title=effects.make_title(clean, request_type), fields=clean, created_at=now, updated_at=now)
     uow.session.add(ticket)
     await uow.session.flush()
-    ticket.number = f"SD-{ticket.id:06d}"
     for ref in attachments:
         uow.session.add(_attachment(ticket.id, ref, now))
     who = actor or Actor("user", user.id)
@@ -243,7 +242,8 @@ async def get(*, uow: UnitOfWork, ticket_id: int) -> tuple[Ticket, list[TicketHi
 async def get_by_number(*, uow: UnitOfWork, number: str) -> Ticket:
     """A ticket by its human number."""
     async with uow:
-        ticket = await uow.session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
+        ticket_id = parse_number(number)
+        ticket = await uow.session.get(Ticket, ticket_id) if ticket_id is not None else None
         if ticket is None:
             raise NotFound(f"ticket {number} not found")
         return ticket

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:17:23.603903
+Create Date: 2026-11-22 02:34:19.399077
 """
 from collections.abc import Sequence
 
@@ -242,7 +242,6 @@ def upgrade() -> None:
 
     op.create_table('tickets',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.String(length=32), nullable=True),
     sa.Column('type', sa.String(length=32), nullable=False),
     sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=False),
@@ -269,8 +268,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['line'], ['line_groups.code'], name=op.f('fk_tickets_line_line_groups')),
     sa.ForeignKeyConstraint(['requester_id'], ['users.id'], name=op.f('fk_tickets_requester_id_users')),
     sa.ForeignKeyConstraint(['service_id'], ['services.id'], name=op.f('fk_tickets_service_id_services')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets')),
-    sa.UniqueConstraint('number', name=op.f('uq_tickets_number'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets'))
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tickets_assignee_id'), ['assignee_id'], unique=False)
