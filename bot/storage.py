@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StateType, StorageKey
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import FsmRecord
 from core.db import utcnow
-
-_UNSET: Any = object()
 
 
 def flat_key(key: StorageKey) -> str:
@@ -23,59 +24,77 @@ def flat_key(key: StorageKey) -> str:
 
 
 class SqlStorage(BaseStorage):
-    """FSM state and data in the `bot_fsm` table; a cleared context leaves no row behind."""
+    """FSM state and data in the `bot_fsm` table, with a write-through cache of recent contexts.
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    The cache is sound because one process owns the SQL storage (one polling bot per token); several bot
+    instances must use REDIS_URL instead. A cleared context leaves no row behind.
+    """
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, cache_size: int = 10_000) -> None:
         self._factory = session_factory
+        self._cache: OrderedDict[str, tuple[str | None, str]] = OrderedDict()  # key -> (state, data as JSON)
+        self._cache_size = cache_size
+
+    async def _load(self, k: str) -> tuple[str | None, str]:
+        hit = self._cache.get(k)
+        if hit is not None:
+            self._cache.move_to_end(k)
+            return hit
+        async with self._factory() as s:
+            row = (await s.execute(select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == k))).first()
+        value = (row[0], json.dumps(row[1] or {})) if row else (None, "{}")
+        self._remember(k, value)
+        return value
+
+    def _remember(self, k: str, value: tuple[str | None, str]) -> None:
+        self._cache[k] = value
+        self._cache.move_to_end(k)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        await self._write(key, state=value)
+        k = flat_key(key)
+        _, data = await self._load(k)
+        await self._write(k, value, data)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self._factory() as s:
-            row = await s.get(FsmRecord, flat_key(key))
-            return row.state if row else None
+        return (await self._load(flat_key(key)))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        await self._write(key, data=dict(data))
+        k = flat_key(key)
+        state, _ = await self._load(k)
+        # JSON now: the stored and the cached value are the same, and a handler cannot mutate the cache
+        await self._write(k, state, json.dumps(dict(data)))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self._factory() as s:
-            row = await s.get(FsmRecord, flat_key(key))
-            return dict(row.data or {}) if row else {}
+        data: dict[str, Any] = json.loads((await self._load(flat_key(key)))[1])
+        return data
 
-    async def _write(self, key: StorageKey, *, state: str | None = _UNSET, data: dict[str, Any] = _UNSET) -> None:
-        k = flat_key(key)
-        for attempt in range(2):
-            async with self._factory() as s:
-                row = await s.get(FsmRecord, k)
-                if row is None:
-                    if (state is _UNSET or state is None) and not (data is not _UNSET and data):
-                        return
-                    row = FsmRecord(key=k, state=None, data={})
-                    s.add(row)
-                if state is not _UNSET:
-                    row.state = state
-                if data is not _UNSET:
-                    row.data = data
-                row.updated_at = utcnow()
-                if row.state is None and not row.data:
-                    if row in s.new:
-                        s.expunge(row)
-                    else:
-                        await s.delete(row)
-                try:
-                    await s.commit()
-                    return
-                except IntegrityError:
-                    # a concurrent first write of the same context won; apply ours on top of it
-                    await s.rollback()
-                    if attempt:
-                        raise
+    async def _write(self, k: str, state: str | None, data: str) -> None:
+        """One round trip in the common case: UPDATE (or DELETE when empty), INSERT when there was no row."""
+        self._cache.pop(k, None)  # if the write fails, the next read goes to the database
+        empty = state is None and data == "{}"
+        values = {"state": state, "data": json.loads(data), "updated_at": utcnow()}
+        async with self._factory() as s:
+            if empty:
+                await s.execute(delete(FsmRecord).where(FsmRecord.key == k))
+            else:
+                res = await s.execute(update(FsmRecord).where(FsmRecord.key == k).values(**values))
+                if not res.rowcount:
+                    s.add(FsmRecord(key=k, **values))
+            try:
+                await s.commit()
+            except IntegrityError:
+                # a concurrent first write of the same context won; ours is newer, so apply it on top
+                await s.rollback()
+                await s.execute(update(FsmRecord).where(FsmRecord.key == k).values(**values))
+                await s.commit()
+        self._remember(k, (state, data))
 
     async def close(self) -> None:
         """Nothing to close: the engine belongs to the root."""
+        self._cache.clear()
 
 
 def make_storage(*, redis_url: str | None,

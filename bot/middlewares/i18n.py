@@ -42,12 +42,21 @@ class SafeI18n(I18n):
     """I18n that tolerates a missing locales folder (then every text is its Russian message id)."""
 
     def find_locales(self) -> dict[str, Any]:
-        return super().find_locales() if self.path.is_dir() else {}
+        if not self.path.is_dir():
+            return {}
+        try:
+            return super().find_locales()
+        except RuntimeError:  # a .po without .mo (compilation failed above): Russian ids rather than no bot
+            log.exception("uncompiled catalogs in %s", self.path)
+            return {}
 
 
 def make_i18n(path: Path = LOCALES_DIR) -> I18n:
     """Compiles stale catalogs, then loads them; Russian is the default and the message-id language."""
-    compile_catalogs(path)
+    try:
+        compile_catalogs(path)
+    except OSError:  # a read-only checkout with stale .mo files still starts, with the old translations
+        log.exception("could not compile the message catalogs in %s", path)
     return SafeI18n(path=path, default_locale="ru", domain=DOMAIN)
 
 
