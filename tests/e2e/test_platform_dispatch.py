@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy import func, select
 
 from bot.models import FsmRecord, ProcessedUpdate
 from bot.root import build_root
 from core.catalog.models import User
-from core.errors import Conflict, ValidationFailed
+from core.errors import Conflict, IllegalTransition, ValidationFailed
 from core.settings import Settings
 from tests.conftest import _empty
 from tests.e2e.harness import BotHarness, RecordingSession
@@ -34,6 +35,10 @@ def echo_router(seen: list[dict[str, Any]]) -> Router:
     @r.message(F.text == "boom-validation")
     async def invalid(message: Message) -> None:
         raise ValidationFailed("bad", fields={"email": "нужен адрес вида name@example.ru"})
+
+    @r.callback_query(F.data == "stale")
+    async def stale(cq: CallbackQuery) -> None:
+        raise IllegalTransition(status="closed", action="confirm")
 
     @r.message(F.text == "boom")
     async def boom(message: Message) -> None:
@@ -82,6 +87,13 @@ async def test_duplicate_update_is_handled_once(harness: BotHarness) -> None:
         assert await s.scalar(select(func.count()).select_from(ProcessedUpdate)) == 1
 
 
+async def test_the_same_update_fed_concurrently_is_handled_once(harness: BotHarness) -> None:
+    seen = with_echo(harness)
+    upd = harness.updates.message(507, "дубль")
+    await asyncio.gather(*(harness.dp.feed_update(harness.bot, upd) for _ in range(3)))
+    assert len(seen) == 1 and harness.texts(507) == ["echo дубль"]
+
+
 async def test_context_user_and_locale_injected(harness: BotHarness) -> None:
     seen = with_echo(harness)
     await harness.send_text(502, "hi", language_code="en")
@@ -119,6 +131,9 @@ async def test_errors_become_short_texts_and_polling_goes_on(harness: BotHarness
     assert harness.last_text(505) == "Обращение уже изменилось, обновите карточку"
     await harness.send_text(505, "boom-validation")
     assert "name@example.ru" in (harness.last_text(505) or "")
+    calls = await harness.press(505, "stale")
+    assert [(c.name, c.params["text"], c.params["show_alert"]) for c in calls] == [
+        ("answerCallbackQuery", "Обращение уже изменилось, обновите карточку", True)]
     harness.strict = False
     await harness.send_text(505, "boom")
     assert harness.last_text(505) == "Что-то пошло не так, попробуйте ещё раз"
