@@ -169,3 +169,26 @@ async def test_fsm_state_survives_a_restart(settings: Settings) -> None:
     finally:
         await _empty(r2)
         await r2.shutdown()
+
+
+async def test_with_redis_url_the_state_lives_in_redis(settings: Settings) -> None:
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    redis_settings = settings.model_copy(update={"redis_url": "redis://127.0.0.1:6379/15"})
+    for step, text in enumerate(["/form", "Тема в Redis", "детали"]):
+        session = RecordingSession()
+        r = build_root(redis_settings, with_api=False, bot_session=session)
+        await r.startup()
+        try:
+            assert r.dp is not None and isinstance(r.dp.storage, RedisStorage)
+            h = BotHarness(r, session)
+            h.updates = type(h.updates)(start_update_id=900 + step)  # a restart before every message
+            with_echo(h)
+            await h.send_text(508, text)
+            async with r.session_factory() as s:  # nothing of the dialog in the SQL table
+                assert await s.scalar(select(func.count()).select_from(FsmRecord)) == 0
+        finally:
+            await r.dp.storage.close()
+            await _empty(r)
+            await r.shutdown()
+    assert h.last_text(508) == "Готово: Тема в Redis / детали"
