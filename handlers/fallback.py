@@ -25,7 +25,10 @@ async def on_free_text(message: Message, state: FSMContext, root: Any, user: Use
         await message.answer(_("Здравствуйте! Опишите проблему подробнее или выберите действие в меню."),
                              reply_markup=main_menu())
         return
-    await state.update_data(ft_text=text)
+    # free text is the start of a request: counted once here, not again when «Создать обращение» is pressed
+    if root.kb is not None:
+        await root.kb.record_request_started(uow=root.uow(), user_id=user.id)
+    await state.update_data(ft_text=text, ft_counted=True)
     if await selfservice.offer(message, state, root=root, user=user, query=text, service=None, ctx="free_text"):
         return
     await message.answer(_("Похоже, вы описываете проблему. Создать обращение? Я подставлю ваш текст в описание."),
@@ -49,6 +52,7 @@ async def on_other_in_dialog(message: Message) -> None:
     await message.answer(_("Сейчас я жду другой ответ — следуйте подсказке выше или нажмите /cancel, чтобы выйти."))
 
 
-@router.callback_query()
+@router.callback_query(F.data.regexp(r"^(rp|pf|ss|my|t):"))
 async def on_stale_button(call: CallbackQuery) -> None:
+    # only the buttons of these dialogs: another part's private-chat buttons must stay reachable
     await call.answer(_("Эта кнопка больше не действует. Откройте меню, чтобы начать заново."), show_alert=True)

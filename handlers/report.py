@@ -35,19 +35,20 @@ REASONS_EN = {"empty": "the field is empty", "too_short": "too short", "too_long
               "date_future": "the date is in the future"}
 
 
-async def start_report(event: Event, state: FSMContext, root: Any, user: User, seed: str | None = None) -> None:
+async def start_report(event: Event, state: FSMContext, root: Any, user: User, seed: str | None = None,
+                       counted: bool = False) -> None:
     """Begins a report (collecting the profile first if it is not complete)."""
     if not user.profile_complete:
         from handlers import start
 
         await state.clear()
-        await state.update_data(then="report", seed=seed)
+        await state.update_data(then="report", seed=seed, ft_counted=counted)
         await start.begin_profile(event, state)
         return
     data = await state.get_data()
     await state.clear()
     await state.update_data(seed=seed, ss_seen=data.get("ss_seen", []), ss_desc_done=False)
-    if root.kb is not None:
+    if root.kb is not None and not counted:
         await root.kb.record_request_started(uow=root.uow(), user_id=user.id)
     await steps.ask_service(event, state, root)
 
@@ -55,7 +56,7 @@ async def start_report(event: Event, state: FSMContext, root: Any, user: User, s
 @router.callback_query(RepCb.filter(F.a == "new_ft"))
 async def on_report_from_text(call: CallbackQuery, state: FSMContext, root: Any, user: User) -> None:
     data = await state.get_data()
-    await start_report(call, state, root, user, seed=data.get("ft_text"))
+    await start_report(call, state, root, user, seed=data.get("ft_text"), counted=bool(data.get("ft_counted")))
 
 
 @router.callback_query(RepCb.filter(F.a == "cancel"))

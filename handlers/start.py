@@ -109,14 +109,14 @@ async def _region_chosen(event: Event, state: FSMContext, root: Any, user: User,
         return
     saved = await catalog.upsert_user(uow=root.uow(), tg_id=user.tg_id, full_name=data["pf_full_name"],
                                       region=region, **data["pf_login"])
-    then, seed = data.get("then"), data.get("seed")
+    then, seed, counted = data.get("then"), data.get("seed"), bool(data.get("ft_counted"))
     await state.clear()
     await say(event, _("Спасибо, {name}! Профиль сохранён — изменить его можно в меню «Профиль».").format(
         name=escape(saved.full_name)), main_menu() if then != "report" else None)
     if then == "report":
         from handlers.report import start_report
 
-        await start_report(event, state, root, saved, seed=seed)
+        await start_report(event, state, root, saved, seed=seed, counted=counted)
 
 
 async def _save_one(event: Event, state: FSMContext, root: Any, user: User, **values: Any) -> None:

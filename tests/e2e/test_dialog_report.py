@@ -95,3 +95,25 @@ async def test_back_returns_to_the_previous_step_and_cancel_in_the_middle(harnes
     await h.send_text(uid, "Карточка сохраняется")  # no dialog any more: free text, not a field
     assert "Создать обращение" in (h.last_text(uid) or "")
     assert await _tickets(h) == []
+
+
+async def test_a_report_before_the_profile_collects_it_first_then_goes_on(harness: BotHarness) -> None:
+    h, uid = harness, 7104
+    await h.send_text(uid, "📝 Сообщить о проблеме")
+    assert "Как вас зовут" in (h.last_text(uid) or "")
+    await h.send_text(uid, "Сидоров Сидор Сидорович")
+    await h.send_text(uid, "s.sidorov")
+    await tap(h, uid, "МРФ Юг")
+    assert "Выберите сервис" in (h.last_text(uid) or "")
+    assert (await db_user(h, uid)).profile_complete
+    await tap(h, uid, "CRM B2C")
+    await tap(h, uid, "Предоставление доступа")  # full_name, login and region come from the profile
+    assert "Роль" in (h.last_text(uid) or "") and "Шаг 1 из 1" in (h.last_text(uid) or "")
+    await h.send_text(uid, "Оператор контакт-центра")
+    await tap(h, uid, "Согласен")
+    summary = h.last_text(uid) or ""
+    assert "Сидоров Сидор Сидорович" in summary and "МРФ Юг" in summary
+    await tap(h, uid, "Отправить")
+    [ticket] = await _tickets(h)
+    assert ticket.fields["login"] == "s.sidorov" and ticket.fields["role"] == "Оператор контакт-центра"
+    assert ticket.line == "line1"

@@ -85,6 +85,9 @@ async def test_free_text_searches_then_offers_a_prefilled_report(harness: BotHar
     [ticket] = await _tickets(h)
     assert ticket.fields["question"] == "не приходит код подтверждения, не могу войти"
     assert [o.context for o in await _offers(h)] == ["free_text"]
+    async with h.root.session_factory() as s:
+        requests = list((await s.scalars(select(KbRequest))).all())
+    assert len(requests) == 1 and requests[0].solved_by_article_id is None  # one request, started by the text
 
 
 async def test_knowledge_base_search_from_the_menu(harness: BotHarness) -> None:
