@@ -288,6 +288,7 @@ class BotHarness:
         self.tick = tick
         self.strict = strict
         self.errors: list[BaseException] = []
+        self._limiter: Any = None
         root.extras["error_sink"] = self.errors
         throttle = root.extras.get("throttle")
         if throttle is not None:
@@ -333,13 +334,15 @@ class BotHarness:
         return await self.feed(self.updates.callback(uid, data, message_id=message_id, **kw))
 
     async def deliver(self, limit: int = 100) -> Any:
-        """Runs the outbox delivery worker once, without real sleeping."""
-        from bot.delivery import deliver_pending
+        """Runs the outbox delivery worker once on the harness clock (sleeping only advances it)."""
+        from bot.delivery import RateLimiter, deliver_pending
 
         async def _no_sleep(seconds: float) -> None:
             self.clock.advance(seconds)
 
-        return await deliver_pending(root=self.root, limit=limit, sleep=_no_sleep, clock=self.clock)
+        if self._limiter is None:  # one limiter across runs, as in production
+            self._limiter = RateLimiter(clock=self.clock, sleep=_no_sleep)
+        return await deliver_pending(root=self.root, limit=limit, sleep=_no_sleep, limiter=self._limiter)
 
     def calls_to(self, chat_id: int, name: str | None = None) -> list[Call]:
         return [c for c in self.session.calls
