@@ -13,6 +13,7 @@ from bot.states import KbSG
 from bot.texts import _
 from core.catalog.models import User
 from handlers import selfservice
+from handlers.report_steps import say
 
 router = Router(name="kb")
 
@@ -37,9 +38,8 @@ async def on_query(message: Message, state: FSMContext, root: Any, user: User) -
 
 async def offer_report(call: CallbackQuery, state: FSMContext, root: Any, user: User | None) -> None:
     """After «Не помогло»: suggest a request pre-filled with what the user wrote."""
-    await call.message.answer(  # type: ignore[union-attr]
-        _("Жаль. Создадим обращение? Я подставлю ваш текст в описание."),
-        reply_markup=inline([[(_("📝 Создать обращение"), RepCb(a="new_ft"))]]))
+    await say(call, _("Жаль. Создадим обращение? Я подставлю ваш текст в описание."),
+              inline([[(_("📝 Создать обращение"), RepCb(a="new_ft"))]]))
 
 
 selfservice.CONTINUE["search"] = offer_report

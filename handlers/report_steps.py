@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from typing import Any
 
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
@@ -19,6 +21,7 @@ from core.db import utcnow
 from core.tickets.priority import needs_impact, propose_priority
 from core.tickets.service import PROFILE_KEYS
 
+log = logging.getLogger(__name__)
 DESC_KEYS = ("actual", "description", "question", "statement")
 Event = Message | CallbackQuery
 
@@ -28,9 +31,15 @@ async def say(event: Event, text: str, markup: Any = None) -> Message:
     if isinstance(event, CallbackQuery):
         await event.answer()
         msg = event.message
-        if isinstance(msg, Message) and msg.reply_markup is not None:
-            await msg.edit_reply_markup(reply_markup=None)
-        return await msg.answer(text, reply_markup=markup)  # type: ignore[union-attr]
+        if not isinstance(msg, Message):  # a button under a message too old for Telegram to return
+            return await event.bot.send_message(chat_id=event.from_user.id, text=text,  # type: ignore[union-attr]
+                                                reply_markup=markup)
+        if msg.reply_markup is not None:
+            try:
+                await msg.edit_reply_markup(reply_markup=None)
+            except TelegramBadRequest as exc:  # already edited or deleted: the answer below matters more
+                log.info("could not drop the keyboard of message %s: %s", msg.message_id, exc.message)
+        return await msg.answer(text, reply_markup=markup)
     return await event.answer(text, reply_markup=markup)
 
 

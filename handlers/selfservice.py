@@ -19,6 +19,7 @@ from bot.keyboards import SsCb, inline, main_menu
 from bot.telegram import send_text
 from bot.texts import _
 from core.catalog.models import User
+from handlers.report_steps import say
 
 log = logging.getLogger(__name__)
 router = Router(name="selfservice")
@@ -80,11 +81,8 @@ async def helped(call: CallbackQuery, state: FSMContext, root: Any) -> None:
     article_id = ss.get("opened") or ss["ids"][0]
     await root.kb.record_feedback(uow=root.uow(), offer_ids=ss["offers"], helped_article_id=article_id)
     await state.clear()
-    await call.answer()
-    if call.message is not None:
-        await call.message.edit_reply_markup(reply_markup=None)
-    await call.message.answer(_("Отлично, рад, что статья помогла! Обращение создавать не нужно. "
-                                "Если понадобится помощь — я здесь."), reply_markup=main_menu())
+    await say(call, _("Отлично, рад, что статья помогла! Обращение создавать не нужно. "
+                      "Если понадобится помощь — я здесь."), main_menu())
 
 
 @router.callback_query(SsCb.filter(F.a == "no"))
@@ -96,12 +94,9 @@ async def not_helped(call: CallbackQuery, state: FSMContext, root: Any, user: Us
         return
     await root.kb.record_feedback(uow=root.uow(), offer_ids=ss["offers"], helped_article_id=None)
     await state.update_data(ss=None)
-    await call.answer()
-    if call.message is not None:
-        await call.message.edit_reply_markup(reply_markup=None)
     cont = CONTINUE.get(ss["ctx"])
     if cont is None:
         log.error("no continuation for self-service context %r", ss["ctx"])
-        await call.message.answer(_("Понятно. Чем ещё помочь?"), reply_markup=main_menu())
+        await say(call, _("Понятно. Чем ещё помочь?"), main_menu())
         return
     await cont(call, state, root, user)

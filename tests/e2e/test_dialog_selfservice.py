@@ -114,3 +114,19 @@ async def test_unknown_command_and_a_sticker(harness: BotHarness) -> None:
                       is_video=False)
     await h.feed(h.updates.message(uid, None, sticker=sticker))
     assert "Я понимаю текст" in (h.last_text(uid) or "")
+
+
+async def test_free_text_that_an_article_solves_records_the_outcome(harness: BotHarness) -> None:
+    h, uid = harness, 7206
+    art_id = await _article(h)
+    await onboard(h, uid)
+    await h.send_text(uid, "не приходит код подтверждения при входе")
+    await tap(h, uid, "Помогло")  # without opening: the first (best) article is credited
+    assert "рад, что статья помогла" in (h.last_text(uid) or "")
+    async with h.root.session_factory() as s:
+        req = await s.scalar(select(KbRequest))
+    assert req is not None and req.solved_by_article_id == art_id
+    assert [(o.helped, o.context) for o in await _offers(h)] == [(True, "free_text")]
+    await h.press(uid, "ss:yes:0")  # a second tap on the old button
+    assert "уже закрыт" in (h.sent[-1].text or "") and len(await _offers(h)) == 1
+    assert await _tickets(h) == []
