@@ -21,7 +21,7 @@ from core.db import utcnow
 from core.tickets import service as tickets
 from core.tickets.models import Ticket
 from core.tickets.service import Actor, FileRef, TicketFilter
-from handlers.report import deadline_text, file_ref
+from handlers.common import deadline_text, file_ref
 from handlers.report_steps import say
 
 router = Router(name="my_requests")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from html import escape
 from typing import Any
@@ -13,26 +12,22 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot import texts
-from bot.keyboards import ALLOWED_EXT, ProfCb, RepCb, inline, main_menu
+from bot.keyboards import ProfCb, RepCb, inline, main_menu
 from bot.states import ReportSG
 from bot.texts import _
 from core.catalog import service as catalog
-from core.catalog.intake import FIELDS, REASONS_RU, FieldKind, check_value
+from core.catalog.intake import FIELDS, FieldKind, check_value
 from core.catalog.models import User
 from core.db import utcnow
 from core.errors import ContractRequired
 from core.tickets import service as tickets
 from core.tickets.service import FileRef
+from handlers import common, selfservice
 from handlers import report_steps as steps
-from handlers import selfservice
 from handlers.report_steps import DESC_KEYS, Event, say
 
 log = logging.getLogger(__name__)
 router = Router(name="report")
-REASONS_EN = {"empty": "the field is empty", "too_short": "too short", "too_long": "too long",
-              "not_email": "this does not look like an e-mail address", "bad_choice": "pick one of the options",
-              "date_format": "could not read the date, use DD.MM.YYYY HH:MM",
-              "date_future": "the date is in the future"}
 
 
 async def start_report(event: Event, state: FSMContext, root: Any, user: User, seed: str | None = None,
@@ -87,10 +82,6 @@ def _current_key(data: dict[str, Any]) -> str:
     return data["edit_key"] if data.get("edit") else data["keys"][data["idx"]]
 
 
-def _reason(code: str) -> str:
-    return (REASONS_EN if texts.locale() == "en" else REASONS_RU).get(code, code)
-
-
 async def _store(event: Event, state: FSMContext, root: Any, user: User, key: str, value: Any) -> None:
     """Keeps a value, offers articles once the problem is described, and moves on."""
     data = await state.get_data()
@@ -133,7 +124,7 @@ async def on_field_text(message: Message, state: FSMContext, root: Any, user: Us
     except ValueError as exc:
         loc = texts.locale()
         await message.answer(_("⚠️ Не получилось: {reason}.\n{hint}\nНапример: {example}").format(
-            reason=escape(_reason(str(exc))), hint=escape(spec.hint[loc]), example=escape(spec.example[loc])))
+            reason=escape(common.reason(str(exc))), hint=escape(spec.hint[loc]), example=escape(spec.example[loc])))
         return
     await _store(message, state, root, user, spec.key, value)
 
@@ -158,28 +149,6 @@ async def on_skip(call: CallbackQuery, state: FSMContext, root: Any, user: User)
     await _store(call, state, root, user, spec.key, None)
 
 
-def file_ref(message: Message, max_mb: int) -> tuple[dict[str, Any] | None, str | None]:
-    """The file of a photo/document message as FSM data, or the Russian reason it is refused."""
-    if message.photo:
-        p = message.photo[-1]
-        ref = {"file_id": p.file_id, "file_unique_id": p.file_unique_id, "name": f"photo_{p.file_unique_id}.jpg",
-               "mime": "image/jpeg", "size": p.file_size}
-    elif message.document:
-        d = message.document
-        name = d.file_name or "file"
-        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if ext not in ALLOWED_EXT:
-            return None, _("Файлы такого типа не принимаются. Можно: {ext}.").format(
-                ext=", ".join(sorted(ALLOWED_EXT)))
-        ref = {"file_id": d.file_id, "file_unique_id": d.file_unique_id, "name": name, "mime": d.mime_type,
-               "size": d.file_size}
-    else:
-        return None, _("Пришлите фото или файл-документ.")
-    if (ref["size"] or 0) > max_mb * 1024 * 1024:
-        return None, _("Файл больше {mb} МБ — пришлите файл поменьше или архив.").format(mb=max_mb)
-    return ref, None
-
-
 @router.message(ReportSG.field, F.photo | F.document)
 async def on_file(message: Message, state: FSMContext, root: Any) -> None:
     data = await state.get_data()
@@ -188,7 +157,7 @@ async def on_file(message: Message, state: FSMContext, root: Any) -> None:
         await message.answer(_("Сейчас нужен текст: {label}. Файлы можно будет приложить позже.").format(
             label=escape(texts.field_label(spec.key))))
         return
-    ref, problem = file_ref(message, root.settings.max_file_mb)
+    ref, problem = common.file_ref(message, root.settings.max_file_mb)
     if ref is None:
         await message.answer("⚠️ " + (problem or ""))
         return
@@ -259,24 +228,13 @@ async def create(event: Event, state: FSMContext, root: Any, user: User) -> None
             [(_("✖️ Отмена"), RepCb(a="cancel"))]]))
         return
     await state.clear()
-    due_text = await deadline_text(root, ticket.id)
+    due_text = await common.deadline_text(root, ticket.id)
     text = _("✅ Обращение <b>{number}</b> зарегистрировано.").format(number=escape(ticket.number or ""))
     text += "\n" + _("Специалист возьмёт его в работу; я напишу, когда статус изменится или понадобятся "
                      "уточнения. Следить за ним можно в разделе «Мои обращения».")
     if due_text:
         text += "\n" + escape(due_text) + "."
     await say(event, text, main_menu())
-
-
-async def deadline_text(root: Any, ticket_id: int) -> str:
-    """«Ответим до 14:30, решим до 18:00 пятницы», or empty when the SLA clock is not installed."""
-    if importlib.util.find_spec("core.sla.clock") is None:
-        log.warning("core.sla.clock is missing: no deadlines shown")
-        return ""
-    from core.sla import clock
-
-    due = await clock.deadlines(uow=root.uow(), ticket_id=ticket_id)
-    return texts.deadlines_line(due, now=utcnow(), tz=root.tz)
 
 
 @router.callback_query(RepCb.filter(F.a == "back"))

@@ -1,0 +1,59 @@
+"""Helpers shared by the dialogs: files from messages, deadlines in words, validation reasons."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from typing import Any
+
+from aiogram.types import Message
+
+from bot import texts
+from bot.keyboards import ALLOWED_EXT
+from bot.texts import _
+from core.catalog.intake import REASONS_RU
+from core.db import utcnow
+
+log = logging.getLogger(__name__)
+REASONS_EN = {"empty": "the field is empty", "too_short": "too short", "too_long": "too long",
+              "not_email": "this does not look like an e-mail address", "bad_choice": "pick one of the options",
+              "date_format": "could not read the date, use DD.MM.YYYY HH:MM",
+              "date_future": "the date is in the future"}
+
+
+def reason(code: str) -> str:
+    """Why a value was refused, in the dialog language."""
+    return (REASONS_EN if texts.locale() == "en" else REASONS_RU).get(code, code)
+
+
+def file_ref(message: Message, max_mb: int) -> tuple[dict[str, Any] | None, str | None]:
+    """The file of a photo/document message as FSM data, or the Russian reason it is refused."""
+    if message.photo:
+        p = message.photo[-1]
+        ref = {"file_id": p.file_id, "file_unique_id": p.file_unique_id, "name": f"photo_{p.file_unique_id}.jpg",
+               "mime": "image/jpeg", "size": p.file_size}
+    elif message.document:
+        d = message.document
+        name = d.file_name or "file"
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if ext not in ALLOWED_EXT:
+            return None, _("Файлы такого типа не принимаются. Можно: {ext}.").format(
+                ext=", ".join(sorted(ALLOWED_EXT)))
+        ref = {"file_id": d.file_id, "file_unique_id": d.file_unique_id, "name": name, "mime": d.mime_type,
+               "size": d.file_size}
+    else:
+        return None, _("Пришлите фото или файл-документ.")
+    if (ref["size"] or 0) > max_mb * 1024 * 1024:
+        return None, _("Файл больше {mb} МБ — пришлите файл поменьше или архив.").format(mb=max_mb)
+    return ref, None
+
+
+async def deadline_text(root: Any, ticket_id: int) -> str:
+    """«Ответим до 14:30, решим до 18:00 пятницы», or empty when the SLA clock is not installed."""
+    if importlib.util.find_spec("core.sla.clock") is None:
+        log.warning("core.sla.clock is missing: no deadlines shown")
+        return ""
+    from core.sla import clock
+
+    due = await clock.deadlines(uow=root.uow(), ticket_id=ticket_id)
+    return texts.deadlines_line(due, now=utcnow(), tz=root.tz)
