@@ -1,9 +1,10 @@
 """A full report dialog for many users through the real Dispatcher (recording Bot session, temp SQLite).
 
-    .venv/bin/python -m bench.bot [--users 200] [--concurrency 20] [--kb-sample]
+    .venv/bin/python -m bench.bot [--users 200] [--concurrency 1,8] [--kb-sample]
 
 Each user: /start and the profile, then an NTTM incident from the menu to «Отправить» (~20 updates, one photo).
-Prints updates/second over the whole run and the p50/p95/max time to handle one update.
+For each concurrency (users in flight at once; each user's updates stay in order) a fresh database is used;
+prints updates/second over the whole run and the p50/p95/max time to handle one update.
 """
 
 from __future__ import annotations
@@ -136,11 +137,12 @@ async def _run(users: int, concurrency: int, kb_sample: bool) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--users", type=int, default=200)
-    p.add_argument("--concurrency", type=int, default=20)
+    p.add_argument("--concurrency", default="1,8", help="comma-separated list, one run each")
     p.add_argument("--kb-sample", action="store_true", help="seed the sample knowledge base (articles are offered)")
     a = p.parse_args()
     os.environ.setdefault("TZ", "UTC")
-    asyncio.run(_run(a.users, a.concurrency, a.kb_sample))
+    for c in (int(x) for x in a.concurrency.split(",")):
+        asyncio.run(_run(a.users, c, a.kb_sample))
 
 
 if __name__ == "__main__":
