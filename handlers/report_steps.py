@@ -101,14 +101,18 @@ async def ask_field(event: Event, state: FSMContext, root: Any) -> None:
     loc = texts.locale()
     head = _("Шаг {i} из {n}").format(i=idx + 1, n=len(keys)) if not data.get("edit") else _("Исправление")
     text = (f"<i>{escape(head)}</i>\n<b>{escape(spec.label[loc])}</b>"
-            + ("" if spec.required else " " + _("(необязательно)")) + f"\n{escape(spec.hint[loc])}\n"
-            + _("Например: {example}").format(example=f"<i>{escape(spec.example[loc])}</i>"))
+            + ("" if spec.required or spec.kind is FieldKind.files else " " + _("(необязательно)"))
+            + f"\n{escape(spec.hint[loc])}")
+    if spec.kind in (FieldKind.text, FieldKind.email, FieldKind.past_datetime):
+        # buttons already show the choices; a file needs no example
+        text += "\n" + _("Например: {example}").format(example=f"<i>{escape(spec.example[loc])}</i>")
     rows: list[list[tuple[str, Any]]] = []
     if spec.kind is FieldKind.choice:
         rows = [[(texts.affected_name(c), RepCb(a="choice", v=c))] for c in spec.choices]
     elif spec.kind is FieldKind.files:
         have = len(data.get("files", []))
-        text += "\n" + _("Пришлите фото или файлы (doc, xls, pdf, jpg, png, zip, log …), затем нажмите «Готово».")
+        text += "\n" + _("Подойдут фото и файлы doc, xls, pdf, jpg, png, zip, log и другие; когда всё "
+                          "пришлёте — нажмите «Готово».")
         if have:
             text += "\n" + _("Уже приложено файлов: {n}").format(n=have)
         rows = [[(_("✅ Готово"), RepCb(a="done"))]]
