@@ -29,6 +29,13 @@ PAGE = 5
 OPEN = ("assigned", "in_progress", "waiting_user")
 
 
+async def _due(root: Any, ticket: Ticket) -> str:
+    """The deadlines in words; while staff wait for the user, why there are none."""
+    if ticket.status == "waiting_user":
+        return _("Срок решения остановлен, пока вы не ответите.")
+    return await deadline_text(root, ticket.id) if ticket.status in OPEN else ""
+
+
 async def _service_names(root: Any) -> dict[int, str]:
     return {s.id: s.name for s in await catalog.list_services(uow=root.uow())}
 
@@ -43,7 +50,7 @@ async def list_view(root: Any, user: User, page: int) -> tuple[str, Any]:
     lines = [_("<b>Ваши обращения</b> (всего {n}):").format(n=total), ""]
     buttons: list[list[tuple[str, Any]]] = []
     for t in rows_:
-        due = await deadline_text(root, t.id) if t.status in OPEN else ""
+        due = await _due(root, t)
         line = f"<b>{escape(t.number or '')}</b> · {escape(names.get(t.service_id, ''))} · " \
                f"{escape(texts.status_name(t.status))}"
         if due:
@@ -84,7 +91,7 @@ async def detail_view(root: Any, user: User, ticket_id: int, page: int | None) -
     ticket, history = found
     comments = await tickets.comments(uow=root.uow(), ticket_id=ticket.id, public_only=True)
     names = await _service_names(root)
-    due = await deadline_text(root, ticket.id) if ticket.status in OPEN else ""
+    due = await _due(root, ticket)
     text = texts.ticket_card(ticket, service_name=names.get(ticket.service_id, ""), tz=root.tz, history=history,
                              comments=comments, due_text=due)
     tid = ticket.id

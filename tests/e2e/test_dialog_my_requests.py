@@ -38,7 +38,7 @@ async def test_answering_a_staff_question_resumes_the_clock(harness: BotHarness)
         assert (await s.get(TicketSla, ticket.id)).paused_since is not None
     await h.send_text(uid, "📋 Мои обращения")
     listing = h.last_text(uid) or ""
-    assert ticket.number in listing and "ждёт вашего ответа" in listing
+    assert ticket.number in listing and "ждёт вашего ответа" in listing and "Срок решения остановлен" in listing
     await tap(h, uid, ticket.number)  # the detail view, edited in place
     detail = h.sent[-1]
     assert detail.name == "editMessageText" and "Какой браузер &lt;и версия&gt;?" in (detail.text or "")
