@@ -52,7 +52,9 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Engine with SQLite tuned for concurrent readers (WAL, FKs, busy timeout)."""
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"timeout": 30}
+        from core import sqlite_driver
+
+        kwargs["connect_args"] = {"timeout": 30, "async_creator_fn": sqlite_driver.connect}
         # every unit of work ends its transaction itself (commit, or close() which rolls back), so the pool's
         # extra rollback on check-in is a wasted round-trip to the aiosqlite thread
         kwargs["pool_reset_on_return"] = None

@@ -71,8 +71,7 @@ async def _load(uow: UnitOfWork, ticket_id: int) -> tuple[TicketSla | None, dict
 
 
 async def _recompute(uow: UnitOfWork, *, sla: TicketSla, rows: dict[str, TicketSlaTarget], priority: int,
-                     now: datetime, names: Iterable[str] = TARGETS, include_met: bool = False,
-                     add_new: bool = True) -> None:
+                     now: datetime, names: Iterable[str] = TARGETS, include_met: bool = False) -> None:
     """Recomputes due/warn instants of the named targets; markers of instants moved into the future reset."""
     cat = await catalog(uow.session)
     all_spans, frozen, wanted = spans(sla=sla, priority=priority, cat=cat), pauses_of(sla), set(names)
@@ -87,8 +86,7 @@ async def _recompute(uow: UnitOfWork, *, sla: TicketSla, rows: dict[str, TicketS
             continue
         if row is None:
             row = rows[name] = TicketSlaTarget(ticket_id=sla.ticket_id, target=name, breached=False)
-            if add_new:
-                uow.session.add(row)
+            uow.session.add(row)
         elif row.met_at is not None and not include_met:
             continue
         row.due_at = span.due
@@ -131,12 +129,18 @@ async def start(*, uow: UnitOfWork, ticket: Ticket, service: Service, now: datet
     cat = await catalog(uow.session)
     sla = TicketSla(ticket_id=ticket.id, policy=cat.policy(service.sla_policy).code, started_at=now, pauses=[])
     uow.session.add(sla)
-    rows: dict[str, TicketSlaTarget] = {}
-    await _recompute(uow, sla=sla, rows=rows, priority=ticket.priority, now=now, add_new=False)
-    # one executemany instead of one INSERT ... RETURNING per target: the ORM cannot batch those on SQLite,
-    # and registration is the hot path (bench/tickets.py)
-    cols = [c.key for c in TicketSlaTarget.__table__.columns if c.key != "id"]
-    await uow.session.execute(insert(TicketSlaTarget), [{c: getattr(r, c) for c in cols} for r in rows.values()])
+    # registration is the hot path (bench/tickets.py): plain rows in one executemany, no ORM objects per target
+    # (the ORM cannot batch INSERT ... RETURNING on SQLite); nothing is met, warned or paused yet
+    rows = []
+    for name, span in spans(sla=sla, priority=ticket.priority, cat=cat).items():
+        if span is None:
+            continue
+        warn = warn_at(calendar=span.calendar, span_start=span.start, duration=span.duration, pauses=(),
+                       fraction=WARN_FRACTION)
+        rows.append({"ticket_id": ticket.id, "target": name, "due_at": span.due, "warn_at": warn,
+                     "breached": False, "next_check_at": min(warn, span.due)})
+    if rows:
+        await uow.session.execute(insert(TicketSlaTarget), rows)
     return sla
 
 

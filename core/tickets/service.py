@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, true
+from sqlalchemy import Select, bindparam, func, select, true
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.catalog import repo as catalog_repo
@@ -82,8 +83,7 @@ async def register(*, uow: UnitOfWork, service_code: str, request_type: str, pri
     """Registers a ticket with all the details its type and service require."""
     async with uow:
         # the requester and the service in one round trip: on SQLite each statement costs several thread hops
-        row = (await uow.session.execute(select(User, Service).join(Service, true()).where(
-            User.id == requester_id, Service.code == service_code))).first()
+        row = (await uow.session.execute(_requester_and_service(), {"uid": requester_id, "code": service_code})).first()
         if row is None:
             await _service(uow, service_code)
             raise NotFound(f"unknown user {requester_id}")
@@ -112,6 +112,13 @@ async def register_on_behalf(*, uow: UnitOfWork, service_code: str, request_type
                                     actor=actor, tz=tz, now=now or utcnow())
         await uow.commit()
         return ticket
+
+
+@cache
+def _requester_and_service() -> Select[tuple[User, Service]]:
+    # built once: composing the statement cost more than running it
+    return select(User, Service).join(Service, true()).where(User.id == bindparam("uid"),
+                                                             Service.code == bindparam("code"))
 
 
 def _active(service: Service | None, code: str) -> Service:
