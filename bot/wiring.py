@@ -15,11 +15,12 @@ if TYPE_CHECKING:
 
 def wire_domain(root: Root) -> None:
     """Registers startup hooks and periodic jobs of the domain parts."""
-    from bot import wiring_delivery, wiring_kb, wiring_sla
+    from bot import wiring_delivery, wiring_kb, wiring_sla, wiring_tickets
 
     wiring_sla.wire(root)
     wiring_kb.wire(root)
     wiring_delivery.wire(root)
+    wiring_tickets.wire(root)
 
 
 def wire_bot(root: Root, *, bot_session: BaseSession | None = None) -> None:
