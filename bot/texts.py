@@ -13,23 +13,14 @@ from aiogram.utils.i18n.core import I18n
 from core.catalog.intake import AFFECTED_NAMES, FIELDS, TYPE_NAMES, FieldKind
 
 
-def _subclasses(cls: type[I18n]) -> list[type[I18n]]:
-    out = []
-    for sub in cls.__subclasses__():
-        out += [sub, *_subclasses(sub)]
-    return out
-
-
 def current_i18n() -> I18n | None:
-    """The I18n of this update, also when it is a subclass (each subclass has its own context variable)."""
-    found = I18n.get_current(no_error=True)
-    for cls in _subclasses(I18n) if found is None else ():
-        found = cls.get_current(no_error=True)
-        if found is not None:
-            break
-    return found
+    """The I18n of this update (set by the i18n middleware), None outside an update."""
+    return I18n.get_current(no_error=True)
 
 
+# The one `_` and `N_` of the bot: handlers, keyboards and locales/platform_msgids.py import them from here.
+# `_` is aiogram's gettext (same context) except that outside an update it returns the Russian msgid
+# instead of raising, so the same texts render outside an update (unit tests, startup).
 def _(text: str) -> str:
     """gettext of the current update's locale; the Russian msgid itself without an i18n context."""
     i18n = current_i18n()

@@ -10,9 +10,9 @@ from aiogram.filters import CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.keyboards import N_, REGIONS, ProfCb, inline, main_menu
+from bot.keyboards import REGIONS, ProfCb, inline, main_menu
 from bot.states import ProfileSG
-from bot.texts import _, current_i18n
+from bot.texts import N_, _, current_i18n
 from core.catalog import service as catalog
 from core.catalog.intake import EMAIL_RE, FIELDS, check_value
 from core.catalog.models import User

@@ -6,10 +6,7 @@ keep in step with bot/dispatcher.py, bot/middlewares/throttle.py and bot/deliver
 
 from __future__ import annotations
 
-
-def N_(text: str) -> str:
-    return text
-
+from bot.texts import N_
 
 MSGIDS = (
     N_('Что-то пошло не так, попробуйте ещё раз'),

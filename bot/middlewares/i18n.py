@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -38,17 +39,21 @@ def compile_catalogs(path: Path = LOCALES_DIR, domain: str = DOMAIN) -> list[Pat
     return written
 
 
-class SafeI18n(I18n):
-    """I18n that tolerates a missing locales folder (then every text is its Russian message id)."""
+def _load(path: Path) -> I18n:
+    """A plain I18n: aiogram's gettext() and I18n.get_current() only see the I18n class itself.
 
-    def find_locales(self) -> dict[str, Any]:
-        if not self.path.is_dir():
-            return {}
-        try:
-            return super().find_locales()
-        except RuntimeError:  # a .po without .mo (compilation failed above): Russian ids rather than no bot
-            log.exception("uncompiled catalogs in %s", self.path)
-            return {}
+    A subclass would get its own context variable (aiogram's ContextInstanceMixin makes one per class), so
+    handlers using aiogram.utils.i18n.gettext would raise "I18n context is not set". The tolerance that a
+    subclass once gave is done here instead: a missing folder or an uncompiled .po means Russian ids.
+    """
+    try:
+        return I18n(path=path, default_locale="ru", domain=DOMAIN)
+    except (OSError, RuntimeError):  # no folder, or a .po whose .mo could not be written: still a bot
+        log.exception("no usable catalogs in %s: every text stays its Russian message id", path)
+    with tempfile.TemporaryDirectory() as empty:
+        i18n = I18n(path=empty, default_locale="ru", domain=DOMAIN)
+    i18n.path = path.resolve()  # where the catalogs were expected (the empty folder is gone)
+    return i18n
 
 
 def make_i18n(path: Path = LOCALES_DIR) -> I18n:
@@ -57,7 +62,7 @@ def make_i18n(path: Path = LOCALES_DIR) -> I18n:
         compile_catalogs(path)
     except OSError:  # a read-only checkout with stale .mo files still starts, with the old translations
         log.exception("could not compile the message catalogs in %s", path)
-    return SafeI18n(path=path, default_locale="ru", domain=DOMAIN)
+    return _load(path)
 
 
 class DataI18nMiddleware(I18nMiddleware):

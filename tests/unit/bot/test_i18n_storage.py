@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiogram.utils.i18n import I18n
 
+from bot.middlewares import i18n as i18n_module
 from bot.middlewares.i18n import compile_catalogs, make_i18n
 from bot.storage import SqlStorage, make_storage
 
@@ -37,6 +40,21 @@ def test_po_is_compiled_when_mo_is_missing_or_stale(tmp_path: Path) -> None:
 def test_missing_locales_folder_means_russian_ids(tmp_path: Path) -> None:
     i18n = make_i18n(tmp_path / "nowhere")
     assert i18n.gettext("Помощь", locale="en") == "Помощь"
+    assert type(i18n) is I18n  # the class aiogram's gettext() looks up, not a subclass with its own context
+
+
+def test_uncompilable_catalog_means_russian_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    po = tmp_path / "en" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_text(PO, encoding="utf-8")
+
+    def read_only(path: Path) -> list[Path]:
+        raise PermissionError(path)
+
+    monkeypatch.setattr(i18n_module, "compile_catalogs", read_only)
+    i18n = make_i18n(tmp_path)  # aiogram refuses a .po without .mo; the bot starts in Russian instead
+    assert i18n.available_locales == () and i18n.gettext("Мои обращения", locale="en") == "Мои обращения"
+    assert type(i18n) is I18n
 
 
 def test_storage_choice() -> None:
