@@ -1,4 +1,8 @@
-"""The bot's command menu (setMyCommands) in Russian (default) and English."""
+"""The bot's command menu (setMyCommands): Russian for everyone by default, English for English clients.
+
+The descriptions are msgids of the locale catalog (locales/<lang>/LC_MESSAGES/messages.po), so the menu and
+the dialogs share one translation; the commands are those handled in handlers/ (start.py, menu.py).
+"""
 
 from __future__ import annotations
 
@@ -7,28 +11,33 @@ import logging
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.utils.i18n import I18n
+
+from bot.texts import N_
 
 log = logging.getLogger(__name__)
 
-COMMANDS: dict[str, list[tuple[str, str]]] = {
-    "ru": [("report", "Сообщить о проблеме"), ("my", "Мои обращения"), ("kb", "Поиск в базе знаний"),
-           ("outages", "Аварии и плановые работы"), ("profile", "Профиль"), ("help", "Помощь")],
-    "en": [("report", "Report a problem"), ("my", "My requests"), ("kb", "Search the knowledge base"),
-           ("outages", "Outages and planned works"), ("profile", "Profile"), ("help", "Help")],
-}
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("Начать и показать меню")), ("report", N_("Сообщить о проблеме")), ("my", N_("Мои обращения")),
+    ("kb", N_("Поиск по базе знаний")), ("outages", N_("Аварии и плановые работы")), ("profile", N_("Мой профиль")),
+    ("help", N_("Помощь")), ("cancel", N_("Прервать текущий диалог")),
+)
+LANGUAGES = ("ru", "en")
 
 
-def commands(locale: str) -> list[BotCommand]:
-    return [BotCommand(command=c, description=d) for c, d in COMMANDS[locale]]
+def bot_commands(i18n: I18n | None, locale: str) -> list[BotCommand]:
+    """The /commands with descriptions in one language (the Russian msgids without a catalog)."""
+    return [BotCommand(command=c, description=i18n.gettext(d, locale=locale) if i18n is not None else d)
+            for c, d in COMMANDS]
 
 
-async def set_commands(bot: Bot) -> bool:
-    """Sets the menu for every user (Russian), Russian clients and English clients; network errors only log."""
+async def set_commands(bot: Bot, i18n: I18n | None) -> bool:
+    """Sets the default menu (Russian) and one per language; a failure is logged, the bot runs without it."""
+    scope = BotCommandScopeDefault()
     try:
-        scope = BotCommandScopeDefault()
-        await bot.set_my_commands(commands=commands("ru"), scope=scope)
-        await bot.set_my_commands(commands=commands("ru"), scope=scope, language_code="ru")
-        await bot.set_my_commands(commands=commands("en"), scope=scope, language_code="en")
+        await bot.set_my_commands(commands=bot_commands(i18n, "ru"), scope=scope)
+        for lang in LANGUAGES:
+            await bot.set_my_commands(commands=bot_commands(i18n, lang), scope=scope, language_code=lang)
         return True
     except (TelegramNetworkError, TelegramAPIError) as exc:
         log.warning("setMyCommands failed, the menu stays as it was: %s", exc)

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import BotCommand, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 from aiogram.utils.i18n.core import I18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 
@@ -109,20 +109,3 @@ def nav_row(*, skip: bool = False, back: bool = True) -> list[tuple[str, Callbac
 def yes_no(action: str) -> list[tuple[str, CallbackData | str]]:
     """A «Да / Нет» row."""
     return [(_("Да"), RepCb(a=action, v="1")), (_("Нет"), RepCb(a=action, v="0"))]
-
-
-COMMANDS = (("start", N_("Начать и показать меню")), ("report", N_("Сообщить о проблеме")),
-            ("my", N_("Мои обращения")), ("kb", N_("Поиск по базе знаний")),
-            ("outages", N_("Аварии и плановые работы")), ("profile", N_("Мой профиль")),
-            ("help", N_("Помощь")), ("cancel", N_("Прервать текущий диалог")))
-
-
-def bot_commands(i18n: I18n, locale: str) -> list[BotCommand]:
-    """The /commands with descriptions in one language (for setMyCommands)."""
-    return [BotCommand(command=c, description=i18n.gettext(d, locale=locale)) for c, d in COMMANDS]
-
-
-async def set_commands(bot: Any, i18n: I18n) -> None:
-    """Registers the command list in Russian (default) and English."""
-    await bot.set_my_commands(bot_commands(i18n, "ru"))
-    await bot.set_my_commands(bot_commands(i18n, "en"), language_code="en")

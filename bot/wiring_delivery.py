@@ -18,11 +18,12 @@ def wire(root: Root) -> None:
 
 
 async def _set_commands(root: Root) -> None:
+    """The command menu from the same catalogs as the dialogs (root.extras["i18n"], set with the dispatcher)."""
     if root.bot is None:
         return
     from bot.commands import set_commands
 
-    await set_commands(root.bot)
+    await set_commands(root.bot, root.extras.get("i18n"))
 
 
 async def run_delivery(root: Root) -> None:

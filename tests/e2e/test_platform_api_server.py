@@ -82,4 +82,5 @@ async def test_polling_through_a_bot_api_compatible_server(settings: Settings) -
     reply = next(p for m, p in api.calls if m == "sendMessage")
     assert reply["chat_id"] == "77" and reply["text"] == "pong <b>ok</b>" and reply["parse_mode"] == "HTML"
     menus = [json.loads(p["commands"]) for m, p in api.calls if m == "setMyCommands"]
-    assert menus[0][0] == {"command": "report", "description": "Сообщить о проблеме"}
+    assert menus[0][1] == {"command": "report", "description": "Сообщить о проблеме"}
+    assert menus[2][1] == {"command": "report", "description": "Report a problem"}

@@ -1,4 +1,4 @@
-"""The harness itself (photos, documents, buttons), the command menu, the SQL storage, jobs and pruning."""
+"""The harness itself (photos, documents, buttons), the SQL storage, jobs and pruning."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy import func, select
 
 from bot.callbacks import TicketCb
-from bot.commands import COMMANDS, set_commands
 from bot.middlewares.dedup import prune_processed
 from bot.models import FsmRecord, ProcessedUpdate
 from bot.storage import SqlStorage
 from bot.wiring_delivery import register_jobs
-from tests.e2e.harness import BotHarness, network_error
+from tests.e2e.harness import BotHarness
 
 
 def files_router(got: list[tuple[str, object]]) -> Router:
@@ -55,17 +54,6 @@ async def test_photos_documents_and_buttons_go_through_the_dispatcher(harness: B
     assert got[2] == ("cb", ("open", 9, photo_msg_id))
     assert [c.name for c in calls] == ["answerCallbackQuery", "editMessageText"]
     assert calls[1].params["message_id"] == photo_msg_id and harness.last_text(801) == "карточка 9"
-
-
-async def test_command_menu_is_set_at_startup_in_both_languages(harness: BotHarness) -> None:
-    menus = [c for c in harness.sent if c.name == "setMyCommands"]
-    by_lang = {c.params["language_code"]: [b.command for b in c.params["commands"]] for c in menus}
-    assert set(by_lang) == {None, "ru", "en"}
-    assert by_lang["en"] == [c for c, _ in COMMANDS["en"]] == by_lang["ru"]
-    en = next(c for c in menus if c.params["language_code"] == "en")
-    assert en.params["commands"][0].description == "Report a problem"
-    harness.session.fail_next("setMyCommands", network_error())
-    assert await set_commands(harness.bot) is False  # a network error is only logged
 
 
 async def test_sql_storage_update_and_clear(harness: BotHarness) -> None:
