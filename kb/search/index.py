@@ -13,7 +13,7 @@ from kb.search.models import ArticleDoc, Hit
 from kb.search.scoring import add_open, add_seen
 from kb.search.snippet import make_snippet
 from kb.search.stopwords import STOP_WORDS
-from kb.search.text import Analyzer, strip_markup, term_weight
+from kb.search.text import Analyzer, near_stop_word, strip_markup, term_weight
 
 # Where a word is found says how central it is to the article: title and tags describe the problem,
 # the body also mentions side topics.
@@ -161,7 +161,9 @@ class SearchIndex:
         text = self._analyzer.fix_layout(query, self._known)
         weights: dict[str, float] = {}
         parts: dict[str, list[str]] = {}
+        weights_word: dict[str, str] = {}
         for term, word in self._analyzer.terms(text, drop_stop=True):
+            weights_word.setdefault(term, word)
             weights[term] = max(weights.get(term, 0.0), term_weight(word.split()[-1]))
             if " " in word:
                 parts[term] = [self._analyzer.canonical(w) for w in word.split() if w not in STOP_WORDS]
@@ -172,6 +174,9 @@ class SearchIndex:
             if base <= 0:
                 continue
             expansions = list(lookup.expand(term))
+            if not expansions and " " not in weights_word.get(term, " ") and near_stop_word(weights_word[term]):
+                # An unknown word one slip from a stop word is that stop word, not an off-topic detail.
+                continue
             # A synonym phrase may be worded differently in the article: its own words count for less.
             known = {t for t, _ in expansions}
             expansions += [(p, _PHRASE_PART) for p in parts.get(term, ()) if p in self._ff and p not in known]

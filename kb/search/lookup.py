@@ -12,6 +12,8 @@ from rapidfuzz.distance import Levenshtein
 from kb.search.text import Analyzer, stem, words
 
 _PREFIX_FACTOR = 0.8
+# Verb and noun endings the Snowball stemmer sometimes leaves on a stem.
+_ENDINGS = ("ат", "ят", "ут", "ют", "ит", "ет", "ам", "ям", "ом", "ем", "а", "я", "у", "ю", "ы", "и", "е", "о")
 _FUZZY_CUTOFF = 78.0
 # Distinct query stems seen between two index changes; bounded so a flood of junk queries cannot grow memory.
 _CACHE_MAX = 50_000
@@ -70,6 +72,14 @@ class TermLookup:
             if term.startswith("~"):
                 return found
         best: dict[str, float] = dict(found)
+        if not found:
+            # The stemmer leaves some inflections on («слышат» keeps its «ат»): a known stem
+            # of 4+ letters followed by a bare ending is that stem.
+            for end in _ENDINGS:
+                base = term[: -len(end)]
+                if term.endswith(end) and len(base) >= 4 and base in self.alias:
+                    tgt = self.alias[base]
+                    best[tgt] = max(best.get(tgt, 0.0), _PREFIX_FACTOR)
         if len(term) >= 5:
             lo = bisect.bisect_left(self._sorted, term[:5])
             hi = bisect.bisect_right(self._sorted, term[:5] + "\uffff")
@@ -91,9 +101,22 @@ class TermLookup:
             for score, cand in scored[:3]:
                 if score < cutoff:
                     break
+                if not _same_onset(term, cand):
+                    continue
                 tgt = self.alias[cand]
                 best[tgt] = max(best.get(tgt, 0.0), (score / 100.0) ** 2)
         return list(best.items())
+
+
+# Vowels people confuse by ear at the start of a word («екран», «абьект»).
+_ONSET_CONFUSED = ({"е", "э", "и"}, {"а", "о"})
+
+
+def _same_onset(a: str, b: str) -> bool:
+    """Whether two stems start alike: hurried typists slip inside a word, rarely on its first letter."""
+    if a[0] == b[0]:
+        return True
+    return any(a[0] in g and b[0] in g for g in _ONSET_CONFUSED)
 
 
 def _common_prefix_len(a: str, b: str) -> int:

@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from kb.search.stopwords import STOP_WORDS, WEAK_WORDS
 
@@ -70,6 +72,20 @@ def term_weight(word: str) -> float:
     if word.isdigit():
         return 0.3 if len(word) >= 3 else 0.0
     return 1.0
+
+
+@lru_cache(maxsize=50_000)
+def near_stop_word(word: str) -> bool:
+    """Whether a word reads as a misspelt stop word («миня», «скажитее»): one slip from one, both of 4+ letters."""
+    if len(word) < 4 or not _CYR_RE.search(word):
+        return False
+    return process.extractOne(word, _long_stops(), scorer=Levenshtein.distance, score_cutoff=1) is not None
+
+
+@lru_cache(maxsize=1)
+def _long_stops() -> tuple[str, ...]:
+    # Two-letter stop words are one slip from too many real stems («он» → «от», «ок»).
+    return tuple(w for w in STOP_WORDS if len(w) >= 3)
 
 
 @lru_cache(maxsize=1)
