@@ -100,6 +100,7 @@ class Analyzer:
     def __init__(self, groups: Sequence[Sequence[str]] = ()) -> None:
         self._phrases: dict[tuple[str, ...], str] = {}
         self._max_len = 1
+        self._reversed: list[tuple[tuple[str, ...], str]] = []
         for group in groups:
             members = [tuple(stem(w) for w in words(m)) for m in group]
             members = [m for m in members if m]
@@ -109,6 +110,11 @@ class Analyzer:
             for m in members:
                 self._phrases.setdefault(m, gid)
                 self._max_len = max(self._max_len, len(m))
+            # Russian word order is free: «экран черный» is «черный экран». Set after every group's own
+            # wording, so a reversed pair never takes a phrase another group owns.
+            self._reversed.extend((m[::-1], gid) for m in members if len(m) == 2)
+        for m, gid in self._reversed:
+            self._phrases.setdefault(m, gid)
 
     def terms(self, text: str, *, drop_stop: bool = False, expand: bool = False) -> list[tuple[str, str]]:
         """Return (term, surface word) pairs; synonym phrases are matched before stop words are dropped."""
