@@ -155,10 +155,26 @@ class SearchIndex:
             return True
         return not term.startswith("~") and bool(lookup.expand(term))
 
+    def _join_split(self, text: str) -> str:
+        """Glue a word split in two («е мейл», «гарни тура») when neither half is known and the whole is."""
+        chunks = text.split()
+        out: list[str] = []
+        i = 0
+        while i < len(chunks):
+            a = chunks[i]
+            b = chunks[i + 1] if i + 1 < len(chunks) else ""
+            if b.isalpha() and a.isalpha() and not (self._known(a) and self._known(b)) and self._known(a + b):
+                out.append(a + b)
+                i += 2
+                continue
+            out.append(a)
+            i += 1
+        return " ".join(out)
+
     def _query_terms(self, query: str) -> tuple[list[tuple[float, list[tuple[str, float]]]], float]:
         """Weighted query terms with their index readings, and the coverage denominator."""
         lookup = self._terms()
-        text = self._analyzer.fix_layout(query, self._known)
+        text = self._join_split(self._analyzer.fix_layout(query, self._known))
         weights: dict[str, float] = {}
         parts: dict[str, list[str]] = {}
         weights_word: dict[str, str] = {}

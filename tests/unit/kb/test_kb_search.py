@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kb.search import ArticleDoc, SearchIndex, load_default_synonyms, load_sample_articles
 from kb.search import index as index_module
-from kb.search.text import Analyzer, strip_markup, to_russian_layout, words
+from kb.search.text import Analyzer, near_stop_word, strip_markup, to_russian_layout, words
 
 EVAL_DIR = Path(__file__).resolve().parents[3] / ".." / "shared" / "kb-eval"
 BENCH = Path(__file__).resolve().parents[3] / "bench"
@@ -243,3 +243,45 @@ def test_general_support_synonyms_and_prepositions() -> None:
     assert ids(index.search("ящик забит")) == [2]
     assert index.search("журналы для техподдержки")[0].id == 3
     assert [t for t, _ in Analyzer().terms("через впн", drop_stop=True)] == [Analyzer().canonical("впн")]
+
+
+MORE = [
+    ArticleDoc(6, "Нет данных с объекта", "Проверьте связь с контроллером.", ("объект",)),
+    ArticleDoc(7, "Собеседник не слышит меня в гарнитуре", "Проверьте микрофон.", ("гарнитура", "микрофон")),
+    ArticleDoc(8, "Второй монитор не показывает изображение", "Нажмите Win+P.", ("монитор", "экран")),
+]
+
+
+def make_big_index() -> SearchIndex:
+    index = SearchIndex(synonyms=load_default_synonyms())
+    index.rebuild(DOCS + MORE)
+    return index
+
+
+def test_fuzzy_reading_keeps_the_first_letter() -> None:
+    index = make_big_index()
+    # «здание» is one letter from «данные», but a slip on the first letter is rare: no offer.
+    assert index.search("здание") == []
+    # Vowels confused by ear at the start of a word still read through.
+    assert ids(index.score_all("екран"))[:1] == [8]
+
+
+def test_misspelt_stop_words_do_not_count_as_content() -> None:
+    assert near_stop_word("миня")
+    assert not near_stop_word("принтер")
+    assert not near_stop_word("сим")
+    assert ids(make_big_index().search("миня ни слышат в гарнитури"))[:1] == [7]
+
+
+def test_ending_left_by_the_stemmer_reads_as_the_known_stem() -> None:
+    assert ids(make_big_index().search("собеседники не слышат"))[:1] == [7]
+
+
+def test_two_word_synonym_phrase_matches_in_either_order() -> None:
+    analyzer = Analyzer(load_default_synonyms())
+    assert analyzer.terms("экран черный") == [(analyzer.terms("черный экран")[0][0], "экран черный")]
+    assert ids(make_big_index().search("экран черный"))[:1] == [8]
+
+
+def test_word_split_in_two_is_glued_back() -> None:
+    assert ids(make_big_index().search("гарни тура"))[:1] == [7]
