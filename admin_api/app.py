@@ -63,8 +63,11 @@ def create_app(root: Root) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = {".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")) or "body": e["msg"]
-                  for e in exc.errors()}
+        fields: dict[str, str] = {}
+        for e in exc.errors():
+            name = ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")) or "body"
+            # several errors on one field are all kept
+            fields[name] = f"{fields[name]}; {e['msg']}" if name in fields else e["msg"]
         return JSONResponse(error_body("validation_failed", "invalid request: " + ", ".join(fields), fields=fields),
                             status_code=422)
 

@@ -24,6 +24,12 @@ BOT_OFF = (
 )
 
 
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # the scheduler logs two lines per job run (every second for delivery): only its problems matter
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
 def load_settings(**overrides: object) -> Settings:
     """Reads settings or exits with a readable message."""
     try:
@@ -65,7 +71,7 @@ async def _serve(settings: Settings, *, with_bot: bool) -> None:
 @app.command()
 def run() -> None:
     """Everything: migrations, admin API, scheduler and (with BOT_TOKEN) the bot."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _logging()
     asyncio.run(_serve(load_settings(), with_bot=True))
 
 
@@ -73,7 +79,7 @@ def run() -> None:
 def api(host: Annotated[str | None, typer.Option(help="bind address")] = None,
         port: Annotated[int | None, typer.Option(help="port")] = None) -> None:
     """The admin API and the scheduler only (no bot)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _logging()
     asyncio.run(_serve(load_settings(admin_api_host=host, admin_api_port=port), with_bot=False))
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from core.catalog.models import Service, Staff
-from core.errors import Forbidden, NotFound, ValidationFailed
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.tickets.lifecycle import ESCALATIONS, SYSTEM_ACTIONS, USER_ACTIONS, Action, Step
 from core.tickets.models import Comment, Ticket
 
@@ -44,6 +44,21 @@ async def _staff(uow: UnitOfWork, staff_id: int | None) -> Staff:
     return staff
 
 
+# actions on a ticket someone works on: only whoever is responsible for it
+WORK_ACTIONS = frozenset({Action.return_to_line1, Action.escalate, Action.request_info, Action.diagnosis_done,
+                          Action.give_workaround, Action.resolve, Action.close, Action.change_priority,
+                          Action.cancel})
+# line 1 runs the desk: it may also close, cancel or re-prioritise any ticket
+DESK_ACTIONS = frozenset({Action.close, Action.change_priority, Action.cancel})
+
+
+def _responsible(staff: Staff, ticket: Ticket) -> bool:
+    """The assignee, a service manager, the line's coordinator, or any member of the line while unassigned."""
+    if staff.is_service_manager or ticket.assignee_id == staff.id:
+        return True
+    return staff.line_code == ticket.line and (staff.is_coordinator or ticket.assignee_id is None)
+
+
 async def authorize(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, params: dict[str, Any]) -> None:
     """Checks that this actor may perform this action on this ticket."""
     act = step.action
@@ -70,6 +85,12 @@ async def authorize(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor
                                    fields={"assignee_id": f"Исполнитель: сотрудник группы {ticket.line}"})
     if act is Action.return_to_coordinator and ticket.assignee_id != staff.id and not staff.is_coordinator:
         raise Forbidden("only the assignee returns a ticket to the coordinator")
+    if act in WORK_ACTIONS and not _responsible(staff, ticket) and not (
+            act in DESK_ACTIONS and staff.line_code == "line1"):
+        raise Forbidden(f"only the assignee, the coordinator of {ticket.line} or a service manager can "
+                        f"'{act.value}' this ticket")
+    if act is Action.return_to_line1 and ticket.line == "line1":
+        raise Conflict("the ticket is already on line 1", line=ticket.line)
     if act is Action.escalate:
         to_line = params.get("to_line")
         if to_line not in ESCALATIONS.get(ticket.line, frozenset()):

@@ -183,7 +183,10 @@ async def test_illegal_forbidden_and_bad_actions(client: httpx.AsyncClient, root
     ok = await client.post(url, json={"action": "escalate", "staff_id": line2.id, "to_line": "line3",
                                       "reason": "нужна доработка"})
     assert ok.status_code == 200 and ok.json()["line"] == "line3" and ok.json()["status"] == "assigned"
+    # once escalated, line 2 no longer works on it; line 1 (the desk) may still re-prioritise
     prio = await client.post(url, json={"action": "change_priority", "staff_id": line2.id, "priority": 1})
+    assert prio.status_code == 403 and prio.json()["error"]["code"] == "forbidden"
+    prio = await client.post(url, json={"action": "change_priority", "staff_id": line1.id, "priority": 1})
     assert prio.status_code == 200 and prio.json()["priority"] == 1
 
 

@@ -103,3 +103,31 @@ async def test_contract_bound_service_refuses_org_without_valid_period(root) -> 
         {"valid_from": today - timedelta(days=1), "valid_to": today + timedelta(days=365)}]})
     t = await f.incident(root, u, service="tecon")
     assert t.id
+
+
+async def test_only_whoever_is_responsible_works_on_a_taken_ticket(root) -> None:
+    u = await f.user(root)
+    owner, colleague = await f.staff(root, tg_id=11), await f.staff(root, tg_id=12)
+    coordinator = await f.staff(root, tg_id=13, coordinator=True)
+    stranger = await f.staff(root, line="line3", tg_id=14)
+    t = await f.incident(root, u)
+    await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="take", actor=Actor("staff", owner.id))
+    for who in (colleague, stranger):
+        with pytest.raises(Forbidden):
+            await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="resolve", actor=Actor("staff", who.id),
+                                       params={"text": "не моё"})
+    t = await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="request_info",
+                                   actor=Actor("staff", coordinator.id), params={"text": "Уточните номер наряда"})
+    assert t.status == "waiting_user"
+
+
+async def test_return_to_line1_of_a_ticket_already_on_line1_is_refused(root) -> None:
+    u = await f.user(root)
+    desk = await f.staff(root, line="line1", tg_id=21)
+    t = await tickets.register(uow=root.uow(), service_code="nttm", request_type="consultation", priority=4,
+                               requester_id=u.id, fields={"question": "Как выгрузить отчёт по нарядам?"})
+    assert t.line == "line1"
+    with pytest.raises(Conflict):
+        await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="return_to_line1",
+                                   actor=Actor("staff", desk.id), params={"reason": "не наш сервис"})
+    assert await _count(root, TicketHistory, ticket_id=t.id) == 1
