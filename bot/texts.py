@@ -60,6 +60,15 @@ HISTORY = {
     "comment": N_("добавлен комментарий"),
 }
 PRIORITY = {1: N_("1 — критичный"), 2: N_("2 — высокий"), 3: N_("3 — средний"), 4: N_("4 — низкий")}
+# ТЕКОН keeps its assistance level in the priority (ОП1 → 4 … ОП4 → 1), and users know the levels by name
+TECON_LEVELS = {4: N_("ОП1 — типовой вопрос"), 3: N_("ОП2 — передача файлов, патчей, логов"),
+                2: N_("ОП3 — сбой, есть инструкция"), 1: N_("ОП4 — сбой без инструкции")}
+
+
+def priority_label(priority: int, policy: str | None = None) -> str:
+    """The priority as users of that service know it: «2 — высокий», or «ОП3 — …» for ТЕКОН."""
+    names = TECON_LEVELS if policy == "tecon" else PRIORITY
+    return t(names[priority]) if priority in names else str(priority)
 AFFECTED_EN = {"one": "Only me", "several": "Several people", "many": "Many users", "all": "All users of the region"}
 # genitive weekday names: «до 18:00 пятницы»
 WEEKDAYS = (N_("понедельника"), N_("вторника"), N_("среды"), N_("четверга"), N_("пятницы"), N_("субботы"),
@@ -163,11 +172,11 @@ def history_lines(history: Iterable[Any], *, tz: ZoneInfo) -> str:
 
 
 def ticket_card(ticket: Any, *, service_name: str, tz: ZoneInfo, history: Iterable[Any] = (),
-                comments: Iterable[Any] = (), due_text: str = "") -> str:
+                comments: Iterable[Any] = (), due_text: str = "", policy: str | None = None) -> str:
     """The detail view of one ticket."""
     parts = [f"<b>{escape(ticket.number or '')}</b> · {escape(service_name)} · {escape(type_name(ticket.type))}",
              t(N_("Статус: {status}")).format(status=escape(status_name(ticket.status))),
-             t(N_("Приоритет: {p}")).format(p=escape(t(PRIORITY.get(ticket.priority, str(ticket.priority)))))]
+             t(N_("Приоритет: {p}")).format(p=escape(priority_label(ticket.priority, policy)))]
     if due_text:
         parts.append(escape(due_text))
     if ticket.status == "waiting_user" and ticket.pending_question:

@@ -90,10 +90,10 @@ async def detail_view(root: Any, user: User, ticket_id: int, page: int | None) -
         return _("Обращение не найдено."), None
     ticket, history = found
     comments = await tickets.comments(uow=root.uow(), ticket_id=ticket.id, public_only=True)
-    names = await _service_names(root)
+    service = next((s for s in await catalog.list_services(uow=root.uow()) if s.id == ticket.service_id), None)
     due = await _due(root, ticket)
-    text = texts.ticket_card(ticket, service_name=names.get(ticket.service_id, ""), tz=root.tz, history=history,
-                             comments=comments, due_text=due)
+    text = texts.ticket_card(ticket, service_name=service.name if service else "", tz=root.tz, history=history,
+                             comments=comments, due_text=due, policy=service.sla_policy if service else None)
     tid = ticket.id
     rows: list[list[tuple[str, Any]]] = []
     if ticket.status == "waiting_user":

@@ -62,7 +62,7 @@ async def on_cancel(call: CallbackQuery, state: FSMContext) -> None:
 @router.callback_query(ReportSG.service, RepCb.filter(F.a == "svc"))
 async def on_service(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any, user: User) -> None:
     svc = await catalog.get_service(uow=root.uow(), code=callback_data.v)
-    await state.update_data(svc=svc.code, svc_name=svc.name)
+    await state.update_data(svc=svc.code, svc_name=svc.name, svc_policy=svc.sla_policy)
     if svc.requires_contract and user.organisation_id is None:
         from handlers import start
 

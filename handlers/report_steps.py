@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -162,11 +163,12 @@ async def ask_priority(event: Event, state: FSMContext, root: Any) -> None:
     prio = proposed(data)
     await state.update_data(prio_proposed=prio)
     await state.set_state(ReportSG.priority)
-    rows = [[(_("✅ Согласен: {p}").format(p=texts.t(texts.PRIORITY[prio])), RepCb(a="prio", v=str(prio)))]]
-    rows += [[(texts.t(texts.PRIORITY[p]), RepCb(a="prio", v=str(p)))] for p in (1, 2, 3, 4) if p != prio]
+    label = partial(texts.priority_label, policy=data.get("svc_policy"))
+    rows = [[(_("✅ Согласен: {p}").format(p=label(prio)), RepCb(a="prio", v=str(prio)))]]
+    rows += [[(label(p), RepCb(a="prio", v=str(p)))] for p in (1, 2, 3, 4) if p != prio]
     rows.append(nav_row())
     await say(event, _("По вашим ответам предлагаю приоритет <b>{p}</b>. Согласны? Специалисты могут его "
-                       "уточнить.").format(p=escape(texts.t(texts.PRIORITY[prio]))), inline(rows))
+                       "уточнить.").format(p=escape(label(prio))), inline(rows))
 
 
 def summary_text(data: dict[str, Any], root: Any) -> str:
@@ -176,7 +178,7 @@ def summary_text(data: dict[str, Any], root: Any) -> str:
     lines = [_("<b>Проверьте обращение</b>"),
              _("Сервис: {svc}").format(svc=escape(data["svc_name"])),
              _("Вид: {t}").format(t=escape(texts.type_name(data["rtype"]))),
-             _("Приоритет: {p}").format(p=escape(texts.t(texts.PRIORITY[data["prio"]]))), "",
+             _("Приоритет: {p}").format(p=escape(texts.priority_label(data["prio"], data.get("svc_policy")))), "",
              texts.fields_block(values, tz=root.tz, order=data["order"])]
     return "\n".join(lines)
 
