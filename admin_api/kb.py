@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from admin_api.app import ApiError
 from core.errors import ValidationFailed
-from kb.io import bundle_from_obj
+from kb.archive import MAX_UNPACKED_BYTES, parse_zip, zip_files
+from kb.io import markdown_files, parse_json
 from kb.models import Article, ArticleVersion
 
 if TYPE_CHECKING:
@@ -193,18 +195,54 @@ async def stats(request: Request) -> dict[str, Any]:
     return await kb.stats(uow=root.uow())
 
 
-@router.get("/export")
-async def export(request: Request) -> dict[str, Any]:
-    """Every article (deleted ones excluded) and the synonym groups, in the import format."""
+MD_ZIP = "application/zip"
+IMPORT_BODY = {"required": True, "content": {
+    "application/json": {"schema": {"type": "object"}, "example": {"articles": [], "synonyms": []}},
+    MD_ZIP: {"schema": {"type": "string", "format": "binary"}},
+}}
+
+
+@router.get("/export", response_model=None, responses={200: {"content": {MD_ZIP: {}}}})
+async def export(request: Request, fmt: Literal["json", "md"] = Query("json", alias="format")
+                 ) -> dict[str, Any] | Response:
+    """Every article (deleted ones excluded) and the synonym groups, in the import format.
+
+    `format=md`: a zip of the folder `support-bot kb export --format md` writes (one .md per article, synonyms.json)."""
     kb, root = kb_of(request)
-    return await kb.export_all(uow=root.uow())
+    data = await kb.export_all(uow=root.uow())
+    if fmt == "json":
+        return data
+    return Response(zip_files(markdown_files(data["articles"], data["synonyms"])), media_type=MD_ZIP,
+                    headers={"Content-Disposition": 'attachment; filename="kb-export.zip"'})
 
 
-@router.post("/import")
-async def import_(request: Request, body: Any = Body(..., examples=[{"articles": [], "synonyms": []}])
-                  ) -> dict[str, int]:
+async def _read_body(request: Request, limit: int) -> bytes:
+    # Stops reading past the limit, so a huge upload is never held in memory whole.
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "too_large", f"request body over {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, "too_large", f"request body over {limit} bytes")
+    return bytes(body)
+
+
+@router.post("/import", openapi_extra={"requestBody": IMPORT_BODY})
+async def import_(request: Request) -> dict[str, int]:
     """Upserts articles (by `id` when it exists, else by title) and replaces synonyms if given.
 
-    The whole document is checked first; a bad item is a 422 naming it (articles[i].field) and nothing is written."""
+    Body: the JSON export (`Content-Type: application/json`) or a zip of the Markdown export folder
+    (`Content-Type: application/zip`). The whole of it is checked first; a bad item is a 422 naming it
+    (articles[i].field, or the file inside the zip with its line) and nothing is written."""
+    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if ctype not in ("application/json", MD_ZIP):
+        raise ApiError(415, "unsupported_media_type", "Content-Type: application/json or application/zip")
+    data = await _read_body(request, MAX_UNPACKED_BYTES)
+    if ctype == MD_ZIP:
+        bundle = parse_zip(data)
+    else:
+        bundle = parse_json(data.decode("utf-8", errors="replace"), source="import")
     kb, root = kb_of(request)
-    return await kb.import_bundle(uow=root.uow(), bundle=bundle_from_obj(body, source="import"), author=AUTHOR)
+    return await kb.import_bundle(uow=root.uow(), bundle=bundle, author=AUTHOR)
