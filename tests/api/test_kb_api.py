@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import httpx
 import pytest
 
@@ -170,3 +173,118 @@ async def test_import_export(client: httpx.AsyncClient) -> None:
     assert (await client.get(f"{KB}/articles/{vpn['id']}")).json()["tags"] == ["vpn"]
     r = await client.post(f"{KB}/import", json=[1, 2])
     assert r.status_code == 422 and "articles[0]" in r.json()["error"]["fields"]
+
+
+def zipped(files: dict[str, bytes | str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+async def post_zip(client: httpx.AsyncClient, data: bytes) -> httpx.Response:
+    return await client.post(f"{KB}/import", content=data, headers={"Content-Type": "application/zip"})
+
+
+def comparable(articles: list[dict[str, object]]) -> list[tuple[object, ...]]:
+    keys = ("title", "body", "body_format", "tags", "service", "status")
+    return sorted(tuple(a[k] for k in keys) for a in articles)
+
+
+async def test_markdown_zip_round_trip(client: httpx.AsyncClient) -> None:
+    made = [(await client.post(f"{KB}/articles", json=a)).json() for a in (
+        VPN, {"title": "Принтер печатает пустые листы", "body": "**Замените** картридж.\n\nПотом перезапустите.",
+              "body_format": "markdown", "service": "nttm", "status": "draft", "tags": ["принтер"]})]
+    await client.put(f"{KB}/synonyms", json={"groups": [["впн", "vpn"], ["принтер", "мфу"]]})
+    before = (await client.get(f"{KB}/export")).json()
+    r = await client.get(f"{KB}/export", params={"format": "md"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    assert r.headers["content-disposition"] == 'attachment; filename="kb-export.zip"'
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        names = sorted(zf.namelist())
+    assert names == [f"{made[0]['id']:04d}-не-подключается-vpn-на-ноутбуке.md",
+                     f"{made[1]['id']:04d}-принтер-печатает-пустые-листы.md", "synonyms.json"]
+    archive = r.content
+    r = await post_zip(client, archive)  # into the same KB: nothing to change
+    assert r.status_code == 200 and r.json() == {"created": 0, "updated": 0, "unchanged": 2, "synonym_groups": 2}
+    for a in made:
+        assert (await client.delete(f"{KB}/articles/{a['id']}")).status_code == 204
+    await client.put(f"{KB}/synonyms", json={"groups": [["a", "b"]]})
+    assert (await client.get(f"{KB}/export")).json()["articles"] == []
+    r = await post_zip(client, archive)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"created": 2, "updated": 0, "unchanged": 0, "synonym_groups": 2}
+    after = (await client.get(f"{KB}/export")).json()
+    assert comparable(after["articles"]) == comparable(before["articles"])
+    assert after["synonyms"] == before["synonyms"] == [["впн", "vpn"], ["принтер", "мфу"]]
+    assert await hits(client, "не подключается vpn на ноутбуке") == [after["articles"][0]["id"]]
+
+
+async def test_markdown_zip_in_a_wrapper_folder_and_json_default(client: httpx.AsyncClient) -> None:
+    md = "---\ntitle: Не подключается VPN\ntags: [vpn]\n---\nПерезапустите клиент.\n"
+    r = await post_zip(client, zipped({"kb/": "", "kb/0001-vpn.md": md, "kb/notes.txt": "ignored"}))
+    assert r.status_code == 200 and r.json()["created"] == 1 and r.json()["synonym_groups"] == -1
+    r = await client.get(f"{KB}/export", params={"format": "json"})
+    assert r.headers["content-type"] == "application/json"
+    assert [(a["title"], a["body_format"]) for a in r.json()["articles"]] == [("Не подключается VPN", "markdown")]
+    assert (await client.get(f"{KB}/export", params={"format": "pdf"})).status_code == 422
+    r = await client.post(f"{KB}/import", content=b"<xml/>", headers={"Content-Type": "text/xml"})
+    assert r.status_code == 415
+
+
+BAD_FRONT = "---\ntitle: Принтер\nstatus: live\n---\nТекст.\n"
+BAD_ZIPS = [
+    ({"0001-ok.md": "---\ntitle: Впн\n---\nТекст.\n", "0002-printer.md": BAD_FRONT, "synonyms.json": '[["a", "b"]]'},
+     "0002-printer.md: строка 3: поле status: одно из: draft, published, archived"),
+    ({"0001-ok.md": "---\ntitle: Впн\ncolour: red\n---\nx\n"}, "0001-ok.md: строка 3: неизвестное поле colour"),
+    ({"0001-ok.md": "---\ntitle: [Впн\n---\nx\n"}, "0001-ok.md: строка 2: ошибка YAML"),
+    ({"0001-ok.md": "no front matter\n"}, "0001-ok.md: строка 1: файл должен начинаться"),
+    ({"0001-ok.md": "---\ntitle: Впн\nservice: nosuch\n---\nx\n"}, "0001-ok.md: нет услуги с кодом «nosuch»"),
+    ({"0001-ok.md": "---\ntitle: Впн\n---\nx\n", "synonyms.json": '[["a"]]'}, "synonyms.json: "),
+    ({"0001-ok.md": b"---\ntitle: \xff\n---\nx\n"}, "0001-ok.md: файл не в кодировке UTF-8"),
+    ({"../0001-ok.md": "---\ntitle: Впн\n---\nx\n"}, "../0001-ok.md: недопустимый путь"),
+    ({"kb/../../etc/x.md": "---\ntitle: Впн\n---\nx\n"}, "kb/../../etc/x.md: недопустимый путь"),
+    ({"/etc/0001-ok.md": "---\ntitle: Впн\n---\nx\n"}, "/etc/0001-ok.md: недопустимый путь"),
+    ({"readme.txt": "hello"}, "нет ни одного файла .md"),
+]
+
+
+@pytest.mark.parametrize(("files", "where"), BAD_ZIPS)
+async def test_bad_markdown_zip_refused_and_nothing_written(client: httpx.AsyncClient,
+                                                            files: dict[str, bytes | str], where: str) -> None:
+    await client.post(f"{KB}/articles", json=VPN)
+    synonyms = (await client.get(f"{KB}/synonyms")).json()
+    r = await post_zip(client, zipped(files))
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert err["code"] == "import_refused" and where in err["message"], err["message"]
+    listed = (await client.get(f"{KB}/articles")).json()
+    assert [a["title"] for a in listed["items"]] == [VPN["title"]] and listed["items"][0]["version"] == 1
+    assert (await client.get(f"{KB}/synonyms")).json() == synonyms
+
+
+async def test_zip_bomb_and_garbage_refused(client: httpx.AsyncClient) -> None:
+    from kb.archive import MAX_UNPACKED_BYTES
+
+    bomb = zipped({"0001-a.md": "---\ntitle: a\n---\n" + "x" * MAX_UNPACKED_BYTES})
+    assert len(bomb) < MAX_UNPACKED_BYTES // 100  # small on the wire, too big unpacked
+    r = await post_zip(client, bomb)
+    assert r.status_code == 422 and "0001-a.md: архив после распаковки больше 20 МБ" in r.json()["error"]["message"]
+    r = await post_zip(client, b"PK\x03\x04 not really a zip")
+    assert r.status_code == 422 and "не zip-архив" in r.json()["error"]["message"]
+    r = await post_zip(client, b"x" * (MAX_UNPACKED_BYTES + 1))
+    assert r.status_code == 413
+    assert (await client.get(f"{KB}/articles")).json()["total"] == 0
+
+
+async def test_zip_import_and_md_export_need_the_token(anon: httpx.AsyncClient, client: httpx.AsyncClient) -> None:
+    await client.post(f"{KB}/articles", json=VPN)
+    archive = (await client.get(f"{KB}/export", params={"format": "md"})).content
+    r = await anon.get(f"{KB}/export", params={"format": "md"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    r = await anon.post(f"{KB}/import", content=archive, headers={"Content-Type": "application/zip"})
+    assert r.status_code == 401
+    r = await anon.post(f"{KB}/import", content=archive,
+                        headers={"Content-Type": "application/zip", "Authorization": "Bearer wrong-token-0123456789"})
+    assert r.status_code == 401
