@@ -118,9 +118,10 @@ async def _run(users: int, concurrency: int, kb_sample: bool) -> None:
             async with sem:
                 await driver.user(uid)
 
-        t0 = time.perf_counter()
+        load_before = os.getloadavg()[0]
+        t0, cpu0 = time.perf_counter(), time.process_time()
         await asyncio.gather(*(one(100_000 + i) for i in range(users)))
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         async with root.session_factory() as s:
             made = await s.scalar(select(func.count()).select_from(Ticket))
         await root.shutdown()
@@ -130,6 +131,9 @@ async def _run(users: int, concurrency: int, kb_sample: bool) -> None:
     print(f"throughput: {n / wall:.0f} updates/s (wall {wall:.2f} s)")
     print(f"handling time per update: p50 {statistics.median(ms):.1f} ms, p95 {ms[int(0.95 * (n - 1))]:.1f} ms, "
           f"max {ms[-1]:.1f} ms")
+    # the machine is shared: CPU time and the load average tell how much of the wall time was waiting
+    print(f"process CPU time per update {cpu / n * 1000:.2f} ms (main + aiosqlite threads); "
+          f"load average before/after {load_before:.2f}/{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     if made != users:
         raise SystemExit(f"expected {users} tickets, got {made}")
 

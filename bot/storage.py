@@ -71,6 +71,11 @@ class SqlStorage(BaseStorage):
         data: dict[str, Any] = json.loads((await self._load(flat_key(key)))[1])
         return data
 
+    async def set_state_and_data(self, key: StorageKey, state: StateType, data: Mapping[str, Any]) -> None:
+        """Both at once: one UPDATE in one transaction (handlers/fsm_cache.py flushes a dialog step this way)."""
+        value = state.state if isinstance(state, State) else state
+        await self._write(flat_key(key), value, json.dumps(dict(data)))
+
     async def _write(self, k: str, state: str | None, data: str) -> None:
         """One round trip in the common case: UPDATE (or DELETE when empty), INSERT when there was no row."""
         self._cache.pop(k, None)  # if the write fails, the next read goes to the database

@@ -57,10 +57,14 @@ class CachedContext(FSMContext):
 
     async def flush(self) -> None:
         """Writes what changed: data first, so a new state never points at stale data."""
-        if self._data_dirty:
-            await self.storage.set_data(key=self.key, data=self._data)
-        if self._state_dirty:
-            await self.storage.set_state(key=self.key, state=self._state)
+        both = getattr(self.storage, "set_state_and_data", None)
+        if self._data_dirty and self._state_dirty and both is not None:
+            await both(key=self.key, state=self._state, data=self._data)  # the SQL storage: one transaction
+        else:
+            if self._data_dirty:
+                await self.storage.set_data(key=self.key, data=self._data)
+            if self._state_dirty:
+                await self.storage.set_state(key=self.key, state=self._state)
         self._state_dirty = self._data_dirty = False
 
 

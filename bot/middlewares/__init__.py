@@ -25,8 +25,10 @@ def install(root: Root, dp: Dispatcher) -> None:
     throttle = ThrottlingMiddleware()
     root.extras["i18n"] = i18n
     root.extras["throttle"] = throttle
+    users = UserMiddleware(root.session_factory)
+    root.extras["user_cache"] = users.cache
     dp.update.outer_middleware(DedupMiddleware(root.session_factory))
     dp.update.outer_middleware(ContextMiddleware(root))
-    dp.update.outer_middleware(UserMiddleware(root.session_factory))
+    dp.update.outer_middleware(users)
     dp.update.outer_middleware(DataI18nMiddleware(i18n))
     dp.update.outer_middleware(throttle)

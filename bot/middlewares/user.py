@@ -1,4 +1,8 @@
-"""Loads the core User of the Telegram sender (creating it only when missing) and picks the locale."""
+"""Loads the core User of the Telegram sender (creating it only when missing) and picks the locale.
+
+The user comes from a short-lived in-process cache when it can (bot/middlewares/user_cache.py says why
+that is safe), so most updates make no user query.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.middlewares.user_cache import UserCache
 from core.catalog.models import User
 
 SUPPORTED = ("ru", "en")
@@ -34,7 +39,8 @@ async def load_or_create(session_factory: async_sessionmaker[AsyncSession], tg_u
                 user.unreachable = False
                 await s.commit()
             return user
-        user = User(tg_id=tg_user.id, full_name=tg_user.full_name or "")
+        # organisation=None marks the relationship as loaded: the user is cached and read outside any session
+        user = User(tg_id=tg_user.id, full_name=tg_user.full_name or "", organisation=None)
         s.add(user)
         try:
             await s.commit()
@@ -49,15 +55,20 @@ async def load_or_create(session_factory: async_sessionmaker[AsyncSession], tg_u
 
 
 class UserMiddleware(BaseMiddleware):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], cache: UserCache | None = None) -> None:
         self._factory = session_factory
+        self.cache = cache if cache is not None else UserCache()
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: TgUser | None = data.get("event_from_user")
         user = None
         if tg_user is not None and not tg_user.is_bot:
-            user = await load_or_create(self._factory, tg_user)
+            user = self.cache.get(tg_user.id)
+            if user is None:
+                generation = self.cache.generation
+                user = await load_or_create(self._factory, tg_user)
+                self.cache.put(user, generation=generation)
         data["user"] = user
         data["locale"] = pick_locale(user, tg_user)
         return await handler(event, data)

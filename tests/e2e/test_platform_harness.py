@@ -70,6 +70,9 @@ async def test_sql_storage_update_and_clear(harness: BotHarness) -> None:
     await st.set_data(key, {})
     async with harness.root.session_factory() as s:
         assert await s.scalar(select(func.count()).select_from(FsmRecord)) == 0
+    await st.set_state_and_data(key, "Report:field", {"idx": 2})  # one write of both
+    fresh = SqlStorage(harness.root.session_factory)  # no cache: what the database holds
+    assert await fresh.get_state(key) == "Report:field" and await fresh.get_data(key) == {"idx": 2}
 
 
 async def test_prune_keeps_a_day_of_update_ids(harness: BotHarness) -> None:

@@ -46,6 +46,26 @@ async def test_one_read_and_one_write_per_kind() -> None:
     assert await storage.get_data(KEY) == {"idx": 3} and await storage.get_state(KEY) == ReportSG.field.state
 
 
+class OneWriteStorage(CountingStorage):
+    async def set_state_and_data(self, key: StorageKey, state: Any, data: Any) -> None:
+        self.ops.append("set_state_and_data")
+        await MemoryStorage.set_data(self, key, data)
+        await MemoryStorage.set_state(self, key, state)
+
+
+async def test_state_and_data_changed_together_are_one_write_when_the_storage_can() -> None:
+    storage = OneWriteStorage()
+    ctx = CachedContext(FSMContext(storage, KEY), raw_state=None)
+    await ctx.update_data(idx=1)
+    await ctx.set_state(ReportSG.field)
+    await ctx.flush()
+    assert storage.ops == ["get_data", "set_state_and_data"]
+    assert await storage.get_data(KEY) == {"idx": 1} and await storage.get_state(KEY) == ReportSG.field.state
+    await ctx.update_data(idx=2)  # only the data changed: the ordinary call
+    await ctx.flush()
+    assert storage.ops[-1] == "set_data" and await storage.get_data(KEY) == {"idx": 2}
+
+
 async def test_unchanged_state_and_data_are_not_written() -> None:
     storage = CountingStorage()
     await storage.set_data(KEY, {"a": 1})
