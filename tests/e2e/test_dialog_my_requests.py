@@ -72,12 +72,19 @@ async def test_reject_a_resolution_with_a_comment(harness: BotHarness) -> None:
     ticket, staff = await _setup(h, uid)
     await tickets.apply_action(uow=h.root.uow(), ticket_id=ticket.id, action="resolve", actor=staff,
                                params={"text": "Очистите кэш"})
+    async with h.root.session_factory() as s:
+        assert (await s.get(TicketSla, ticket.id)).paused_since is not None  # resolve paused the clock
     await h.press(uid, TicketCb(action="open", ticket_id=ticket.id))
     assert "Очистите кэш" in (h.last_text(uid) or "")
     await tap(h, uid, "Не помогло")
     await h.send_text(uid, "Кэш очистил, ошибка осталась")
     assert "возвращено в работу" in (h.last_text(uid) or "")
     assert (await _ticket(h, ticket.id)).status == "in_progress"
+    async with h.root.session_factory() as s:
+        assert (await s.get(TicketSla, ticket.id)).paused_since is None
+        comments = (await s.scalars(select(Comment).where(Comment.ticket_id == ticket.id))).all()
+    mine = [(c.author_kind, c.author_id, c.public) for c in comments if c.text == "Кэш очистил, ошибка осталась"]
+    assert mine == [("user", ticket.requester_id, True)]
 
 
 async def test_comment_with_a_file_and_cancel_with_confirmation(harness: BotHarness) -> None:

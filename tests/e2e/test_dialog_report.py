@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.tickets.models import Attachment, Ticket
-from tests.e2e.dialogs import db_user, incident_until_summary, onboard, tap
+from tests.e2e.dialogs import db_user, onboard, tap
 from tests.e2e.harness import BotHarness
 
 
@@ -65,7 +65,28 @@ async def test_incident_for_nttm_with_files_validation_and_an_edit(harness: BotH
 async def test_incident_for_omnichat_with_back_and_deadlines(harness: BotHarness) -> None:
     h, uid = harness, 7102
     await onboard(h, uid)
-    await incident_until_summary(h, uid, service="ОмниЧат")
+    await h.send_text(uid, "📝 Сообщить о проблеме")
+    await tap(h, uid, "ОмниЧат")
+    await tap(h, uid, "Инцидент")
+    assert "Шаг 1 из 8" in (h.last_text(uid) or "") and "Шаги воспроизведения" in (h.last_text(uid) or "")
+    await h.send_text(uid, "жму")  # under the 10 characters the steps need
+    refusal = h.last_text(uid) or ""
+    assert "Не получилось: слишком коротко" in refusal and "Что вы делали по шагам" in refusal
+    assert "Шаг 2" not in refusal and "Ожидаемый результат" not in refusal
+    await h.send_text(uid, "Открыл карточку клиента, нажал «Сохранить»")  # taken as the same step, now valid
+    assert "Шаг 2 из 8" in (h.last_text(uid) or "") and "Ожидаемый результат" in (h.last_text(uid) or "")
+    # the rest as in dialogs.incident_until_summary
+    await h.send_text(uid, "Карточка сохраняется")
+    await h.send_text(uid, "Ошибка 500 при сохранении карточки")
+    await h.send_text(uid, "сейчас")
+    await tap(h, uid, "Только я")
+    await h.send_text(uid, "ЛС 123456789")
+    await tap(h, uid, "Пропустить")
+    await h.send_photo(uid)
+    await h.send_document(uid, "log.txt", "text/plain", 2048)
+    await tap(h, uid, "Готово")
+    await tap(h, uid, "Да")  # blocked
+    await tap(h, uid, "Нет")  # no workaround -> priority 2
     assert "2 — высокий" in (h.last_text(uid) or "")
     await tap(h, uid, "3 — средний")  # the user picks another priority
     await tap(h, uid, "Приоритет")  # edit it again from the summary, then go back
@@ -74,6 +95,7 @@ async def test_incident_for_omnichat_with_back_and_deadlines(harness: BotHarness
     await tap(h, uid, "Отправить")
     [ticket] = await _tickets(h)
     assert ticket.priority == 3 and ticket.fields["actual"] == "Ошибка 500 при сохранении карточки"
+    assert ticket.fields["steps"] == "Открыл карточку клиента, нажал «Сохранить»"
     done = h.last_text(uid) or ""
     assert ticket.number in done and "Ответим до" in done
 
