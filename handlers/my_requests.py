@@ -15,12 +15,12 @@ from bot.keyboards import MyCb, inline, main_menu
 from bot.states import MyReqSG
 from bot.telegram import edit_text, send_text
 from bot.texts import _
-from core.catalog import service as catalog
 from core.catalog.models import User
 from core.db import utcnow
 from core.tickets import service as tickets
 from core.tickets.models import Ticket
 from core.tickets.service import Actor, FileRef, TicketFilter
+from handlers import services
 from handlers.common import deadline_text, file_ref
 from handlers.report_steps import say
 
@@ -37,7 +37,7 @@ async def _due(root: Any, ticket: Ticket) -> str:
 
 
 async def _service_names(root: Any) -> dict[int, str]:
-    return {s.id: s.name for s in await catalog.list_services(uow=root.uow())}
+    return {s.id: s.name for s in await services.all_services(root)}
 
 
 async def list_view(root: Any, user: User, page: int) -> tuple[str, Any]:
@@ -90,7 +90,7 @@ async def detail_view(root: Any, user: User, ticket_id: int, page: int | None) -
         return _("Обращение не найдено."), None
     ticket, history = found
     comments = await tickets.comments(uow=root.uow(), ticket_id=ticket.id, public_only=True)
-    service = next((s for s in await catalog.list_services(uow=root.uow()) if s.id == ticket.service_id), None)
+    service = next((s for s in await services.all_services(root) if s.id == ticket.service_id), None)
     due = await _due(root, ticket)
     text = texts.ticket_card(ticket, service_name=service.name if service else "", tz=root.tz, history=history,
                              comments=comments, due_text=due, policy=service.sla_policy if service else None)

@@ -15,14 +15,13 @@ from bot import texts
 from bot.keyboards import ProfCb, RepCb, inline, main_menu
 from bot.states import ReportSG
 from bot.texts import _
-from core.catalog import service as catalog
 from core.catalog.intake import FIELDS, FieldKind, check_value
 from core.catalog.models import User
 from core.db import utcnow
 from core.errors import ContractRequired
 from core.tickets import service as tickets
 from core.tickets.service import FileRef
-from handlers import common, selfservice
+from handlers import common, selfservice, services
 from handlers import report_steps as steps
 from handlers.report_steps import DESC_KEYS, Event, say
 
@@ -61,7 +60,7 @@ async def on_cancel(call: CallbackQuery, state: FSMContext) -> None:
 
 @router.callback_query(ReportSG.service, RepCb.filter(F.a == "svc"))
 async def on_service(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any, user: User) -> None:
-    svc = await catalog.get_service(uow=root.uow(), code=callback_data.v)
+    svc = await services.get_service(root, callback_data.v)
     await state.update_data(svc=svc.code, svc_name=svc.name, svc_policy=svc.sla_policy)
     if svc.requires_contract and user.organisation_id is None:
         from handlers import start

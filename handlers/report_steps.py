@@ -15,12 +15,12 @@ from bot import texts
 from bot.keyboards import RepCb, inline, main_menu, nav_row, yes_no
 from bot.states import ReportSG
 from bot.texts import _
-from core.catalog import service as catalog
 from core.catalog.intake import AFFECTED_NAMES, FIELDS, FieldKind, check_value, intake_fields
 from core.catalog.models import User
 from core.db import utcnow
 from core.tickets.priority import needs_impact, propose_priority
 from core.tickets.service import PROFILE_KEYS
+from handlers import services
 
 log = logging.getLogger(__name__)
 DESC_KEYS = ("actual", "description", "question", "statement")
@@ -45,16 +45,16 @@ async def say(event: Event, text: str, markup: Any = None) -> Message:
 
 
 async def ask_service(event: Event, state: FSMContext, root: Any) -> None:
-    services = await catalog.list_services(uow=root.uow(), active_only=True)
+    active = await services.active_services(root)
     await state.set_state(ReportSG.service)
-    rows = [[(s.name, RepCb(a="svc", v=s.code))] for s in services]
+    rows = [[(s.name, RepCb(a="svc", v=s.code))] for s in active]
     rows.append(nav_row(back=False))
     await say(event, _("В какой системе проблема? Выберите сервис:"), inline(rows))
 
 
 async def ask_type(event: Event, state: FSMContext, root: Any) -> None:
     data = await state.get_data()
-    svc = await catalog.get_service(uow=root.uow(), code=data["svc"])
+    svc = await services.get_service(root, data["svc"])
     types = svc.request_types or ["incident", "access_problem", "access_request", "change", "feature",
                                   "consultation"]
     await state.set_state(ReportSG.rtype)
@@ -67,7 +67,7 @@ async def ask_type(event: Event, state: FSMContext, root: Any) -> None:
 async def start_fields(event: Event, state: FSMContext, root: Any, user: User, rtype: str) -> None:
     """Works out which fields to ask: the type's intake minus what the profile already knows."""
     data = await state.get_data()
-    svc = await catalog.get_service(uow=root.uow(), code=data["svc"])
+    svc = await services.get_service(root, data["svc"])
     specs = intake_fields(service_intake=svc.intake, request_type=rtype)
     pre = {s.key: getattr(user, s.key) for s in specs if s.key in PROFILE_KEYS and getattr(user, s.key, None)}
     await state.update_data(rtype=rtype, order=[s.key for s in specs], pre=pre,

@@ -1,0 +1,73 @@
+"""The service catalog as the dialogs see it: read once per process and kept for a few seconds.
+
+A report asks for the services four times (the list, the chosen one, its types, its intake) and my-requests
+once per view; the catalog changes a few times a year. Any in-process change of a Service (the admin API in
+the bot's process) drops the copy at once through a session event; a change made by another process shows
+within `TTL` seconds, which only delays a new service or a renamed button: the ticket use case checks the
+service against the database when the ticket is registered.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from core.catalog import service as catalog
+from core.catalog.models import Service
+from core.errors import NotFound
+
+TTL = 30.0
+_state: dict[str, Any] = {"at": None, "services": [], "root": None, "generation": 0}
+
+
+def forget() -> None:
+    """Drops the cached catalog (the next call reads it again)."""
+    _state["at"] = None
+    _state["generation"] += 1
+
+
+async def all_services(root: Any) -> list[Service]:
+    """Every service (active or not), by id."""
+    at = _state["at"]
+    if at is None or _state["root"] is not root or time.monotonic() - at >= TTL:
+        generation = _state["generation"]
+        services = await catalog.list_services(uow=root.uow())
+        if _state["generation"] == generation:  # nothing changed while reading: keep it
+            _state.update(services=services, at=time.monotonic(), root=root)
+        return services
+    return list(_state["services"])
+
+
+async def active_services(root: Any) -> list[Service]:
+    """The services a user may report about."""
+    return [s for s in await all_services(root) if s.active]
+
+
+async def get_service(root: Any, code: str) -> Service:
+    """A service by code (NotFound as the use case would raise)."""
+    for s in await all_services(root):
+        if s.code == code:
+            return s
+    raise NotFound(f"service '{code}' not found")
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _ctx: Any) -> None:
+    if any(isinstance(o, Service) for o in (*session.new, *session.dirty, *session.deleted)):
+        forget()
+        session.info["services_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop("services_changed", False):
+        forget()  # again: a read between the flush and the commit saw the old rows
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_statement(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None and state.bind_mapper.class_ is Service:
+        forget()
