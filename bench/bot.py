@@ -4,7 +4,7 @@
 
 Each user: /start and the profile, then an NTTM incident from the menu to «Отправить» (~20 updates, one photo).
 For each concurrency (users in flight at once; each user's updates stay in order) a fresh database is used;
-prints updates/second over the whole run and the p50/p95/max time to handle one update.
+prints updates/second over the whole run, the p50/p95/max time to handle one update and the process CPU time per update.
 """
 
 from __future__ import annotations
