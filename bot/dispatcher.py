@@ -133,4 +133,7 @@ def wire(root: Root, *, bot_session: BaseSession | None = None) -> None:
     dp.include_router(parent)
     for extra in root.extras.get("routers", []):  # other parts (staff group chats) add their routers here
         dp.include_router(extra)
+    from bot.inline_filters import inline_pure_filters
+
+    inline_pure_filters(dp)  # routers included later (tests) still work, their pure filters just use a thread
     root.dp = dp
