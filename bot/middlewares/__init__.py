@@ -27,7 +27,8 @@ def install(root: Root, dp: Dispatcher) -> None:
     root.extras["throttle"] = throttle
     users = UserMiddleware(root.session_factory)
     root.extras["user_cache"] = users.cache
-    dp.update.outer_middleware(DedupMiddleware(root.session_factory))
+    # one process owns the updates unless REDIS_URL shares the state between several: see dedup.py
+    dp.update.outer_middleware(DedupMiddleware(root.session_factory, deferred=not root.settings.redis_url))
     dp.update.outer_middleware(ContextMiddleware(root))
     dp.update.outer_middleware(users)
     dp.update.outer_middleware(DataI18nMiddleware(i18n))
