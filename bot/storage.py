@@ -9,12 +9,21 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StateType, StorageKey
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import FsmRecord
 from core.db import utcnow
+
+_T = FsmRecord.__table__
+# built once, Core (not ORM) DML: a dialog step writes its context on every update, and building and
+# ORM-compiling these statements each time was a visible share of that write's CPU
+_UPDATE = update(_T).where(_T.c.key == bindparam("k")).values(
+    state=bindparam("state"), data=bindparam("data"), updated_at=bindparam("updated_at"))
+_INSERT = insert(_T).values(key=bindparam("k"), state=bindparam("state"), data=bindparam("data"),
+                            updated_at=bindparam("updated_at"))
+_DELETE = delete(_T).where(_T.c.key == bindparam("k"))
 
 
 def flat_key(key: StorageKey) -> str:
@@ -80,20 +89,20 @@ class SqlStorage(BaseStorage):
         """One round trip in the common case: UPDATE (or DELETE when empty), INSERT when there was no row."""
         self._cache.pop(k, None)  # if the write fails, the next read goes to the database
         empty = state is None and data == "{}"
-        values = {"state": state, "data": json.loads(data), "updated_at": utcnow()}
+        values = {"k": k, "state": state, "data": json.loads(data), "updated_at": utcnow()}
         async with self._factory() as s:
-            if empty:
-                await s.execute(delete(FsmRecord).where(FsmRecord.key == k))
-            else:
-                res = await s.execute(update(FsmRecord).where(FsmRecord.key == k).values(**values))
-                if not res.rowcount:
-                    s.add(FsmRecord(key=k, **values))
             try:
+                if empty:
+                    await s.execute(_DELETE, values)
+                else:
+                    res = await s.execute(_UPDATE, values)
+                    if not res.rowcount:
+                        await s.execute(_INSERT, values)
                 await s.commit()
             except IntegrityError:
                 # a concurrent first write of the same context won; ours is newer, so apply it on top
                 await s.rollback()
-                await s.execute(update(FsmRecord).where(FsmRecord.key == k).values(**values))
+                await s.execute(_UPDATE, values)
                 await s.commit()
         self._remember(k, (state, data))
 
