@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, DateTime, MetaData, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -17,6 +17,11 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: `session.info` key of a bookkeeping transaction (statistics, a user record made on first contact): it is not
+#: the work an incoming request asked for, so request-level bookkeeping (the bot's update ids) skips it
+SIDE_WRITE = "side_write"
 
 
 def utcnow() -> datetime:
@@ -58,7 +63,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # every unit of work ends its transaction itself (commit, or close() which rolls back), so the pool's
         # extra rollback on check-in is a wasted round-trip to the aiosqlite thread
         kwargs["pool_reset_on_return"] = None
-        if ":memory:" not in url:
+        if make_url(url).database not in (None, "", ":memory:") and "mode=memory" not in url:
             # SQLite has one writer: with several pooled connections, concurrent writers met in SQLite's busy
             # handler, which sleeps up to 100 ms a try (bench/bot.py with 8 users in flight: max 1.4 s per
             # update). One connection queues them in the pool instead (max 0.33 s, same throughput). A use case
@@ -72,7 +77,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            if ":memory:" not in url:
+            if make_url(url).database not in (None, "", ":memory:") and "mode=memory" not in url:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.db import SIDE_WRITE
 from core.outbox.models import OutboxEvent
 
 
@@ -34,6 +35,10 @@ class UnitOfWork:
         session, self._session = self.session, None
         # close() rolls back whatever was not committed but, unlike rollback(), leaves loaded objects usable
         await session.close()
+
+    def mark_side_write(self) -> None:
+        """Marks this transaction as bookkeeping (statistics), not the work a request asked for."""
+        self.session.info[SIDE_WRITE] = True
 
     async def commit(self) -> None:
         await self.session.commit()

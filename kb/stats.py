@@ -19,6 +19,7 @@ async def record_offers(*, uow: UnitOfWork, user_id: int | None, query: str, art
         raise ValidationFailed(f"unknown context '{context}'", fields={"context": "одно из: " + ", ".join(
             OFFER_CONTEXTS)})
     async with uow:
+        uow.mark_side_write()  # statistics: not the work of the request that offered the article
         rows = [KbOffer(user_id=user_id, query=query[:4000], article_id=a, context=context, offered_at=utcnow())
                 for a in article_ids]
         uow.session.add_all(rows)
@@ -31,6 +32,7 @@ async def record_offers(*, uow: UnitOfWork, user_id: int | None, query: str, art
 async def record_feedback(*, uow: UnitOfWork, offer_ids: list[int], helped_article_id: int | None) -> None:
     """Marks the offers answered (the helped article's offer True, others False) and solves the open request."""
     async with uow:
+        uow.mark_side_write()  # statistics: not the work of the request that offered the article
         offers = list((await uow.session.scalars(select(KbOffer).where(KbOffer.id.in_(offer_ids)))).all())
         if len(offers) != len(set(offer_ids)):
             raise NotFound("unknown offer id")
@@ -55,6 +57,7 @@ async def record_feedback(*, uow: UnitOfWork, offer_ids: list[int], helped_artic
 async def record_request_started(*, uow: UnitOfWork, user_id: int) -> int:
     """Records that a user (users.id) started describing a problem; returns the request id."""
     async with uow:
+        uow.mark_side_write()  # statistics: not the work of the request that offered the article
         req = KbRequest(user_id=user_id, started_at=utcnow())
         uow.session.add(req)
         await uow.session.flush()

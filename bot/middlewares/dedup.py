@@ -4,8 +4,10 @@ Two modes. `deferred=False` (several bot processes share the database, REDIS_URL
 committed before the handler runs; a duplicate key means "seen".
 
 `deferred=True` (one process owns the updates: the SQL FSM storage): whether an id was seen is answered from
-memory (`SeenIds`), and the id is written by the FIRST transaction the update commits anyway: the FSM step,
-a ticket registration, a new user (a session `before_commit` hook adds the row through a context variable).
+memory (`SeenIds`), and the id is written by the FIRST transaction of the update's own work: the FSM step,
+a ticket registration, a comment (a session `before_commit` hook adds the row through a context variable).
+Bookkeeping transactions marked `session.info[SIDE_WRITE]` (a new user record, knowledge-base statistics)
+never carry it, so a crash after them does not make the redelivery skip the real work.
 So the common dialog step makes one transaction instead of two. Why that is still "handled once":
 - a ticket (any domain write) commits in the same transaction as the id: a redelivery after a crash that
   followed the commit is skipped, and a crash before it leaves neither, so the redelivery does the work once;
@@ -33,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.models import ProcessedUpdate
-from core.db import utcnow
+from core.db import SIDE_WRITE, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ _PENDING: ContextVar[PendingUpdate | None] = ContextVar("pending_update", defaul
 @event.listens_for(Session, "before_commit")
 def _record_with_commit(session: Session) -> None:
     mark = _PENDING.get()
-    if mark is None or mark.recorded or session.bind is not mark.bind:
+    if mark is None or mark.recorded or session.bind is not mark.bind or session.info.get(SIDE_WRITE):
         return
     session.add(ProcessedUpdate(bot_id=mark.bot_id, update_id=mark.update_id))
     mark.recorded = True  # taken back below if this commit fails
@@ -119,11 +121,19 @@ class DedupMiddleware(BaseMiddleware):
             return None
         mark = PendingUpdate(bot_id, event.update_id, self._factory.kw["bind"].sync_engine)
         token = _PENDING.set(mark)
+        finished = False
         try:
-            return await handler(event, data)
+            result = await handler(event, data)
+            finished = True
+            return result
+        except Exception:
+            finished = True  # a failed handler was answered with an apology: it counts as handled
+            raise
         finally:
             _PENDING.reset(token)
-            if not mark.recorded:  # nothing committed during the update (or it failed): record the id alone
+            # nothing committed during the update: record the id alone. Not when the task was cancelled
+            # (shutdown): its work may be unfinished, so Telegram's redelivery must not be skipped
+            if finished and not mark.recorded:
                 await self._insert(bot_id, event.update_id)
 
     async def _seen_before(self, bot_id: int, update_id: int) -> bool:

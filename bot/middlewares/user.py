@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares.user_cache import UserCache
 from core.catalog.models import User
+from core.db import SIDE_WRITE
 
 SUPPORTED = ("ru", "en")
 
@@ -33,6 +34,7 @@ def pick_locale(user: User | None, tg_user: TgUser | None) -> str:
 async def load_or_create(session_factory: async_sessionmaker[AsyncSession], tg_user: TgUser) -> User:
     """One read per update; a write only for a first-time sender."""
     async with session_factory() as s:
+        s.info[SIDE_WRITE] = True  # bookkeeping: it must not carry the update id (see bot/middlewares/dedup.py)
         user = await s.scalar(select(User).where(User.tg_id == tg_user.id))
         if user is not None:
             if user.unreachable:  # they write to us again, so they unblocked the bot: deliveries may resume

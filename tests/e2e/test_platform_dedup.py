@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -13,6 +15,7 @@ from sqlalchemy import func, select
 from bot.middlewares.dedup import SeenIds
 from bot.models import ProcessedUpdate
 from bot.root import Root, build_root
+from core.catalog.models import User
 from core.outbox.models import OutboxEvent
 from core.settings import Settings
 from tests.conftest import _empty
@@ -108,3 +111,22 @@ def test_seen_ids_raise_the_floor_when_they_forget() -> None:
     for i in (10, 11, 12):
         seen.add(i)
     assert 10 not in seen and 12 in seen and seen.floor == 10
+
+
+async def test_new_user_record_and_cancelled_handler_do_not_mark_the_update_handled(harness: BotHarness) -> None:
+    """Regression: the first commit of an update was a new user's record, so a crash right after it made the
+    redelivery skip the real work; and a handler cancelled at shutdown was recorded as handled."""
+    harness.strict = False
+    r = Router(name="test-cancel")
+
+    @r.message(F.text == "die")
+    async def die(message: Message) -> None:
+        raise asyncio.CancelledError  # the process is shutting down mid-handler
+
+    harness.add_router(r)
+    upd = harness.updates.message(903, "die")  # 903 has never written: the user middleware creates the user
+    with pytest.raises(asyncio.CancelledError):
+        await harness.feed(upd)
+    async with harness.root.session_factory() as s:
+        assert await s.scalar(select(func.count()).select_from(User).where(User.tg_id == 903)) == 1
+    assert await _ids(harness.root) == []  # after a restart, Telegram's redelivery is handled
