@@ -60,9 +60,8 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         from core import sqlite_driver
 
         kwargs["connect_args"] = {"timeout": 30, "async_creator_fn": sqlite_driver.connect}
-        # every unit of work ends its transaction itself (commit, or close() which rolls back), so the pool's
-        # extra rollback on check-in is a wasted round-trip to the aiosqlite thread
-        kwargs["pool_reset_on_return"] = None
+        # the pool's rollback on check-in stays on (one more thread hop per unit of work): with one shared
+        # connection, a transaction left open by a failed COMMIT must not leak into the next session
         if make_url(url).database not in (None, "", ":memory:") and "mode=memory" not in url:
             # SQLite has one writer: with several pooled connections, concurrent writers met in SQLite's busy
             # handler, which sleeps up to 100 ms a try (bench/bot.py with 8 users in flight: max 1.4 s per
