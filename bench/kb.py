@@ -105,6 +105,17 @@ def legacy_articles(n: int, rng: random.Random) -> list[ArticleDoc]:
     return docs
 
 
+def _typo(text: str, rng: random.Random) -> str:
+    """One letter replaced by a vowel people often confuse."""
+    pos = rng.randrange(len(text))
+    return text[:pos] + rng.choice("аоеи") + text[pos + 1 :]
+
+
+def _wrong_layout(text: str) -> str:
+    """The text as typed with the English keyboard layout on."""
+    return "".join(TO_EN.get(c, c) for c in text)
+
+
 def legacy_queries(n: int, rng: random.Random) -> list[str]:
     """Queries for legacy_articles, built from the same ~100 nouns."""
     out = []
@@ -112,10 +123,9 @@ def legacy_queries(n: int, rng: random.Random) -> list[str]:
         base = f"{rng.choice(OLD_NOUNS)} {rng.choice(OLD_VERBS)}"
         kind = i % 6
         if kind == 1:
-            pos = rng.randrange(len(base))
-            base = base[:pos] + rng.choice("аоеи") + base[pos + 1 :]
+            base = _typo(base, rng)
         elif kind == 2:
-            base = "".join(TO_EN.get(c, c) for c in base)
+            base = _wrong_layout(base)
         elif kind == 3:
             base = rng.choice(OLD_NOUNS)
         elif kind == 4:
@@ -166,10 +176,9 @@ def make_queries(n: int, rng: random.Random, docs: list[ArticleDoc]) -> list[str
         base = f"{rest.split(' ', 1)[1] if rng.random() < 0.5 else rest} {name.lower()}"
         kind = i % 7
         if kind == 1:
-            pos = rng.randrange(len(base))
-            base = base[:pos] + rng.choice("аоеи") + base[pos + 1 :]
+            base = _typo(base, rng)
         elif kind == 2:
-            base = "".join(TO_EN.get(c, c) for c in base)
+            base = _wrong_layout(base)
         elif kind == 3:
             base = rng.choice([name, rng.choice(COMMON), rng.choice(TAIL)])
         elif kind == 4:
