@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,10 +11,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from admin_api.deps import ApiServices, AppSettings
 from core.errors import Conflict, ContractRequired, DomainError, Forbidden, NotFound, ValidationFailed
-
-if TYPE_CHECKING:
-    from bot.root import Root
 
 STATUS = {NotFound: 404, ValidationFailed: 422, Conflict: 409, Forbidden: 403, ContractRequired: 422}
 bearer = HTTPBearer(auto_error=False)
@@ -29,9 +27,9 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
-def require_token(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+def require_token(settings: AppSettings, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
     """Constant-time comparison of the bearer token."""
-    expected = request.app.state.root.settings.admin_api_token.get_secret_value()
+    expected = settings.admin_api_token.get_secret_value()
     given = creds.credentials if creds and creds.scheme.lower() == "bearer" else ""
     if not secrets.compare_digest(given.encode(), expected.encode()):
         raise ApiError(401, "unauthorized", "missing or wrong bearer token")
@@ -44,10 +42,10 @@ def _domain_status(exc: DomainError) -> int:
     return 400
 
 
-def create_app(root: Root) -> FastAPI:
-    """Builds the admin API bound to a composition root."""
+def create_app(services: ApiServices) -> FastAPI:
+    """Builds the admin API over the services its routes use (see admin_api.deps)."""
     app = FastAPI(title="Support desk admin API", version="1.0", docs_url="/docs")
-    app.state.root = root
+    app.state.services = services
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:

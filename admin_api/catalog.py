@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from fastapi import APIRouter, Query, Response
 
-from fastapi import APIRouter, Query, Request, Response
-
+from admin_api.deps import Uow
 from admin_api.schemas import (
     OrganisationCreate,
     OrganisationOut,
@@ -23,97 +22,89 @@ from admin_api.schemas import (
 )
 from core.catalog import service as catalog
 
-if TYPE_CHECKING:
-    from bot.root import Root
-
 router = APIRouter()
 
 
-def root_of(request: Request) -> Root:
-    """The composition root the app was built with."""
-    return request.app.state.root
-
-
 @router.get("/services", response_model=list[ServiceOut], tags=["services"])
-async def list_services(request: Request, active_only: bool = False) -> list[ServiceOut]:
+async def list_services(uow: Uow, active_only: bool = False) -> list[ServiceOut]:
     """Every service of the catalog."""
-    return [service_out(s) for s in await catalog.list_services(uow=root_of(request).uow(), active_only=active_only)]
+    return [service_out(s) for s in await catalog.list_services(uow=uow(), active_only=active_only)]
 
 
 @router.get("/services/{code}", response_model=ServiceOut, tags=["services"])
-async def get_service(request: Request, code: str) -> ServiceOut:
+async def get_service(uow: Uow, code: str) -> ServiceOut:
     """One service by code."""
-    return service_out(await catalog.get_service(uow=root_of(request).uow(), code=code))
+    return service_out(await catalog.get_service(uow=uow(), code=code))
 
 
 @router.post("/services", response_model=ServiceOut, status_code=201, tags=["services"])
-async def create_service(request: Request, body: ServiceCreate) -> ServiceOut:
+async def create_service(uow: Uow, body: ServiceCreate) -> ServiceOut:
     """Adds a service."""
     attrs = body.model_dump()
     code, name = attrs.pop("code"), attrs.pop("name")
-    return service_out(await catalog.create_service(uow=root_of(request).uow(), code=code, name=name, **attrs))
+    return service_out(await catalog.create_service(uow=uow(), code=code, name=name, **attrs))
 
 
 @router.patch("/services/{code}", response_model=ServiceOut, tags=["services"])
-async def update_service(request: Request, code: str, body: ServicePatch) -> ServiceOut:
+async def update_service(uow: Uow, code: str, body: ServicePatch) -> ServiceOut:
     """Changes the given attributes of a service."""
-    return service_out(await catalog.update_service(uow=root_of(request).uow(), code=code, changes=changes(body)))
+    return service_out(await catalog.update_service(uow=uow(), code=code, changes=changes(body)))
 
 
 @router.get("/organisations", response_model=list[OrganisationOut], tags=["organisations"])
-async def list_organisations(request: Request) -> list[OrganisationOut]:
+async def list_organisations(uow: Uow) -> list[OrganisationOut]:
     """Every organisation with its support periods."""
-    return [organisation_out(o) for o in await catalog.list_organisations(uow=root_of(request).uow())]
+    return [organisation_out(o) for o in await catalog.list_organisations(uow=uow())]
 
 
 @router.get("/organisations/{org_id}", response_model=OrganisationOut, tags=["organisations"])
-async def get_organisation(request: Request, org_id: int) -> OrganisationOut:
+async def get_organisation(uow: Uow, org_id: int) -> OrganisationOut:
     """One organisation."""
-    return organisation_out(await catalog.get_organisation(uow=root_of(request).uow(), org_id=org_id))
+    return organisation_out(await catalog.get_organisation(uow=uow(), org_id=org_id))
 
 
 @router.post("/organisations", response_model=OrganisationOut, status_code=201, tags=["organisations"])
-async def create_organisation(request: Request, body: OrganisationCreate) -> OrganisationOut:
+async def create_organisation(uow: Uow, body: OrganisationCreate) -> OrganisationOut:
     """Adds an organisation with its support periods."""
     data = body.model_dump()
-    return organisation_out(await catalog.create_organisation(uow=root_of(request).uow(), name=data["name"],
+    return organisation_out(await catalog.create_organisation(uow=uow(), name=data["name"],
                                                               inn=data["inn"], periods=data["periods"]))
 
 
 @router.patch("/organisations/{org_id}", response_model=OrganisationOut, tags=["organisations"])
-async def update_organisation(request: Request, org_id: int, body: OrganisationPatch) -> OrganisationOut:
+async def update_organisation(uow: Uow, org_id: int, body: OrganisationPatch) -> OrganisationOut:
     """Changes name/INN; `periods`, when given, replaces them all."""
-    return organisation_out(await catalog.update_organisation(uow=root_of(request).uow(), org_id=org_id,
+    return organisation_out(await catalog.update_organisation(uow=uow(), org_id=org_id,
                                                               changes=changes(body)))
 
 
 @router.get("/staff", response_model=list[StaffOut], tags=["staff"])
-async def list_staff(request: Request, line: str | None = Query(default=None)) -> list[StaffOut]:
+async def list_staff(uow: Uow, line: str | None = Query(default=None)) -> list[StaffOut]:
     """Staff members, optionally of one line."""
-    return [staff_out(s) for s in await catalog.list_staff(uow=root_of(request).uow(), line=line)]
+    return [staff_out(s) for s in await catalog.list_staff(uow=uow(), line=line)]
 
 
 @router.get("/staff/{staff_id}", response_model=StaffOut, tags=["staff"])
-async def get_staff(request: Request, staff_id: int) -> StaffOut:
+async def get_staff(uow: Uow, staff_id: int) -> StaffOut:
     """One staff member."""
-    return staff_out(await catalog.get_staff(uow=root_of(request).uow(), staff_id=staff_id))
+    return staff_out(await catalog.get_staff(uow=uow(), staff_id=staff_id))
 
 
 @router.post("/staff", response_model=StaffOut, status_code=201, tags=["staff"])
-async def create_staff(request: Request, body: StaffCreate) -> StaffOut:
+async def create_staff(uow: Uow, body: StaffCreate) -> StaffOut:
     """Adds a user (found by Telegram id or created) to a line group."""
-    return staff_out(await catalog.create_staff(uow=root_of(request).uow(), **body.model_dump()))
+    return staff_out(await catalog.create_staff(uow=uow(), **body.model_dump()))
 
 
 @router.patch("/staff/{staff_id}", response_model=StaffOut, tags=["staff"])
-async def update_staff(request: Request, staff_id: int, body: StaffPatch) -> StaffOut:
+async def update_staff(uow: Uow, staff_id: int, body: StaffPatch) -> StaffOut:
     """Changes line, flags or curated region of a staff member."""
-    return staff_out(await catalog.update_staff(uow=root_of(request).uow(), staff_id=staff_id,
+    return staff_out(await catalog.update_staff(uow=uow(), staff_id=staff_id,
                                                 changes=changes(body)))
 
 
 @router.delete("/staff/{staff_id}", status_code=204, tags=["staff"])
-async def delete_staff(request: Request, staff_id: int) -> Response:
+async def delete_staff(uow: Uow, staff_id: int) -> Response:
     """Removes a staff member."""
-    await catalog.delete_staff(uow=root_of(request).uow(), staff_id=staff_id)
+    await catalog.delete_staff(uow=uow(), staff_id=staff_id)
     return Response(status_code=204)

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from admin_api.app import ApiError
+from admin_api.deps import Kb, Uow
 from core.errors import ValidationFailed
 from kb.archive import MAX_UNPACKED_BYTES, parse_zip, zip_files
 from kb.io import markdown_files, parse_json
 from kb.models import Article, ArticleVersion
-
-if TYPE_CHECKING:
-    from bot.root import Root
-    from kb.service import KnowledgeBase
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
 AUTHOR = "admin-api"
@@ -95,11 +92,6 @@ class Synonyms(In):
     groups: list[list[str]] = Field(examples=[[["впн", "vpn"], ["учетка", "учётная запись", "аккаунт"]]])
 
 
-def kb_of(request: Request) -> tuple[KnowledgeBase, Root]:
-    root: Root = request.app.state.root
-    return root.kb, root
-
-
 def article_out(a: Article) -> ArticleOut:
     return ArticleOut(id=a.id, title=a.title, body=a.body, body_format=a.body_format, tags=list(a.tags),
                       service=a.service, status=a.status, author=a.author, created_at=a.created_at,
@@ -113,86 +105,76 @@ def version_out(v: ArticleVersion) -> VersionOut:
 
 
 @router.post("/articles", response_model=ArticleOut, status_code=201)
-async def create_article(request: Request, body: ArticleCreate) -> ArticleOut:
+async def create_article(kb: Kb, uow: Uow, body: ArticleCreate) -> ArticleOut:
     """Adds an article (published unless `status` says otherwise); it is searchable at once."""
-    kb, root = kb_of(request)
-    return article_out(await kb.create_article(uow=root.uow(), author=AUTHOR, **body.model_dump()))
+    return article_out(await kb.create_article(uow=uow(), author=AUTHOR, **body.model_dump()))
 
 
 @router.get("/articles", response_model=ArticlePage)
-async def list_articles(request: Request, page: int = Query(1, ge=1), per_page: int = Query(20, ge=1, le=200),
+async def list_articles(kb: Kb, uow: Uow, page: int = Query(1, ge=1), per_page: int = Query(20, ge=1, le=200),
                         service: str | None = None, status: Status | None = None,
                         text: str | None = Query(None, description="substring of the title or body")) -> ArticlePage:
     """Articles (deleted ones excluded), most recently changed first."""
-    kb, root = kb_of(request)
-    rows, total = await kb.list_articles(uow=root.uow(), service=service, status=status, text=text,
+    rows, total = await kb.list_articles(uow=uow(), service=service, status=status, text=text,
                                          offset=(page - 1) * per_page, limit=per_page)
     return ArticlePage(items=[article_out(a) for a in rows], total=total, page=page, per_page=per_page)
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut)
-async def get_article(request: Request, article_id: int) -> ArticleOut:
+async def get_article(kb: Kb, uow: Uow, article_id: int) -> ArticleOut:
     """One article."""
-    kb, root = kb_of(request)
-    return article_out(await kb.get_article(uow=root.uow(), article_id=article_id))
+    return article_out(await kb.get_article(uow=uow(), article_id=article_id))
 
 
 @router.patch("/articles/{article_id}", response_model=ArticleOut)
-async def update_article(request: Request, article_id: int, body: ArticlePatch) -> ArticleOut:
+async def update_article(kb: Kb, uow: Uow, article_id: int, body: ArticlePatch) -> ArticleOut:
     """Changes the given fields; a new version records which ones."""
     data = body.model_dump(exclude_unset=True)
     nulls = {k: "Значение не может быть пустым (null)" for k, v in data.items() if v is None and k != "service"}
     if nulls:
         raise ValidationFailed("null is not allowed for: " + ", ".join(nulls), fields=nulls)
-    kb, root = kb_of(request)
-    return article_out(await kb.update_article(uow=root.uow(), article_id=article_id, changes=data, author=AUTHOR))
+    return article_out(await kb.update_article(uow=uow(), article_id=article_id, changes=data, author=AUTHOR))
 
 
 @router.delete("/articles/{article_id}", status_code=204)
-async def delete_article(request: Request, article_id: int) -> Response:
+async def delete_article(kb: Kb, uow: Uow, article_id: int) -> Response:
     """Archives and hides the article: gone from lists and search; its history and figures stay."""
-    kb, root = kb_of(request)
-    await kb.delete_article(uow=root.uow(), article_id=article_id, author=AUTHOR)
+    await kb.delete_article(uow=uow(), article_id=article_id, author=AUTHOR)
     return Response(status_code=204)
 
 
 @router.get("/articles/{article_id}/history", response_model=list[VersionOut])
-async def article_history(request: Request, article_id: int) -> list[VersionOut]:
+async def article_history(kb: Kb, uow: Uow, article_id: int) -> list[VersionOut]:
     """Every version of the article, oldest first, with who changed what."""
-    kb, root = kb_of(request)
-    return [version_out(v) for v in await kb.article_history(uow=root.uow(), article_id=article_id)]
+    return [version_out(v) for v in await kb.article_history(uow=uow(), article_id=article_id)]
 
 
 @router.get("/search", response_model=SearchOut)
-async def search(request: Request, q: str = Query(min_length=1, max_length=4000), limit: int = Query(3, ge=1, le=10),
+async def search(kb: Kb, q: str = Query(min_length=1, max_length=4000), limit: int = Query(3, ge=1, le=10),
                  service: str | None = None) -> SearchOut:
     """The articles the bot would offer for this text, best first; empty when none is confident.
 
     Nothing is recorded: an API search is not an offer a user saw, so it must not skew the figures."""
-    kb, _ = kb_of(request)
     return SearchOut(hits=[HitOut(id=h.id, title=h.title, score=h.score, snippet=h.snippet)
                            for h in kb.search(q, limit=limit, service=service)])
 
 
 @router.get("/synonyms", response_model=Synonyms)
-async def get_synonyms(request: Request) -> Synonyms:
+async def get_synonyms(kb: Kb, uow: Uow) -> Synonyms:
     """The synonym groups used by the search."""
-    kb, root = kb_of(request)
-    return Synonyms(groups=await kb.get_synonyms(uow=root.uow()))
+    return Synonyms(groups=await kb.get_synonyms(uow=uow()))
 
 
 @router.put("/synonyms", response_model=Synonyms)
-async def put_synonyms(request: Request, body: Synonyms) -> Synonyms:
+async def put_synonyms(kb: Kb, uow: Uow, body: Synonyms) -> Synonyms:
     """Replaces every group (each: at least two non-empty words); the search uses them at once."""
-    kb, root = kb_of(request)
-    return Synonyms(groups=await kb.put_synonyms(uow=root.uow(), groups=body.groups))
+    return Synonyms(groups=await kb.put_synonyms(uow=uow(), groups=body.groups))
 
 
 @router.get("/stats")
-async def stats(request: Request) -> dict[str, Any]:
+async def stats(kb: Kb, uow: Uow) -> dict[str, Any]:
     """Per article: offered, answered, helped, helped share; overall offers, helped and the self-service rate."""
-    kb, root = kb_of(request)
-    return await kb.stats(uow=root.uow())
+    return await kb.stats(uow=uow())
 
 
 MD_ZIP = "application/zip"
@@ -203,13 +185,12 @@ IMPORT_BODY = {"required": True, "content": {
 
 
 @router.get("/export", response_model=None, responses={200: {"content": {MD_ZIP: {}}}})
-async def export(request: Request, fmt: Literal["json", "md"] = Query("json", alias="format")
+async def export(kb: Kb, uow: Uow, fmt: Literal["json", "md"] = Query("json", alias="format")
                  ) -> dict[str, Any] | Response:
     """Every article (deleted ones excluded) and the synonym groups, in the import format.
 
     `format=md`: a zip of the folder `support-bot kb export --format md` writes (one .md per article, synonyms.json)."""
-    kb, root = kb_of(request)
-    data = await kb.export_all(uow=root.uow())
+    data = await kb.export_all(uow=uow())
     if fmt == "json":
         return data
     return Response(zip_files(markdown_files(data["articles"], data["synonyms"])), media_type=MD_ZIP,
@@ -230,7 +211,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 @router.post("/import", openapi_extra={"requestBody": IMPORT_BODY})
-async def import_(request: Request) -> dict[str, int]:
+async def import_(request: Request, kb: Kb, uow: Uow) -> dict[str, int]:
     """Upserts articles (by `id` when it exists, else by title) and replaces synonyms if given.
 
     Body: the JSON export (`Content-Type: application/json`) or a zip of the Markdown export folder
@@ -244,5 +225,4 @@ async def import_(request: Request) -> dict[str, int]:
         bundle = parse_zip(data)
     else:
         bundle = parse_json(data.decode("utf-8", errors="replace"), source="import")
-    kb, root = kb_of(request)
-    return await kb.import_bundle(uow=root.uow(), bundle=bundle, author=AUTHOR)
+    return await kb.import_bundle(uow=uow(), bundle=bundle, author=AUTHOR)

@@ -4,73 +4,72 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import PlainTextResponse, Response
 
+from admin_api.deps import Tz, Uow
 from core.db import utcnow
 from core.sla import reports, store
 
 router = APIRouter(tags=["sla"])
 
 
-def _root(request: Request) -> Any:
-    return request.app.state.root
-
-
 @router.get("/sla/policies")
-async def list_policies(request: Request) -> list[dict[str, Any]]:
+async def list_policies(uow: Uow) -> list[dict[str, Any]]:
     """Every policy: code, updated_at and data (the `Policy.from_dict` shape)."""
-    return await store.list_policies(uow=_root(request).uow())
+    return await store.list_policies(uow=uow())
 
 
 @router.get("/sla/policies/{code}")
-async def get_policy(request: Request, code: str) -> dict[str, Any]:
+async def get_policy(uow: Uow, code: str) -> dict[str, Any]:
     """One policy in the shape PUT accepts."""
-    return (await store.get_policy(uow=_root(request).uow(), code=code))["data"]
+    return (await store.get_policy(uow=uow(), code=code))["data"]
 
 
 @router.put("/sla/policies/{code}")
-async def put_policy(request: Request, code: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+async def put_policy(uow: Uow, code: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
     """Creates or replaces a policy; 422 with the reason when it is invalid or names an unknown calendar."""
-    return (await store.put_policy(uow=_root(request).uow(), code=code, data=body))["data"]
+    return (await store.put_policy(uow=uow(), code=code, data=body))["data"]
 
 
 @router.get("/sla/calendars")
-async def list_calendars(request: Request) -> list[dict[str, Any]]:
+async def list_calendars(uow: Uow) -> list[dict[str, Any]]:
     """Every calendar: code, updated_at and data (the `BusinessCalendar.from_dict` shape)."""
-    return await store.list_calendars(uow=_root(request).uow())
+    return await store.list_calendars(uow=uow())
 
 
 @router.get("/sla/calendars/{code}")
-async def get_calendar(request: Request, code: str) -> dict[str, Any]:
+async def get_calendar(uow: Uow, code: str) -> dict[str, Any]:
     """One calendar in the shape PUT accepts."""
-    return (await store.get_calendar(uow=_root(request).uow(), code=code))["data"]
+    return (await store.get_calendar(uow=uow(), code=code))["data"]
 
 
 @router.put("/sla/calendars/{code}")
-async def put_calendar(request: Request, code: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+async def put_calendar(uow: Uow, code: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
     """Creates or replaces a calendar (working hours, holidays, extra working days); 422 when invalid."""
-    return (await store.put_calendar(uow=_root(request).uow(), code=code, data=body))["data"]
+    return (await store.put_calendar(uow=uow(), code=code, data=body))["data"]
 
 
-def _aware(moment: datetime, request: Request) -> datetime:
+def _aware(moment: datetime, tz: ZoneInfo) -> datetime:
     # a date or a naive time in the query means the desk's local time
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=_root(request).tz)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
 
 
 @router.get("/reports/sla", response_model=None)
 async def sla_report(
-    request: Request,
+    uow: Uow,
+    tz: Tz,
     date_from: datetime | None = Query(None, alias="from", description="clocks started at or after (ISO)"),
     date_to: datetime | None = Query(None, alias="to", description="clocks started before (ISO); default now"),
     service: str | None = Query(None, description="service code"),
     fmt: Literal["json", "csv"] = Query("json", alias="format"),
 ) -> Response | dict[str, Any]:
     """Per service, priority and target: tickets, met, breached, median and p90 of working seconds used."""
-    end = _aware(date_to, request) if date_to else utcnow()
-    start = _aware(date_from, request) if date_from else end - timedelta(days=30)
-    rows = await reports.sla_report(uow=_root(request).uow(), date_from=start, date_to=end, service=service)
+    end = _aware(date_to, tz) if date_to else utcnow()
+    start = _aware(date_from, tz) if date_from else end - timedelta(days=30)
+    rows = await reports.sla_report(uow=uow(), date_from=start, date_to=end, service=service)
     if fmt == "csv":
         return PlainTextResponse(reports.to_csv(rows), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": 'attachment; filename="sla-report.csv"'})

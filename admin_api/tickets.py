@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from admin_api.catalog import root_of
+from admin_api.deps import Tz, Uow
 from admin_api.schemas_tickets import (
     ActionIn,
     CommentIn,
@@ -26,24 +26,23 @@ from core.tickets.lifecycle import Status
 router = APIRouter(tags=["tickets"])
 
 
-async def _service_codes(request: Request) -> dict[int, str]:
+async def _service_codes(uow: Uow) -> dict[int, str]:
     # the catalog holds a handful of services: one small query beats a join in every ticket query
-    return {s.id: s.code for s in await catalog.list_services(uow=root_of(request).uow())}
+    return {s.id: s.code for s in await catalog.list_services(uow=uow())}
 
 
 @router.post("/tickets", response_model=TicketOut, status_code=201)
-async def register_ticket(request: Request, body: TicketCreate) -> TicketOut:
+async def register_ticket(uow: Uow, tz: Tz, body: TicketCreate) -> TicketOut:
     """Line 1 registers a ticket on a user's behalf after a call or an e-mail."""
-    root = root_of(request)
     ticket = await tickets.register_on_behalf(
-        uow=root.uow(), service_code=body.service, request_type=body.type.value, priority=body.priority,
+        uow=uow(), service_code=body.service, request_type=body.type.value, priority=body.priority,
         requester=body.requester.model_dump(), fields=body.fields, channel=body.channel, staff_id=body.staff_id,
-        tz=root.tz)
-    return ticket_out(ticket, await _service_codes(request))
+        tz=tz)
+    return ticket_out(ticket, await _service_codes(uow))
 
 
 @router.get("/tickets", response_model=TicketPage)
-async def list_tickets(request: Request, status: Status | None = None, service: str | None = None,
+async def list_tickets(uow: Uow, status: Status | None = None, service: str | None = None,
                        priority: int | None = Query(default=None, ge=1, le=4), line: str | None = None,
                        assignee: int | None = Query(default=None, description="staff id of the assignee"),
                        page: int = Query(default=1, ge=1),
@@ -51,38 +50,37 @@ async def list_tickets(request: Request, status: Status | None = None, service: 
     """Tickets matching the filters, newest first."""
     flt = tickets.TicketFilter(status=status.value if status else None, service=service, priority=priority,
                                line=line, assignee_id=assignee)
-    rows, total = await tickets.search(uow=root_of(request).uow(), flt=flt, offset=(page - 1) * per_page,
+    rows, total = await tickets.search(uow=uow(), flt=flt, offset=(page - 1) * per_page,
                                        limit=per_page)
-    codes = await _service_codes(request)
+    codes = await _service_codes(uow)
     return TicketPage(items=[ticket_out(t, codes) for t in rows], total=total, page=page, per_page=per_page)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail)
-async def get_ticket(request: Request, ticket_id: int) -> TicketDetail:
+async def get_ticket(uow: Uow, ticket_id: int) -> TicketDetail:
     """A ticket with its history and comments."""
-    root = root_of(request)
-    ticket, history = await tickets.get(uow=root.uow(), ticket_id=ticket_id)
-    notes = await tickets.comments(uow=root.uow(), ticket_id=ticket_id)
+    ticket, history = await tickets.get(uow=uow(), ticket_id=ticket_id)
+    notes = await tickets.comments(uow=uow(), ticket_id=ticket_id)
     detail = {
-        **ticket_attrs(ticket, await _service_codes(request)),
+        **ticket_attrs(ticket, await _service_codes(uow)),
         "history": [history_out(h) for h in history],
         "comments": [comment_out(c) for c in notes],
-        "sla": await sla_clock.ticket_sla(uow=root.uow(), ticket_id=ticket_id),
+        "sla": await sla_clock.ticket_sla(uow=uow(), ticket_id=ticket_id),
     }
     return TicketDetail(**detail)
 
 
 @router.post("/tickets/{ticket_id}/actions", response_model=TicketOut)
-async def apply_action(request: Request, ticket_id: int, body: ActionIn) -> TicketOut:
+async def apply_action(uow: Uow, ticket_id: int, body: ActionIn) -> TicketOut:
     """Performs one lifecycle action (409 when the ticket's status does not allow it)."""
-    ticket = await tickets.apply_action(uow=root_of(request).uow(), ticket_id=ticket_id, action=body.action.value,
+    ticket = await tickets.apply_action(uow=uow(), ticket_id=ticket_id, action=body.action.value,
                                         actor=body.actor(), params=body.params())
-    return ticket_out(ticket, await _service_codes(request))
+    return ticket_out(ticket, await _service_codes(uow))
 
 
 @router.post("/tickets/{ticket_id}/comments", response_model=CommentOut, status_code=201)
-async def add_comment(request: Request, ticket_id: int, body: CommentIn) -> CommentOut:
+async def add_comment(uow: Uow, ticket_id: int, body: CommentIn) -> CommentOut:
     """Adds a public or internal comment."""
-    comment = await tickets.add_comment(uow=root_of(request).uow(), ticket_id=ticket_id, actor=body.actor(),
+    comment = await tickets.add_comment(uow=uow(), ticket_id=ticket_id, actor=body.actor(),
                                         text=body.text, public=body.public)
     return comment_out(comment)

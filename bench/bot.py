@@ -22,7 +22,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import func, select
 
-from bot.root import build_root
+from app.root import build_root
 from core.settings import Settings
 from core.tickets.models import Ticket
 from tests.e2e.harness import FakeClock, RecordingSession, UpdateFactory
@@ -50,7 +50,7 @@ class Driver:
         self.root, self.session = root, session
         self.updates = UpdateFactory()
         self.clock = FakeClock()
-        root.extras["throttle"].clock = self.clock  # users type at human speed: one update per second of fake time
+        root.throttle.clock = self.clock  # users type at human speed: one update per second of fake time
         self.times: list[float] = []
 
     async def feed(self, update: Any) -> None:

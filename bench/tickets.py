@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.root import build_root
+from app.root import build_root
 from core.catalog import service as catalog
 from core.settings import Settings
 from core.tickets import effects

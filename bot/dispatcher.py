@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import ErrorEvent
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import Conflict, ContractRequired, DomainError, Forbidden, NotFound, ValidationFailed
+from core.settings import Settings
+from core.uow import UowFactory
 
 if TYPE_CHECKING:
     from aiogram.client.session.base import BaseSession
+    from aiogram.utils.i18n import I18n
 
-    from bot.root import Root
+    from bot.middlewares.throttle import ThrottlingMiddleware
+    from bot.middlewares.user_cache import UserCache
+    from handlers.menu import OutagesProvider
+    from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +53,7 @@ def user_error_text(exc: BaseException, data: dict[str, Any]) -> str | None:
     return None
 
 
-async def on_error(event: ErrorEvent, bot: Bot, **data: Any) -> bool:
+async def on_error(event: ErrorEvent, bot: Bot, error_sink: list[BaseException] | None = None, **data: Any) -> bool:
     """Maps domain errors to short texts and anything else to a generic apology; never re-raises."""
     exc = event.exception
     if isinstance(exc, TelegramBadRequest) and "message is not modified" in exc.message:
@@ -52,9 +61,8 @@ async def on_error(event: ErrorEvent, bot: Bot, **data: Any) -> bool:
     text = user_error_text(exc, data)
     if text is None:
         log.error("update %s failed", event.update.update_id, exc_info=exc)
-        sink = data.get("root").extras.get("error_sink") if data.get("root") is not None else None
-        if sink is not None:
-            sink.append(exc)
+        if error_sink is not None:  # the test harness re-raises what it collects here
+            error_sink.append(exc)
         text = _tr(data, GENERIC_ERROR)
     from bot.telegram import escape
 
@@ -105,35 +113,51 @@ def user_router() -> Router:
     return parent
 
 
-def wire(root: Root, *, bot_session: BaseSession | None = None) -> None:
-    """Sets root.bot and root.dp."""
+@dataclass(frozen=True)
+class BotParts:
+    """What build() made; the composition root keeps the parts tests and other parts reach for."""
+
+    bot: Bot
+    dp: Dispatcher
+    user_router: Router  # tests and late parts may include more private-chat routers here
+    i18n: I18n
+    throttle: ThrottlingMiddleware
+    user_cache: UserCache
+
+
+def build(*, settings: Settings, session_factory: async_sessionmaker[AsyncSession], uow: UowFactory, tz: ZoneInfo,
+          kb: KnowledgeBase | None, outages: OutagesProvider | None = None, routers: list[Router] | None = None,
+          bot_session: BaseSession | None = None) -> BotParts:
+    """The Bot and the Dispatcher; the named services become the handlers' workflow data."""
     from aiogram.client.default import DefaultBotProperties
     from aiogram.enums import ParseMode
 
     from bot import middlewares
     from bot.storage import make_storage
 
-    token = root.settings.bot_token.get_secret_value() if root.settings.bot_token else "42:TEST"
+    token = settings.bot_token.get_secret_value() if settings.bot_token else "42:TEST"
     session = bot_session
-    if session is None and root.settings.telegram_api_url:
+    if session is None and settings.telegram_api_url:
         from aiogram.client.session.aiohttp import AiohttpSession
         from aiogram.client.telegram import TelegramAPIServer
 
-        session = AiohttpSession(api=TelegramAPIServer.from_base(root.settings.telegram_api_url))
-    root.bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    if pin_response_type not in root.bot.session.middleware:  # a session reused by a second root (tests)
-        root.bot.session.middleware(pin_response_type)
-    storage, isolation = make_storage(redis_url=root.settings.redis_url, session_factory=root.session_factory)
-    # isolation serialises the updates of one chat+user, so a quick double tap cannot race the FSM state
-    dp = Dispatcher(storage=storage, events_isolation=isolation, root=root)
-    middlewares.install(root, dp)
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    if pin_response_type not in bot.session.middleware:  # a session reused by a second root (tests)
+        bot.session.middleware(pin_response_type)
+    storage, isolation = make_storage(redis_url=settings.redis_url, session_factory=session_factory)
+    # isolation serialises the updates of one chat+user, so a quick double tap cannot race the FSM state;
+    # the keyword arguments are the workflow data every handler may name (uow, tz, kb, settings, outages)
+    dp = Dispatcher(storage=storage, events_isolation=isolation, uow=uow, tz=tz, kb=kb, settings=settings,
+                    outages=outages, error_sink=None)
+    installed = middlewares.install(dp, session_factory=session_factory, shared_state=bool(settings.redis_url))
     dp.errors.register(on_error)
     parent = user_router()
-    root.extras["user_router"] = parent  # tests and late parts may include more private-chat routers here
     dp.include_router(parent)
-    for extra in root.extras.get("routers", []):  # other parts (staff group chats) add their routers here
+    for extra in routers or []:  # other parts (staff group chats) add their routers here
         dp.include_router(extra)
     from bot.inline_filters import inline_pure_filters
 
     inline_pure_filters(dp)  # routers included later (tests) still work, their pure filters just use a thread
-    root.dp = dp
+    return BotParts(bot=bot, dp=dp, user_router=parent, i18n=installed.i18n, throttle=installed.throttle,
+                    user_cache=installed.user_cache)

@@ -1,24 +1,48 @@
-"""Helpers shared by the dialogs: files from messages, deadlines in words, validation reasons."""
+"""Helpers shared by the dialogs: answering an event, files from messages, deadlines in words, reasons.
+
+This module is below every dialog (report, profile, self-service), so they need not import each other.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from aiogram.types import Message
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message
 
 from bot import texts
 from bot.keyboards import ALLOWED_EXT
 from bot.texts import _
 from core.catalog.intake import REASONS_RU
 from core.db import utcnow
+from core.uow import UowFactory
 
 log = logging.getLogger(__name__)
+Event = Message | CallbackQuery
 REASONS_EN = {"empty": "the field is empty", "too_short": "too short", "too_long": "too long",
               "not_email": "this does not look like an e-mail address", "bad_choice": "pick one of the options",
               "date_format": "could not read the date, use DD.MM.YYYY HH:MM",
               "date_future": "the date is in the future"}
+
+
+async def say(event: Event, text: str, markup: Any = None) -> Message:
+    """Answers a message, or (for a button) drops the pressed keyboard and answers below it."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+        msg = event.message
+        if not isinstance(msg, Message):  # a button under a message too old for Telegram to return
+            return await event.bot.send_message(chat_id=event.from_user.id, text=text,  # type: ignore[union-attr]
+                                                reply_markup=markup)
+        if msg.reply_markup is not None:
+            try:
+                await msg.edit_reply_markup(reply_markup=None)
+            except TelegramBadRequest as exc:  # already edited or deleted: the answer below matters more
+                log.info("could not drop the keyboard of message %s: %s", msg.message_id, exc.message)
+        return await msg.answer(text, reply_markup=markup)
+    return await event.answer(text, reply_markup=markup)
 
 
 def reason(code: str) -> str:
@@ -48,12 +72,12 @@ def file_ref(message: Message, max_mb: int) -> tuple[dict[str, Any] | None, str 
     return ref, None
 
 
-async def deadline_text(root: Any, ticket_id: int) -> str:
+async def deadline_text(uow: UowFactory, tz: ZoneInfo, ticket_id: int) -> str:
     """«Ответим до 14:30, решим до 18:00 пятницы», or empty when the SLA clock is not installed."""
     if importlib.util.find_spec("core.sla.clock") is None:
         log.warning("core.sla.clock is missing: no deadlines shown")
         return ""
     from core.sla import clock
 
-    due = await clock.deadlines(uow=root.uow(), ticket_id=ticket_id)
-    return texts.deadlines_line(due, now=utcnow(), tz=root.tz)
+    due = await clock.deadlines(uow=uow(), ticket_id=ticket_id)
+    return texts.deadlines_line(due, now=utcnow(), tz=tz)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -12,24 +10,27 @@ from aiogram.types import CallbackQuery, Message
 from bot.keyboards import RepCb, inline, main_menu
 from bot.texts import _
 from core.catalog.models import User
+from core.uow import UowFactory
 from handlers import selfservice
+from kb.service import KnowledgeBase
 
 router = Router(name="fallback")
 MIN_TEXT = 8  # shorter texts («привет», «ок») are not a problem description
 
 
 @router.message(StateFilter(None), F.text & ~F.text.startswith("/"))
-async def on_free_text(message: Message, state: FSMContext, root: Any, user: User) -> None:
+async def on_free_text(message: Message, state: FSMContext, kb: KnowledgeBase | None, uow: UowFactory,
+                       user: User) -> None:
     text = (message.text or "").strip()
     if len(text) < MIN_TEXT:
         await message.answer(_("Здравствуйте! Опишите проблему подробнее или выберите действие в меню."),
                              reply_markup=main_menu())
         return
     # free text is the start of a request: counted once here, not again when «Создать обращение» is pressed
-    if root.kb is not None:
-        await root.kb.record_request_started(uow=root.uow(), user_id=user.id)
+    if kb is not None:
+        await kb.record_request_started(uow=uow(), user_id=user.id)
     await state.update_data(ft_text=text, ft_counted=True)
-    if await selfservice.offer(message, state, root=root, user=user, query=text, service=None, ctx="free_text"):
+    if await selfservice.offer(message, state, kb=kb, uow=uow, user=user, query=text, service=None, ctx="free_text"):
         return
     await message.answer(_("Похоже, вы описываете проблему. Создать обращение? Я подставлю ваш текст в описание."),
                          reply_markup=inline([[(_("📝 Создать обращение"), RepCb(a="new_ft"))]]))

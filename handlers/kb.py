@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -12,8 +12,10 @@ from bot.keyboards import RepCb, inline
 from bot.states import KbSG
 from bot.texts import _
 from core.catalog.models import User
+from core.uow import UowFactory
 from handlers import selfservice
-from handlers.report_steps import say
+from handlers.common import say
+from kb.service import KnowledgeBase
 
 router = Router(name="kb")
 
@@ -25,18 +27,20 @@ async def begin(message: Message, state: FSMContext) -> None:
 
 
 @router.message(KbSG.query, F.text)
-async def on_query(message: Message, state: FSMContext, root: Any, user: User) -> None:
+async def on_query(message: Message, state: FSMContext, kb: KnowledgeBase | None, uow: UowFactory,
+                   user: User) -> None:
     query = (message.text or "").strip()
     await state.set_state(None)
     await state.update_data(ft_text=query)
-    if not await selfservice.offer(message, state, root=root, user=user, query=query, service=None, ctx="search"):
+    if not await selfservice.offer(message, state, kb=kb, uow=uow, user=user, query=query, service=None, ctx="search"):
         await message.answer(_("Ничего подходящего не нашлось. Попробуйте сформулировать иначе или создайте "
                                "обращение — специалисты помогут."),
                              reply_markup=inline([[(_("📝 Создать обращение"), RepCb(a="new_ft"))]]))
         await state.set_state(KbSG.query)
 
 
-async def offer_report(call: CallbackQuery, state: FSMContext, root: Any, user: User | None) -> None:
+async def offer_report(call: CallbackQuery, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
+                       user: User | None) -> None:
     """After «Не помогло»: suggest a request pre-filled with what the user wrote."""
     await say(call, _("Жаль. Создадим обращение? Я подставлю ваш текст в описание."),
               inline([[(_("📝 Создать обращение"), RepCb(a="new_ft"))]]))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -12,9 +13,13 @@ from aiogram.types import Message
 from bot.keyboards import BTN_HELP, BTN_KB, BTN_MY, BTN_OUTAGES, BTN_PROFILE, BTN_REPORT, Btn, main_menu
 from bot.texts import _
 from core.catalog.models import User
-from handlers import kb, my_requests, report, start
+from core.uow import UowFactory
+from handlers import kb, my_requests, report_steps, start
+from kb.service import KnowledgeBase
 
 router = Router(name="menu")
+# what the outage part registers (root.outages_provider): what is known for this user (HTML), or None
+OutagesProvider = Callable[[User], Awaitable[str | None]]
 
 
 @router.message(Command("cancel"))
@@ -27,15 +32,16 @@ async def on_cancel(message: Message, state: FSMContext) -> None:
 
 @router.message(Btn(BTN_REPORT))
 @router.message(Command("report"))
-async def on_report(message: Message, state: FSMContext, root: Any, user: User) -> None:
-    await report.start_report(message, state, root, user)
+async def on_report(message: Message, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None,
+                    user: User) -> None:
+    await report_steps.start_report(message, state, uow, kb, user)
 
 
 @router.message(Btn(BTN_MY))
 @router.message(Command("my"))
-async def on_my(message: Message, state: FSMContext, root: Any, user: User) -> None:
+async def on_my(message: Message, state: FSMContext, uow: UowFactory, tz: ZoneInfo, user: User) -> None:
     await state.clear()
-    await my_requests.show_list(message, root, user, page=0)
+    await my_requests.show_list(message, uow, tz, user, page=0)
 
 
 @router.message(Btn(BTN_KB))
@@ -47,10 +53,8 @@ async def on_kb(message: Message, state: FSMContext) -> None:
 
 @router.message(Btn(BTN_OUTAGES))
 @router.message(Command("outages"))
-async def on_outages(message: Message, state: FSMContext, root: Any, user: User) -> None:
-    # the outage part registers a provider returning what is known (HTML) or None
-    provider = root.extras.get("outages_provider")
-    text = await provider(root, user) if provider is not None else None
+async def on_outages(message: Message, state: FSMContext, user: User, outages: OutagesProvider | None = None) -> None:
+    text = await outages(user) if outages is not None else None
     await message.answer(text or _("Сейчас нет известных аварий и плановых работ. Если у вас что-то не работает — "
                                    "сообщите о проблеме."), reply_markup=main_menu())
 

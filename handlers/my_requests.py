@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -17,40 +18,41 @@ from bot.telegram import edit_text, send_text
 from bot.texts import _
 from core.catalog.models import User
 from core.db import utcnow
+from core.settings import Settings
 from core.tickets import service as tickets
 from core.tickets.models import Ticket
 from core.tickets.service import Actor, FileRef, TicketFilter
+from core.uow import UowFactory
 from handlers import services
-from handlers.common import deadline_text, file_ref
-from handlers.report_steps import say
+from handlers.common import deadline_text, file_ref, say
 
 router = Router(name="my_requests")
 PAGE = 5
 OPEN = ("assigned", "in_progress", "waiting_user")
 
 
-async def _due(root: Any, ticket: Ticket) -> str:
+async def _due(uow: UowFactory, tz: ZoneInfo, ticket: Ticket) -> str:
     """The deadlines in words; while staff wait for the user, why there are none."""
     if ticket.status == "waiting_user":
         return _("Срок решения остановлен, пока вы не ответите.")
-    return await deadline_text(root, ticket.id) if ticket.status in OPEN else ""
+    return await deadline_text(uow, tz, ticket.id) if ticket.status in OPEN else ""
 
 
-async def _service_names(root: Any) -> dict[int, str]:
-    return {s.id: s.name for s in await services.all_services(root)}
+async def _service_names(uow: UowFactory) -> dict[int, str]:
+    return {s.id: s.name for s in await services.all_services(uow)}
 
 
-async def list_view(root: Any, user: User, page: int) -> tuple[str, Any]:
+async def list_view(uow: UowFactory, tz: ZoneInfo, user: User, page: int) -> tuple[str, Any]:
     """The text and keyboard of one page of the user's tickets."""
-    rows_, total = await tickets.search(uow=root.uow(), flt=TicketFilter(requester_id=user.id), offset=page * PAGE,
+    rows_, total = await tickets.search(uow=uow(), flt=TicketFilter(requester_id=user.id), offset=page * PAGE,
                                         limit=PAGE)
     if total == 0:
         return _("У вас пока нет обращений. Чтобы создать, нажмите «📝 Сообщить о проблеме»."), None
-    names = await _service_names(root)
+    names = await _service_names(uow)
     lines = [_("<b>Ваши обращения</b> (всего {n}):").format(n=total), ""]
     buttons: list[list[tuple[str, Any]]] = []
     for t in rows_:
-        due = await _due(root, t)
+        due = await _due(uow, tz, t)
         line = f"<b>{escape(t.number or '')}</b> · {escape(names.get(t.service_id, ''))} · " \
                f"{escape(texts.status_name(t.status))}"
         if due:
@@ -67,32 +69,32 @@ async def list_view(root: Any, user: User, page: int) -> tuple[str, Any]:
     return "\n".join(lines), inline(buttons)
 
 
-async def show_list(message: Message, root: Any, user: User, page: int) -> None:
-    text, markup = await list_view(root, user, page)
+async def show_list(message: Message, uow: UowFactory, tz: ZoneInfo, user: User, page: int) -> None:
+    text, markup = await list_view(uow, tz, user, page)
     await message.answer(text, reply_markup=markup or main_menu())
 
 
 @router.callback_query(MyCb.filter(F.a == "page"))
-async def on_page(call: CallbackQuery, callback_data: MyCb, root: Any, user: User) -> None:
-    text, markup = await list_view(root, user, callback_data.page)
+async def on_page(call: CallbackQuery, callback_data: MyCb, uow: UowFactory, tz: ZoneInfo, user: User) -> None:
+    text, markup = await list_view(uow, tz, user, callback_data.page)
     await call.answer()
     await _edit(call, text, markup)
 
 
-async def _own(root: Any, user: User, ticket_id: int) -> tuple[Ticket, list[Any]] | None:
-    ticket, history = await tickets.get(uow=root.uow(), ticket_id=ticket_id)
+async def _own(uow: UowFactory, user: User, ticket_id: int) -> tuple[Ticket, list[Any]] | None:
+    ticket, history = await tickets.get(uow=uow(), ticket_id=ticket_id)
     return (ticket, history) if ticket.requester_id == user.id else None
 
 
-async def detail_view(root: Any, user: User, ticket_id: int, page: int | None) -> tuple[str, Any]:
-    found = await _own(root, user, ticket_id)
+async def detail_view(uow: UowFactory, tz: ZoneInfo, user: User, ticket_id: int, page: int | None) -> tuple[str, Any]:
+    found = await _own(uow, user, ticket_id)
     if found is None:
         return _("Обращение не найдено."), None
     ticket, history = found
-    comments = await tickets.comments(uow=root.uow(), ticket_id=ticket.id, public_only=True)
-    service = next((s for s in await services.all_services(root) if s.id == ticket.service_id), None)
-    due = await _due(root, ticket)
-    text = texts.ticket_card(ticket, service_name=service.name if service else "", tz=root.tz, history=history,
+    comments = await tickets.comments(uow=uow(), ticket_id=ticket.id, public_only=True)
+    service = next((s for s in await services.all_services(uow) if s.id == ticket.service_id), None)
+    due = await _due(uow, tz, ticket)
+    text = texts.ticket_card(ticket, service_name=service.name if service else "", tz=tz, history=history,
                              comments=comments, due_text=due, policy=service.sla_policy if service else None)
     tid = ticket.id
     rows: list[list[tuple[str, Any]]] = []
@@ -111,8 +113,9 @@ async def detail_view(root: Any, user: User, ticket_id: int, page: int | None) -
 
 
 @router.callback_query(MyCb.filter(F.a == "open"))
-async def on_open_from_list(call: CallbackQuery, callback_data: MyCb, root: Any, user: User) -> None:
-    text, markup = await detail_view(root, user, callback_data.tid, callback_data.page)
+async def on_open_from_list(call: CallbackQuery, callback_data: MyCb, uow: UowFactory, tz: ZoneInfo,
+                            user: User) -> None:
+    text, markup = await detail_view(uow, tz, user, callback_data.tid, callback_data.page)
     await call.answer()
     await _edit(call, text, markup)
 
@@ -124,17 +127,17 @@ async def _edit(call: CallbackQuery, text: str, markup: Any) -> None:
 
 
 @router.callback_query(TicketCb.filter(F.action == "open"))
-async def on_open(call: CallbackQuery, callback_data: TicketCb, root: Any, user: User) -> None:
-    text, markup = await detail_view(root, user, callback_data.ticket_id, 0)
+async def on_open(call: CallbackQuery, callback_data: TicketCb, uow: UowFactory, tz: ZoneInfo, user: User) -> None:
+    text, markup = await detail_view(uow, tz, user, callback_data.ticket_id, 0)
     await call.answer()
     if call.message is not None and call.bot is not None:
         await send_text(call.bot, call.message.chat.id, text, reply_markup=markup)
 
 
-async def _ticket_in(call: CallbackQuery, root: Any, user: User, ticket_id: int, statuses: tuple[str, ...]
+async def _ticket_in(call: CallbackQuery, uow: UowFactory, user: User, ticket_id: int, statuses: tuple[str, ...]
                      ) -> Ticket | None:
     """The user's ticket if its status allows the button pressed; otherwise says why not."""
-    found = await _own(root, user, ticket_id)
+    found = await _own(uow, user, ticket_id)
     if found is None:
         await call.answer(_("Обращение не найдено."), show_alert=True)
         return None
@@ -147,8 +150,8 @@ async def _ticket_in(call: CallbackQuery, root: Any, user: User, ticket_id: int,
 
 
 @router.callback_query(TicketCb.filter(F.action == "cancel"))
-async def on_cancel(call: CallbackQuery, callback_data: TicketCb, root: Any, user: User) -> None:
-    ticket = await _ticket_in(call, root, user, callback_data.ticket_id, OPEN)
+async def on_cancel(call: CallbackQuery, callback_data: TicketCb, uow: UowFactory, user: User) -> None:
+    ticket = await _ticket_in(call, uow, user, callback_data.ticket_id, OPEN)
     if ticket is None:
         return
     await say(call, _("Отменить обращение <b>{number}</b>? Работа по нему прекратится.").format(
@@ -157,11 +160,11 @@ async def on_cancel(call: CallbackQuery, callback_data: TicketCb, root: Any, use
 
 
 @router.callback_query(MyCb.filter(F.a == "cancel_yes"))
-async def on_cancel_yes(call: CallbackQuery, callback_data: MyCb, root: Any, user: User) -> None:
-    ticket = await _ticket_in(call, root, user, callback_data.tid, OPEN)
+async def on_cancel_yes(call: CallbackQuery, callback_data: MyCb, uow: UowFactory, user: User) -> None:
+    ticket = await _ticket_in(call, uow, user, callback_data.tid, OPEN)
     if ticket is None:
         return
-    await tickets.apply_action(uow=root.uow(), ticket_id=ticket.id, action="cancel", actor=Actor("user", user.id),
+    await tickets.apply_action(uow=uow(), ticket_id=ticket.id, action="cancel", actor=Actor("user", user.id),
                                params={"reason": "отменено пользователем"})
     await say(call, _("Обращение <b>{number}</b> отменено.").format(number=escape(ticket.number or "")),
               main_menu())
@@ -173,12 +176,12 @@ async def on_cancel_no(call: CallbackQuery) -> None:
 
 
 @router.callback_query(TicketCb.filter(F.action.in_({"answer", "reject", "comment"})))
-async def on_text_action(call: CallbackQuery, callback_data: TicketCb, state: FSMContext, root: Any,
+async def on_text_action(call: CallbackQuery, callback_data: TicketCb, state: FSMContext, uow: UowFactory,
                          user: User) -> None:
     action = callback_data.action
     allowed = {"answer": ("waiting_user",), "reject": ("resolved",),
                "comment": (*OPEN, "resolved")}[action]
-    ticket = await _ticket_in(call, root, user, callback_data.ticket_id, allowed)
+    ticket = await _ticket_in(call, uow, user, callback_data.ticket_id, allowed)
     if ticket is None:
         return
     sg = {"answer": MyReqSG.answer, "reject": MyReqSG.reject, "comment": MyReqSG.comment}[action]
@@ -204,9 +207,9 @@ async def on_drop(call: CallbackQuery, state: FSMContext) -> None:
 
 
 @router.message(MyReqSG.answer, F.text)
-async def on_answer(message: Message, state: FSMContext, root: Any, user: User) -> None:
+async def on_answer(message: Message, state: FSMContext, uow: UowFactory, user: User) -> None:
     data = await state.get_data()
-    await tickets.apply_action(uow=root.uow(), ticket_id=data["tid"], action="user_answers",
+    await tickets.apply_action(uow=uow(), ticket_id=data["tid"], action="user_answers",
                                actor=Actor("user", user.id), params={"text": message.text or ""})
     await state.clear()
     await message.answer(_("Спасибо! Ответ передан специалисту, работа по <b>{number}</b> продолжается.").format(
@@ -214,9 +217,9 @@ async def on_answer(message: Message, state: FSMContext, root: Any, user: User) 
 
 
 @router.message(MyReqSG.reject, F.text)
-async def on_reject(message: Message, state: FSMContext, root: Any, user: User) -> None:
+async def on_reject(message: Message, state: FSMContext, uow: UowFactory, user: User) -> None:
     data = await state.get_data()
-    await tickets.apply_action(uow=root.uow(), ticket_id=data["tid"], action="reject", actor=Actor("user", user.id),
+    await tickets.apply_action(uow=uow(), ticket_id=data["tid"], action="reject", actor=Actor("user", user.id),
                                params={"text": message.text or ""})
     await state.clear()
     await message.answer(_("Обращение <b>{number}</b> возвращено в работу. Спасибо, что рассказали.").format(
@@ -224,26 +227,26 @@ async def on_reject(message: Message, state: FSMContext, root: Any, user: User) 
 
 
 @router.callback_query(TicketCb.filter(F.action == "confirm"))
-async def on_confirm(call: CallbackQuery, callback_data: TicketCb, root: Any, user: User) -> None:
-    ticket = await _ticket_in(call, root, user, callback_data.ticket_id, ("resolved",))
+async def on_confirm(call: CallbackQuery, callback_data: TicketCb, uow: UowFactory, user: User) -> None:
+    ticket = await _ticket_in(call, uow, user, callback_data.ticket_id, ("resolved",))
     if ticket is None:
         return
-    await tickets.apply_action(uow=root.uow(), ticket_id=ticket.id, action="confirm", actor=Actor("user", user.id))
+    await tickets.apply_action(uow=uow(), ticket_id=ticket.id, action="confirm", actor=Actor("user", user.id))
     await say(call, _("Спасибо за подтверждение! Обращение <b>{number}</b> закрыто.").format(
         number=escape(ticket.number or "")), main_menu())
 
 
 @router.message(MyReqSG.comment, F.text | F.photo | F.document)
-async def on_comment(message: Message, state: FSMContext, root: Any, user: User) -> None:
+async def on_comment(message: Message, state: FSMContext, uow: UowFactory, settings: Settings, user: User) -> None:
     data = await state.get_data()
     files: list[FileRef] = []
     if message.photo or message.document:
-        ref, problem = file_ref(message, root.settings.max_file_mb)
+        ref, problem = file_ref(message, settings.max_file_mb)
         if ref is None:
             await message.answer("⚠️ " + (problem or ""))
             return
         files.append(FileRef(**ref))
-    await tickets.add_comment(uow=root.uow(), ticket_id=data["tid"], actor=Actor("user", user.id),
+    await tickets.add_comment(uow=uow(), ticket_id=data["tid"], actor=Actor("user", user.id),
                               text=message.text or message.caption or "", public=True, files=files,
                               now=utcnow())
     await state.clear()

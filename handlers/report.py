@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -19,38 +20,26 @@ from core.catalog.intake import FIELDS, FieldKind, check_value
 from core.catalog.models import User
 from core.db import utcnow
 from core.errors import ContractRequired
+from core.settings import Settings
 from core.tickets import service as tickets
 from core.tickets.service import FileRef
+from core.uow import UowFactory
 from handlers import common, selfservice, services
 from handlers import report_steps as steps
-from handlers.report_steps import DESC_KEYS, Event, say
+from handlers.common import Event, say
+from handlers.profile_steps import ask_organisation
+from handlers.report_steps import DESC_KEYS, start_report
+from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 router = Router(name="report")
 
 
-async def start_report(event: Event, state: FSMContext, root: Any, user: User, seed: str | None = None,
-                       counted: bool = False) -> None:
-    """Begins a report (collecting the profile first if it is not complete)."""
-    if not user.profile_complete:
-        from handlers import start
-
-        await state.clear()
-        await state.update_data(then="report", seed=seed, ft_counted=counted)
-        await start.begin_profile(event, state)
-        return
-    data = await state.get_data()
-    await state.clear()
-    await state.update_data(seed=seed, ss_seen=data.get("ss_seen", []), ss_desc_done=False)
-    if root.kb is not None and not counted:
-        await root.kb.record_request_started(uow=root.uow(), user_id=user.id)
-    await steps.ask_service(event, state, root)
-
-
 @router.callback_query(RepCb.filter(F.a == "new_ft"))
-async def on_report_from_text(call: CallbackQuery, state: FSMContext, root: Any, user: User) -> None:
+async def on_report_from_text(call: CallbackQuery, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None,
+                              user: User) -> None:
     data = await state.get_data()
-    await start_report(call, state, root, user, seed=data.get("ft_text"), counted=bool(data.get("ft_counted")))
+    await start_report(call, state, uow, kb, user, seed=data.get("ft_text"), counted=bool(data.get("ft_counted")))
 
 
 @router.callback_query(RepCb.filter(F.a == "cancel"))
@@ -59,29 +48,30 @@ async def on_cancel(call: CallbackQuery, state: FSMContext) -> None:
 
 
 @router.callback_query(ReportSG.service, RepCb.filter(F.a == "svc"))
-async def on_service(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any, user: User) -> None:
-    svc = await services.get_service(root, callback_data.v)
+async def on_service(call: CallbackQuery, callback_data: RepCb, state: FSMContext, uow: UowFactory,
+                     user: User) -> None:
+    svc = await services.get_service(uow, callback_data.v)
     await state.update_data(svc=svc.code, svc_name=svc.name, svc_policy=svc.sla_policy)
     if svc.requires_contract and user.organisation_id is None:
-        from handlers import start
-
         await say(call, _("Сервис «{svc}» обслуживается по договору сопровождения — укажите вашу организацию.")
                   .format(svc=escape(svc.name)))
-        await start.ask_organisation(call, state, root, ret="report")
+        await ask_organisation(call, state, uow, ret="report")
         return
-    await steps.ask_type(call, state, root)
+    await steps.ask_type(call, state, uow)
 
 
 @router.callback_query(ReportSG.rtype, RepCb.filter(F.a == "type"))
-async def on_type(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any, user: User) -> None:
-    await steps.start_fields(call, state, root, user, callback_data.v)
+async def on_type(call: CallbackQuery, callback_data: RepCb, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
+                  user: User) -> None:
+    await steps.start_fields(call, state, uow, tz, user, callback_data.v)
 
 
 def _current_key(data: dict[str, Any]) -> str:
     return data["edit_key"] if data.get("edit") else data["keys"][data["idx"]]
 
 
-async def _store(event: Event, state: FSMContext, root: Any, user: User, key: str, value: Any) -> None:
+async def _store(event: Event, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None, tz: ZoneInfo,
+                 user: User, key: str, value: Any) -> None:
     """Keeps a value, offers articles once the problem is described, and moves on."""
     data = await state.get_data()
     vals = {**data["vals"]}
@@ -91,25 +81,26 @@ async def _store(event: Event, state: FSMContext, root: Any, user: User, key: st
         vals[key] = value
     await state.update_data(vals=vals)
     if data.get("edit"):
-        await steps.show_summary(event, state, root)
+        await steps.show_summary(event, state, tz)
         return
     if key in DESC_KEYS and value and not data.get("ss_desc_done") and isinstance(event, Message):
         await state.update_data(ss_desc_done=True)
-        if await selfservice.offer(event, state, root=root, user=user, query=str(value), service=data["svc"],
+        if await selfservice.offer(event, state, kb=kb, uow=uow, user=user, query=str(value), service=data["svc"],
                                    ctx="report_desc"):
             await state.set_state(ReportSG.kb)
             return
-    await _next_field(event, state, root)
+    await _next_field(event, state, tz)
 
 
-async def _next_field(event: Event, state: FSMContext, root: Any) -> None:
+async def _next_field(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
     data = await state.get_data()
     await state.update_data(idx=data["idx"] + 1)
-    await steps.ask_field(event, state, root)
+    await steps.ask_field(event, state, tz)
 
 
 @router.message(ReportSG.field, F.text)
-async def on_field_text(message: Message, state: FSMContext, root: Any, user: User) -> None:
+async def on_field_text(message: Message, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None,
+                        tz: ZoneInfo, user: User) -> None:
     data = await state.get_data()
     spec = FIELDS[_current_key(data)]
     if spec.kind is FieldKind.choice:
@@ -119,44 +110,46 @@ async def on_field_text(message: Message, state: FSMContext, root: Any, user: Us
         await message.answer(_("Пришлите фото или файл, либо нажмите «Готово»."))
         return
     try:
-        value = check_value(spec, message.text, now=utcnow(), tz=root.tz)
+        value = check_value(spec, message.text, now=utcnow(), tz=tz)
     except ValueError as exc:
         loc = texts.locale()
         await message.answer(_("⚠️ Не получилось: {reason}.\n{hint}\nНапример: {example}").format(
             reason=escape(common.reason(str(exc))), hint=escape(spec.hint[loc]), example=escape(spec.example[loc])))
         return
-    await _store(message, state, root, user, spec.key, value)
+    await _store(message, state, uow, kb, tz, user, spec.key, value)
 
 
 @router.callback_query(ReportSG.field, RepCb.filter(F.a == "choice"))
-async def on_choice(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any, user: User) -> None:
+async def on_choice(call: CallbackQuery, callback_data: RepCb, state: FSMContext, uow: UowFactory,
+                    kb: KnowledgeBase | None, tz: ZoneInfo, user: User) -> None:
     data = await state.get_data()
     spec = FIELDS[_current_key(data)]
     if spec.kind is not FieldKind.choice or callback_data.v not in spec.choices:
         await call.answer(_("Этот вариант сейчас не подходит."))
         return
-    await _store(call, state, root, user, spec.key, callback_data.v)
+    await _store(call, state, uow, kb, tz, user, spec.key, callback_data.v)
 
 
 @router.callback_query(ReportSG.field, RepCb.filter(F.a == "skip"))
-async def on_skip(call: CallbackQuery, state: FSMContext, root: Any, user: User) -> None:
+async def on_skip(call: CallbackQuery, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None, tz: ZoneInfo,
+                  user: User) -> None:
     data = await state.get_data()
     spec = FIELDS[_current_key(data)]
     if spec.required:
         await call.answer(_("Это поле обязательное."), show_alert=True)
         return
-    await _store(call, state, root, user, spec.key, None)
+    await _store(call, state, uow, kb, tz, user, spec.key, None)
 
 
 @router.message(ReportSG.field, F.photo | F.document)
-async def on_file(message: Message, state: FSMContext, root: Any) -> None:
+async def on_file(message: Message, state: FSMContext, settings: Settings) -> None:
     data = await state.get_data()
     spec = FIELDS[_current_key(data)]
     if spec.kind is not FieldKind.files:
         await message.answer(_("Сейчас нужен текст: {label}. Файлы можно будет приложить позже.").format(
             label=escape(texts.field_label(spec.key))))
         return
-    ref, problem = common.file_ref(message, root.settings.max_file_mb)
+    ref, problem = common.file_ref(message, settings.max_file_mb)
     if ref is None:
         await message.answer("⚠️ " + (problem or ""))
         return
@@ -167,59 +160,60 @@ async def on_file(message: Message, state: FSMContext, root: Any) -> None:
 
 
 @router.callback_query(ReportSG.field, RepCb.filter(F.a == "done"))
-async def on_files_done(call: CallbackQuery, state: FSMContext, root: Any) -> None:
+async def on_files_done(call: CallbackQuery, state: FSMContext, tz: ZoneInfo) -> None:
     data = await state.get_data()
     if data.get("edit"):
-        await steps.show_summary(call, state, root)
+        await steps.show_summary(call, state, tz)
         return
-    await _next_field(call, state, root)
+    await _next_field(call, state, tz)
 
 
 @router.callback_query(ReportSG.impact, RepCb.filter(F.a == "imp"))
-async def on_impact(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any) -> None:
+async def on_impact(call: CallbackQuery, callback_data: RepCb, state: FSMContext) -> None:
     data = await state.get_data()
     kind = data["imp_steps"][data["imp_i"]]
     value: Any = callback_data.v if kind == "affected" else callback_data.v == "1"
     await state.update_data(imp={**data.get("imp", {}), kind: value})
-    await steps.ask_impact(call, state, root, step=data["imp_i"] + 1)
+    await steps.ask_impact(call, state, step=data["imp_i"] + 1)
 
 
 @router.callback_query(ReportSG.priority, RepCb.filter(F.a == "prio"))
-async def on_priority(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any) -> None:
+async def on_priority(call: CallbackQuery, callback_data: RepCb, state: FSMContext, tz: ZoneInfo) -> None:
     await state.update_data(prio=int(callback_data.v))
-    await steps.show_summary(call, state, root)
+    await steps.show_summary(call, state, tz)
 
 
 @router.callback_query(ReportSG.summary, RepCb.filter(F.a == "edit"))
-async def on_edit(call: CallbackQuery, callback_data: RepCb, state: FSMContext, root: Any) -> None:
+async def on_edit(call: CallbackQuery, callback_data: RepCb, state: FSMContext, tz: ZoneInfo) -> None:
     if callback_data.v == "_prio":
-        await steps.ask_priority(call, state, root)
+        await steps.ask_priority(call, state)
         return
     await state.update_data(edit=True, edit_key=callback_data.v)
-    await steps.ask_field(call, state, root)
+    await steps.ask_field(call, state, tz)
 
 
 @router.callback_query(ReportSG.summary, RepCb.filter(F.a == "send"))
-async def on_send(call: CallbackQuery, state: FSMContext, root: Any, user: User) -> None:
+async def on_send(call: CallbackQuery, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None, tz: ZoneInfo,
+                  user: User) -> None:
     data = await state.get_data()
     query = " ".join(str(data["vals"][k]) for k in DESC_KEYS if data["vals"].get(k))
     if query and isinstance(call.message, Message):
         await call.answer()
         await call.message.edit_reply_markup(reply_markup=None)
-        if await selfservice.offer(call.message, state, root=root, user=user, query=query, service=data["svc"],
+        if await selfservice.offer(call.message, state, kb=kb, uow=uow, user=user, query=query, service=data["svc"],
                                    ctx="report_final", exclude=data.get("ss_seen", [])):
             await state.set_state(ReportSG.kb)
             return
-    await create(call, state, root, user)
+    await create(call, state, uow, tz, user)
 
 
-async def create(event: Event, state: FSMContext, root: Any, user: User) -> None:
+async def create(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo, user: User) -> None:
     """Registers the ticket and tells the number, what happens next and the deadlines."""
     data = await state.get_data()
     try:
-        ticket = await tickets.register(uow=root.uow(), service_code=data["svc"], request_type=data["rtype"],
+        ticket = await tickets.register(uow=uow(), service_code=data["svc"], request_type=data["rtype"],
                                         priority=data["prio"], requester_id=user.id, fields=data["vals"],
-                                        attachments=[FileRef(**f) for f in data.get("files", [])], tz=root.tz)
+                                        attachments=[FileRef(**f) for f in data.get("files", [])], tz=tz)
     except ContractRequired as exc:
         await state.set_state(ReportSG.summary)
         await say(event, "⛔ " + escape(exc.message), inline([
@@ -227,7 +221,7 @@ async def create(event: Event, state: FSMContext, root: Any, user: User) -> None
             [(_("✖️ Отмена"), RepCb(a="cancel"))]]))
         return
     await state.clear()
-    due_text = await common.deadline_text(root, ticket.id)
+    due_text = await common.deadline_text(uow, tz, ticket.id)
     text = _("✅ Обращение <b>{number}</b> зарегистрировано.").format(number=escape(ticket.number or ""))
     text += "\n" + _("Специалист возьмёт его в работу; я напишу, когда статус изменится или понадобятся "
                      "уточнения. Следить за ним можно в разделе «Мои обращения».")
@@ -237,41 +231,42 @@ async def create(event: Event, state: FSMContext, root: Any, user: User) -> None
 
 
 @router.callback_query(RepCb.filter(F.a == "back"))
-async def on_back(call: CallbackQuery, state: FSMContext, root: Any) -> None:
+async def on_back(call: CallbackQuery, state: FSMContext, uow: UowFactory, tz: ZoneInfo) -> None:
     current = await state.get_state()
     data = await state.get_data()
     if current == ReportSG.rtype.state:
-        await steps.ask_service(call, state, root)
+        await steps.ask_service(call, state, uow)
     elif current == ReportSG.field.state:
         if data.get("edit"):
-            await steps.show_summary(call, state, root)
+            await steps.show_summary(call, state, tz)
         elif data["idx"] == 0:
-            await steps.ask_type(call, state, root)
+            await steps.ask_type(call, state, uow)
         else:
             await state.update_data(idx=data["idx"] - 1)
-            await steps.ask_field(call, state, root)
+            await steps.ask_field(call, state, tz)
     elif current == ReportSG.impact.state:
         if data["imp_i"] > 0:
-            await steps.ask_impact(call, state, root, step=data["imp_i"] - 1)
+            await steps.ask_impact(call, state, step=data["imp_i"] - 1)
         else:
-            await _last_field(call, state, root, data)
+            await _last_field(call, state, uow, tz, data)
     elif current == ReportSG.priority.state:
         if data.get("prio") is not None:
-            await steps.show_summary(call, state, root)
+            await steps.show_summary(call, state, tz)
         elif data.get("imp_steps"):
-            await steps.ask_impact(call, state, root, step=len(data["imp_steps"]) - 1)
+            await steps.ask_impact(call, state, step=len(data["imp_steps"]) - 1)
         else:
-            await _last_field(call, state, root, data)
+            await _last_field(call, state, uow, tz, data)
     else:
         await call.answer(_("Назад отсюда нельзя."))
 
 
-async def _last_field(call: CallbackQuery, state: FSMContext, root: Any, data: dict[str, Any]) -> None:
+async def _last_field(call: CallbackQuery, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
+                      data: dict[str, Any]) -> None:
     if not data["keys"]:
-        await steps.ask_type(call, state, root)
+        await steps.ask_type(call, state, uow)
         return
     await state.update_data(idx=len(data["keys"]) - 1)
-    await steps.ask_field(call, state, root)
+    await steps.ask_field(call, state, tz)
 
 
 @router.message(ReportSG.kb)
@@ -284,12 +279,17 @@ async def on_text_needs_button(message: Message) -> None:
     await message.answer(_("Выберите вариант кнопкой под последним сообщением — или «Отмена», чтобы выйти."))
 
 
-async def _continue_after_desc(call: CallbackQuery, state: FSMContext, root: Any, user: User | None) -> None:
-    await _next_field(call, state, root)
+async def _continue_after_desc(call: CallbackQuery, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
+                               user: User | None) -> None:
+    await _next_field(call, state, tz)
 
 
-async def _continue_final(call: CallbackQuery, state: FSMContext, root: Any, user: User) -> None:
-    await create(call, state, root, user)
+async def _continue_final(call: CallbackQuery, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
+                          user: User | None) -> None:
+    if user is None:  # the user middleware always sets it in a private chat; nothing to register without it
+        log.error("report confirmation without a user")
+        return
+    await create(call, state, uow, tz, user)
 
 
 selfservice.CONTINUE["report_desc"] = _continue_after_desc

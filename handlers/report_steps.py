@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from functools import partial
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
 
 from bot import texts
 from bot.keyboards import RepCb, inline, main_menu, nav_row, yes_no
@@ -20,41 +19,45 @@ from core.catalog.models import User
 from core.db import utcnow
 from core.tickets.priority import needs_impact, propose_priority
 from core.tickets.service import PROFILE_KEYS
+from core.uow import UowFactory
 from handlers import services
+from handlers.common import Event, say
+from handlers.profile_steps import begin_profile
+
+if TYPE_CHECKING:
+    from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 DESC_KEYS = ("actual", "description", "question", "statement")
-Event = Message | CallbackQuery
 
 
-async def say(event: Event, text: str, markup: Any = None) -> Message:
-    """Answers a message, or (for a button) drops the pressed keyboard and answers below it."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
-        msg = event.message
-        if not isinstance(msg, Message):  # a button under a message too old for Telegram to return
-            return await event.bot.send_message(chat_id=event.from_user.id, text=text,  # type: ignore[union-attr]
-                                                reply_markup=markup)
-        if msg.reply_markup is not None:
-            try:
-                await msg.edit_reply_markup(reply_markup=None)
-            except TelegramBadRequest as exc:  # already edited or deleted: the answer below matters more
-                log.info("could not drop the keyboard of message %s: %s", msg.message_id, exc.message)
-        return await msg.answer(text, reply_markup=markup)
-    return await event.answer(text, reply_markup=markup)
+async def start_report(event: Event, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None, user: User,
+                       seed: str | None = None, counted: bool = False) -> None:
+    """Begins a report (collecting the profile first if it is not complete)."""
+    if not user.profile_complete:
+        await state.clear()
+        await state.update_data(then="report", seed=seed, ft_counted=counted)
+        await begin_profile(event, state)
+        return
+    data = await state.get_data()
+    await state.clear()
+    await state.update_data(seed=seed, ss_seen=data.get("ss_seen", []), ss_desc_done=False)
+    if kb is not None and not counted:
+        await kb.record_request_started(uow=uow(), user_id=user.id)
+    await ask_service(event, state, uow)
 
 
-async def ask_service(event: Event, state: FSMContext, root: Any) -> None:
-    active = await services.active_services(root)
+async def ask_service(event: Event, state: FSMContext, uow: UowFactory) -> None:
+    active = await services.active_services(uow)
     await state.set_state(ReportSG.service)
     rows = [[(s.name, RepCb(a="svc", v=s.code))] for s in active]
     rows.append(nav_row(back=False))
     await say(event, _("В какой системе проблема? Выберите сервис:"), inline(rows))
 
 
-async def ask_type(event: Event, state: FSMContext, root: Any) -> None:
+async def ask_type(event: Event, state: FSMContext, uow: UowFactory) -> None:
     data = await state.get_data()
-    svc = await services.get_service(root, data["svc"])
+    svc = await services.get_service(uow, data["svc"])
     types = svc.request_types or ["incident", "access_problem", "access_request", "change", "feature",
                                   "consultation"]
     await state.set_state(ReportSG.rtype)
@@ -64,39 +67,40 @@ async def ask_type(event: Event, state: FSMContext, root: Any) -> None:
         svc=escape(svc.name)), inline(rows))
 
 
-async def start_fields(event: Event, state: FSMContext, root: Any, user: User, rtype: str) -> None:
+async def start_fields(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo, user: User,
+                       rtype: str) -> None:
     """Works out which fields to ask: the type's intake minus what the profile already knows."""
     data = await state.get_data()
-    svc = await services.get_service(root, data["svc"])
+    svc = await services.get_service(uow, data["svc"])
     specs = intake_fields(service_intake=svc.intake, request_type=rtype)
     pre = {s.key: getattr(user, s.key) for s in specs if s.key in PROFILE_KEYS and getattr(user, s.key, None)}
     await state.update_data(rtype=rtype, order=[s.key for s in specs], pre=pre,
                             keys=[s.key for s in specs if s.key not in pre], idx=0, vals={}, files=[], edit=False,
                             imp={}, prio=None)
-    await ask_field(event, state, root)
+    await ask_field(event, state, tz)
 
 
-async def ask_field(event: Event, state: FSMContext, root: Any) -> None:
+async def ask_field(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
     data = await state.get_data()
     keys, idx = data["keys"], data["idx"]
     if data.get("edit"):
         spec = FIELDS[data["edit_key"]]
     elif idx >= len(keys):
-        await ask_impact(event, state, root, first=True)
+        await ask_impact(event, state, first=True)
         return
     else:
         spec = FIELDS[keys[idx]]
     seed = data.get("seed")
     if seed and spec.key in DESC_KEYS and not data.get("edit"):
         try:
-            value = check_value(spec, seed, now=utcnow(), tz=root.tz)
+            value = check_value(spec, seed, now=utcnow(), tz=tz)
         except ValueError:
             value = None
         if value is not None:
             # the user's first message already described the problem and was checked against the KB
             await state.update_data(seed=None, ss_desc_done=True, vals={**data["vals"], spec.key: value},
                                     idx=idx + 1)
-            await ask_field(event, state, root)
+            await ask_field(event, state, tz)
             return
     await state.set_state(ReportSG.field)
     loc = texts.locale()
@@ -121,7 +125,7 @@ async def ask_field(event: Event, state: FSMContext, root: Any) -> None:
     await say(event, text, inline(rows))
 
 
-async def ask_impact(event: Event, state: FSMContext, root: Any, *, first: bool = False,
+async def ask_impact(event: Event, state: FSMContext, *, first: bool = False,
                      step: int | None = None) -> None:
     """Impact questions (who is affected, is work blocked, is there a workaround), then the priority."""
     data = await state.get_data()
@@ -135,7 +139,7 @@ async def ask_impact(event: Event, state: FSMContext, root: Any, *, first: bool 
     i = data["imp_i"] if step is None else step
     steps = data["imp_steps"]
     if i >= len(steps):
-        await ask_priority(event, state, root)
+        await ask_priority(event, state)
         return
     await state.update_data(imp_i=i)
     await state.set_state(ReportSG.impact)
@@ -158,7 +162,7 @@ def proposed(data: dict[str, Any]) -> int:
                             workaround=imp.get("workaround"))
 
 
-async def ask_priority(event: Event, state: FSMContext, root: Any) -> None:
+async def ask_priority(event: Event, state: FSMContext) -> None:
     data = await state.get_data()
     prio = proposed(data)
     await state.update_data(prio_proposed=prio)
@@ -171,7 +175,7 @@ async def ask_priority(event: Event, state: FSMContext, root: Any) -> None:
                        "уточнить.").format(p=escape(label(prio))), inline(rows))
 
 
-def summary_text(data: dict[str, Any], root: Any) -> str:
+def summary_text(data: dict[str, Any], tz: ZoneInfo) -> str:
     values = {**data.get("pre", {}), **data["vals"]}
     if data.get("files"):
         values["attachments"] = ", ".join(f["name"] for f in data["files"])
@@ -179,18 +183,18 @@ def summary_text(data: dict[str, Any], root: Any) -> str:
              _("Сервис: {svc}").format(svc=escape(data["svc_name"])),
              _("Вид: {t}").format(t=escape(texts.type_name(data["rtype"]))),
              _("Приоритет: {p}").format(p=escape(texts.priority_label(data["prio"], data.get("svc_policy")))), "",
-             texts.fields_block(values, tz=root.tz, order=data["order"])]
+             texts.fields_block(values, tz=tz, order=data["order"])]
     return "\n".join(lines)
 
 
-async def show_summary(event: Event, state: FSMContext, root: Any) -> None:
+async def show_summary(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
     data = await state.get_data()
     await state.update_data(edit=False)
     await state.set_state(ReportSG.summary)
     rows = [[("✏️ " + texts.field_label(k), RepCb(a="edit", v=k))] for k in data["order"]]
     rows.append([("✏️ " + _("Приоритет"), RepCb(a="edit", v="_prio"))])
     rows.append([(_("📨 Отправить"), RepCb(a="send")), (_("✖️ Отмена"), RepCb(a="cancel"))])
-    await say(event, summary_text(data, root) + "\n\n" + _("Всё верно? Можно исправить любое поле."), inline(rows))
+    await say(event, summary_text(data, tz) + "\n\n" + _("Всё верно? Можно исправить любое поле."), inline(rows))
 
 
 async def cancel(event: Event, state: FSMContext) -> None:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -19,30 +20,36 @@ from bot.keyboards import SsCb, inline, main_menu
 from bot.telegram import send_text
 from bot.texts import _
 from core.catalog.models import User
-from handlers.report_steps import say
+from core.uow import UowFactory
+from handlers.common import say
+from kb.search import Hit
+from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 router = Router(name="selfservice")
 
-# ctx -> async fn(callback, state, root, user) run on «Не помогло»; filled by the dialogs that offer articles
-CONTINUE: dict[str, Callable[..., Awaitable[Any]]] = {}
+# what «Не помогло» continues with: (callback, state, uow, tz, user)
+Continuation = Callable[[CallbackQuery, FSMContext, UowFactory, ZoneInfo, User | None], Awaitable[None]]
+# ctx -> continuation; filled by the dialogs that offer articles
+CONTINUE: dict[str, Continuation] = {}
 
 
-def search(root: Any, query: str, *, service: str | None, exclude: list[int] | None = None) -> list[Any]:
+def search(kb: KnowledgeBase | None, query: str, *, service: str | None,
+           exclude: list[int] | None = None) -> list[Hit]:
     """Up to three confident hits (none when the knowledge base is not wired)."""
-    if root.kb is None or not query.strip():
+    if kb is None or not query.strip():
         return []
-    hits = root.kb.search(query, limit=3, service=service)
+    hits = kb.search(query, limit=3, service=service)
     return [h for h in hits if h.id not in set(exclude or ())]
 
 
-async def offer(message: Message, state: FSMContext, *, root: Any, user: User | None, query: str,
-                service: str | None, ctx: str, exclude: list[int] | None = None) -> bool:
+async def offer(message: Message, state: FSMContext, *, kb: KnowledgeBase | None, uow: UowFactory, user: User | None,
+                query: str, service: str | None, ctx: str, exclude: list[int] | None = None) -> bool:
     """Shows up to three articles with «Помогло»/«Не помогло»; False (nothing sent) when none is confident."""
-    hits = search(root, query, service=service, exclude=exclude)
-    if not hits:
+    hits = search(kb, query, service=service, exclude=exclude)
+    if not hits or kb is None:
         return False
-    offer_ids = await root.kb.record_offers(uow=root.uow(), user_id=user.id if user else None, query=query,
+    offer_ids = await kb.record_offers(uow=uow(), user_id=user.id if user else None, query=query,
                                                   article_ids=[h.id for h in hits],
                                                   context="report" if ctx.startswith("report") else ctx)
     data = await state.get_data()
@@ -58,8 +65,9 @@ async def offer(message: Message, state: FSMContext, *, root: Any, user: User | 
 
 
 @router.callback_query(SsCb.filter(F.a == "art"))
-async def open_article(call: CallbackQuery, callback_data: SsCb, state: FSMContext, root: Any) -> None:
-    article = await root.kb.get_article(uow=root.uow(), article_id=callback_data.id)
+async def open_article(call: CallbackQuery, callback_data: SsCb, state: FSMContext, kb: KnowledgeBase,
+                       uow: UowFactory) -> None:
+    article = await kb.get_article(uow=uow(), article_id=callback_data.id)
     data = await state.get_data()
     ss = data.get("ss")
     if ss and callback_data.id in ss.get("ids", []):
@@ -73,30 +81,31 @@ async def open_article(call: CallbackQuery, callback_data: SsCb, state: FSMConte
 
 
 @router.callback_query(SsCb.filter(F.a == "yes"))
-async def helped(call: CallbackQuery, state: FSMContext, root: Any) -> None:
+async def helped(call: CallbackQuery, state: FSMContext, kb: KnowledgeBase, uow: UowFactory) -> None:
     ss = (await state.get_data()).get("ss")
     if not ss:
         await call.answer(_("Этот вопрос уже закрыт."))
         return
     article_id = ss.get("opened") or ss["ids"][0]
-    await root.kb.record_feedback(uow=root.uow(), offer_ids=ss["offers"], helped_article_id=article_id)
+    await kb.record_feedback(uow=uow(), offer_ids=ss["offers"], helped_article_id=article_id)
     await state.clear()
     await say(call, _("Отлично, рад, что статья помогла! Обращение создавать не нужно. "
                       "Если понадобится помощь — я здесь."), main_menu())
 
 
 @router.callback_query(SsCb.filter(F.a == "no"))
-async def not_helped(call: CallbackQuery, state: FSMContext, root: Any, user: User | None = None) -> None:
+async def not_helped(call: CallbackQuery, state: FSMContext, kb: KnowledgeBase, uow: UowFactory, tz: ZoneInfo,
+                     user: User | None = None) -> None:
     data = await state.get_data()
     ss = data.get("ss")
     if not ss:
         await call.answer(_("Этот вопрос уже закрыт."))
         return
-    await root.kb.record_feedback(uow=root.uow(), offer_ids=ss["offers"], helped_article_id=None)
+    await kb.record_feedback(uow=uow(), offer_ids=ss["offers"], helped_article_id=None)
     await state.update_data(ss=None)
     cont = CONTINUE.get(ss["ctx"])
     if cont is None:
         log.error("no continuation for self-service context %r", ss["ctx"])
         await say(call, _("Понятно. Чем ещё помочь?"), main_menu())
         return
-    await cont(call, state, root, user)
+    await cont(call, state, uow, tz, user)

@@ -18,9 +18,10 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from core.catalog import service as catalog
 from core.catalog.models import Service
 from core.errors import NotFound
+from core.uow import UowFactory
 
 TTL = 30.0
-_state: dict[str, Any] = {"at": None, "services": [], "root": None, "generation": 0}
+_state: dict[str, Any] = {"at": None, "services": [], "uow": None, "generation": 0}
 
 
 def forget() -> None:
@@ -29,26 +30,27 @@ def forget() -> None:
     _state["generation"] += 1
 
 
-async def all_services(root: Any) -> list[Service]:
+async def all_services(uow: UowFactory) -> list[Service]:
     """Every service (active or not), by id."""
     at = _state["at"]
-    if at is None or _state["root"] is not root or time.monotonic() - at >= TTL:
+    # another root's factory (a second root in one process: tests) is another database: read it afresh
+    if at is None or _state["uow"] is not uow or time.monotonic() - at >= TTL:
         generation = _state["generation"]
-        services = await catalog.list_services(uow=root.uow())
+        services = await catalog.list_services(uow=uow())
         if _state["generation"] == generation:  # nothing changed while reading: keep it
-            _state.update(services=services, at=time.monotonic(), root=root)
+            _state.update(services=services, at=time.monotonic(), uow=uow)
         return services
     return list(_state["services"])
 
 
-async def active_services(root: Any) -> list[Service]:
+async def active_services(uow: UowFactory) -> list[Service]:
     """The services a user may report about."""
-    return [s for s in await all_services(root) if s.active]
+    return [s for s in await all_services(uow) if s.active]
 
 
-async def get_service(root: Any, code: str) -> Service:
+async def get_service(uow: UowFactory, code: str) -> Service:
     """A service by code (NotFound as the use case would raise)."""
-    for s in await all_services(root):
+    for s in await all_services(uow):
         if s.code == code:
             return s
     raise NotFound(f"service '{code}' not found")

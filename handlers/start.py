@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import CommandStart
@@ -17,7 +18,11 @@ from core.catalog import service as catalog
 from core.catalog.intake import EMAIL_RE, FIELDS, check_value
 from core.catalog.models import User
 from core.db import utcnow
-from handlers.report_steps import Event, say
+from core.uow import UowFactory
+from handlers import report_steps
+from handlers.common import Event, say
+from handlers.profile_steps import ask_organisation, begin_profile
+from kb.service import KnowledgeBase
 
 router = Router(name="start")
 
@@ -34,11 +39,6 @@ async def on_start(message: Message, state: FSMContext, user: User) -> None:
     await begin_profile(message, state)
 
 
-async def begin_profile(event: Event, state: FSMContext) -> None:
-    await state.set_state(ProfileSG.full_name)
-    await say(event, _("Как вас зовут? Напишите фамилию, имя и отчество.\nНапример: <i>Иванов Иван Иванович</i>"))
-
-
 async def _ask_login(event: Event, state: FSMContext) -> None:
     await state.set_state(ProfileSG.login)
     await say(event, _("Ваш логин в системе или рабочая почта?\nНапример: <i>i.ivanov</i> или "
@@ -53,21 +53,21 @@ async def _ask_region(event: Event, state: FSMContext) -> None:
 
 
 @router.message(ProfileSG.full_name, F.text)
-async def on_full_name(message: Message, state: FSMContext, root: Any, user: User) -> None:
+async def on_full_name(message: Message, state: FSMContext, uow: UowFactory, tz: ZoneInfo, user: User) -> None:
     try:
-        name = check_value(FIELDS["full_name"], message.text, now=utcnow(), tz=root.tz)
+        name = check_value(FIELDS["full_name"], message.text, now=utcnow(), tz=tz)
     except ValueError:
         await message.answer(_("Напишите, пожалуйста, ФИО полностью, например: <i>Иванов Иван Иванович</i>"))
         return
     if (await state.get_data()).get("pf_one"):
-        await _save_one(message, state, root, user, full_name=name)
+        await _save_one(message, state, uow, user, full_name=name)
         return
     await state.update_data(pf_full_name=name)
     await _ask_login(message, state)
 
 
 @router.message(ProfileSG.login, F.text)
-async def on_login(message: Message, state: FSMContext, root: Any, user: User) -> None:
+async def on_login(message: Message, state: FSMContext, uow: UowFactory, user: User) -> None:
     text = (message.text or "").strip()
     if "@" in text and not EMAIL_RE.match(text):
         await message.answer(_("Это не похоже на адрес почты. Пример: <i>i.ivanov@example.ru</i>"))
@@ -77,50 +77,51 @@ async def on_login(message: Message, state: FSMContext, root: Any, user: User) -
         return
     values = {"email": text} if "@" in text else {"login": text}
     if (await state.get_data()).get("pf_one"):
-        await _save_one(message, state, root, user, **values)
+        await _save_one(message, state, uow, user, **values)
         return
     await state.update_data(pf_login=values)
     await _ask_region(message, state)
 
 
 @router.callback_query(ProfileSG.region, ProfCb.filter(F.a == "region"))
-async def on_region(call: CallbackQuery, callback_data: ProfCb, state: FSMContext, root: Any, user: User) -> None:
+async def on_region(call: CallbackQuery, callback_data: ProfCb, state: FSMContext, uow: UowFactory,
+                    kb: KnowledgeBase | None, user: User) -> None:
     if callback_data.v == "other":
         await state.set_state(ProfileSG.region_other)
         await say(call, _("Напишите название вашего филиала или подразделения."))
         return
-    await _region_chosen(call, state, root, user, REGIONS[int(callback_data.v)])
+    await _region_chosen(call, state, uow, kb, user, REGIONS[int(callback_data.v)])
 
 
 @router.message(ProfileSG.region_other, F.text)
-async def on_region_other(message: Message, state: FSMContext, root: Any, user: User) -> None:
+async def on_region_other(message: Message, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None,
+                          tz: ZoneInfo, user: User) -> None:
     try:
-        region = check_value(FIELDS["region"], message.text, now=utcnow(), tz=root.tz)
+        region = check_value(FIELDS["region"], message.text, now=utcnow(), tz=tz)
     except ValueError:
         await message.answer(_("Слишком коротко — напишите название филиала."))
         return
-    await _region_chosen(message, state, root, user, region)
+    await _region_chosen(message, state, uow, kb, user, region)
 
 
-async def _region_chosen(event: Event, state: FSMContext, root: Any, user: User, region: str) -> None:
+async def _region_chosen(event: Event, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None, user: User,
+                         region: str) -> None:
     data = await state.get_data()
     if data.get("pf_one"):
-        await _save_one(event, state, root, user, region=region)
+        await _save_one(event, state, uow, user, region=region)
         return
-    saved = await catalog.upsert_user(uow=root.uow(), tg_id=user.tg_id, full_name=data["pf_full_name"],
+    saved = await catalog.upsert_user(uow=uow(), tg_id=user.tg_id, full_name=data["pf_full_name"],
                                       region=region, **data["pf_login"])
     then, seed, counted = data.get("then"), data.get("seed"), bool(data.get("ft_counted"))
     await state.clear()
     await say(event, _("Спасибо, {name}! Профиль сохранён — изменить его можно в меню «Профиль».").format(
         name=escape(saved.full_name)), main_menu() if then != "report" else None)
     if then == "report":
-        from handlers.report import start_report
-
-        await start_report(event, state, root, saved, seed=seed, counted=counted)
+        await report_steps.start_report(event, state, uow, kb, saved, seed=seed, counted=counted)
 
 
-async def _save_one(event: Event, state: FSMContext, root: Any, user: User, **values: Any) -> None:
-    saved = await catalog.upsert_user(uow=root.uow(), tg_id=user.tg_id, **values)
+async def _save_one(event: Event, state: FSMContext, uow: UowFactory, user: User, **values: Any) -> None:
+    saved = await catalog.upsert_user(uow=uow(), tg_id=user.tg_id, **values)
     await state.clear()
     await say(event, _("Сохранено."))
     await show_profile(event, saved)
@@ -159,9 +160,9 @@ async def on_lang(call: CallbackQuery) -> None:
 
 
 @router.callback_query(ProfCb.filter(F.a == "setlang"))
-async def on_set_lang(call: CallbackQuery, callback_data: ProfCb, root: Any, user: User) -> None:
+async def on_set_lang(call: CallbackQuery, callback_data: ProfCb, uow: UowFactory, user: User) -> None:
     lang = "en" if callback_data.v == "en" else "ru"
-    await catalog.upsert_user(uow=root.uow(), tg_id=user.tg_id, locale=lang)
+    await catalog.upsert_user(uow=uow(), tg_id=user.tg_id, locale=lang)
     i18n = current_i18n()
     if i18n is None:
         await say(call, "OK", main_menu())
@@ -170,48 +171,39 @@ async def on_set_lang(call: CallbackQuery, callback_data: ProfCb, root: Any, use
         await say(call, _("Готово, теперь я говорю по-русски."), main_menu())
 
 
-async def ask_organisation(event: Event, state: FSMContext, root: Any, *, ret: str) -> None:
-    """Asks the organisation (a list, or a typed name that must match); `ret` says where to go next."""
-    orgs = await catalog.list_organisations(uow=root.uow())
-    await state.update_data(org_return=ret)
-    await state.set_state(ProfileSG.organisation)
-    rows = [[(o.name[:60], ProfCb(a="orgpick", v=str(o.id)))] for o in orgs[:30]]
-    await say(event, _("Выберите вашу организацию из списка или напишите её название."), inline(rows) if rows else None)
-
-
 @router.callback_query(ProfCb.filter(F.a == "org"))
-async def on_org(call: CallbackQuery, callback_data: ProfCb, state: FSMContext, root: Any) -> None:
-    await ask_organisation(call, state, root, ret=callback_data.v or "profile")
+async def on_org(call: CallbackQuery, callback_data: ProfCb, state: FSMContext, uow: UowFactory) -> None:
+    await ask_organisation(call, state, uow, ret=callback_data.v or "profile")
 
 
 @router.callback_query(ProfileSG.organisation, ProfCb.filter(F.a == "orgpick"))
-async def on_org_pick(call: CallbackQuery, callback_data: ProfCb, state: FSMContext, root: Any, user: User) -> None:
-    await _org_chosen(call, state, root, user, int(callback_data.v))
+async def on_org_pick(call: CallbackQuery, callback_data: ProfCb, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
+                      user: User) -> None:
+    await _org_chosen(call, state, uow, tz, user, int(callback_data.v))
 
 
 @router.message(ProfileSG.organisation, F.text)
-async def on_org_text(message: Message, state: FSMContext, root: Any, user: User) -> None:
+async def on_org_text(message: Message, state: FSMContext, uow: UowFactory, tz: ZoneInfo, user: User) -> None:
     wanted = " ".join((message.text or "").split()).casefold()
-    orgs = await catalog.list_organisations(uow=root.uow())
+    orgs = await catalog.list_organisations(uow=uow())
     match = [o for o in orgs if o.name.casefold() == wanted]
     if not match:
         await message.answer(_("Не нашёл организацию «{name}». Выберите её из списка или проверьте название.")
                              .format(name=escape(message.text or "")))
         return
-    await _org_chosen(message, state, root, user, match[0].id)
+    await _org_chosen(message, state, uow, tz, user, match[0].id)
 
 
-async def _org_chosen(event: Event, state: FSMContext, root: Any, user: User, org_id: int) -> None:
-    saved = await catalog.upsert_user(uow=root.uow(), tg_id=user.tg_id, organisation_id=org_id)
+async def _org_chosen(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo, user: User,
+                      org_id: int) -> None:
+    saved = await catalog.upsert_user(uow=uow(), tg_id=user.tg_id, organisation_id=org_id)
     ret = (await state.get_data()).get("org_return", "profile")
     org = saved.organisation.name if saved.organisation is not None else ""
     await say(event, _("Организация: {org}.").format(org=escape(org)))
-    from handlers import report_steps
-
     if ret == "report":
-        await report_steps.ask_type(event, state, root)
+        await report_steps.ask_type(event, state, uow)
     elif ret == "summary":
-        await report_steps.show_summary(event, state, root)
+        await report_steps.show_summary(event, state, tz)
     else:
         await state.clear()
         await show_profile(event, saved)

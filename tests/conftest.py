@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url, text
 
-from bot.root import Root, build_root
+from app.root import Root, build_root
 from core.db import Base, import_all_models, make_engine
 from core.settings import Settings
 

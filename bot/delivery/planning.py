@@ -1,25 +1,29 @@
 """Who gets an outbox event: planners turn an event into targets (chat + text + buttons).
 
-The requester planner is built in; other parts (e.g. staff group chats) append theirs to
-root.extras["delivery_planners"], so one worker and one at-least-once bookkeeping serve all.
+The requester planner is built in; other parts (e.g. staff group chats) append theirs to the root's
+`delivery_planners` (the same list as `DeliveryContext.planners`), so one worker and one at-least-once
+bookkeeping serve all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiogram.types import InlineKeyboardMarkup
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery.limiter import RateLimiter
 from bot.delivery.render import Texts, render
 from core.catalog.models import User
 from core.outbox.models import OutboxEvent
+from core.settings import Settings
 from core.tickets.models import Ticket
 
 if TYPE_CHECKING:
-    from bot.root import Root
+    from aiogram import Bot
+    from aiogram.utils.i18n import I18n
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +34,22 @@ class Target:
     user_id: int | None = None  # the core user behind a private chat, marked unreachable on 403
 
 
-Planner = Callable[[AsyncSession, OutboxEvent, "Root"], Awaitable[list[Target]]]
+Planner = Callable[[AsyncSession, OutboxEvent, "DeliveryContext"], Awaitable[list[Target]]]
 
 
-async def plan_requester(session: AsyncSession, ev: OutboxEvent, root: Root) -> list[Target]:
+@dataclass
+class DeliveryContext:
+    """What the worker and the planners use; built by the composition root once the bot exists."""
+
+    bot: Bot
+    session_factory: async_sessionmaker[AsyncSession]
+    settings: Settings
+    i18n: I18n | None
+    planners: list[Planner] = field(default_factory=list)  # the other parts' planners, after the requester's
+    limiter: RateLimiter = field(default_factory=RateLimiter)  # one per process: Telegram's limits are global
+
+
+async def plan_requester(session: AsyncSession, ev: OutboxEvent, ctx: DeliveryContext) -> list[Target]:
     """The requester's private chat, unless they caused the event themselves or cannot be reached."""
     p: dict[str, Any] = ev.payload or {}
     rid = p.get("requester_id")
@@ -48,12 +64,12 @@ async def plan_requester(session: AsyncSession, ev: OutboxEvent, root: Root) -> 
     if ev.topic == "ticket.registered":
         ticket = await session.get(Ticket, ev.ticket_id or p.get("ticket_id"))
         channel = ticket.channel if ticket is not None else None
-    tr = Texts(root.extras.get("i18n"), user.locale if user.locale in ("ru", "en") else "ru")
-    notice = render(ev.topic, p, channel=channel, tr=tr, autoclose_days=root.settings.autoclose_working_days)
+    tr = Texts(ctx.i18n, user.locale if user.locale in ("ru", "en") else "ru")
+    notice = render(ev.topic, p, channel=channel, tr=tr, autoclose_days=ctx.settings.autoclose_working_days)
     if notice is None:
         return []
     return [Target(chat_id=user.tg_id, text=notice.text, markup=notice.markup, user_id=user.id)]
 
 
-def planners(root: Root) -> list[Planner]:
-    return [plan_requester, *root.extras.get("delivery_planners", [])]
+def planners(ctx: DeliveryContext) -> list[Planner]:
+    return [plan_requester, *ctx.planners]

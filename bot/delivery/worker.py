@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -27,15 +26,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.delivery.limiter import RateLimiter, Sleep
-from bot.delivery.planning import Target, planners
+from bot.delivery.planning import DeliveryContext, Target, planners
 from bot.models import SETTLED, Delivery, DeliveryStatus
 from bot.telegram import send_one, split_text
 from core.catalog.models import User
 from core.db import utcnow
 from core.outbox.models import OutboxEvent
-
-if TYPE_CHECKING:
-    from bot.root import Root
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +57,7 @@ class _Deferred(Exception):
 
 @dataclass
 class _Ctx:
-    root: Root
+    delivery: DeliveryContext
     limiter: RateLimiter
     sleep: Sleep
     stats: DeliveryStats
@@ -70,26 +66,24 @@ class _Ctx:
     stale_after: float
 
 
-async def deliver_pending(*, root: Root, limit: int = 100, sleep: Sleep = asyncio.sleep,
+async def deliver_pending(*, delivery: DeliveryContext, limit: int = 100, sleep: Sleep = asyncio.sleep,
                           clock: Callable[[], float] | None = None, limiter: RateLimiter | None = None,
                           max_attempts: int = 4, backoff: float = 0.5, stale_after: float = 60.0) -> DeliveryStats:
     """Delivers up to `limit` unpublished outbox events in id order; returns what happened."""
     stats = DeliveryStats()
-    if root.bot is None:
-        return stats
     if limiter is None:
         if clock is None and sleep is asyncio.sleep:
-            limiter = root.extras.setdefault("delivery_limiter", RateLimiter())
+            limiter = delivery.limiter
         else:
             limiter = RateLimiter(clock=clock or time.monotonic, sleep=sleep)
-    ctx = _Ctx(root, limiter, sleep, stats, max_attempts, backoff, stale_after)
-    async with root.session_factory() as s:
+    ctx = _Ctx(delivery, limiter, sleep, stats, max_attempts, backoff, stale_after)
+    async with delivery.session_factory() as s:
         events = list((await s.scalars(select(OutboxEvent).where(OutboxEvent.published_at.is_(None))
                                        .order_by(OutboxEvent.id).limit(limit))).all())
     for ev in events:
         stats.events += 1
-        async with root.session_factory() as s:
-            targets = [t for plan in planners(root) for t in await plan(s, ev, root)]
+        async with delivery.session_factory() as s:
+            targets = [t for plan in planners(delivery) for t in await plan(s, ev, delivery)]
         try:
             settled = [await _deliver(ctx, ev.id, t) for t in targets]
         except _Deferred:
@@ -106,7 +100,7 @@ async def _finish(ctx: _Ctx, ev: OutboxEvent, *, published: bool, failed: bool =
     give_up = failed and ev.attempts + 1 >= MAX_EVENT_ATTEMPTS
     if give_up:
         log.error("outbox event %s (%s) undeliverable after %s polls: given up", ev.id, ev.topic, ev.attempts + 1)
-    async with ctx.root.session_factory() as s:
+    async with ctx.delivery.session_factory() as s:
         values = {"published_at": utcnow()} if published or give_up else {"attempts": OutboxEvent.attempts + 1}
         await s.execute(update(OutboxEvent).where(OutboxEvent.id == ev.id).values(**values))
         await s.commit()
@@ -117,7 +111,7 @@ async def _finish(ctx: _Ctx, ev: OutboxEvent, *, published: bool, failed: bool =
 async def _claim(ctx: _Ctx, event_id: int, t: Target) -> str:
     """'claimed' (we send now), 'done' (settled before) or 'busy' (being sent elsewhere, recently)."""
     now = utcnow()
-    async with ctx.root.session_factory() as s:
+    async with ctx.delivery.session_factory() as s:
         row = await s.scalar(select(Delivery).where(Delivery.event_id == event_id, Delivery.chat_id == t.chat_id))
         if row is None:
             s.add(Delivery(event_id=event_id, chat_id=t.chat_id, user_id=t.user_id, status=DeliveryStatus.sending,
@@ -137,7 +131,7 @@ async def _claim(ctx: _Ctx, event_id: int, t: Target) -> str:
 
 
 async def _settle(ctx: _Ctx, event_id: int, t: Target, status: str, error: str | None = None) -> None:
-    async with ctx.root.session_factory() as s:
+    async with ctx.delivery.session_factory() as s:
         await s.execute(update(Delivery).where(Delivery.event_id == event_id, Delivery.chat_id == t.chat_id)
                         .values(status=status, error=(error or "")[:500] or None, updated_at=utcnow()))
         if status == DeliveryStatus.blocked and t.user_id is not None:
@@ -156,8 +150,7 @@ async def _deliver(ctx: _Ctx, event_id: int, t: Target) -> bool:
         return False
     pieces = split_text(t.text)
     done, errors, pauses = 0, 0, 0
-    bot = ctx.root.bot
-    assert bot is not None
+    bot = ctx.delivery.bot
     while done < len(pieces):
         await ctx.limiter.acquire(t.chat_id)
         markup = t.markup if done == len(pieces) - 1 else None

@@ -1,35 +1,46 @@
-"""Outer middlewares on dp.update, in this order: dedup, context, user, i18n, throttling."""
+"""Outer middlewares on dp.update, in this order: dedup, user, i18n, throttling.
+
+The services handlers use (unit of work, time zone, knowledge base, settings) are not put in by a middleware:
+they are the Dispatcher's workflow data, given by the composition root.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.middlewares.context import ContextMiddleware
 from bot.middlewares.dedup import DedupMiddleware
 from bot.middlewares.i18n import DataI18nMiddleware, make_i18n
 from bot.middlewares.throttle import ThrottlingMiddleware
 from bot.middlewares.user import UserMiddleware
+from bot.middlewares.user_cache import UserCache
 
 if TYPE_CHECKING:
     from aiogram import Dispatcher
+    from aiogram.utils.i18n import I18n
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from bot.root import Root
-
-__all__ = ["ContextMiddleware", "DataI18nMiddleware", "DedupMiddleware", "ThrottlingMiddleware", "UserMiddleware",
+__all__ = ["DataI18nMiddleware", "DedupMiddleware", "Installed", "ThrottlingMiddleware", "UserMiddleware",
            "install", "make_i18n"]
 
 
-def install(root: Root, dp: Dispatcher) -> None:
-    """Registers the middlewares; the throttle and i18n instances are kept in root.extras for tests and texts."""
+@dataclass(frozen=True)
+class Installed:
+    """The middleware instances the root keeps (tests set the throttle clock; texts use the catalogs)."""
+
+    i18n: I18n
+    throttle: ThrottlingMiddleware
+    user_cache: UserCache
+
+
+def install(dp: Dispatcher, *, session_factory: async_sessionmaker[AsyncSession], shared_state: bool) -> Installed:
+    """Registers the middlewares; `shared_state` is true when several processes share the FSM (REDIS_URL)."""
     i18n = make_i18n()
     throttle = ThrottlingMiddleware()
-    root.extras["i18n"] = i18n
-    root.extras["throttle"] = throttle
-    users = UserMiddleware(root.session_factory)
-    root.extras["user_cache"] = users.cache
+    users = UserMiddleware(session_factory)
     # one process owns the updates unless REDIS_URL shares the state between several: see dedup.py
-    dp.update.outer_middleware(DedupMiddleware(root.session_factory, deferred=not root.settings.redis_url))
-    dp.update.outer_middleware(ContextMiddleware(root))
+    dp.update.outer_middleware(DedupMiddleware(session_factory, deferred=not shared_state))
     dp.update.outer_middleware(users)
     dp.update.outer_middleware(DataI18nMiddleware(i18n))
     dp.update.outer_middleware(throttle)
+    return Installed(i18n=i18n, throttle=throttle, user_cache=users.cache)

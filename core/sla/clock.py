@@ -13,17 +13,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 
 from core.db import utcnow
+from core.errors import NotFound
 from core.sla.calendar import Pause
 from core.sla.models import TicketSla, TicketSlaTarget
 from core.sla.policy import TARGETS, TargetSpan, compute_spans, warn_at
 from core.sla.store import Catalog, catalog
-from core.tickets.lifecycle import Action
+from core.tickets.lifecycle import Action, Actor, Step
+from core.tickets.models import Ticket
 
 if TYPE_CHECKING:
     from core.catalog.models import Service
-    from core.tickets.lifecycle import Step
-    from core.tickets.models import Ticket
-    from core.tickets.service import Actor
     from core.uow import UnitOfWork
 
 #: Share of a target's time after which a warning is due; set from settings by the wiring.
@@ -221,9 +220,6 @@ async def snapshot(*, uow: UnitOfWork, ticket_id: int, priority: int, now: datet
 
 async def ticket_sla(*, uow: UnitOfWork, ticket_id: int, now: datetime | None = None) -> dict[str, Any]:
     """Policy, start, per-target due/met/breached/remaining working seconds, and whether the clock is paused."""
-    from core.errors import NotFound
-    from core.tickets.models import Ticket
-
     async with uow:
         ticket = await uow.session.get(Ticket, ticket_id)
         if ticket is None:

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from core.catalog.models import Service, Staff
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from core.tickets.lifecycle import ESCALATIONS, SYSTEM_ACTIONS, USER_ACTIONS, Action, Step
+from core.sla import clock
+from core.tickets.lifecycle import ESCALATIONS, SYSTEM_ACTIONS, USER_ACTIONS, Action, Actor, Step
 from core.tickets.models import Comment, Ticket
 
 if TYPE_CHECKING:
-    from core.tickets.service import Actor
     from core.uow import UnitOfWork
 
 NEEDS_TEXT = {
@@ -179,20 +179,14 @@ def _close(ticket: Ticket, *, actor: Actor, params: dict[str, Any], now: datetim
 
 async def after_register(*, uow: UnitOfWork, ticket: Ticket, service: Service, now: datetime) -> None:
     """Hook after registration (the SLA clock starts here)."""
-    from core.sla import clock
-
     await clock.start(uow=uow, ticket=ticket, service=service, now=now)
 
 
 async def after_step(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, now: datetime) -> None:
     """Hook after a lifecycle step (SLA targets met, clock paused or resumed)."""
-    from core.sla import clock
-
     await clock.on_step(uow=uow, ticket=ticket, step=step, actor=actor, now=now)
 
 
 async def after_comment(*, uow: UnitOfWork, ticket: Ticket, actor: Actor, public: bool, now: datetime) -> None:
     """Hook after a comment (a public staff reply meets the reaction target)."""
-    from core.sla import clock
-
     await clock.on_comment(uow=uow, ticket=ticket, actor=actor, public=public, now=now)

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from core.errors import IllegalTransition
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts on a ticket: here, below both the ticket use cases and the SLA clock, which both need it."""
+
+    kind: Literal["user", "staff", "system"]
+    id: int | None = None
+
+
+SYSTEM = Actor("system")
 
 
 class Status(StrEnum):

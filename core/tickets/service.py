@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, func, select, true
@@ -19,20 +19,13 @@ from core.catalog.models import Service, Staff, User
 from core.db import utcnow
 from core.errors import Conflict, ContractRequired, Forbidden, NotFound, ValidationFailed
 from core.tickets import effects
-from core.tickets.lifecycle import Action, Step, next_status
+from core.tickets.lifecycle import SYSTEM, Action, Actor, Step, next_status
 from core.tickets.models import Attachment, Comment, Ticket, TicketHistory, parse_number
 from core.uow import UnitOfWork
 
+__all__ = ["SYSTEM", "Actor"]  # defined in lifecycle (below the SLA clock too), kept importable from here
+
 PROFILE_KEYS = ("full_name", "login", "email", "region")
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    kind: Literal["user", "staff", "system"]
-    id: int | None = None
-
-
-SYSTEM = Actor("system")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.root import Root
+from app.root import Root
 from tests.conftest import ADMIN_TOKEN
 
 

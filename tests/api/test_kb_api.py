@@ -8,7 +8,7 @@ import zipfile
 import httpx
 import pytest
 
-from bot.root import Root
+from app.root import Root
 from tests import factories
 
 KB = "/api/v1/kb"

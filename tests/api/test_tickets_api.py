@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from bot.root import Root
+from app.root import Root
 from core.catalog.models import User
 from core.tickets.models import Ticket
 from tests import factories as f

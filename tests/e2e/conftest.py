@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.root import Root, build_root
+from app.root import Root, build_root
 from core.settings import Settings
 from tests.conftest import _empty
 from tests.e2e.harness import BotHarness, RecordingSession

@@ -289,14 +289,14 @@ class BotHarness:
         self.strict = strict
         self.errors: list[BaseException] = []
         self._limiter: Any = None
-        root.extras["error_sink"] = self.errors
-        throttle = root.extras.get("throttle")
-        if throttle is not None:
-            throttle.clock = self.clock
+        self.dp["error_sink"] = self.errors  # the error handler's workflow data (bot.dispatcher.on_error)
+        if root.throttle is not None:
+            root.throttle.clock = self.clock
 
     def add_router(self, router: Any) -> None:
         """Puts a test router into the private-chat parent, ahead of the real dialogs."""
-        parent = self.root.extras["user_router"]
+        parent = self.root.user_router
+        assert parent is not None
         parent.include_router(router)
         parent.sub_routers.insert(0, parent.sub_routers.pop())
 
@@ -342,7 +342,8 @@ class BotHarness:
 
         if self._limiter is None:  # one limiter across runs, as in production
             self._limiter = RateLimiter(clock=self.clock, sleep=_no_sleep)
-        return await deliver_pending(root=self.root, limit=limit, sleep=_no_sleep, limiter=self._limiter)
+        assert self.root.delivery is not None
+        return await deliver_pending(delivery=self.root.delivery, limit=limit, sleep=_no_sleep, limiter=self._limiter)
 
     def calls_to(self, chat_id: int, name: str | None = None) -> list[Call]:
         return [c for c in self.session.calls

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.root import build_root
+from app.root import build_root
 from core.catalog import service as catalog
 from core.settings import Settings
 from tests.e2e.dialogs import db_user, onboard, tap

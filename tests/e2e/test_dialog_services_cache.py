@@ -45,8 +45,8 @@ async def test_services_are_read_once_and_a_rename_shows_at_once(harness: BotHar
 
 
 async def test_an_expired_copy_is_read_again(harness: BotHarness, monkeypatch: Any) -> None:
-    await services.all_services(harness.root)
+    await services.all_services(harness.root.uow)
     monkeypatch.setattr(services, "TTL", 0.0)
     with service_queries(harness) as seen:
-        await services.all_services(harness.root)
+        await services.all_services(harness.root.uow)
     assert len(seen) == 1

@@ -11,7 +11,7 @@ from aiogram.types import Message
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.root import build_root
+from app.root import build_root
 from core.settings import Settings
 from tests.conftest import _empty
 
@@ -63,7 +63,7 @@ async def test_polling_through_a_bot_api_compatible_server(settings: Settings) -
     async def pong(message: Message) -> None:
         await message.answer("pong <b>ok</b>")
 
-    parent = root.extras["user_router"]
+    parent = root.user_router
     parent.include_router(r)
     parent.sub_routers.insert(0, parent.sub_routers.pop())
     try:

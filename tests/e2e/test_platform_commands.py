@@ -37,7 +37,7 @@ async def test_startup_sets_the_menu_for_default_ru_and_en_from_the_catalog(harn
 
 
 async def test_menu_commands_are_exactly_the_commands_the_dialogs_handle(harness: BotHarness) -> None:
-    assert handled_commands(harness.root.extras["user_router"]) == {c for c, _ in COMMANDS}
+    assert handled_commands(harness.root.user_router) == {c for c, _ in COMMANDS}
     for command, _ in COMMANDS:
         calls = await harness.send_text(905, f"/{command}")
         replies = [c.text or "" for c in calls if c.name == "sendMessage"]
@@ -47,7 +47,7 @@ async def test_menu_commands_are_exactly_the_commands_the_dialogs_handle(harness
 
 
 async def test_menu_failure_is_only_logged(harness: BotHarness) -> None:
-    i18n = harness.root.extras["i18n"]
+    i18n = harness.root.i18n
     harness.session.fail_next("setMyCommands", network_error())
     assert await set_commands(harness.bot, i18n) is False
     assert await set_commands(harness.bot, i18n) is True

@@ -12,9 +12,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 from sqlalchemy import func, select
 
+from app.root import Root, build_root
 from bot.middlewares.dedup import SeenIds
 from bot.models import ProcessedUpdate
-from bot.root import Root, build_root
 from core.catalog.models import User
 from core.outbox.models import OutboxEvent
 from core.settings import Settings

@@ -11,8 +11,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy import func, select
 
+from app.root import build_root
 from bot.models import FsmRecord, ProcessedUpdate
-from bot.root import build_root
 from core.catalog.models import User
 from core.errors import Conflict, IllegalTransition, ValidationFailed
 from core.settings import Settings
@@ -94,12 +94,15 @@ async def test_the_same_update_fed_concurrently_is_handled_once(harness: BotHarn
     assert len(seen) == 1 and harness.texts(507) == ["echo дубль"]
 
 
-async def test_context_user_and_locale_injected(harness: BotHarness) -> None:
+async def test_typed_services_user_and_locale_injected(harness: BotHarness) -> None:
     seen = with_echo(harness)
     await harness.send_text(502, "hi", language_code="en")
     await harness.send_text(502, "hi again", language_code="en")
     data = seen[-1]
-    assert data["root"] is harness.root and data["tz"] == harness.root.tz
+    # the handlers name the services they use; the whole root is not handed out
+    assert "root" not in data
+    assert data["uow"] is harness.root.uow and data["tz"] == harness.root.tz
+    assert data["kb"] is harness.root.kb and data["settings"] is harness.root.settings
     assert data["user"].tg_id == 502 and data["locale"] == "en"
     async with harness.root.session_factory() as s:
         assert await s.scalar(select(func.count()).select_from(User).where(User.tg_id == 502)) == 1

@@ -10,8 +10,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 
+from app.root import Root
 from bot.inline_filters import inline_pure_filters
-from bot.root import Root
 from tests.e2e.harness import BotHarness
 
 

@@ -9,11 +9,11 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy import func, select
 
+from app.wiring_delivery import register_jobs
 from bot.callbacks import TicketCb
 from bot.middlewares.dedup import prune_processed
 from bot.models import FsmRecord, ProcessedUpdate
 from bot.storage import SqlStorage
-from bot.wiring_delivery import register_jobs
 from tests.e2e.harness import BotHarness
 
 

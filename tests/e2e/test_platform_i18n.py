@@ -27,4 +27,4 @@ async def test_aiogram_gettext_in_a_handler_translates_for_an_english_user(harne
     assert harness.last_text(901) == "My requests | Help | Saved."
     await harness.send_text(902, "which-language", language_code="ru")
     assert harness.last_text(902) == "Мои обращения | Помощь | Сохранено."
-    assert type(harness.root.extras["i18n"]) is I18n  # a subclass would have its own, unset context variable
+    assert type(harness.root.i18n) is I18n  # a subclass would have its own, unset context variable

@@ -49,7 +49,7 @@ def user_queries(harness: BotHarness) -> Iterator[list[str]]:
 
 async def test_a_known_sender_costs_no_user_query_until_the_entry_expires(harness: BotHarness) -> None:
     harness.add_router(whoami_router())
-    cache: UserCache = harness.root.extras["user_cache"]
+    cache: UserCache = harness.root.user_cache
     cache.clock = harness.clock
     await harness.send_text(UID, "whoami")
     with user_queries(harness) as seen:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import wiring_tickets
+from app import wiring_tickets
 from core.outbox.models import OutboxEvent
 from core.tickets import service as tickets
 from core.tickets.autoclose import autoclose

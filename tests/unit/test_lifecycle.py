@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from bot import cli
+from app import cli
 from core.errors import IllegalTransition
 from core.settings import Settings
 from core.tickets.lifecycle import FINAL, TRANSITIONS, Action, Status, allowed_actions, next_status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.root import Root
+from app.root import Root
 from core.errors import ValidationFailed
 from kb import service as kb_service
 from kb.service import KnowledgeBase

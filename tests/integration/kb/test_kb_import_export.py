@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.root import Root, build_root
+from app.cli import app
+from app.root import Root, build_root
 from core.settings import Settings
 from kb.io import ImportRefused, dump_json, parse_json, parse_markdown_dir, write_markdown_dir
 from kb.models import Article

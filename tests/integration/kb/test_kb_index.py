@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select
 
-from bot.root import Root, build_root
-from bot.wiring_kb import POLL_JOB_ID, kb_poll, register_poll
+from app.root import Root, build_root
+from app.wiring_kb import POLL_JOB_ID, kb_poll, register_poll
 from core.settings import Settings
 from kb.models import Article, KbState, SynonymGroup
 from kb.search import load_default_synonyms, load_sample_articles

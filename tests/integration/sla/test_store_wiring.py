@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot import wiring_sla
+from app import wiring_sla
 from core.db import utcnow
 from core.sla import store
 from core.sla.models import SlaCalendarRow, SlaPolicyRow
@@ -46,7 +46,7 @@ async def test_cache_reloads_when_a_row_changes_behind_its_back(root, monkeypatc
 
 
 async def test_sweep_job_is_one_coalesced_interval_job(root) -> None:
-    assert wiring_sla._seed in root.extras["startup_hooks"]
+    assert wiring_sla._seed in root.startup_hooks
     wiring_sla._register(root)
     job = root.scheduler.get_job(wiring_sla.JOB_ID)
     assert job is not None and job.max_instances == 1 and job.coalesce is True

@@ -1,10 +1,15 @@
-"""The one composition root: settings, engine, unit of work, scheduler, API, bot and dispatcher."""
+"""The one composition root: settings, engine, unit of work, scheduler, API, bot and dispatcher.
+
+Every part plugs in through a typed field (startup hooks, jobs, delivery planners, routers, the outages
+provider) from its `app.wiring_*` module; neither bot/ nor admin_api/ import this package.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -17,11 +22,21 @@ from core.settings import Settings
 from core.uow import UowFactory
 
 if TYPE_CHECKING:
-    from aiogram import Bot, Dispatcher
+    from aiogram import Bot, Dispatcher, Router
     from aiogram.client.session.base import BaseSession
+    from aiogram.utils.i18n import I18n
     from fastapi import FastAPI
 
+    from bot.delivery import DeliveryContext, Planner
+    from bot.middlewares.throttle import ThrottlingMiddleware
+    from bot.middlewares.user_cache import UserCache
+    from handlers.menu import OutagesProvider
+    from kb.service import KnowledgeBase
+
 log = logging.getLogger(__name__)
+
+StartupHook = Callable[["Root"], Awaitable[None]]  # run once by startup(), after migrations and seeding
+JobRegistrar = Callable[["Root"], None]  # adds this part's periodic jobs to root.scheduler
 
 
 @dataclass
@@ -35,19 +50,30 @@ class Root:
     api: FastAPI | None = None
     bot: Bot | None = None
     dp: Dispatcher | None = None
-    kb: Any = None  # the knowledge base with its in-memory search index (kb.service)
-    extras: dict[str, Any] = field(default_factory=dict)
+    kb: KnowledgeBase | None = None  # the knowledge base with its in-memory search index (app.wiring_kb)
+    # what the parts register (before wire_bot for routers and the outages provider, which the dispatcher takes)
+    startup_hooks: list[StartupHook] = field(default_factory=list)
+    jobs: list[JobRegistrar] = field(default_factory=list)
+    delivery_planners: list[Planner] = field(default_factory=list)
+    routers: list[Router] = field(default_factory=list)
+    outages_provider: OutagesProvider | None = None
+    # set with the bot (app.wiring.wire_bot); None without one
+    delivery: DeliveryContext | None = None
+    user_router: Router | None = None
+    i18n: I18n | None = None
+    throttle: ThrottlingMiddleware | None = None
+    user_cache: UserCache | None = None
 
     async def startup(self) -> None:
         """Applies migrations and seeds reference data; idempotent."""
         await migrate.upgrade(self.engine)
         await seed_catalog(uow=self.uow())
-        for hook in self.extras.get("startup_hooks", []):
+        for hook in self.startup_hooks:
             await hook(self)
 
     def start_jobs(self) -> None:
         """Starts the scheduler with every periodic job (one process runs them)."""
-        for register in self.extras.get("job_registrars", []):
+        for register in self.jobs:
             register(self)
         self.scheduler.start()
 
@@ -66,15 +92,12 @@ def build_root(settings: Settings, *, with_bot: bool = True, with_api: bool = Tr
     session_factory = make_session_factory(engine)
     tz = ZoneInfo(settings.timezone)
     root = Root(settings=settings, engine=engine, session_factory=session_factory,
-                uow=UowFactory(session_factory), tz=tz, scheduler=AsyncIOScheduler(timezone=tz),
-                extras={"startup_hooks": [], "job_registrars": []})
-    from bot import wiring
+                uow=UowFactory(session_factory), tz=tz, scheduler=AsyncIOScheduler(timezone=tz))
+    from app import wiring
 
     wiring.wire_domain(root)
     if with_api:
-        from admin_api.app import create_app
-
-        root.api = create_app(root)
+        wiring.wire_api(root)
     if with_bot and (settings.bot_token is not None or bot_session is not None):
         wiring.wire_bot(root, bot_session=bot_session)
     return root

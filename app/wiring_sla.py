@@ -9,7 +9,7 @@ from core.sla import clock, store
 from core.sla.sweep import sweep
 
 if TYPE_CHECKING:
-    from bot.root import Root
+    from app.root import Root
 
 log = logging.getLogger(__name__)
 JOB_ID = "sla-sweep"
@@ -36,7 +36,7 @@ def _register(root: Root) -> None:
 
 
 def wire(root: Root) -> None:
-    """Adds this part's startup hooks (root.extras["startup_hooks"]) and jobs (root.extras["job_registrars"])."""
+    """Adds this part's startup hooks and jobs to the root."""
     clock.configure(warn_fraction=root.settings.sla_warn_fraction)
-    root.extras["startup_hooks"].append(_seed)
-    root.extras["job_registrars"].append(_register)
+    root.startup_hooks.append(_seed)
+    root.jobs.append(_register)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from core.tickets.autoclose import autoclose
 
 if TYPE_CHECKING:
-    from bot.root import Root
+    from app.root import Root
 
 log = logging.getLogger(__name__)
 JOB_ID = "tickets-autoclose"
@@ -30,4 +30,4 @@ def _register(root: Root) -> None:
 
 def wire(root: Root) -> None:
     """Registers the autoclose job."""
-    root.extras["job_registrars"].append(_register)
+    root.jobs.append(_register)

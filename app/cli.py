@@ -7,12 +7,17 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
 
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from app.root import Root
+
+T = TypeVar("T")
 
 app = typer.Typer(help="Telegram support desk: bot, admin API and SLA scheduler.", no_args_is_help=True)
 
@@ -43,7 +48,7 @@ def load_settings(**overrides: object) -> Settings:
 async def _serve(settings: Settings, *, with_bot: bool) -> None:
     import uvicorn
 
-    from bot.root import build_root
+    from app.root import build_root
 
     root = build_root(settings, with_bot=with_bot)
     await root.startup()
@@ -54,8 +59,7 @@ async def _serve(settings: Settings, *, with_bot: bool) -> None:
                                            log_level="info", lifespan="off"))
     tasks = [asyncio.create_task(server.serve())]
     if root.bot is not None and root.dp is not None:
-        tasks.append(asyncio.create_task(root.dp.start_polling(root.bot, handle_signals=False, **root.extras.get(
-            "polling_kwargs", {}))))
+        tasks.append(asyncio.create_task(root.dp.start_polling(root.bot, handle_signals=False)))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for t in done:
@@ -86,7 +90,7 @@ def api(host: Annotated[str | None, typer.Option(help="bind address")] = None,
 @app.command()
 def migrate() -> None:
     """Applies pending migrations and seeds reference data."""
-    from bot.root import build_root
+    from app.root import build_root
 
     async def _go() -> None:
         root = build_root(load_settings(), with_bot=False, with_api=False)
@@ -103,7 +107,7 @@ kb_app = typer.Typer(help="Knowledge base import/export.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 
 
-def _refusing(fn: Callable[[], Any]) -> Any:
+def _refusing(fn: Callable[[], T]) -> T:
     """Runs fn; a domain refusal (bad file, bad folder) exits with its message."""
     from core.errors import DomainError
 
@@ -114,11 +118,11 @@ def _refusing(fn: Callable[[], Any]) -> Any:
         raise typer.Exit(1) from exc
 
 
-def _with_root(action: Callable[[Any], Awaitable[Any]]) -> Any:
+def _with_root(action: Callable[[Root], Awaitable[T]]) -> T:
     """Runs `action(root)` on a started root without API or bot (the running API process reloads by its poll)."""
-    from bot.root import build_root
+    from app.root import build_root
 
-    async def _go() -> Any:
+    async def _go() -> T:
         root = build_root(load_settings(), with_bot=False, with_api=False)
         try:
             await root.startup()
@@ -132,10 +136,11 @@ def _with_root(action: Callable[[Any], Awaitable[Any]]) -> Any:
 @kb_app.command("import")
 def kb_import(path: Annotated[Path, typer.Argument(help="a JSON file, or a folder of Markdown files")]) -> None:
     """Imports articles (upsert by id, else by title) and synonyms; a bad file is refused whole."""
+    from app.wiring_kb import knowledge_base
     from kb.io import read_path
 
     bundle = _refusing(lambda: read_path(path))
-    res = _with_root(lambda root: root.kb.import_bundle(uow=root.uow(), bundle=bundle, author="cli"))
+    res = _with_root(lambda root: knowledge_base(root).import_bundle(uow=root.uow(), bundle=bundle, author="cli"))
     typer.echo(f"imported / импортировано: {res}")
 
 
@@ -143,12 +148,13 @@ def kb_import(path: Annotated[Path, typer.Argument(help="a JSON file, or a folde
 def kb_export(path: Annotated[Path, typer.Argument(help="a JSON file, or a new/empty folder for Markdown")],
               fmt: Annotated[str, typer.Option("--format", help="json or md")] = "json") -> None:
     """Exports every article (deleted ones excluded) and the synonyms."""
+    from app.wiring_kb import knowledge_base
     from kb.io import dump_json, write_markdown_dir
 
     if fmt not in ("json", "md"):
         typer.echo("--format: json or md", err=True)
         raise typer.Exit(2)
-    data = _with_root(lambda root: root.kb.export_all(uow=root.uow()))
+    data = _with_root(lambda root: knowledge_base(root).export_all(uow=root.uow()))
     if fmt == "json":
         path.write_text(dump_json(data["articles"], data["synonyms"]), encoding="utf-8")
     else:

@@ -8,15 +8,22 @@ from typing import TYPE_CHECKING
 from kb.service import KnowledgeBase
 
 if TYPE_CHECKING:
-    from bot.root import Root
+    from app.root import Root
 
 log = logging.getLogger(__name__)
 POLL_JOB_ID = "kb-reload-poll"
 
 
+def knowledge_base(root: Root) -> KnowledgeBase:
+    """root.kb, which wire() always sets (a RuntimeError names the missing wiring otherwise)."""
+    if root.kb is None:
+        raise RuntimeError("the knowledge base is not wired (app.wiring_kb.wire)")
+    return root.kb
+
+
 async def kb_startup(root: Root) -> None:
     """Seeds on the very first start (unless KB_SEED_SAMPLE=false for the articles), then builds the index."""
-    kb: KnowledgeBase = root.kb
+    kb = knowledge_base(root)
     if await kb.seed_first_start(uow=root.uow(), sample=root.settings.kb_seed_sample):
         log.info("knowledge base: first start seeding done (sample articles: %s)", root.settings.kb_seed_sample)
     await kb.load(root.uow())
@@ -25,8 +32,9 @@ async def kb_startup(root: Root) -> None:
 async def kb_poll(root: Root) -> None:
     """Reloads this process's index when the shared revision moved (a change made by another process)."""
     try:
-        if await root.kb.refresh(uow_factory=root.uow):
-            log.info("knowledge base reloaded at revision %d", root.kb.revision)
+        kb = knowledge_base(root)
+        if await kb.refresh(uow_factory=root.uow):
+            log.info("knowledge base reloaded at revision %d", kb.revision)
     except Exception:  # a failed poll must not stop the next one
         log.exception("knowledge base poll failed")
 
@@ -40,5 +48,5 @@ def register_poll(root: Root) -> None:
 def wire(root: Root) -> None:
     """Sets root.kb (empty until startup) and adds the startup hook and the poll job."""
     root.kb = KnowledgeBase(threshold=root.settings.kb_threshold)
-    root.extras["startup_hooks"].append(kb_startup)
-    root.extras["job_registrars"].append(register_poll)
+    root.startup_hooks.append(kb_startup)
+    root.jobs.append(register_poll)

@@ -6,32 +6,34 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.root import Root
+    from app.root import Root
 
 log = logging.getLogger(__name__)
 
 
 def wire(root: Root) -> None:
-    """Adds this part's startup hooks (root.extras["startup_hooks"]) and jobs (root.extras["job_registrars"])."""
-    root.extras["startup_hooks"].append(_set_commands)
-    root.extras["job_registrars"].append(register_jobs)
+    """Adds this part's startup hooks and jobs to the root."""
+    root.startup_hooks.append(_set_commands)
+    root.jobs.append(register_jobs)
 
 
 async def _set_commands(root: Root) -> None:
-    """The command menu from the same catalogs as the dialogs (root.extras["i18n"], set with the dispatcher)."""
+    """The command menu from the same catalogs as the dialogs (root.i18n, set with the dispatcher)."""
     if root.bot is None:
         return
     from bot.commands import set_commands
 
-    await set_commands(root.bot, root.extras.get("i18n"))
+    await set_commands(root.bot, root.i18n)
 
 
 async def run_delivery(root: Root) -> None:
     """One poll of the outbox; errors are logged so the job keeps its schedule."""
     from bot.delivery import deliver_pending
 
+    if root.delivery is None:
+        return
     try:
-        stats = await deliver_pending(root=root)
+        stats = await deliver_pending(delivery=root.delivery)
         if stats.sent or stats.blocked or stats.failed or stats.deferred:
             log.info("delivery: %s", stats)
     except Exception:
@@ -50,7 +52,7 @@ async def run_prune(root: Root) -> None:
 
 def register_jobs(root: Root) -> None:
     """Delivery every DELIVERY_POLL_SECONDS (one instance at a time) and a daily prune; only with a bot."""
-    if root.bot is None:
+    if root.delivery is None:
         return
     root.scheduler.add_job(run_delivery, "interval", seconds=root.settings.delivery_poll_seconds, args=[root],
                            id="bot.delivery", max_instances=1, coalesce=True, replace_existing=True)

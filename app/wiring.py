@@ -1,0 +1,46 @@
+"""Wires the domain parts (SLA, knowledge base, delivery, tickets), the admin API and the bot into the root.
+
+Each part keeps its wiring in its own module with a `wire(root)` function, so the parts stay independent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aiogram.client.session.base import BaseSession
+
+    from app.root import Root
+
+
+def wire_domain(root: Root) -> None:
+    """Registers startup hooks and periodic jobs of the domain parts."""
+    from app import wiring_delivery, wiring_kb, wiring_sla, wiring_tickets
+
+    wiring_sla.wire(root)
+    wiring_kb.wire(root)
+    wiring_delivery.wire(root)
+    wiring_tickets.wire(root)
+
+
+def wire_api(root: Root) -> None:
+    """Builds the admin API with the services its routes use."""
+    from admin_api.app import create_app
+    from admin_api.deps import ApiServices
+    from app.wiring_kb import knowledge_base
+
+    root.api = create_app(ApiServices(settings=root.settings, uow=root.uow, tz=root.tz, kb=knowledge_base(root)))
+
+
+def wire_bot(root: Root, *, bot_session: BaseSession | None = None) -> None:
+    """Builds the Bot and the Dispatcher (handlers get the root's services as workflow data) and the delivery."""
+    from bot import dispatcher
+    from bot.delivery import DeliveryContext
+
+    parts = dispatcher.build(settings=root.settings, session_factory=root.session_factory, uow=root.uow, tz=root.tz,
+                             kb=root.kb, outages=root.outages_provider, routers=root.routers, bot_session=bot_session)
+    root.bot, root.dp, root.user_router = parts.bot, parts.dp, parts.user_router
+    root.i18n, root.throttle, root.user_cache = parts.i18n, parts.throttle, parts.user_cache
+    # the planners list is the root's own: a part registering later is still seen by the worker
+    root.delivery = DeliveryContext(bot=parts.bot, session_factory=root.session_factory, settings=root.settings,
+                                    i18n=parts.i18n, planners=root.delivery_planners)
