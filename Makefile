@@ -2,16 +2,23 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+# the one command that regenerates the lock (exact versions with hashes) after a change of pyproject.toml
+LOCK_CMD := $(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o $(LOCK)
 
-.PHONY: run test lint bench migrate kb-eval clean
+.PHONY: run test lint typecheck lock bench migrate kb-eval clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (or run: make PY=python3 ...)"; exit 1; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[dev]'
+# exactly the locked versions (hash-checked), then the project itself without resolving anything again;
+# pip check fails when pyproject.toml names a dependency the lock lacks (run `make lock`)
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK)
+	$(BIN)/pip install -q --require-hashes -r $(LOCK)
+	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip check
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -25,6 +32,13 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+lock: $(BIN)/python
+	@test -x $(BIN)/uv || $(BIN)/pip install -q uv
+	$(LOCK_CMD)
 
 migrate: $(STAMP)
 	$(BIN)/support-bot migrate

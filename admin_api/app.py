@@ -14,7 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from admin_api.deps import ApiServices, AppSettings
 from core.errors import Conflict, ContractRequired, DomainError, Forbidden, NotFound, ValidationFailed
 
-STATUS = {NotFound: 404, ValidationFailed: 422, Conflict: 409, Forbidden: 403, ContractRequired: 422}
+STATUS: dict[type[DomainError], int] = {NotFound: 404, ValidationFailed: 422, Conflict: 409, Forbidden: 403,
+                                        ContractRequired: 422}
 bearer = HTTPBearer(auto_error=False)
 
 

@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -35,7 +35,7 @@ def _logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Reads settings or exits with a readable message."""
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
@@ -51,6 +51,8 @@ async def _serve(settings: Settings, *, with_bot: bool) -> None:
     from app.root import build_root
 
     root = build_root(settings, with_bot=with_bot)
+    if root.api is None:  # build_root makes it unless told not to
+        raise RuntimeError("the admin API was not built")
     await root.startup()
     root.start_jobs()
     if with_bot and root.bot is None:

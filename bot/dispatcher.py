@@ -92,7 +92,8 @@ async def pin_response_type(make_request: Any, bot: Bot, method: Any) -> Any:
     if returning not in _RESPONSE_TYPES:
         from aiogram.methods import Response
 
-        _RESPONSE_TYPES[returning] = Response[returning]
+        # the result type is only known at run time: a dynamic parametrisation, which mypy cannot check
+        _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
     return await make_request(bot, method)
 
 

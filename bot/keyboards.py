@@ -85,7 +85,10 @@ def _main_menu(i18n: I18n | None, locale: str) -> ReplyKeyboardMarkup:
     return kb.as_markup(resize_keyboard=True, is_persistent=True)
 
 
-def inline(rows: Iterable[Iterable[tuple[str, CallbackData | str]]]) -> InlineKeyboardMarkup:
+Button = tuple[str, CallbackData | str]  # (text, callback data) of one inline button
+
+
+def inline(rows: Iterable[Iterable[Button]]) -> InlineKeyboardMarkup:
     """An inline keyboard from rows of (text, callback data).
 
     Built directly: aiogram's InlineKeyboardBuilder deep-copies every button on export, a third of a

@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StateType, StorageKey
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import FsmRecord
 from core.db import utcnow
 
-_T = FsmRecord.__table__
+# a declarative class's __table__ is a Table (typed as the wider FromClause)
+_T = cast(Table, FsmRecord.__table__)
 # built once, Core (not ORM) DML: a dialog step writes its context on every update, and building and
 # ORM-compiling these statements each time was a visible share of that write's CPU
 _UPDATE = update(_T).where(_T.c.key == bindparam("k")).values(
@@ -95,7 +96,7 @@ class SqlStorage(BaseStorage):
                 if empty:
                     await s.execute(_DELETE, values)
                 else:
-                    res = await s.execute(_UPDATE, values)
+                    res = cast(CursorResult[Any], await s.execute(_UPDATE, values))  # DML: a cursor result
                     if not res.rowcount:
                         await s.execute(_INSERT, values)
                 await s.commit()

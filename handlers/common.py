@@ -52,6 +52,7 @@ def reason(code: str) -> str:
 
 def file_ref(message: Message, max_mb: int) -> tuple[dict[str, Any] | None, str | None]:
     """The file of a photo/document message as FSM data, or the Russian reason it is refused."""
+    ref: dict[str, Any]
     if message.photo:
         p = message.photo[-1]
         ref = {"file_id": p.file_id, "file_unique_id": p.file_unique_id, "name": f"photo_{p.file_unique_id}.jpg",

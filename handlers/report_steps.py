@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from aiogram.fsm.context import FSMContext
 
 from bot import texts
-from bot.keyboards import RepCb, inline, main_menu, nav_row, yes_no
+from bot.keyboards import Button, RepCb, inline, main_menu, nav_row, yes_no
 from bot.states import ReportSG
 from bot.texts import _
 from core.catalog.intake import AFFECTED_NAMES, FIELDS, FieldKind, check_value, intake_fields
@@ -50,7 +50,7 @@ async def start_report(event: Event, state: FSMContext, uow: UowFactory, kb: Kno
 async def ask_service(event: Event, state: FSMContext, uow: UowFactory) -> None:
     active = await services.active_services(uow)
     await state.set_state(ReportSG.service)
-    rows = [[(s.name, RepCb(a="svc", v=s.code))] for s in active]
+    rows: list[list[Button]] = [[(s.name, RepCb(a="svc", v=s.code))] for s in active]
     rows.append(nav_row(back=False))
     await say(event, _("В какой системе проблема? Выберите сервис:"), inline(rows))
 
@@ -61,7 +61,7 @@ async def ask_type(event: Event, state: FSMContext, uow: UowFactory) -> None:
     types = svc.request_types or ["incident", "access_problem", "access_request", "change", "feature",
                                   "consultation"]
     await state.set_state(ReportSG.rtype)
-    rows = [[(texts.type_name(t), RepCb(a="type", v=t))] for t in types]
+    rows: list[list[Button]] = [[(texts.type_name(t), RepCb(a="type", v=t))] for t in types]
     rows.append(nav_row())
     await say(event, _("Сервис: <b>{svc}</b>. Что случилось? Выберите вид обращения:").format(
         svc=escape(svc.name)), inline(rows))
@@ -144,6 +144,7 @@ async def ask_impact(event: Event, state: FSMContext, *, first: bool = False,
     await state.update_data(imp_i=i)
     await state.set_state(ReportSG.impact)
     kind = steps[i]
+    rows: list[list[Button]]
     if kind == "affected":
         rows = [[(texts.affected_name(c), RepCb(a="imp", v=c))] for c in AFFECTED_NAMES]
         text = _("Сколько пользователей затронуто?")
@@ -168,7 +169,7 @@ async def ask_priority(event: Event, state: FSMContext) -> None:
     await state.update_data(prio_proposed=prio)
     await state.set_state(ReportSG.priority)
     label = partial(texts.priority_label, policy=data.get("svc_policy"))
-    rows = [[(_("✅ Согласен: {p}").format(p=label(prio)), RepCb(a="prio", v=str(prio)))]]
+    rows: list[list[Button]] = [[(_("✅ Согласен: {p}").format(p=label(prio)), RepCb(a="prio", v=str(prio)))]]
     rows += [[(label(p), RepCb(a="prio", v=str(p)))] for p in (1, 2, 3, 4) if p != prio]
     rows.append(nav_row())
     await say(event, _("По вашим ответам предлагаю приоритет <b>{p}</b>. Согласны? Специалисты могут его "

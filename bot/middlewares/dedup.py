@@ -25,11 +25,11 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import CursorResult, delete, event, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -174,6 +174,8 @@ async def prune_processed(*, session_factory: async_sessionmaker[AsyncSession], 
     """Deletes processed update ids older than `keep` (Telegram never resends such old updates)."""
     cutoff = (now or utcnow()) - keep
     async with session_factory() as s:
-        res = await s.execute(delete(ProcessedUpdate).where(ProcessedUpdate.created_at < cutoff))
+        # DML answers a CursorResult (typed as the wider Result): it has the row count
+        stmt = delete(ProcessedUpdate).where(ProcessedUpdate.created_at < cutoff)
+        res = cast(CursorResult[Any], await s.execute(stmt))
         await s.commit()
         return int(res.rowcount or 0)

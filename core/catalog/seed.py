@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from core.catalog.models import LineGroup, Service
@@ -14,7 +16,7 @@ LINES = [
     ("dev", "Группа развития", 4),
 ]
 
-SERVICES = [
+SERVICES: list[dict[str, Any]] = [
     {"code": "omnichat", "name": "ОмниЧат", "description": "Омниканальный чат контакт-центра"},
     {"code": "crm-b2c", "name": "CRM B2C", "description": "CRM для массового сегмента"},
     {"code": "nttm", "name": "NTTM", "description": "Система управления сетевыми инцидентами (trouble tickets)"},

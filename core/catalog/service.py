@@ -132,7 +132,7 @@ async def has_valid_contract(*, uow: UnitOfWork, org_id: int, service_code: str,
     """Whether the organisation has a support period covering this day."""
     async with uow:
         org = await uow.session.get(Organisation, org_id)
-        return bool(org) and any(p.valid_from <= on <= p.valid_to and p.service_code in (None, service_code)
+        return org is not None and any(p.valid_from <= on <= p.valid_to and p.service_code in (None, service_code)
                                  for p in org.periods)
 
 

@@ -29,8 +29,8 @@ async def _existing(uow: UnitOfWork, keys: list[str]) -> set[str]:
     found: set[str] = set()
     for i in range(0, len(keys), _CHUNK):
         chunk = keys[i:i + _CHUNK]
-        found.update((await uow.session.scalars(select(OutboxEvent.dedup_key)
-                                                .where(OutboxEvent.dedup_key.in_(chunk)))).all())
+        rows = await uow.session.scalars(select(OutboxEvent.dedup_key).where(OutboxEvent.dedup_key.in_(chunk)))
+        found.update(k for k in rows if k is not None)
     return found
 
 

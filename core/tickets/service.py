@@ -108,7 +108,7 @@ async def register_on_behalf(*, uow: UnitOfWork, service_code: str, request_type
 
 
 @cache
-def _requester_and_service() -> Select[tuple[User, Service]]:
+def _requester_and_service() -> Select[User, Service]:
     # built once: composing the statement cost more than running it
     return select(User, Service).join(Service, true()).where(User.id == bindparam("uid"),
                                                              Service.code == bindparam("code"))

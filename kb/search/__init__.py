@@ -21,4 +21,5 @@ def load_default_synonyms() -> list[list[str]]:
 
 def load_sample_articles() -> list[dict[str, object]]:
     """Return the shipped sample articles as dicts: title, body, tags, service."""
-    return json.loads((SAMPLE_DIR / "articles.json").read_text(encoding="utf-8"))
+    articles: list[dict[str, object]] = json.loads((SAMPLE_DIR / "articles.json").read_text(encoding="utf-8"))
+    return articles

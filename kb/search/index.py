@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import Counter, OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -121,7 +121,7 @@ class SearchIndex:
 
     def _add(self, doc: ArticleDoc) -> None:
         plain = strip_markup(doc.body)
-        tf: Counter[str] = Counter()
+        tf: defaultdict[str, float] = defaultdict(float)
         field: dict[str, float] = {}
         parts = {"title": doc.title, "tags": " , ".join(doc.tags), "body": plain}
         for name, text in parts.items():

@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Protocol
 
 import snowballstemmer
 from rapidfuzz import process
@@ -27,8 +28,12 @@ _TOKEN_RE = re.compile(r"[a-zа-я0-9]+")
 _LATIN_RE = re.compile(r"[a-z]")
 _CYR_RE = re.compile(r"[а-я]")
 
-_stemmer = snowballstemmer.stemmer("russian")
-_en_stemmer = snowballstemmer.stemmer("english")
+class _Stemmer(Protocol):
+    def stemWord(self, word: str) -> str: ...
+
+
+_stemmer: _Stemmer = snowballstemmer.stemmer("russian")
+_en_stemmer: _Stemmer = snowballstemmer.stemmer("english")
 
 
 def strip_markup(text: str) -> str:
