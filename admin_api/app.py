@@ -12,20 +12,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from admin_api.deps import ApiServices, AppSettings
+from admin_api.errors import ApiError, error_body
 from core.errors import Conflict, ContractRequired, DomainError, Forbidden, NotFound, ValidationFailed
+
+__all__ = ["ApiError", "create_app", "error_body"]  # ApiError and error_body stay importable from here
 
 STATUS: dict[type[DomainError], int] = {NotFound: 404, ValidationFailed: 422, Conflict: 409, Forbidden: 403,
                                         ContractRequired: 422}
 bearer = HTTPBearer(auto_error=False)
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
-        self.status, self.code, self.message, self.extra = status, code, message, extra
-
-
-def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, **extra}}
 
 
 def require_token(settings: AppSettings, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:

@@ -8,8 +8,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin_api.app import ApiError
 from admin_api.deps import Kb, Uow
+from admin_api.errors import ApiError
 from core.errors import ValidationFailed
 from kb.archive import MAX_UNPACKED_BYTES, parse_zip, zip_files
 from kb.io import markdown_files, parse_json
