@@ -86,6 +86,7 @@ def _main_menu(i18n: I18n | None, locale: str) -> ReplyKeyboardMarkup:
 
 
 Button = tuple[str, CallbackData | str]  # (text, callback data) of one inline button
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None  # what a dialog answer may carry
 
 
 def inline(rows: Iterable[Iterable[Button]]) -> InlineKeyboardMarkup:

@@ -14,7 +14,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 
 from bot import texts
-from bot.keyboards import ALLOWED_EXT
+from bot.keyboards import ALLOWED_EXT, Markup
 from bot.texts import _
 from core.catalog.intake import REASONS_RU
 from core.db import utcnow
@@ -28,7 +28,7 @@ REASONS_EN = {"empty": "the field is empty", "too_short": "too short", "too_long
               "date_future": "the date is in the future"}
 
 
-async def say(event: Event, text: str, markup: Any = None) -> Message:
+async def say(event: Event, text: str, markup: Markup = None) -> Message:
     """Answers a message, or (for a button) drops the pressed keyboard and answers below it."""
     if isinstance(event, CallbackQuery):
         await event.answer()

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import texts
 from bot.callbacks import TicketCb
-from bot.keyboards import MyCb, inline, main_menu
+from bot.keyboards import Button, MyCb, inline, main_menu
 from bot.states import MyReqSG
 from bot.telegram import edit_text, send_text
 from bot.texts import _
@@ -20,7 +19,7 @@ from core.catalog.models import User
 from core.db import utcnow
 from core.settings import Settings
 from core.tickets import service as tickets
-from core.tickets.models import Ticket
+from core.tickets.models import Ticket, TicketHistory
 from core.tickets.service import Actor, FileRef, TicketFilter
 from core.uow import UowFactory
 from handlers import services
@@ -42,7 +41,7 @@ async def _service_names(uow: UowFactory) -> dict[int, str]:
     return {s.id: s.name for s in await services.all_services(uow)}
 
 
-async def list_view(uow: UowFactory, tz: ZoneInfo, user: User, page: int) -> tuple[str, Any]:
+async def list_view(uow: UowFactory, tz: ZoneInfo, user: User, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
     """The text and keyboard of one page of the user's tickets."""
     rows_, total = await tickets.search(uow=uow(), flt=TicketFilter(requester_id=user.id), offset=page * PAGE,
                                         limit=PAGE)
@@ -50,7 +49,7 @@ async def list_view(uow: UowFactory, tz: ZoneInfo, user: User, page: int) -> tup
         return _("У вас пока нет обращений. Чтобы создать, нажмите «📝 Сообщить о проблеме»."), None
     names = await _service_names(uow)
     lines = [_("<b>Ваши обращения</b> (всего {n}):").format(n=total), ""]
-    buttons: list[list[tuple[str, Any]]] = []
+    buttons: list[list[Button]] = []
     for t in rows_:
         due = await _due(uow, tz, t)
         line = f"<b>{escape(t.number or '')}</b> · {escape(names.get(t.service_id, ''))} · " \
@@ -59,7 +58,7 @@ async def list_view(uow: UowFactory, tz: ZoneInfo, user: User, page: int) -> tup
             line += f"\n   {escape(due)}"
         lines.append(line + f"\n   <i>{escape(t.title[:80])}</i>")
         buttons.append([(f"{t.number} · {texts.status_name(t.status)}", MyCb(a="open", tid=t.id, page=page))])
-    nav: list[tuple[str, Any]] = []
+    nav: list[Button] = []
     if page > 0:
         nav.append(("⬅️", MyCb(a="page", page=page - 1)))
     if (page + 1) * PAGE < total:
@@ -81,12 +80,13 @@ async def on_page(call: CallbackQuery, callback_data: MyCb, uow: UowFactory, tz:
     await _edit(call, text, markup)
 
 
-async def _own(uow: UowFactory, user: User, ticket_id: int) -> tuple[Ticket, list[Any]] | None:
+async def _own(uow: UowFactory, user: User, ticket_id: int) -> tuple[Ticket, list[TicketHistory]] | None:
     ticket, history = await tickets.get(uow=uow(), ticket_id=ticket_id)
     return (ticket, history) if ticket.requester_id == user.id else None
 
 
-async def detail_view(uow: UowFactory, tz: ZoneInfo, user: User, ticket_id: int, page: int | None) -> tuple[str, Any]:
+async def detail_view(uow: UowFactory, tz: ZoneInfo, user: User, ticket_id: int,
+                      page: int | None) -> tuple[str, InlineKeyboardMarkup | None]:
     found = await _own(uow, user, ticket_id)
     if found is None:
         return _("Обращение не найдено."), None
@@ -97,7 +97,7 @@ async def detail_view(uow: UowFactory, tz: ZoneInfo, user: User, ticket_id: int,
     text = texts.ticket_card(ticket, service_name=service.name if service else "", tz=tz, history=history,
                              comments=comments, due_text=due, policy=service.sla_policy if service else None)
     tid = ticket.id
-    rows: list[list[tuple[str, Any]]] = []
+    rows: list[list[Button]] = []
     if ticket.status == "waiting_user":
         rows.append([(_("💬 Ответить на вопрос"), TicketCb(action="answer", ticket_id=tid))])
     if ticket.status == "resolved":
@@ -120,7 +120,7 @@ async def on_open_from_list(call: CallbackQuery, callback_data: MyCb, uow: UowFa
     await _edit(call, text, markup)
 
 
-async def _edit(call: CallbackQuery, text: str, markup: Any) -> None:
+async def _edit(call: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
     """Paging and the detail view replace the list message instead of adding new ones."""
     if call.message is not None and call.bot is not None:
         await edit_text(call.bot, call.message.chat.id, call.message.message_id, text, reply_markup=markup)

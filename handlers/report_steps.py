@@ -111,7 +111,7 @@ async def ask_field(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
     if spec.kind in (FieldKind.text, FieldKind.email, FieldKind.past_datetime):
         # buttons already show the choices; a file needs no example
         text += "\n" + _("Например: {example}").format(example=f"<i>{escape(spec.example[loc])}</i>")
-    rows: list[list[tuple[str, Any]]] = []
+    rows: list[list[Button]] = []
     if spec.kind is FieldKind.choice:
         rows = [[(texts.affected_name(c), RepCb(a="choice", v=c))] for c in spec.choices]
     elif spec.kind is FieldKind.files:

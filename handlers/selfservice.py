@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from html import escape
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.keyboards import SsCb, inline, main_menu
+from bot.keyboards import Button, SsCb, inline, main_menu
 from bot.telegram import send_text
 from bot.texts import _
 from core.catalog.models import User
@@ -56,7 +55,7 @@ async def offer(message: Message, state: FSMContext, *, kb: KnowledgeBase | None
     seen = list(dict.fromkeys([*data.get("ss_seen", []), *(h.id for h in hits)]))
     await state.update_data(ss={"ctx": ctx, "offers": offer_ids, "ids": [h.id for h in hits], "opened": None},
                             ss_seen=seen)
-    rows: list[list[tuple[str, Any]]] = [[(f"📄 {h.title}"[:60], SsCb(a="art", id=h.id))] for h in hits]
+    rows: list[list[Button]] = [[(f"📄 {h.title}"[:60], SsCb(a="art", id=h.id))] for h in hits]
     rows.append([(_("👍 Помогло"), SsCb(a="yes")), (_("👎 Не помогло"), SsCb(a="no"))])
     lines = [f"• <b>{escape(h.title)}</b>" + (f"\n  <i>{escape(h.snippet)}</i>" if h.snippet else "") for h in hits]
     await message.answer(_("Возможно, ответ уже есть в базе знаний:") + "\n\n" + "\n".join(lines) + "\n\n"
