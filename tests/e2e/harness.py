@@ -5,12 +5,17 @@
     calls = await h.send_text(42, "/start")           # the API calls this update produced
     h.last_text(42); h.buttons(calls[-1]); await h.press(42, TicketCb(action="open", ticket_id=1))
     session.fail_next("sendMessage", retry_after(3))  # the next sendMessage raises TelegramRetryAfter
+
+The session refuses what Telegram refuses (tests/e2e/strict.py: a second answer to a callback query, «message is
+not modified», too long texts, bad HTML, per-chat and per-group rates, blocked chats), with Telegram's status and
+description; `session.relax("chat_rate")` switches one rule off, `session.block(chat_id)` makes a user block us.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +46,8 @@ from aiogram.types import (
     Update,
     User,
 )
+
+from tests.e2e.strict import RULES, Refusal, TelegramRules
 
 BOT_ID = 42
 Failure = BaseException | type[TelegramAPIError] | Callable[[TelegramMethod[Any]], BaseException]
@@ -107,6 +114,18 @@ class RecordingSession(BaseSession):
         self._failures: dict[str, list[Failure]] = {}
         self.chat_types: dict[int, str] = {}
         self.results: dict[str, Any] = {}  # api name -> raw JSON result or callable(call) -> raw result
+        self.rules = TelegramRules(clock=time.monotonic)  # the harness gives it its fake clock
+
+    def relax(self, *rules: str) -> None:
+        """Switches Telegram rules off by name (see tests/e2e/strict.py RULES), for a test that needs it."""
+        unknown = set(rules) - RULES
+        if unknown:
+            raise ValueError(f"no such rules: {sorted(unknown)}")
+        self.rules.active -= set(rules)
+
+    def block(self, chat_id: int) -> None:
+        """The user of `chat_id` blocks the bot: every send to that chat gets 403."""
+        self.rules.blocked.add(chat_id)
 
     def fail_next(self, method_name: str, exc: Failure, *, times: int = 1) -> None:
         """The next `times` calls of `method_name` ("sendMessage" or "SendMessage") raise `exc`."""
@@ -134,9 +153,19 @@ class RecordingSession(BaseSession):
         if exc is not None:
             call.error = exc
             raise exc
+        try:
+            self.rules.check(call.name, params)
+        except Refusal as refusal:
+            try:
+                self.check_response(bot, method, refusal.status, json.dumps(refusal.content()))
+            except TelegramAPIError as api_error:
+                call.error = api_error
+                raise
+            raise AssertionError("check_response accepted a refusal") from None
         raw = self._raw_result(bot, call)
         content = json.dumps({"ok": True, "result": raw}, default=str)
         call.result = self.check_response(bot, method, 200, content).result
+        self.rules.remember(call.name, params, getattr(call.result, "message_id", None))
         return call.result
 
     async def stream_content(self, url: str, headers: dict[str, Any] | None = None,
@@ -230,11 +259,12 @@ class UpdateFactory:
 
     def callback(self, user_id: int, data: str | CallbackData, *, message_id: int | None = None,
                  chat_type: str = "private", chat_id: int | None = None, message_text: str = "…",
-                 update_id: int | None = None, language_code: str = "ru") -> Update:
+                 update_id: int | None = None, language_code: str = "ru",
+                 reply_markup: InlineKeyboardMarkup | None = None) -> Update:
         cid = chat_id if chat_id is not None else (user_id if chat_type == "private" else -100_000 - user_id)
         packed = data.pack() if isinstance(data, CallbackData) else data
         msg = Message(message_id=message_id or next(self._message_ids), date=datetime.now(UTC),
-                      chat=self.chat(cid, chat_type), text=message_text,
+                      chat=self.chat(cid, chat_type), text=message_text, reply_markup=reply_markup,
                       from_user=User(id=BOT_ID, is_bot=True, first_name="Support"))
         cq = CallbackQuery(id=str(next(self._callback_ids)), from_user=self.user(user_id, language_code=language_code),
                            chat_instance=f"ci-{cid}", message=msg, data=packed)
@@ -290,6 +320,7 @@ class BotHarness:
         self.errors: list[BaseException] = []
         self._limiter: Any = None
         self.dp["error_sink"] = self.errors  # the error handler's workflow data (bot.dispatcher.on_error)
+        session.rules.clock = self.clock
         if root.throttle is not None:
             root.throttle.clock = self.clock
 
@@ -308,6 +339,8 @@ class BotHarness:
         """Feeds one update; returns the API calls it produced."""
         start, seen = len(self.session.calls), len(self.errors)
         self.clock.advance(self.tick)
+        if update.callback_query is not None:
+            self.session.rules.callback_arrived(update.callback_query.id)
         await self.dp.feed_update(self.bot, update)
         if self.strict and len(self.errors) > seen:
             raise self.errors[-1]
@@ -331,6 +364,13 @@ class BotHarness:
         if message_id is None:
             last = self.last_call(uid, with_inline=True)
             message_id = getattr(last.result, "message_id", None) if last else None
+        # the pressed message as Telegram shows it now (text and keyboard after any edits)
+        chat = kw.get("chat_id", uid if kw.get("chat_type", "private") == "private" else -100_000 - uid)
+        text, markup = self.session.rules.contents.get((chat, message_id or 0), (None, None))
+        if text is not None:
+            kw.setdefault("message_text", text)
+        if markup is not None:
+            kw.setdefault("reply_markup", InlineKeyboardMarkup.model_validate_json(markup))
         return await self.feed(self.updates.callback(uid, data, message_id=message_id, **kw))
 
     async def deliver(self, limit: int = 100) -> Any:
