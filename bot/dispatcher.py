@@ -67,8 +67,12 @@ async def on_error(event: ErrorEvent, bot: Bot, error_sink: list[BaseException] 
     from bot.telegram import escape
 
     upd = event.update
+    pending = data.get("callback_answer")
     try:
-        if upd.callback_query is not None:
+        if upd.callback_query is not None and pending is not None and pending.answered:
+            # Telegram takes one answer per button press: the apology goes as a message
+            await bot.send_message(chat_id=pending.chat_id, text=escape(text))
+        elif upd.callback_query is not None:
             await bot.answer_callback_query(callback_query_id=upd.callback_query.id, text=text[:200],
                                             show_alert=True)
         elif upd.message is not None:
@@ -144,8 +148,16 @@ def build(*, settings: Settings, session_factory: async_sessionmaker[AsyncSessio
 
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     bot = Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    if pin_response_type not in bot.session.middleware:  # a session reused by a second root (tests)
-        bot.session.middleware(pin_response_type)
+    from bot.middlewares.callback_answer import answer_once
+    from bot.middlewares.replies import RetryAfter
+
+    session_mws = bot.session.middleware
+    for old in [m for m in session_mws if isinstance(m, RetryAfter)]:  # a session reused by a second root (tests)
+        session_mws._middlewares.remove(old)
+    # outermost first: a waited-out 429 is retried below the one-answer guard, so it is not a second answer
+    for mw in (pin_response_type, answer_once, RetryAfter()):
+        if mw not in session_mws:
+            session_mws(mw)
     storage, isolation = make_storage(redis_url=settings.redis_url, session_factory=session_factory)
     # isolation serialises the updates of one chat+user, so a quick double tap cannot race the FSM state;
     # the keyword arguments are the workflow data every handler may name (uow, tz, kb, settings, outages)

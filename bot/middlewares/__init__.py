@@ -1,4 +1,4 @@
-"""Outer middlewares on dp.update, in this order: dedup, user, i18n, throttling.
+"""Outer middlewares on dp.update, in this order: reply scope, callback answer, dedup, user, i18n, throttle.
 
 The services handlers use (unit of work, time zone, knowledge base, settings) are not put in by a middleware:
 they are the Dispatcher's workflow data, given by the composition root.
@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.middlewares.callback_answer import CallbackAnswerMiddleware
 from bot.middlewares.dedup import DedupMiddleware
 from bot.middlewares.i18n import DataI18nMiddleware, make_i18n
+from bot.middlewares.replies import ReplyScopeMiddleware
 from bot.middlewares.throttle import ThrottlingMiddleware
 from bot.middlewares.user import UserMiddleware
 from bot.middlewares.user_cache import UserCache
@@ -20,8 +22,8 @@ if TYPE_CHECKING:
     from aiogram.utils.i18n import I18n
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-__all__ = ["DataI18nMiddleware", "DedupMiddleware", "Installed", "ThrottlingMiddleware", "UserMiddleware",
-           "install", "make_i18n"]
+__all__ = ["CallbackAnswerMiddleware", "DataI18nMiddleware", "DedupMiddleware", "Installed", "ReplyScopeMiddleware",
+           "ThrottlingMiddleware", "UserMiddleware", "install", "make_i18n"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ def install(dp: Dispatcher, *, session_factory: async_sessionmaker[AsyncSession]
     i18n = make_i18n()
     throttle = ThrottlingMiddleware()
     users = UserMiddleware(session_factory)
+    dp.update.outer_middleware(ReplyScopeMiddleware())
+    dp.update.outer_middleware(CallbackAnswerMiddleware())
     # one process owns the updates unless REDIS_URL shares the state between several: see dedup.py
     dp.update.outer_middleware(DedupMiddleware(session_factory, deferred=not shared_state))
     dp.update.outer_middleware(users)

@@ -1,10 +1,15 @@
-"""Per-user flood control for private messages: one polite warning, then silence for a short while."""
+"""Per-user flood control for private chats (messages and button presses): one polite warning, then silence.
+
+Telegram lets a bot send about one message a second into one chat (short bursts pass), and every update
+a user sends makes at least one reply. So the throttle is a token bucket of the same shape: `burst`
+updates at once, then `rate` per second; a user above it is warned once and muted for `cooldown` seconds.
+Replies a burst still pushes over Telegram's limit wait for `retry_after` (bot/middlewares/replies.py).
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,49 +22,53 @@ WARNING = "Слишком много сообщений подряд, подож
 
 
 class ThrottlingMiddleware(BaseMiddleware):
-    """More than `limit` messages within `window` seconds mutes the user for `cooldown` seconds.
+    """`clock` is injectable (the e2e harness drives it), `enabled` lets a benchmark switch it off."""
 
-    `clock` is injectable (the e2e harness drives it), `enabled` lets a benchmark switch it off.
-    """
-
-    def __init__(self, *, limit: int = 5, window: float = 2.0, cooldown: float = 3.0,
+    def __init__(self, *, burst: int = 5, rate: float = 1.0, cooldown: float = 3.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit, self.window, self.cooldown = limit, window, cooldown
+        self.burst, self.rate, self.cooldown = burst, rate, cooldown
         self.clock = clock
         self.enabled = True
-        self._hits: dict[int, deque[float]] = {}
+        self._tokens: dict[int, tuple[float, float]] = {}  # user -> (tokens, when counted)
         self._muted_until: dict[int, float] = {}
 
     def _over_limit(self, uid: int, now: float) -> str:
-        """'ok', 'warn' (first excess message) or 'drop'."""
+        """'ok', 'warn' (first excess update) or 'drop'."""
         if self._muted_until.get(uid, -1.0) > now:
             return "drop"
-        hits = self._hits.setdefault(uid, deque())
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        hits.append(now)
-        if len(hits) <= self.limit:
+        tokens, at = self._tokens.get(uid, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - at) * self.rate)
+        if tokens >= 1.0:
+            self._tokens[uid] = (tokens - 1.0, now)
             return "ok"
         self._muted_until[uid] = now + self.cooldown
-        hits.clear()
-        if len(self._hits) > 10_000:  # forget idle users so the maps stay small
-            self._hits = {u: h for u, h in self._hits.items() if h and h[-1] > now - self.window}
+        self._tokens[uid] = (0.0, now + self.cooldown)  # the bucket refills only after the silence
+        if len(self._tokens) > 10_000:  # forget idle users (a full bucket) so the maps stay small
+            full = self.burst / self.rate
+            self._tokens = {u: v for u, v in self._tokens.items() if v[1] > now - full}
             self._muted_until = {u: t for u, t in self._muted_until.items() if t > now}
         return "warn"
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
-        msg = event.message if isinstance(event, Update) else None
-        if not self.enabled or msg is None or msg.chat.type != "private" or msg.from_user is None:
+        if not self.enabled or not isinstance(event, Update):
             return await handler(event, data)
-        verdict = self._over_limit(msg.from_user.id, self.clock())
+        msg, cq = event.message, event.callback_query
+        chat = msg.chat if msg is not None else (cq.message.chat if cq is not None and cq.message else None)
+        sender = msg.from_user if msg is not None else (cq.from_user if cq is not None else None)
+        if chat is None or chat.type != "private" or sender is None:
+            return await handler(event, data)
+        verdict = self._over_limit(sender.id, self.clock())
         if verdict == "ok":
             return await handler(event, data)
         if verdict == "warn":
             i18n = data.get("i18n")
             text = i18n.gettext(WARNING) if i18n is not None else WARNING
             try:
-                await data["bot"].send_message(chat_id=msg.chat.id, text=text)
+                if cq is not None:
+                    await data["bot"].answer_callback_query(callback_query_id=cq.id, text=text)
+                else:
+                    await data["bot"].send_message(chat_id=chat.id, text=text)
             except Exception:  # a failed warning must not turn into an error for the user
-                log.warning("throttle warning to %s failed", msg.chat.id, exc_info=True)
+                log.warning("throttle warning to %s failed", chat.id, exc_info=True)
         return None

@@ -47,3 +47,44 @@ async def incident_until_summary(h: BotHarness, uid: int, *, service: str) -> No
     await tap(h, uid, "Готово")
     await tap(h, uid, "Да")  # blocked
     await tap(h, uid, "Нет")  # no workaround -> priority 2
+
+
+async def fsm(h: BotHarness, uid: int) -> tuple[str | None, dict[str, Any]]:
+    """The user's dialog state and data as stored."""
+    from aiogram.fsm.storage.base import StorageKey
+
+    key = StorageKey(bot_id=h.bot.id, chat_id=uid, user_id=uid)
+    return await h.dp.storage.get_state(key), await h.dp.storage.get_data(key)
+
+
+async def answer_every_step(h: BotHarness, uid: int, *, max_steps: int = 40) -> None:
+    """Answers whatever the report dialog asks (a valid example, the first choice, «Нет», «Согласен») and sends."""
+    from bot.states import ReportSG
+    from core.catalog.intake import FIELDS, FieldKind
+
+    for _ in range(max_steps):
+        state, data = await fsm(h, uid)
+        if state is None:
+            return
+        if state == ReportSG.field.state:
+            spec = FIELDS[data["keys"][data["idx"]]]
+            if spec.kind is FieldKind.files:
+                await tap(h, uid, "Готово")
+            elif spec.kind is FieldKind.choice:
+                await h.press(uid, next(iter(h.button_data(h.last_call(uid, with_inline=True)).values())))
+            elif spec.kind is FieldKind.past_datetime:
+                await h.send_text(uid, "сейчас")
+            else:
+                await h.send_text(uid, spec.example["ru"])
+        elif state == ReportSG.impact.state:
+            await tap(h, uid, "Нет") if "Нет" in str(h.buttons(h.last_call(uid, with_inline=True))) else \
+                await h.press(uid, next(iter(h.button_data(h.last_call(uid, with_inline=True)).values())))
+        elif state == ReportSG.priority.state:
+            await tap(h, uid, "Согласен")
+        elif state == ReportSG.summary.state:
+            await tap(h, uid, "Отправить")
+        elif state == ReportSG.kb.state:
+            await tap(h, uid, "Не помогло")
+        else:
+            raise AssertionError(f"unexpected state {state}")
+    raise AssertionError("the dialog did not end")

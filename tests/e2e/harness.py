@@ -323,6 +323,14 @@ class BotHarness:
         session.rules.clock = self.clock
         if root.throttle is not None:
             root.throttle.clock = self.clock
+        from bot.middlewares.replies import RetryAfter
+
+        async def _wait(seconds: float) -> None:
+            self.clock.advance(seconds)
+
+        for mw in session.middleware:  # a reply waiting out a 429 waits on the fake clock
+            if isinstance(mw, RetryAfter):
+                mw.sleep = _wait
 
     def add_router(self, router: Any) -> None:
         """Puts a test router into the private-chat parent, ahead of the real dialogs."""

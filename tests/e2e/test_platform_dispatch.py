@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -17,7 +18,7 @@ from core.catalog.models import User
 from core.errors import Conflict, IllegalTransition, ValidationFailed
 from core.settings import Settings
 from tests.conftest import _empty
-from tests.e2e.harness import BotHarness, RecordingSession
+from tests.e2e.harness import BotHarness, RecordingSession, retry_after
 
 
 class Form(StatesGroup):
@@ -118,13 +119,55 @@ async def test_group_chat_never_reaches_user_dialogs(harness: BotHarness) -> Non
 
 async def test_flood_gets_one_polite_warning_then_silence(harness: BotHarness) -> None:
     seen = with_echo(harness)
+    harness.session.relax("chat_rate")  # the throttle alone: no reply waits out a 429 here
     harness.tick = 0.1
-    texts = [c.text for i in range(9) for c in await harness.send_text(504, f"m{i}")]
-    assert texts[:5] == [f"echo m{i}" for i in range(5)]
+    texts = [c.text for i in range(9) for c in await harness.send_text(504, f"m{i}") if c.error is None]
+    assert texts[:5] == [f"echo m{i}" for i in range(5)]  # the burst's replies waited out Telegram's 429
     assert texts[5:] == ["Слишком много сообщений подряд, подождите пару секунд"]
     assert len(seen) == 5
     harness.clock.advance(5)
     assert [c.text for c in await harness.send_text(504, "снова")] == ["echo снова"]
+
+
+async def test_throttle_stays_under_telegrams_per_chat_limit_so_no_reply_is_lost(harness: BotHarness) -> None:
+    seen = with_echo(harness)
+    harness.session.relax("chat_rate")
+    harness.tick = 0.5  # two messages a second for a minute: the old 5-per-2-s window let every one through
+    for i in range(120):
+        await harness.send_text(506, f"m{i}")
+    assert len(seen) <= 60 * 1.0 + 5  # the throttle's rate (1 update/s) plus its burst
+    assert "Слишком много сообщений подряд, подождите пару секунд" in harness.texts(506)
+
+
+async def test_a_burst_within_the_throttle_loses_no_reply_to_telegrams_limit(harness: BotHarness) -> None:
+    seen = with_echo(harness)
+    harness.tick = 0.2  # Telegram's per-chat limit on (1/s, a burst of 3)
+    start = harness.clock()
+    sent = [c for i in range(20) for c in await harness.send_text(509, f"m{i}")]
+    delivered = [c.text for c in sent if c.error is None]
+    assert len([t for t in delivered if t and t.startswith("echo")]) == len(seen)  # every reply went out
+    assert all(isinstance(c.error, TelegramRetryAfter) for c in sent if c.error is not None)
+    assert len(delivered) <= (harness.clock() - start) * 1.0 + 3  # and never faster than Telegram allows
+    assert "Что-то пошло не так, попробуйте ещё раз" not in delivered
+
+
+async def test_a_429_on_a_dialog_reply_waits_and_goes_out(harness: BotHarness) -> None:
+    with_echo(harness)
+    harness.session.fail_next("sendMessage", retry_after(3), times=2)
+    start = harness.clock()
+    calls = await harness.send_text(507, "привет")
+    assert [c.error is None for c in calls] == [False, False, True]
+    assert harness.last_text(507) == "echo привет"
+    assert harness.clock() - start >= 6  # it waited retry_after each time
+    assert "Что-то пошло не так" not in str(harness.texts(507))
+
+
+async def test_a_429_longer_than_the_bounded_wait_is_not_waited_for(harness: BotHarness) -> None:
+    with_echo(harness)
+    harness.strict = False
+    harness.session.fail_next("sendMessage", retry_after(120))
+    await harness.send_text(508, "привет")
+    assert isinstance(harness.errors[-1], TelegramRetryAfter)
 
 
 async def test_errors_become_short_texts_and_polling_goes_on(harness: BotHarness) -> None:
