@@ -138,11 +138,10 @@ def _with_root(action: Callable[[Root], Awaitable[T]]) -> T:
 @kb_app.command("import")
 def kb_import(path: Annotated[Path, typer.Argument(help="a JSON file, or a folder of Markdown files")]) -> None:
     """Imports articles (upsert by id, else by title) and synonyms; a bad file is refused whole."""
-    from app.wiring_kb import knowledge_base
     from kb.io import read_path
 
     bundle = _refusing(lambda: read_path(path))
-    res = _with_root(lambda root: knowledge_base(root).import_bundle(uow=root.uow(), bundle=bundle, author="cli"))
+    res = _with_root(lambda root: root.kb.import_bundle(uow=root.uow(), bundle=bundle, author="cli"))
     typer.echo(f"imported / импортировано: {res}")
 
 
@@ -150,13 +149,12 @@ def kb_import(path: Annotated[Path, typer.Argument(help="a JSON file, or a folde
 def kb_export(path: Annotated[Path, typer.Argument(help="a JSON file, or a new/empty folder for Markdown")],
               fmt: Annotated[str, typer.Option("--format", help="json or md")] = "json") -> None:
     """Exports every article (deleted ones excluded) and the synonyms."""
-    from app.wiring_kb import knowledge_base
     from kb.io import dump_json, write_markdown_dir
 
     if fmt not in ("json", "md"):
         typer.echo("--format: json or md", err=True)
         raise typer.Exit(2)
-    data = _with_root(lambda root: knowledge_base(root).export_all(uow=root.uow()))
+    data = _with_root(lambda root: root.kb.export_all(uow=root.uow()))
     if fmt == "json":
         path.write_text(dump_json(data["articles"], data["synonyms"]), encoding="utf-8")
     else:

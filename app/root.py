@@ -20,6 +20,7 @@ from core.catalog.seed import seed_catalog
 from core.db import make_engine, make_session_factory
 from core.settings import Settings
 from core.uow import UowFactory
+from kb.service import KnowledgeBase
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher, Router
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from bot.middlewares.throttle import ThrottlingMiddleware
     from bot.middlewares.user_cache import UserCache
     from handlers.menu import OutagesProvider
-    from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,10 @@ class Root:
     uow: UowFactory
     tz: ZoneInfo
     scheduler: AsyncIOScheduler
+    kb: KnowledgeBase  # the knowledge base with its in-memory search index (empty until app.wiring_kb's startup hook)
     api: FastAPI | None = None
     bot: Bot | None = None
     dp: Dispatcher | None = None
-    kb: KnowledgeBase | None = None  # the knowledge base with its in-memory search index (app.wiring_kb)
     # what the parts register (before wire_bot for routers and the outages provider, which the dispatcher takes)
     startup_hooks: list[StartupHook] = field(default_factory=list)
     jobs: list[JobRegistrar] = field(default_factory=list)
@@ -92,7 +92,8 @@ def build_root(settings: Settings, *, with_bot: bool = True, with_api: bool = Tr
     session_factory = make_session_factory(engine)
     tz = ZoneInfo(settings.timezone)
     root = Root(settings=settings, engine=engine, session_factory=session_factory,
-                uow=UowFactory(session_factory), tz=tz, scheduler=AsyncIOScheduler(timezone=tz))
+                uow=UowFactory(session_factory), tz=tz, scheduler=AsyncIOScheduler(timezone=tz),
+                kb=KnowledgeBase(threshold=settings.kb_threshold))
     from app import wiring
 
     wiring.wire_domain(root)

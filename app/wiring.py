@@ -27,9 +27,8 @@ def wire_api(root: Root) -> None:
     """Builds the admin API with the services its routes use."""
     from admin_api.app import create_app
     from admin_api.deps import ApiServices
-    from app.wiring_kb import knowledge_base
 
-    root.api = create_app(ApiServices(settings=root.settings, uow=root.uow, tz=root.tz, kb=knowledge_base(root)))
+    root.api = create_app(ApiServices(settings=root.settings, uow=root.uow, tz=root.tz, kb=root.kb))
 
 
 def wire_bot(root: Root, *, bot_session: BaseSession | None = None) -> None:

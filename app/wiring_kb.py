@@ -1,11 +1,9 @@
-"""Wiring of the kb part: root.kb, first-start seeding + index build, and the reload poll."""
+"""Wiring of the kb part (root.kb is built with the root): first-start seeding + index build, the reload poll."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
-
-from kb.service import KnowledgeBase
 
 if TYPE_CHECKING:
     from app.root import Root
@@ -14,16 +12,9 @@ log = logging.getLogger(__name__)
 POLL_JOB_ID = "kb-reload-poll"
 
 
-def knowledge_base(root: Root) -> KnowledgeBase:
-    """root.kb, which wire() always sets (a RuntimeError names the missing wiring otherwise)."""
-    if root.kb is None:
-        raise RuntimeError("the knowledge base is not wired (app.wiring_kb.wire)")
-    return root.kb
-
-
 async def kb_startup(root: Root) -> None:
     """Seeds on the very first start (unless KB_SEED_SAMPLE=false for the articles), then builds the index."""
-    kb = knowledge_base(root)
+    kb = root.kb
     if await kb.seed_first_start(uow=root.uow(), sample=root.settings.kb_seed_sample):
         log.info("knowledge base: first start seeding done (sample articles: %s)", root.settings.kb_seed_sample)
     await kb.load(root.uow())
@@ -32,7 +23,7 @@ async def kb_startup(root: Root) -> None:
 async def kb_poll(root: Root) -> None:
     """Reloads this process's index when the shared revision moved (a change made by another process)."""
     try:
-        kb = knowledge_base(root)
+        kb = root.kb
         if await kb.refresh(uow_factory=root.uow):
             log.info("knowledge base reloaded at revision %d", kb.revision)
     except Exception:  # a failed poll must not stop the next one
@@ -46,7 +37,6 @@ def register_poll(root: Root) -> None:
 
 
 def wire(root: Root) -> None:
-    """Sets root.kb (empty until startup) and adds the startup hook and the poll job."""
-    root.kb = KnowledgeBase(threshold=root.settings.kb_threshold)
+    """Adds the startup hook (seeding, index build) and the poll job."""
     root.startup_hooks.append(kb_startup)
     root.jobs.append(register_poll)
