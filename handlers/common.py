@@ -10,6 +10,7 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiogram import F
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 
@@ -21,6 +22,10 @@ from core.db import utcnow
 from core.uow import UowFactory
 
 log = logging.getLogger(__name__)
+# «/nosuchcommand» is a command, not the answer to a step: those fall through to the fallback's
+# «Такой команды нет» and the step stays; «/var/log is full» is text (a command is /word then a space or end)
+NOT_COMMAND = ~F.text.regexp(r"^/[A-Za-z0-9_]{1,32}(@\w+)?(\s|$)")
+ANSWER_TEXT = F.text & NOT_COMMAND
 Event = Message | CallbackQuery
 REASONS_EN = {"empty": "the field is empty", "too_short": "too short", "too_long": "too long",
               "not_email": "this does not look like an e-mail address", "bad_choice": "pick one of the options",
@@ -82,3 +87,16 @@ async def deadline_text(uow: UowFactory, tz: ZoneInfo, ticket_id: int) -> str:
 
     due = await clock.deadlines(uow=uow(), ticket_id=ticket_id)
     return texts.deadlines_line(due, now=utcnow(), tz=tz)
+
+
+MAX_ID = 2**31 - 1  # ids are int32 on PostgreSQL; a bigger number in callback data was never a button of ours
+
+
+def valid_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
+
+async def refuse_button(call: CallbackQuery, why: str) -> None:
+    """A forged or replayed button: a polite refusal for the user and a log line for us."""
+    log.warning("refused button %r from user %s: %s", call.data, call.from_user.id, why)
+    await call.answer(_("Эта кнопка больше не действует. Откройте меню, чтобы начать заново."), show_alert=True)

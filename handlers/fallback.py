@@ -12,6 +12,7 @@ from bot.texts import _
 from core.catalog.models import User
 from core.uow import UowFactory
 from handlers import selfservice
+from handlers.common import refuse_button
 from kb.service import KnowledgeBase
 
 router = Router(name="fallback")
@@ -56,4 +57,4 @@ async def on_other_in_dialog(message: Message) -> None:
 @router.callback_query(F.data.regexp(r"^(rp|pf|ss|my|t):"))
 async def on_stale_button(call: CallbackQuery) -> None:
     # only the buttons of these dialogs: another part's private-chat buttons must stay reachable
-    await call.answer(_("Эта кнопка больше не действует. Откройте меню, чтобы начать заново."), show_alert=True)
+    await refuse_button(call, "stale, replayed or malformed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
@@ -14,7 +14,7 @@ from bot.texts import _
 from core.catalog.models import User
 from core.uow import UowFactory
 from handlers import selfservice
-from handlers.common import say
+from handlers.common import ANSWER_TEXT, say
 from kb.service import KnowledgeBase
 
 router = Router(name="kb")
@@ -26,7 +26,7 @@ async def begin(message: Message, state: FSMContext) -> None:
                            "код подтверждения</i>"))
 
 
-@router.message(KbSG.query, F.text)
+@router.message(KbSG.query, ANSWER_TEXT)
 async def on_query(message: Message, state: FSMContext, kb: KnowledgeBase | None, uow: UowFactory,
                    user: User) -> None:
     query = (message.text or "").strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -17,16 +18,19 @@ from bot.telegram import edit_text, send_text
 from bot.texts import _
 from core.catalog.models import User
 from core.db import utcnow
+from core.errors import NotFound
 from core.settings import Settings
 from core.tickets import service as tickets
 from core.tickets.models import Ticket, TicketHistory
 from core.tickets.service import Actor, FileRef, TicketFilter
 from core.uow import UowFactory
 from handlers import services
-from handlers.common import deadline_text, file_ref, say
+from handlers.common import ANSWER_TEXT, deadline_text, file_ref, refuse_button, say, valid_id
 
+log = logging.getLogger(__name__)
 router = Router(name="my_requests")
 PAGE = 5
+MAX_PAGE = 10_000
 OPEN = ("assigned", "in_progress", "waiting_user")
 
 
@@ -75,14 +79,26 @@ async def show_list(message: Message, uow: UowFactory, tz: ZoneInfo, user: User,
 
 @router.callback_query(MyCb.filter(F.a == "page"))
 async def on_page(call: CallbackQuery, callback_data: MyCb, uow: UowFactory, tz: ZoneInfo, user: User) -> None:
+    if not 0 <= callback_data.page <= MAX_PAGE:
+        await refuse_button(call, "not a page of the list")
+        return
     text, markup = await list_view(uow, tz, user, callback_data.page)
     await call.answer()
     await _edit(call, text, markup)
 
 
 async def _own(uow: UowFactory, user: User, ticket_id: int) -> tuple[Ticket, list[TicketHistory]] | None:
-    ticket, history = await tickets.get(uow=uow(), ticket_id=ticket_id)
-    return (ticket, history) if ticket.requester_id == user.id else None
+    """The user's own ticket; None (and a log line) for anyone else's, a missing one or a forged id."""
+    found = None
+    if valid_id(ticket_id):
+        try:
+            found = await tickets.get(uow=uow(), ticket_id=ticket_id)
+        except NotFound:
+            found = None
+    if found is None or found[0].requester_id != user.id:
+        log.warning("user %s asked for ticket %s, which is not theirs", user.id, ticket_id)
+        return None
+    return found
 
 
 async def detail_view(uow: UowFactory, tz: ZoneInfo, user: User, ticket_id: int,
@@ -206,7 +222,7 @@ async def on_drop(call: CallbackQuery, state: FSMContext) -> None:
     await say(call, _("Хорошо, ничего не отправлено."), main_menu())
 
 
-@router.message(MyReqSG.answer, F.text)
+@router.message(MyReqSG.answer, ANSWER_TEXT)
 async def on_answer(message: Message, state: FSMContext, uow: UowFactory, user: User) -> None:
     data = await state.get_data()
     await tickets.apply_action(uow=uow(), ticket_id=data["tid"], action="user_answers",
@@ -216,7 +232,7 @@ async def on_answer(message: Message, state: FSMContext, uow: UowFactory, user: 
         number=escape(data["number"])), reply_markup=main_menu())
 
 
-@router.message(MyReqSG.reject, F.text)
+@router.message(MyReqSG.reject, ANSWER_TEXT)
 async def on_reject(message: Message, state: FSMContext, uow: UowFactory, user: User) -> None:
     data = await state.get_data()
     await tickets.apply_action(uow=uow(), ticket_id=data["tid"], action="reject", actor=Actor("user", user.id),
@@ -236,7 +252,7 @@ async def on_confirm(call: CallbackQuery, callback_data: TicketCb, uow: UowFacto
         number=escape(ticket.number or "")), main_menu())
 
 
-@router.message(MyReqSG.comment, F.text | F.photo | F.document)
+@router.message(MyReqSG.comment, ANSWER_TEXT | F.photo | F.document)
 async def on_comment(message: Message, state: FSMContext, uow: UowFactory, settings: Settings, user: User) -> None:
     data = await state.get_data()
     files: list[FileRef] = []

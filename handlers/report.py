@@ -16,7 +16,7 @@ from bot import texts
 from bot.keyboards import ProfCb, RepCb, inline, main_menu
 from bot.states import ReportSG
 from bot.texts import _
-from core.catalog.intake import FIELDS, FieldKind, check_value
+from core.catalog.intake import AFFECTED_NAMES, FIELDS, FieldKind, check_value
 from core.catalog.models import User
 from core.db import utcnow
 from core.errors import ContractRequired
@@ -26,7 +26,7 @@ from core.tickets.service import FileRef
 from core.uow import UowFactory
 from handlers import common, selfservice, services
 from handlers import report_steps as steps
-from handlers.common import Event, say
+from handlers.common import ANSWER_TEXT, NOT_COMMAND, Event, refuse_button, say
 from handlers.profile_steps import ask_organisation
 from handlers.report_steps import DESC_KEYS, start_report
 from kb.service import KnowledgeBase
@@ -50,7 +50,10 @@ async def on_cancel(call: CallbackQuery, state: FSMContext) -> None:
 @router.callback_query(ReportSG.service, RepCb.filter(F.a == "svc"))
 async def on_service(call: CallbackQuery, callback_data: RepCb, state: FSMContext, uow: UowFactory,
                      user: User) -> None:
-    svc = await services.get_service(uow, callback_data.v)
+    svc = next((s for s in await services.active_services(uow) if s.code == callback_data.v), None)
+    if svc is None:
+        await refuse_button(call, "no active service with this code")
+        return
     await state.update_data(svc=svc.code, svc_name=svc.name, svc_policy=svc.sla_policy)
     if svc.requires_contract and user.organisation_id is None:
         await say(call, _("Сервис «{svc}» обслуживается по договору сопровождения — укажите вашу организацию.")
@@ -63,6 +66,10 @@ async def on_service(call: CallbackQuery, callback_data: RepCb, state: FSMContex
 @router.callback_query(ReportSG.rtype, RepCb.filter(F.a == "type"))
 async def on_type(call: CallbackQuery, callback_data: RepCb, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
                   user: User) -> None:
+    svc = await services.get_service(uow, (await state.get_data())["svc"])
+    if callback_data.v not in (svc.request_types or steps.ALL_TYPES):
+        await refuse_button(call, f"request type not offered by {svc.code}")
+        return
     await steps.start_fields(call, state, uow, tz, user, callback_data.v)
 
 
@@ -98,7 +105,7 @@ async def _next_field(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
     await steps.ask_field(event, state, tz)
 
 
-@router.message(ReportSG.field, F.text)
+@router.message(ReportSG.field, ANSWER_TEXT)
 async def on_field_text(message: Message, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None,
                         tz: ZoneInfo, user: User) -> None:
     data = await state.get_data()
@@ -172,6 +179,9 @@ async def on_files_done(call: CallbackQuery, state: FSMContext, tz: ZoneInfo) ->
 async def on_impact(call: CallbackQuery, callback_data: RepCb, state: FSMContext) -> None:
     data = await state.get_data()
     kind = data["imp_steps"][data["imp_i"]]
+    if callback_data.v not in (AFFECTED_NAMES if kind == "affected" else ("0", "1")):
+        await refuse_button(call, f"not an answer to the impact question {kind}")
+        return
     value: Any = callback_data.v if kind == "affected" else callback_data.v == "1"
     await state.update_data(imp={**data.get("imp", {}), kind: value})
     await steps.ask_impact(call, state, step=data["imp_i"] + 1)
@@ -179,6 +189,9 @@ async def on_impact(call: CallbackQuery, callback_data: RepCb, state: FSMContext
 
 @router.callback_query(ReportSG.priority, RepCb.filter(F.a == "prio"))
 async def on_priority(call: CallbackQuery, callback_data: RepCb, state: FSMContext, tz: ZoneInfo) -> None:
+    if callback_data.v not in ("1", "2", "3", "4"):
+        await refuse_button(call, "not a priority")
+        return
     await state.update_data(prio=int(callback_data.v))
     await steps.show_summary(call, state, tz)
 
@@ -187,6 +200,9 @@ async def on_priority(call: CallbackQuery, callback_data: RepCb, state: FSMConte
 async def on_edit(call: CallbackQuery, callback_data: RepCb, state: FSMContext, tz: ZoneInfo) -> None:
     if callback_data.v == "_prio":
         await steps.ask_priority(call, state)
+        return
+    if callback_data.v not in (await state.get_data()).get("order", []):
+        await refuse_button(call, "not a field of this report")
         return
     await state.update_data(edit=True, edit_key=callback_data.v)
     await steps.ask_field(call, state, tz)
@@ -269,12 +285,13 @@ async def _last_field(call: CallbackQuery, state: FSMContext, uow: UowFactory, t
     await steps.ask_field(call, state, tz)
 
 
-@router.message(ReportSG.kb)
+@router.message(ReportSG.kb, NOT_COMMAND)
 async def on_text_during_offer(message: Message) -> None:
     await message.answer(_("Ответьте, пожалуйста, кнопкой: «Помогло» или «Не помогло»."))
 
 
-@router.message(StateFilter(ReportSG.service, ReportSG.rtype, ReportSG.impact, ReportSG.priority, ReportSG.summary))
+@router.message(StateFilter(ReportSG.service, ReportSG.rtype, ReportSG.impact, ReportSG.priority, ReportSG.summary),
+                NOT_COMMAND)
 async def on_text_needs_button(message: Message) -> None:
     await message.answer(_("Выберите вариант кнопкой под последним сообщением — или «Отмена», чтобы выйти."))
 

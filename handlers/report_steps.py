@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
+ALL_TYPES = ("incident", "access_problem", "access_request", "change", "feature", "consultation")
 DESC_KEYS = ("actual", "description", "question", "statement")
 
 
@@ -58,8 +59,7 @@ async def ask_service(event: Event, state: FSMContext, uow: UowFactory) -> None:
 async def ask_type(event: Event, state: FSMContext, uow: UowFactory) -> None:
     data = await state.get_data()
     svc = await services.get_service(uow, data["svc"])
-    types = svc.request_types or ["incident", "access_problem", "access_request", "change", "feature",
-                                  "consultation"]
+    types = svc.request_types or list(ALL_TYPES)
     await state.set_state(ReportSG.rtype)
     rows: list[list[Button]] = [[(texts.type_name(t), RepCb(a="type", v=t))] for t in types]
     rows.append(nav_row())

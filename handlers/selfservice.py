@@ -19,8 +19,9 @@ from bot.keyboards import Button, SsCb, inline, main_menu
 from bot.telegram import send_text
 from bot.texts import _
 from core.catalog.models import User
+from core.errors import NotFound
 from core.uow import UowFactory
-from handlers.common import say
+from handlers.common import refuse_button, say, valid_id
 from kb.search import Hit
 from kb.service import KnowledgeBase
 
@@ -66,7 +67,15 @@ async def offer(message: Message, state: FSMContext, *, kb: KnowledgeBase | None
 @router.callback_query(SsCb.filter(F.a == "art"))
 async def open_article(call: CallbackQuery, callback_data: SsCb, state: FSMContext, kb: KnowledgeBase,
                        uow: UowFactory) -> None:
-    article = await kb.get_article(uow=uow(), article_id=callback_data.id)
+    article = None
+    if valid_id(callback_data.id):
+        try:
+            article = await kb.get_article(uow=uow(), article_id=callback_data.id)
+        except NotFound:
+            article = None
+    if article is None or article.status != "published":  # drafts and archived articles are not for users
+        await refuse_button(call, "no published article with this id")
+        return
     data = await state.get_data()
     ss = data.get("ss")
     if ss and callback_data.id in ss.get("ids", []):

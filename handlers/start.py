@@ -20,7 +20,7 @@ from core.catalog.models import User
 from core.db import utcnow
 from core.uow import UowFactory
 from handlers import report_steps
-from handlers.common import Event, say
+from handlers.common import ANSWER_TEXT, Event, refuse_button, say
 from handlers.profile_steps import ask_organisation, begin_profile
 from kb.service import KnowledgeBase
 
@@ -52,7 +52,7 @@ async def _ask_region(event: Event, state: FSMContext) -> None:
     await say(event, _("Выберите ваш МРФ (макрорегиональный филиал):"), inline(rows))
 
 
-@router.message(ProfileSG.full_name, F.text)
+@router.message(ProfileSG.full_name, ANSWER_TEXT)
 async def on_full_name(message: Message, state: FSMContext, uow: UowFactory, tz: ZoneInfo, user: User) -> None:
     try:
         name = check_value(FIELDS["full_name"], message.text, now=utcnow(), tz=tz)
@@ -66,7 +66,7 @@ async def on_full_name(message: Message, state: FSMContext, uow: UowFactory, tz:
     await _ask_login(message, state)
 
 
-@router.message(ProfileSG.login, F.text)
+@router.message(ProfileSG.login, ANSWER_TEXT)
 async def on_login(message: Message, state: FSMContext, uow: UowFactory, user: User) -> None:
     text = (message.text or "").strip()
     if "@" in text and not EMAIL_RE.match(text):
@@ -90,10 +90,13 @@ async def on_region(call: CallbackQuery, callback_data: ProfCb, state: FSMContex
         await state.set_state(ProfileSG.region_other)
         await say(call, _("Напишите название вашего филиала или подразделения."))
         return
+    if callback_data.v not in {str(i) for i in range(len(REGIONS))}:
+        await refuse_button(call, "not a region")
+        return
     await _region_chosen(call, state, uow, kb, user, REGIONS[int(callback_data.v)])
 
 
-@router.message(ProfileSG.region_other, F.text)
+@router.message(ProfileSG.region_other, ANSWER_TEXT)
 async def on_region_other(message: Message, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None,
                           tz: ZoneInfo, user: User) -> None:
     try:
@@ -179,10 +182,14 @@ async def on_org(call: CallbackQuery, callback_data: ProfCb, state: FSMContext, 
 @router.callback_query(ProfileSG.organisation, ProfCb.filter(F.a == "orgpick"))
 async def on_org_pick(call: CallbackQuery, callback_data: ProfCb, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
                       user: User) -> None:
+    listed = {str(o.id) for o in await catalog.list_organisations(uow=uow())}
+    if callback_data.v not in listed:
+        await refuse_button(call, "not an organisation of the list")
+        return
     await _org_chosen(call, state, uow, tz, user, int(callback_data.v))
 
 
-@router.message(ProfileSG.organisation, F.text)
+@router.message(ProfileSG.organisation, ANSWER_TEXT)
 async def on_org_text(message: Message, state: FSMContext, uow: UowFactory, tz: ZoneInfo, user: User) -> None:
     wanted = " ".join((message.text or "").split()).casefold()
     orgs = await catalog.list_organisations(uow=uow())

@@ -37,12 +37,18 @@ async def load_or_create(session_factory: async_sessionmaker[AsyncSession], tg_u
         s.info[SIDE_WRITE] = True  # bookkeeping: it must not carry the update id (see bot/middlewares/dedup.py)
         user = await s.scalar(select(User).where(User.tg_id == tg_user.id))
         if user is not None:
+            changed = False
             if user.unreachable:  # they write to us again, so they unblocked the bot: deliveries may resume
-                user.unreachable = False
+                user.unreachable, changed = False, True
+            if user.locale is None:  # pushes are rendered outside any update: they need the language stored
+                user.locale, changed = pick_locale(None, tg_user), True
+            if changed:
                 await s.commit()
             return user
         # organisation=None marks the relationship as loaded: the user is cached and read outside any session
-        user = User(tg_id=tg_user.id, full_name=tg_user.full_name or "", organisation=None)
+        # the Telegram client's language until the profile picks one: status pushes use the stored locale
+        user = User(tg_id=tg_user.id, full_name=tg_user.full_name or "", organisation=None,
+                    locale=pick_locale(None, tg_user))
         s.add(user)
         try:
             await s.commit()
