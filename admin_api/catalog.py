@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from admin_api.deps import Uow
 from admin_api.schemas import (
+    GroupOut,
     OrganisationCreate,
     OrganisationOut,
     OrganisationPatch,
@@ -49,6 +50,12 @@ async def create_service(uow: Uow, body: ServiceCreate) -> ServiceOut:
 async def update_service(uow: Uow, code: str, body: ServicePatch) -> ServiceOut:
     """Changes the given attributes of a service."""
     return service_out(await catalog.update_service(uow=uow(), code=code, changes=changes(body)))
+
+
+@router.get("/groups", response_model=list[GroupOut], tags=["staff"])
+async def list_groups(request: Request) -> list[GroupOut]:
+    """Support groups: line level and the service each belongs to (staff join a group by its code)."""
+    return [GroupOut.model_validate(g) for g in await catalog.list_lines(uow=root_of(request).uow())]
 
 
 @router.get("/organisations", response_model=list[OrganisationOut], tags=["organisations"])

@@ -34,6 +34,18 @@ class ServiceCreate(In):
                                          description="request type -> ordered intake field keys")
     request_types: list[str] = Field(default_factory=list, description="offered request types; empty: all")
     line_chats: dict[str, int] = Field(default_factory=dict, description="line code -> group chat id")
+    routing: dict[str, str] = Field(default_factory=dict, examples=[{"access_request": "crm-duty"}],
+                                    description="request type -> code of the group that first gets it "
+                                                "(a group of this service or a shared one); a type missing here "
+                                                "goes to the service's group of the type's line level")
+    type_priority: dict[str, int] = Field(default_factory=dict, examples=[{"consultation": 4}],
+                                          description="request type -> the priority it always has "
+                                                      "(ТЕКОН assistance levels: ОП1 → 4 … ОП4 → 1)")
+    autoclose: bool = Field(default=False, description="an unconfirmed resolution closes itself after "
+                                                       "AUTOCLOSE_WORKING_DAYS; off unless turned on")
+    confirmation_only: bool = Field(default=False, description="only the requester's confirmation closes a "
+                                                               "ticket (no staff close, no auto-close)")
+    channels: list[str] = Field(default_factory=list, description="other ways to reach the desk, shown in /help")
     active: bool = True
 
 
@@ -46,6 +58,11 @@ class ServicePatch(In):
     intake: dict[str, list[str]] | None = None
     request_types: list[str] | None = None
     line_chats: dict[str, int] | None = None
+    routing: dict[str, str] | None = None
+    type_priority: dict[str, int] | None = None
+    autoclose: bool | None = None
+    confirmation_only: bool | None = None
+    channels: list[str] | None = None
     active: bool | None = None
 
 
@@ -60,7 +77,20 @@ class ServiceOut(Out):
     intake: dict[str, Any]
     request_types: list[Any]
     line_chats: dict[str, Any]
+    routing: dict[str, Any]
+    type_priority: dict[str, Any]
+    autoclose: bool
+    confirmation_only: bool
+    channels: list[Any]
     active: bool
+
+
+class GroupOut(Out):
+    code: str
+    name: str
+    level: str = Field(description="line1, line2, line3 or dev")
+    service_code: str | None = Field(description="the service the group belongs to; null: shared")
+    chat_id: int | None
 
 
 class PeriodIn(In):

@@ -18,7 +18,11 @@ class RequesterIn(In):
     full_name: str = Field(min_length=1, max_length=300, examples=["Иванов Иван Иванович"])
     login: str | None = Field(default=None, max_length=200, examples=["i.ivanov"])
     email: str | None = Field(default=None, max_length=300, examples=["i.ivanov@example.ru"])
-    region: str | None = Field(default=None, max_length=100, examples=["МРФ Центр"])
+    region: str | None = Field(default=None, max_length=100, examples=["Центр"])
+    organisation: str | None = Field(default=None, max_length=300, examples=["ООО «Теплосеть»"],
+                                     description="the company the caller named; a contract-bound service "
+                                                 "(ТЕКОН) checks its support period")
+    organisation_id: int | None = Field(default=None, description="the same, by id")
 
     @model_validator(mode="after")
     def _findable(self) -> RequesterIn:
@@ -31,7 +35,8 @@ class RequesterIn(In):
 class TicketCreate(In):
     service: str = Field(examples=["nttm"])
     type: RequestType = Field(examples=["incident"])
-    priority: int = Field(ge=1, le=4, examples=[3])
+    priority: int | None = Field(default=None, ge=1, le=4, examples=[3],
+                                 description="required, except where the type fixes it (ТЕКОН assistance levels)")
     requester: RequesterIn
     fields: dict[str, Any] = Field(default_factory=dict, description="intake fields of the request type")
     channel: Literal["phone", "email"] = "phone"
@@ -62,6 +67,12 @@ class ActionIn(ActorIn):
     solution: str | None = Field(default=None, max_length=4000)
     config_item: str | None = Field(default=None, max_length=200)
     priority: int | None = Field(default=None, ge=1, le=4)
+    diagnostics: dict[str, str] | None = Field(
+        default=None, examples=[{"system_info": "Windows Server 2019, ТЕКОН 5.2", "log_files": "server.log",
+                                 "screenshot": "screen.png"}],
+        description="open_op4: system_info, log_files, screenshot (ТЕКОН 002 §5)")
+    internal_incident: str | None = Field(default=None, max_length=100,
+                                          description="set_internal_incident: ТП2's internal incident number")
 
     def params(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True, exclude={"action", "staff_id", "user_id"})
@@ -92,6 +103,7 @@ class TicketOut(Out):
     config_item: str | None
     outage_id: int | None
     pending_question: str | None
+    internal_incident: str | None
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
@@ -133,7 +145,7 @@ class TicketPage(Out):
 
 TICKET_ATTRS = ("id", "number", "type", "service_id", "priority", "status", "line", "assignee_id", "requester_id",
                 "channel", "title", "fields", "closing_code", "solution", "workaround", "config_item", "outage_id",
-                "pending_question", "created_at", "updated_at", "resolved_at", "closed_at")
+                "pending_question", "internal_incident", "created_at", "updated_at", "resolved_at", "closed_at")
 
 
 def ticket_attrs(t: Ticket, service_codes: dict[int, str]) -> dict[str, Any]:

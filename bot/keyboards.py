@@ -12,6 +12,7 @@ from aiogram.utils.i18n.core import I18n
 from aiogram.utils.keyboard import ReplyKeyboardBuilder
 
 from bot.texts import N_, _, current_i18n
+from core.catalog.intake import REGIONS as CORE_REGIONS
 
 BTN_REPORT = N_("📝 Сообщить о проблеме")
 BTN_MY = N_("📋 Мои обращения")
@@ -21,8 +22,7 @@ BTN_PROFILE = N_("👤 Профиль")
 BTN_HELP = N_("❓ Помощь")
 MENU = (BTN_REPORT, BTN_MY, BTN_KB, BTN_OUTAGES, BTN_PROFILE, BTN_HELP)
 
-REGIONS = ("МРФ Центр", "МРФ Северо-Запад", "МРФ Волга", "МРФ Юг", "МРФ Урал", "МРФ Сибирь",
-           "МРФ Дальний Восток")
+REGIONS = tuple(f"МРФ {r}" if r != "КЦ" else r for r in CORE_REGIONS)  # as CRM B2C (001) names them
 ALLOWED_EXT = frozenset({"doc", "docx", "xls", "xlsx", "pdf", "jpg", "jpeg", "bmp", "png", "xml", "rar", "zip",
                          "msg", "log", "txt"})
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n.core import I18n
 
-from core.catalog.intake import AFFECTED_NAMES, FIELDS, TYPE_NAMES, FieldKind
+from core.catalog.intake import CHOICE_NAMES, FIELDS, TYPE_NAMES, FieldKind
 
 
 def current_i18n() -> I18n | None:
@@ -58,6 +58,8 @@ HISTORY = {
     "close": N_("обращение закрыто"),
     "change_priority": N_("изменён приоритет"),
     "comment": N_("добавлен комментарий"),
+    "open_op4": N_("открыт запрос ОП4: собраны диагностические данные"),
+    "set_internal_incident": N_("получен номер внутреннего инцидента"),
 }
 PRIORITY = {1: N_("1 — критичный"), 2: N_("2 — высокий"), 3: N_("3 — средний"), 4: N_("4 — низкий")}
 # ТЕКОН keeps its assistance level in the priority (ОП1 → 4 … ОП4 → 1), and users know the levels by name
@@ -69,7 +71,6 @@ def priority_label(priority: int, policy: str | None = None) -> str:
     """The priority as users of that service know it: «2 — высокий», or «ОП3 — …» for ТЕКОН."""
     names = TECON_LEVELS if policy == "tecon" else PRIORITY
     return t(names[priority]) if priority in names else str(priority)
-AFFECTED_EN = {"one": "Only me", "several": "Several people", "many": "Many users", "all": "All users of the region"}
 # genitive weekday names: «до 18:00 пятницы»
 WEEKDAYS = (N_("понедельника"), N_("вторника"), N_("среды"), N_("четверга"), N_("пятницы"), N_("субботы"),
             N_("воскресенья"))
@@ -95,7 +96,8 @@ def type_name(rtype: str) -> str:
 
 
 def affected_name(code: str) -> str:
-    return (AFFECTED_EN if locale() == "en" else AFFECTED_NAMES).get(code, code)
+    """The label of a choice value (массовость, среда, этап) in the dialog language."""
+    return CHOICE_NAMES.get(code, {}).get(locale(), code)
 
 
 def when(dt: datetime, *, now: datetime, tz: ZoneInfo) -> str:

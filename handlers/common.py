@@ -30,7 +30,8 @@ Event = Message | CallbackQuery
 REASONS_EN = {"empty": "the field is empty", "too_short": "too short", "too_long": "too long",
               "not_email": "this does not look like an e-mail address", "bad_choice": "pick one of the options",
               "date_format": "could not read the date, use DD.MM.YYYY HH:MM",
-              "date_future": "the date is in the future"}
+              "date_future": "the date is in the future",
+              "bad_form": "it needs the form the regulation prescribes"}
 
 
 async def say(event: Event, text: str, markup: Markup = None) -> Message:

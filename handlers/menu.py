@@ -68,5 +68,5 @@ async def on_profile(message: Message, state: FSMContext, user: User) -> None:
 
 @router.message(Btn(BTN_HELP))
 @router.message(Command("help"))
-async def on_help(message: Message) -> None:
-    await start.show_help(message)
+async def on_help(message: Message, uow: UowFactory) -> None:
+    await start.show_help(message, uow)

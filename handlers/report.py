@@ -169,6 +169,10 @@ async def on_file(message: Message, state: FSMContext, settings: Settings) -> No
 @router.callback_query(ReportSG.field, RepCb.filter(F.a == "done"))
 async def on_files_done(call: CallbackQuery, state: FSMContext, tz: ZoneInfo) -> None:
     data = await state.get_data()
+    spec = FIELDS[_current_key(data)]
+    if spec.required and not data.get("files"):
+        await call.answer(_("Этот файл обязателен: пришлите его, пожалуйста."), show_alert=True)
+        return
     if data.get("edit"):
         await steps.show_summary(call, state, tz)
         return

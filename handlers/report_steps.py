@@ -74,9 +74,11 @@ async def start_fields(event: Event, state: FSMContext, uow: UowFactory, tz: Zon
     svc = await services.get_service(uow, data["svc"])
     specs = intake_fields(service_intake=svc.intake, request_type=rtype)
     pre = {s.key: getattr(user, s.key) for s in specs if s.key in PROFILE_KEYS and getattr(user, s.key, None)}
+    # ТЕКОН: the assistance level follows the kind of request and is not asked
+    fixed = (svc.type_priority or {}).get(rtype)
     await state.update_data(rtype=rtype, order=[s.key for s in specs], pre=pre,
                             keys=[s.key for s in specs if s.key not in pre], idx=0, vals={}, files=[], edit=False,
-                            imp={}, prio=None)
+                            imp={}, prio=None, prio_fixed=fixed)
     await ask_field(event, state, tz)
 
 
@@ -85,6 +87,11 @@ async def ask_field(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
     keys, idx = data["keys"], data["idx"]
     if data.get("edit"):
         spec = FIELDS[data["edit_key"]]
+    elif idx >= len(keys) and data.get("prio_fixed") is not None:
+        # ТЕКОН: the level follows the kind of request — no impact questions, no priority to choose
+        await state.update_data(prio=data["prio_fixed"])
+        await show_summary(event, state, tz)
+        return
     elif idx >= len(keys):
         await ask_impact(event, state, first=True)
         return
@@ -179,7 +186,10 @@ async def ask_priority(event: Event, state: FSMContext) -> None:
 def summary_text(data: dict[str, Any], tz: ZoneInfo) -> str:
     values = {**data.get("pre", {}), **data["vals"]}
     if data.get("files"):
-        values["attachments"] = ", ".join(f["name"] for f in data["files"])
+        names = ", ".join(f["name"] for f in data["files"])
+        for key in data["order"]:
+            if FIELDS[key].kind is FieldKind.files:
+                values[key] = names
     lines = [_("<b>Проверьте обращение</b>"),
              _("Сервис: {svc}").format(svc=escape(data["svc_name"])),
              _("Вид: {t}").format(t=escape(texts.type_name(data["rtype"]))),
@@ -193,7 +203,8 @@ async def show_summary(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
     await state.update_data(edit=False)
     await state.set_state(ReportSG.summary)
     rows = [[("✏️ " + texts.field_label(k), RepCb(a="edit", v=k))] for k in data["order"]]
-    rows.append([("✏️ " + _("Приоритет"), RepCb(a="edit", v="_prio"))])
+    if data.get("prio_fixed") is None:
+        rows.append([("✏️ " + _("Приоритет"), RepCb(a="edit", v="_prio"))])
     rows.append([(_("📨 Отправить"), RepCb(a="send")), (_("✖️ Отмена"), RepCb(a="cancel"))])
     await say(event, summary_text(data, tz) + "\n\n" + _("Всё верно? Можно исправить любое поле."), inline(rows))
 

@@ -223,6 +223,16 @@ HELP = N_("Что я умею:\n• «Сообщить о проблеме» —
         "/cancel прерывает текущий диалог.")
 
 
-async def show_help(message: Message) -> None:
-    await message.answer(_(HELP), reply_markup=main_menu())
+async def show_help(message: Message, uow: UowFactory) -> None:
+    """What the bot does, and the other ways each service's regulation gives to reach its desk."""
+    from handlers import services
+
+    lines = [_(HELP)]
+    with_channels = [s for s in await services.active_services(uow) if s.channels]
+    if with_channels:
+        lines.append("\n" + _("<b>Другие способы обратиться в поддержку</b>"))
+        for svc in with_channels:
+            lines.append(f"<b>{escape(svc.name)}</b>")
+            lines += [f"• {escape(str(c))}" for c in svc.channels]
+    await message.answer("\n".join(lines), reply_markup=main_menu())
 

@@ -20,6 +20,7 @@ class RequestType(StrEnum):
     change = "change"
     feature = "feature"
     consultation = "consultation"
+    file_transfer = "file_transfer"
 
 
 TYPE_NAMES: dict[str, dict[str, str]] = {
@@ -29,9 +30,13 @@ TYPE_NAMES: dict[str, dict[str, str]] = {
     "change": {"ru": "Запрос на изменение", "en": "Change request"},
     "feature": {"ru": "Запрос на доработку", "en": "Feature request"},
     "consultation": {"ru": "Консультация", "en": "Consultation"},
+    "file_transfer": {"ru": "Передача файлов (патчи, документация, логи)", "en": "Sending or receiving files"},
 }
 
-# Which line takes a new ticket of each type (DOMAIN.md «Request types»).
+LEVELS = ("line1", "line2", "line3", "dev")
+
+# Which line level takes a new ticket of each type when the service's routing names no group
+# (DOMAIN.md «Request types»).
 FIRST_LINE: dict[str, str] = {
     "incident": "line2",
     "access_problem": "line1",
@@ -39,7 +44,11 @@ FIRST_LINE: dict[str, str] = {
     "change": "line2",
     "feature": "dev",
     "consultation": "line1",
+    "file_transfer": "line1",
 }
+
+# МРФ as CRM B2C (001) names them when it gives its phone numbers
+REGIONS = ("Москва", "КЦ", "СЗ", "ЮГ", "Центр", "Урал", "Сибирь", "Дальний Восток", "Волга")
 
 
 class FieldKind(StrEnum):
@@ -61,6 +70,8 @@ class FieldSpec:
     min_len: int = 0
     max_len: int = 4000
     choices: tuple[str, ...] = ()
+    # a value must match one of these (case-insensitive) — the form a regulation prescribes
+    patterns: tuple[str, ...] = ()
 
 
 def _f(key: str, kind: FieldKind, label: tuple[str, str], hint: tuple[str, str], example: tuple[str, str],
@@ -97,6 +108,26 @@ FIELDS: dict[str, FieldSpec] = {f.key: f for f in [
        ("SR-445566", "SR-445566"), required=False),
     _f("full_name", T, ("ФИО", "Full name"), ("Фамилия, имя и отчество", "Surname, name, patronymic"),
        ("Иванов Иван Иванович", "Ivanov Ivan Ivanovich"), min_len=5, max_len=300),
+    _f("environment", FieldKind.choice, ("Среда", "Environment"),
+       ("На какой среде проблема: продуктивной или препродуктивной", "Productive or pre-productive environment"),
+       ("Продуктивная", "Productive"), choices=("prod", "preprod")),
+    _f("stage", FieldKind.choice, ("Этап", "Stage"),
+       ("На каком этапе возникают трудности", "At which stage it fails"),
+       ("При работе в программе", "While working in the program"), choices=("work", "login")),
+    _f("hang_details", T, ("Зависания: длительность и частота", "Hangs: duration and frequency"),
+       ("Если программа зависает — как долго и как часто", "If it hangs: for how long and how often"),
+       ("по 2–3 минуты, несколько раз в час", "2–3 minutes, several times an hour"), required=False, min_len=3),
+    _f("additional", T, ("Дополнительная информация", "Additional information"),
+       ("Всё, что ещё относится к проблеме", "Anything else that relates to the problem"),
+       ("Ошибка появилась после обновления браузера", "It started after a browser update"), required=False),
+    _f("current_role", T, ("Ваша роль в системе", "Your role in the system"),
+       ("Ваша текущая роль в системе: оператор, администратор, куратор…",
+        "Your current role in the system: operator, administrator, curator…"),
+       ("Оператор", "Operator"), min_len=3, max_len=300),
+    _f("screenshot", FieldKind.files, ("Снимок экрана", "Screenshot"),
+       ("Скриншот, на котором видна проблема или шаг, на котором возникает ошибка",
+        "A screenshot showing the problem or the step where the error occurs"),
+       ("скриншот окна с ошибкой", "a screenshot of the error")),
     _f("login", T, ("Логин или e-mail", "Login or e-mail"), ("Ваш логин в системе или рабочая почта",
        "Your login in the system or work e-mail"), ("i.ivanov", "i.ivanov"), min_len=2, max_len=200),
     _f("email", E, ("E-mail", "E-mail"), ("Рабочая электронная почта", "Work e-mail"),
@@ -110,7 +141,9 @@ FIELDS: dict[str, FieldSpec] = {f.key: f for f in [
     _f("statement", T, ("Пользовательская история", "User story"),
        ("Начните со слов «Я, как <роль>, хочу иметь возможность …»", "Start with “As a <role>, I want to …”"),
        ("Я, как оператор, хочу иметь возможность выгружать отчёт в Excel",
-        "As an operator I want to export the report to Excel"), min_len=20),
+        "As an operator I want to export the report to Excel"), min_len=20,
+       patterns=(r"^я\s*,?\s*как\s+\S.*?\bхочу\s+иметь\s+возможность\s+\S",
+                 r"^as\s+an?\s+\S.*?\bi\s+want\s+to\s+\S")),
     _f("result", T, ("Желаемый результат", "Result wanted"), ("Подробно: что должно получиться",
        "In detail: what the result should be"), ("Кнопка «Выгрузить» на форме отчёта", "An Export button"),
        min_len=10),
@@ -129,10 +162,22 @@ DEFAULT_INTAKE: dict[str, list[str]] = {
     "change": ["description", "expected", "attachments"],
     "feature": ["full_name", "role", "email", "statement", "result"],
     "consultation": ["question"],
+    "file_transfer": ["full_name", "description", "attachments"],
 }
 
 AFFECTED_NAMES = {"one": "Только я", "several": "Несколько человек", "many": "Много пользователей",
                   "all": "Все пользователи региона"}
+# labels of every choice field's values: {value: {"ru": ..., "en": ...}}
+CHOICE_NAMES: dict[str, dict[str, str]] = {
+    "one": {"ru": "Только я", "en": "Only me"},
+    "several": {"ru": "Несколько человек", "en": "Several people"},
+    "many": {"ru": "Много пользователей", "en": "Many users"},
+    "all": {"ru": "Все пользователи региона", "en": "All users of the region"},
+    "prod": {"ru": "Продуктивная", "en": "Productive"},
+    "preprod": {"ru": "Препродуктивная", "en": "Pre-productive"},
+    "work": {"ru": "При работе в программе", "en": "While working in the program"},
+    "login": {"ru": "При входе в программу", "en": "When logging in"},
+}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -171,7 +216,10 @@ def parse_past_datetime(value: str, *, now: datetime, tz: Any) -> datetime:
 def check_value(spec: FieldSpec, value: Any, *, now: datetime, tz: Any) -> Any:
     """Validates one value and returns it normalised; ValueError carries a reason code."""
     if spec.kind is FieldKind.files:
-        return list(value or [])
+        files = list(value or []) if isinstance(value, list | tuple) else [value] if value else []
+        if spec.required and not files:
+            raise ValueError("empty")
+        return files
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValueError("empty")
     if spec.kind is FieldKind.past_datetime:
@@ -191,6 +239,8 @@ def check_value(spec: FieldSpec, value: Any, *, now: datetime, tz: Any) -> Any:
         raise ValueError("not_email")
     if spec.kind is FieldKind.choice and text not in spec.choices:
         raise ValueError("bad_choice")
+    if spec.patterns and not any(re.match(p, text, re.IGNORECASE | re.DOTALL) for p in spec.patterns):
+        raise ValueError("bad_form")
     return text
 
 
@@ -202,6 +252,7 @@ REASONS_RU = {
     "bad_choice": "выберите один из вариантов",
     "date_format": "не удалось разобрать дату, нужен формат ДД.ММ.ГГГГ ЧЧ:ММ",
     "date_future": "дата в будущем",
+    "bad_form": "нужна форма, которую требует регламент",
 }
 
 

@@ -12,13 +12,18 @@ from core.db import Base, utcnow
 
 
 class LineGroup(Base):
-    """A support line or the development group; its default group chat."""
+    """A support group: its line level (line1/line2/line3/dev), the service it belongs to, its group chat.
+
+    A group without a service is shared: the desk's 1ЛТП, and the default groups of a service that names none.
+    """
 
     __tablename__ = "line_groups"
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     order: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[str] = mapped_column(String(8), default="line2")
+    service_code: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class Service(Base):
@@ -35,6 +40,16 @@ class Service(Base):
     request_types: Mapped[list[Any]] = mapped_column(default=list)
     # line code -> group chat id, overriding the line group's own chat for this service
     line_chats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # request type -> code of the group that first gets it; a type missing here goes to the level of FIRST_LINE
+    routing: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # request type -> the priority it always has (ТЕКОН: the assistance level follows the kind of request)
+    type_priority: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # an unconfirmed resolution closes itself only where an administrator turned this on
+    autoclose: Mapped[bool] = mapped_column(Boolean, default=False)
+    # only the requester's confirmation closes a ticket (ТЕКОН 002: «получение подтверждения о решении»)
+    confirmation_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the other ways to reach the desk the regulation gives (phones, e-mail, portals), shown in /help
+    channels: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -88,3 +103,4 @@ class Staff(Base):
     curator_region: Mapped[str | None] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     user: Mapped[User] = relationship(lazy="joined")
+    group: Mapped[LineGroup] = relationship(lazy="joined")

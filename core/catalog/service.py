@@ -12,18 +12,51 @@ from core.catalog import repo
 from core.catalog.intake import DEFAULT_INTAKE, FIELDS, RequestType
 from core.catalog.models import LineGroup, Organisation, Service, Staff, SupportPeriod, User
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.sla.builtin import BUILTIN_POLICIES
+from core.sla.models import SlaCalendarRow, SlaPolicyRow
 from core.uow import UnitOfWork
 
 SERVICE_FIELDS = ("name", "description", "sla_policy", "calendar", "requires_contract", "intake",
-                  "request_types", "line_chats", "active")
+                  "request_types", "line_chats", "routing", "type_priority", "autoclose", "confirmation_only",
+                  "channels", "active")
 
 
-def _check_intake(intake: dict[str, Any]) -> None:
+def _check_intake(intake: dict[str, Any]) -> dict[str, str]:
     bad = {t: [k for k in keys if k not in FIELDS] for t, keys in intake.items()}
     problems = {f"intake.{t}": "Неизвестные поля: " + ", ".join(ks) for t, ks in bad.items() if ks}
     problems |= {f"intake.{t}": "Неизвестный вид обращения" for t in intake if t not in RequestType.__members__}
+    return problems
+
+
+async def _check_config(uow: UnitOfWork, code: str, cfg: dict[str, Any]) -> None:
+    """Refuses a service configuration that names what does not exist (422 naming it); nothing falls back."""
+    problems = _check_intake(cfg.get("intake") or {})
+    policies = set((await uow.session.scalars(select(SlaPolicyRow.code))).all()) or set(BUILTIN_POLICIES)
+    calendars = set((await uow.session.scalars(select(SlaCalendarRow.code))).all()) or {"24x7", "msk-business"}
+    if cfg.get("sla_policy") not in policies:
+        problems["sla_policy"] = (f"Политика SLA «{cfg.get('sla_policy')}» не найдена; есть: "
+                                  + ", ".join(sorted(policies)))
+    if cfg.get("calendar") not in calendars:
+        problems["calendar"] = f"Календарь «{cfg.get('calendar')}» не найден; есть: " + ", ".join(sorted(calendars))
+    types = RequestType.__members__
+    for t in cfg.get("request_types") or []:
+        if t not in types:
+            problems["request_types"] = f"Неизвестный вид обращения «{t}»"
+    groups = {g.code: g for g in (await uow.session.scalars(select(LineGroup))).all()}
+    for t, group in (cfg.get("routing") or {}).items():
+        found = groups.get(group)
+        if t not in types:
+            problems[f"routing.{t}"] = "Неизвестный вид обращения"
+        elif found is None or found.service_code not in (None, code):
+            problems[f"routing.{t}"] = f"Группа «{group}» не найдена среди групп сервиса и общих групп"
+    for t, prio in (cfg.get("type_priority") or {}).items():
+        if t not in types or prio not in (1, 2, 3, 4):
+            problems[f"type_priority.{t}"] = "Вид обращения из списка и приоритет от 1 до 4"
+    if cfg.get("autoclose") and cfg.get("confirmation_only"):
+        problems["autoclose"] = ("Сервис закрывает обращения только после подтверждения пользователя: "
+                                 "автозакрытие для него не включается")
     if problems:
-        raise ValidationFailed("bad intake configuration", fields=problems)
+        raise ValidationFailed("bad service configuration: " + ", ".join(sorted(problems)), fields=problems)
 
 
 async def list_services(*, uow: UnitOfWork, active_only: bool = False) -> list[Service]:
@@ -47,10 +80,12 @@ async def get_service(*, uow: UnitOfWork, code: str) -> Service:
 async def create_service(*, uow: UnitOfWork, code: str, name: str, **attrs: Any) -> Service:
     """Adds a service to the catalog."""
     async with uow:
-        _check_intake(attrs.get("intake") or {})
         if await repo.service_by_code(uow.session, code):
             raise Conflict(f"service '{code}' already exists")
-        service = Service(code=code, name=name, **{k: v for k, v in attrs.items() if k in SERVICE_FIELDS})
+        cfg = {"sla_policy": "nttm", "calendar": "msk-business"} | {k: v for k, v in attrs.items()
+                                                                    if k in SERVICE_FIELDS}
+        await _check_config(uow, code, cfg)
+        service = Service(code=code, name=name, **cfg)
         uow.session.add(service)
         await uow.commit()
         return service
@@ -62,8 +97,9 @@ async def update_service(*, uow: UnitOfWork, code: str, changes: dict[str, Any])
         service = await repo.service_by_code(uow.session, code)
         if service is None:
             raise NotFound(f"service '{code}' not found")
-        if "intake" in changes:
-            _check_intake(changes["intake"] or {})
+        cfg = {k: getattr(service, k) for k in SERVICE_FIELDS} | {k: v for k, v in changes.items()
+                                                                  if k in SERVICE_FIELDS}
+        await _check_config(uow, code, cfg)
         for key, value in changes.items():
             if key in SERVICE_FIELDS:
                 setattr(service, key, value)
@@ -192,16 +228,19 @@ async def get_staff(*, uow: UnitOfWork, staff_id: int) -> Staff:
         return await _staff(uow, staff_id)
 
 
-async def _check_line(uow: UnitOfWork, line_code: str) -> None:
-    if await uow.session.get(LineGroup, line_code) is None:
-        raise ValidationFailed(f"unknown line '{line_code}'", fields={"line_code": "Линия: line1, line2, line3, dev"})
+async def _check_line(uow: UnitOfWork, line_code: str) -> LineGroup:
+    group = await uow.session.get(LineGroup, line_code)
+    if group is None:
+        codes = ", ".join(sorted((await uow.session.scalars(select(LineGroup.code))).all()))
+        raise ValidationFailed(f"unknown group '{line_code}'", fields={"line_code": f"Группа: одна из {codes}"})
+    return group
 
 
 async def create_staff(*, uow: UnitOfWork, line_code: str, user: dict[str, Any], is_coordinator: bool = False,
                        is_service_manager: bool = False, curator_region: str | None = None) -> Staff:
     """Adds a user (found or created) to a line group."""
     async with uow:
-        await _check_line(uow, line_code)
+        group = await _check_line(uow, line_code)
         tg_id = user.get("tg_id")
         person = await repo.user_by_tg(uow.session, tg_id) if tg_id else None
         if person is None:
@@ -210,7 +249,8 @@ async def create_staff(*, uow: UnitOfWork, line_code: str, user: dict[str, Any],
             uow.session.add(person)
             await uow.session.flush()
         staff = Staff(user_id=person.id, line_code=line_code, is_coordinator=is_coordinator,
-                      is_service_manager=is_service_manager, curator_region=curator_region, user=person)
+                      is_service_manager=is_service_manager, curator_region=curator_region, user=person,
+                      group=group)
         uow.session.add(staff)
         try:
             await uow.commit()
@@ -225,7 +265,7 @@ async def update_staff(*, uow: UnitOfWork, staff_id: int, changes: dict[str, Any
         staff = await _staff(uow, staff_id)
         if "line_code" in changes:
             # an unknown line would otherwise surface as a foreign-key error at commit
-            await _check_line(uow, changes["line_code"])
+            staff.group = await _check_line(uow, changes["line_code"])
         for key in ("line_code", "is_coordinator", "is_service_manager", "curator_region", "active"):
             if key in changes:
                 setattr(staff, key, changes[key])

@@ -65,6 +65,7 @@ BUILTIN_POLICIES: dict[str, dict[str, Any]] = {
     "nttm": {
         "code": "nttm",
         "name": "NTTM (Табл. 4)",
+        "description": "Сроки обработки обращений по приоритетам, регламент NTTM (003), Табл. 4.",
         "priorities": {
             "1": _chain("24x7", "minutes", 30, 1, 1, 1.5)
             | {"resolution_after_workaround": _t(96, "hours", "24x7", "workaround")},
@@ -81,6 +82,8 @@ BUILTIN_POLICIES: dict[str, dict[str, Any]] = {
     "tecon": {
         "code": "tecon",
         "name": "ТЕКОН (уровни помощи)",
+        "description": "Нормативное время реагирования по уровням помощи (002): ОП1 20 мин, ОП2 40 мин, "
+                       "ОП3 2 ч, ОП4 3 ч.",
         "priorities": {
             "4": {"reaction": _t(20, "minutes", "24x7")},
             "3": {"reaction": _t(40, "minutes", "24x7")},
@@ -89,6 +92,17 @@ BUILTIN_POLICIES: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+# ОмниЧат (000), CRM B2C (001) and CLM (004) give no SLA numbers: each gets its own copy of NTTM's table,
+# a decision an administrator can change through /api/v1/sla/policies/{code}
+_NO_NUMBERS = {"omnichat": ("ОмниЧат", "000"), "crm-b2c": ("CRM B2C", "001"), "clm": ("CLM", "004")}
+for _code, (_name, _doc) in _NO_NUMBERS.items():
+    BUILTIN_POLICIES[_code] = {
+        "code": _code, "name": f"{_name} (по таблице NTTM)",
+        "description": f"Регламент {_name} ({_doc}) не задаёт сроков обработки, поэтому применяется таблица NTTM "
+                       "(003, Табл. 4). Это решение администратор может изменить.",
+        "priorities": BUILTIN_POLICIES["nttm"]["priorities"],
+    }
 
 _NTTM_WORDS = {
     "ru": ("Критичный", "Высокий", "Средний", "Низкий"),

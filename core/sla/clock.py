@@ -7,7 +7,7 @@ except the read use cases `ticket_sla` and `deadlines` at the bottom.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
@@ -30,6 +30,10 @@ WARN_FRACTION = 0.75
 # the first staff action of these kinds is the reaction (a public staff comment too, see on_comment)
 REACTION_ACTIONS = frozenset({Action.take, Action.assign, Action.request_info})
 STOPPING_ACTIONS = frozenset({Action.cancel, Action.close, Action.confirm})
+# ТЕКОН ОП4 (002 §5): ТП2 sends the number of its internal incident within 3 hours of receiving the request
+INTERNAL_INCIDENT = "internal_incident"
+INTERNAL_INCIDENT_WITHIN = timedelta(hours=3)
+ALL_TARGETS = (*TARGETS, INTERNAL_INCIDENT)
 
 
 def configure(*, warn_fraction: float) -> None:
@@ -55,9 +59,8 @@ def next_check(row: TicketSlaTarget, sla: TicketSla) -> datetime | None:
 
 def spans(*, sla: TicketSla, priority: int, cat: Catalog) -> dict[str, TargetSpan | None]:
     """The spans of every target of a clock at its current pauses and workaround."""
-    policy = cat.policy(sla.policy)
-    prio = priority if priority in policy.priorities else max(policy.priorities)
-    return compute_spans(policy=policy, priority=prio, calendars=cat.calendars, started_at=sla.started_at,
+    policy = cat.policy(sla.policy, sla.calendar)
+    return compute_spans(policy=policy, priority=priority, calendars=cat.calendars, started_at=sla.started_at,
                          pauses=pauses_of(sla), workaround_at=sla.workaround_at)
 
 
@@ -99,6 +102,21 @@ async def _recompute(uow: UnitOfWork, *, sla: TicketSla, rows: dict[str, TicketS
             if row.due_at > now:
                 row.breach_notified_at, row.breached = None, False
         row.next_check_at = next_check(row, sla)
+    extra = rows.get(INTERNAL_INCIDENT)
+    if extra is not None:  # elapsed time, not on the policy: only its pending check is restored
+        extra.next_check_at = next_check(extra, sla)
+
+
+def _open_internal_incident(uow: UnitOfWork, sla: TicketSla, rows: dict[str, TicketSlaTarget],
+                            now: datetime) -> None:
+    if INTERNAL_INCIDENT in rows:
+        return
+    due = now + INTERNAL_INCIDENT_WITHIN
+    row = rows[INTERNAL_INCIDENT] = TicketSlaTarget(
+        ticket_id=sla.ticket_id, target=INTERNAL_INCIDENT, due_at=due, breached=False,
+        warn_at=now + INTERNAL_INCIDENT_WITHIN * WARN_FRACTION)
+    row.next_check_at = next_check(row, sla)
+    uow.session.add(row)
 
 
 def _meet(row: TicketSlaTarget | None, now: datetime) -> None:
@@ -124,9 +142,10 @@ def _close_pause(sla: TicketSla, now: datetime) -> bool:
 
 
 async def start(*, uow: UnitOfWork, ticket: Ticket, service: Service, now: datetime) -> TicketSla:
-    """Starts the clock of a registered ticket on its service's policy (the default one if unknown)."""
+    """Starts the clock of a registered ticket on its service's policy and working calendar."""
     cat = await catalog(uow.session)
-    sla = TicketSla(ticket_id=ticket.id, policy=cat.policy(service.sla_policy).code, started_at=now, pauses=[])
+    sla = TicketSla(ticket_id=ticket.id, policy=cat.policy(service.sla_policy, service.calendar).code,
+                    calendar=service.calendar, started_at=now, pauses=[])
     uow.session.add(sla)
     # registration is the hot path (bench/tickets.py): plain rows in one executemany, no ORM objects per target
     # (the ORM cannot batch INSERT ... RETURNING on SQLite); nothing is met, warned or paused yet
@@ -177,6 +196,11 @@ async def on_step(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, 
         await _recompute(uow, sla=sla, rows=rows, priority=ticket.priority, now=now)
     elif act is Action.change_priority:
         await _recompute(uow, sla=sla, rows=rows, priority=ticket.priority, now=now, include_met=True)
+    elif act is Action.open_op4:
+        await _recompute(uow, sla=sla, rows=rows, priority=ticket.priority, now=now, include_met=True)
+        _open_internal_incident(uow, sla, rows, now)
+    elif act is Action.set_internal_incident:
+        _meet(rows.get(INTERNAL_INCIDENT), now)
     elif act in STOPPING_ACTIONS:
         _close_pause(sla, now)
         sla.stopped_at = now
@@ -194,9 +218,11 @@ async def on_comment(*, uow: UnitOfWork, ticket: Ticket, actor: Actor, public: b
 
 
 def _remaining(span: TargetSpan | None, row: TicketSlaTarget, sla: TicketSla, now: datetime) -> int | None:
+    ref = sla.paused_since or sla.stopped_at or now
+    if row.met_at is None and row.target == INTERNAL_INCIDENT:
+        return int((row.due_at - ref).total_seconds())
     if row.met_at is not None or span is None:
         return None
-    ref = sla.paused_since or sla.stopped_at or now
     frozen = pauses_of(sla)
     if ref <= row.due_at:
         return int(span.calendar.working_time_between(ref, row.due_at, frozen).total_seconds())
@@ -212,7 +238,7 @@ async def snapshot(*, uow: UnitOfWork, ticket_id: int, priority: int, now: datet
     targets = {
         name: {"due_at": row.due_at, "met_at": row.met_at, "breached": row.breached,
                "remaining_seconds": _remaining(all_spans.get(name), row, sla, now)}
-        for name in TARGETS if (row := rows.get(name)) is not None
+        for name in ALL_TARGETS if (row := rows.get(name)) is not None
     }
     return {"policy": sla.policy, "started_at": sla.started_at, "targets": targets,
             "paused": sla.paused_since is not None}
@@ -235,4 +261,4 @@ async def deadlines(*, uow: UnitOfWork, ticket_id: int) -> dict[str, datetime | 
             return {}
         paused = sla.paused_since is not None
         return {name: None if paused else row.due_at
-                for name in TARGETS if (row := rows.get(name)) is not None and row.met_at is None}
+                for name in ALL_TARGETS if (row := rows.get(name)) is not None and row.met_at is None}

@@ -35,6 +35,8 @@ class TicketSla(Base):
     __tablename__ = "ticket_sla"
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
     policy: Mapped[str] = mapped_column(String(32))
+    # the service's working calendar: the policy's working-time targets count on it (None: the policy's own)
+    calendar: Mapped[str | None] = mapped_column(String(32))
     started_at: Mapped[datetime] = mapped_column()
     paused_since: Mapped[datetime | None] = mapped_column()
     # closed spans [[start_iso, end_iso], ...] during which no target's time runs

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import calendar as _stdcal
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -73,6 +73,7 @@ class Policy:
     code: str
     name: str
     priorities: Mapping[int, Mapping[str, Target]]
+    description: str = ""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
@@ -105,18 +106,29 @@ class Policy:
                     targets[AFTER_WORKAROUND], where=where, allowed_from=("workaround", "start")
                 )
             priorities[prio] = parsed
-        return cls(code=code, name=str(data.get("name") or code), priorities=priorities)
+        missing = [p for p in (1, 2, 3, 4) if p not in priorities]
+        if missing:
+            # a ticket of a missing priority would silently get another priority's targets
+            raise ValueError(f"policy {code}: priority {', '.join(map(str, missing))} is missing")
+        return cls(code=code, name=str(data.get("name") or code), priorities=priorities,
+                   description=str(data.get("description") or ""))
 
     def to_dict(self) -> dict[str, Any]:
         """Inverse of `from_dict` (priority keys as strings, JSON-friendly)."""
         return {
             "code": self.code,
             "name": self.name,
+            **({"description": self.description} if self.description else {}),
             "priorities": {
                 str(p): {n: t.to_dict() for n, t in targets.items()}
                 for p, targets in sorted(self.priorities.items())
             },
         }
+
+    def on_calendar(self, calendar: str) -> Policy:
+        """The same targets counted on one calendar (a service's working calendar)."""
+        return replace(self, priorities={p: {n: replace(t, calendar=calendar) for n, t in targets.items()}
+                                         for p, targets in self.priorities.items()})
 
     def calendar_codes(self) -> set[str]:
         """Calendar codes this policy refers to."""

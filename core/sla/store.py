@@ -32,15 +32,22 @@ class Catalog:
     policies: dict[str, Policy]
     calendars: dict[str, BusinessCalendar]
 
-    def policy(self, code: str) -> Policy:
-        """The policy `code`, or the default one (with a warning) when a service names an unknown policy."""
+    def policy(self, code: str, calendar: str | None = None) -> Policy:
+        """The policy `code`, its targets counted on `calendar` when given; an unknown code is refused.
+
+        Services are validated against the stored policies and calendars when they are configured, so an
+        unknown code here is a configuration gone wrong: it is named, not replaced by another policy.
+        """
         found = self.policies.get(code)
-        if found is not None:
+        if found is None:
+            raise ValidationFailed(f"SLA policy {code!r} is unknown",
+                                   fields={"sla_policy": f"Политика SLA «{code}» не найдена"})
+        if calendar is None:
             return found
-        log.warning("SLA policy %r is unknown; falling back to %r", code, DEFAULT_POLICY)
-        if DEFAULT_POLICY not in self.policies:
-            raise NotFound(f"SLA policy {code!r} is unknown and the default {DEFAULT_POLICY!r} is missing")
-        return self.policies[DEFAULT_POLICY]
+        if calendar not in self.calendars:
+            raise ValidationFailed(f"SLA calendar {calendar!r} is unknown",
+                                   fields={"calendar": f"Календарь «{calendar}» не найден"})
+        return found.on_calendar(calendar)
 
 
 _cache: Catalog | None = None

@@ -1,4 +1,8 @@
-"""A resolved ticket the requester does not answer closes itself after N working days."""
+"""A resolved ticket the requester does not answer closes itself after N working days — where enabled.
+
+No regulation has auto-closing: it is a per-service setting (`Service.autoclose`), off until an administrator
+turns it on, and never for a service whose tickets close only on the requester's confirmation (ТЕКОН).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from core.catalog.models import Service
 from core.db import utcnow
 from core.errors import DomainError
 from core.sla.store import catalog
@@ -29,9 +34,12 @@ async def due_for_autoclose(*, uow: UnitOfWork, working_days: int, now: datetime
         cal = cat.calendars.get(calendar_code) or cat.calendars["24x7"]
         need = cal.standard_workday() * working_days
         # working time never exceeds elapsed time, so the indexed bound `resolved_at <= now - need` is safe
+        # only where an administrator turned auto-closing on; never where the requester must confirm (ТЕКОН)
+        services = select(Service.id).where(Service.autoclose.is_(True), Service.confirmation_only.is_(False))
         rows = (await uow.session.execute(
             select(Ticket.id, Ticket.resolved_at).where(Ticket.status == "resolved",
-                                                        Ticket.resolved_at <= now - need)
+                                                        Ticket.resolved_at <= now - need,
+                                                        Ticket.service_id.in_(services))
             .order_by(Ticket.resolved_at).limit(limit))).all()
     return [tid for tid, at in rows if at is not None and cal.working_time_between(at, now) >= need]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from core.catalog.models import Service, Staff
+from core.catalog.models import LineGroup, Service, Staff
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.sla import clock
+from core.tickets import routing
 from core.tickets.lifecycle import ESCALATIONS, SYSTEM_ACTIONS, USER_ACTIONS, Action, Actor, Step
 from core.tickets.models import Comment, Ticket
 
@@ -47,7 +48,11 @@ async def _staff(uow: UnitOfWork, staff_id: int | None) -> Staff:
 # actions on a ticket someone works on: only whoever is responsible for it
 WORK_ACTIONS = frozenset({Action.return_to_line1, Action.escalate, Action.request_info, Action.diagnosis_done,
                           Action.give_workaround, Action.resolve, Action.close, Action.change_priority,
-                          Action.cancel})
+                          Action.cancel, Action.open_op4, Action.set_internal_incident})
+# ТЕКОН ОП4 (002 §5): the minimal additional diagnostic data line 1 gets from the user
+OP4_DIAGNOSTICS = {"system_info": "Информация о системе", "log_files": "Лог-файлы",
+                   "screenshot": "Скриншот с экрана, иллюстрирующий нештатную работу системы"}
+OP3, OP4 = 2, 1  # assistance levels are kept in the priority: ОП1 → 4 … ОП4 → 1
 # line 1 runs the desk: it may also close, cancel or re-prioritise any ticket
 DESK_ACTIONS = frozenset({Action.close, Action.change_priority, Action.cancel})
 
@@ -59,9 +64,21 @@ def _responsible(staff: Staff, ticket: Ticket) -> bool:
     return staff.line_code == ticket.line and (staff.is_coordinator or ticket.assignee_id is None)
 
 
+async def _group(uow: UnitOfWork, code: str) -> LineGroup:
+    group = await uow.session.get(LineGroup, code)
+    if group is None:
+        raise NotFound(f"group '{code}' not found")
+    return group
+
+
 async def authorize(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, params: dict[str, Any]) -> None:
     """Checks that this actor may perform this action on this ticket."""
     act = step.action
+    service = await uow.session.get(Service, ticket.service_id)
+    assert service is not None  # a foreign key
+    if act is Action.close and actor.kind != "user" and service.confirmation_only:
+        raise Conflict(f"«{service.name}» closes a ticket only when the requester confirms the solution",
+                       service=service.code)
     if actor.kind == "user":
         if act not in USER_ACTIONS or ticket.requester_id != actor.id:
             raise Forbidden(f"a requester cannot '{act.value}' this ticket")
@@ -73,6 +90,10 @@ async def authorize(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor
     staff = await _staff(uow, actor.id)
     if act in (Action.user_answers, Action.confirm, Action.reject):
         raise Forbidden(f"only the requester can '{act.value}'")
+    if staff.group.service_code not in (None, service.code):
+        raise Forbidden(f"{staff.group.name} belongs to another service and cannot act on «{service.name}» tickets")
+    _check_levels(service, ticket, act, params)
+    group = await _group(uow, ticket.line)
     manager = staff.is_service_manager
     if act is Action.take and staff.line_code != ticket.line and not manager:
         raise Forbidden(f"the ticket is in the queue of {ticket.line}, not of {staff.line_code}")
@@ -86,17 +107,32 @@ async def authorize(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor
     if act is Action.return_to_coordinator and ticket.assignee_id != staff.id and not staff.is_coordinator:
         raise Forbidden("only the assignee returns a ticket to the coordinator")
     if act in WORK_ACTIONS and not _responsible(staff, ticket) and not (
-            act in DESK_ACTIONS and staff.line_code == "line1"):
+            act in DESK_ACTIONS and staff.group.level == "line1"):
         raise Forbidden(f"only the assignee, the coordinator of {ticket.line} or a service manager can "
                         f"'{act.value}' this ticket")
-    if act is Action.return_to_line1 and ticket.line == "line1":
+    if act is Action.return_to_line1 and group.level == "line1":
         raise Conflict("the ticket is already on line 1", line=ticket.line)
     if act is Action.escalate:
-        to_line = params.get("to_line")
-        if to_line not in ESCALATIONS.get(ticket.line, frozenset()):
-            allowed = ", ".join(sorted(ESCALATIONS.get(ticket.line, ()))) or "—"
-            raise ValidationFailed(f"cannot escalate from {ticket.line} to {to_line}",
-                                   fields={"to_line": f"Линия: одна из {allowed}"})
+        to_line = str(params.get("to_line") or "")
+        allowed = ESCALATIONS.get(group.level, frozenset())
+        target = await routing.target_group(uow.session, service_code=service.code, to=to_line)
+        if target is None or target.level not in allowed:
+            raise ValidationFailed(f"cannot escalate from {ticket.line} to {to_line or None}",
+                                   fields={"to_line": f"Линия: одна из {', '.join(sorted(allowed)) or '—'}"})
+        params["to_group"] = target.code
+
+
+def _check_levels(service: Service, ticket: Ticket, act: Action, params: dict[str, Any]) -> None:
+    """ТЕКОН: ОП4 only from an open ОП3 by its own action; the level is not re-chosen to ОП4 otherwise."""
+    levels = bool(service.type_priority)
+    if act is Action.open_op4 and (not levels or ticket.priority != OP3):
+        raise Conflict("ОП4 is opened only from an open ОП3 request of a service with assistance levels",
+                       priority=ticket.priority)
+    if act is Action.set_internal_incident and (not levels or ticket.priority != OP4):
+        raise Conflict("the internal incident number belongs to an ОП4 request", priority=ticket.priority)
+    if act is Action.change_priority and levels and OP4 in (params.get("priority"), ticket.priority):
+        raise Conflict("ОП4 is opened from an open ОП3 request with 'open_op4', not by changing the level",
+                       priority=ticket.priority)
 
 
 async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, params: dict[str, Any],
@@ -116,9 +152,9 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, pa
     elif act in (Action.return_to_coordinator, Action.escalate, Action.return_to_line1):
         details["from_line"] = ticket.line
         if act is Action.escalate:
-            ticket.line = str(params["to_line"])
+            ticket.line = str(params["to_group"])
         elif act is Action.return_to_line1:
-            ticket.line = "line1"
+            ticket.line = await _line1(uow, ticket)
         details["to_line"] = ticket.line
         ticket.assignee_id = None
     elif act is Action.request_info:
@@ -139,6 +175,17 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, pa
         ticket.solution = solution
         ticket.resolved_at = now
         details["text"] = solution
+        service = await uow.session.get(Service, ticket.service_id)
+        # the requester is told whether an unanswered resolution closes itself
+        details["autoclose"] = bool(service and service.autoclose and not service.confirmation_only)
+    elif act is Action.open_op4:
+        _open_op4(ticket, params=params, details=details)
+    elif act is Action.set_internal_incident:
+        number = str(params.get("internal_incident") or "").strip()
+        if not number:
+            raise ValidationFailed("internal_incident is required",
+                                   fields={"internal_incident": "Номер инцидента во внутренней базе данных ТП2"})
+        ticket.internal_incident = details["internal_incident"] = number
     elif act is Action.reject:
         ticket.resolved_at = None
         uow.session.add(Comment(ticket_id=ticket.id, author_kind="user", author_id=actor.id,
@@ -158,6 +205,24 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, pa
         details["old_priority"], ticket.priority = ticket.priority, int(prio)
         details["new_priority"] = ticket.priority
     return details
+
+
+async def _line1(uow: UnitOfWork, ticket: Ticket) -> str:
+    service = await uow.session.get(Service, ticket.service_id)
+    group = await routing.group_at(uow.session, service_code=service.code if service else "", level="line1")
+    return group.code if group is not None else "line1"
+
+
+def _open_op4(ticket: Ticket, *, params: dict[str, Any], details: dict[str, Any]) -> None:
+    raw = params.get("diagnostics") or {}
+    diag = {k: str(raw.get(k) or "").strip() for k in OP4_DIAGNOSTICS} if isinstance(raw, dict) else {}
+    problems = {f"diagnostics.{k}": f"{label}: обязательно для ОП4" for k, label in OP4_DIAGNOSTICS.items()
+                if not diag.get(k)}
+    if problems:
+        raise ValidationFailed("ОП4 needs the additional diagnostic data", fields=problems)
+    ticket.fields = {**(ticket.fields or {}), "diagnostics": diag}
+    details.update(old_priority=ticket.priority, new_priority=OP4, diagnostics=diag)
+    ticket.priority = OP4
 
 
 def _close(ticket: Ticket, *, actor: Actor, params: dict[str, Any], now: datetime, details: dict[str, Any]) -> None:

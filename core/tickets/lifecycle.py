@@ -45,6 +45,8 @@ class Action(StrEnum):
     cancel = "cancel"
     close = "close"
     change_priority = "change_priority"
+    open_op4 = "open_op4"  # ТЕКОН: an open ОП3 request becomes ОП4 (002 §4–§5)
+    set_internal_incident = "set_internal_incident"  # ТЕКОН ОП4: ТП2's internal incident number
 
 
 OPEN = frozenset({Status.assigned, Status.in_progress, Status.waiting_user})
@@ -68,6 +70,8 @@ TRANSITIONS: dict[Action, dict[Status, Status | None]] = {
     Action.cancel: {s: Status.cancelled for s in OPEN},
     Action.close: {**{s: Status.closed for s in OPEN}, Status.resolved: Status.closed},
     Action.change_priority: {s: None for s in (*OPEN, Status.resolved)},
+    Action.open_op4: {Status.assigned: None, Status.in_progress: None},
+    Action.set_internal_incident: {s: None for s in (*OPEN, Status.resolved)},
 }
 
 # who may perform an action: the requester ("user"), staff, or the system (timers, line 1 via API)
@@ -75,7 +79,7 @@ USER_ACTIONS = frozenset({Action.user_answers, Action.confirm, Action.reject, Ac
 STAFF_ACTIONS = frozenset(TRANSITIONS) - {Action.user_answers, Action.confirm, Action.reject}
 SYSTEM_ACTIONS = frozenset({Action.close})
 
-# escalation targets: from which line to which
+# escalation targets: from which line level to which
 ESCALATIONS: dict[str, frozenset[str]] = {
     "line1": frozenset({"line2"}),
     "line2": frozenset({"line3", "dev"}),

@@ -50,6 +50,8 @@ class Ticket(Base):
     config_item: Mapped[str | None] = mapped_column(String(200))
     outage_id: Mapped[int | None] = mapped_column(Integer, index=True)
     pending_question: Mapped[str | None] = mapped_column(Text)
+    # ТЕКОН ОП4 (002 §5): the number of the incident ТП2 opens in its internal database
+    internal_incident: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(index=True)

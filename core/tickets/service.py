@@ -14,11 +14,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.catalog import repo as catalog_repo
 from core.catalog import service as catalog_service
-from core.catalog.intake import FIRST_LINE, RequestType, intake_fields, validate_fields
-from core.catalog.models import Service, Staff, User
+from core.catalog.intake import FieldKind, RequestType, intake_fields, validate_fields
+from core.catalog.models import Organisation, Service, Staff, User
 from core.db import utcnow
 from core.errors import Conflict, ContractRequired, Forbidden, NotFound, ValidationFailed
-from core.tickets import effects
+from core.tickets import effects, routing
 from core.tickets.lifecycle import SYSTEM, Action, Actor, Step, next_status
 from core.tickets.models import Attachment, Comment, Ticket, TicketHistory, parse_number
 from core.uow import UnitOfWork
@@ -69,7 +69,8 @@ def check_contract(*, service: Service, user: User, on: datetime, tz: ZoneInfo) 
                                service=service.code, organisation=org.name)
 
 
-async def register(*, uow: UnitOfWork, service_code: str, request_type: str, priority: int, requester_id: int,
+async def register(*, uow: UnitOfWork, service_code: str, request_type: str, priority: int | None,
+                   requester_id: int,
                    fields: dict[str, Any], channel: str = "telegram", attachments: Sequence[FileRef] = (),
                    actor: Actor | None = None, tz: ZoneInfo = ZoneInfo("Europe/Moscow"),
                    now: datetime | None = None) -> Ticket:
@@ -88,23 +89,47 @@ async def register(*, uow: UnitOfWork, service_code: str, request_type: str, pri
         return ticket
 
 
-async def register_on_behalf(*, uow: UnitOfWork, service_code: str, request_type: str, priority: int,
+async def register_on_behalf(*, uow: UnitOfWork, service_code: str, request_type: str, priority: int | None,
                              requester: dict[str, Any], fields: dict[str, Any], channel: str = "phone",
                              staff_id: int | None = None, tz: ZoneInfo = ZoneInfo("Europe/Moscow"),
                              now: datetime | None = None) -> Ticket:
-    """Line 1 registers a ticket after a call or an e-mail; the requester is found by login/e-mail or created."""
+    """Line 1 registers a ticket after a call or an e-mail; the requester is found by login/e-mail or created.
+
+    `requester["organisation"]` (a name, or `organisation_id`) is the company the caller named: the contract
+    check of a contract-bound service runs on it (ТЕКОН 002: «наименование компании и ФИО обратившегося»).
+    """
     async with uow:
         # one transaction for the requester and the ticket: a refused registration leaves no stray user behind
         if staff_id is not None and await uow.session.get(Staff, staff_id) is None:
             raise NotFound(f"staff member {staff_id} not found")
-        profile = {k: requester.get(k) for k in PROFILE_KEYS}
+        profile: dict[str, Any] = {k: requester.get(k) for k in PROFILE_KEYS}
+        profile["organisation_id"] = await _organisation_id(uow, requester)
         user = await catalog_service.upsert_user_in(uow, **profile)
+        if profile["organisation_id"] is not None:
+            await uow.session.refresh(user, ["organisation"])
         actor = Actor("staff", staff_id) if staff_id is not None else Actor("user", user.id)
         ticket = await _register_in(uow, service=await _service(uow, service_code), request_type=request_type,
                                     priority=priority, user=user, fields=fields, channel=channel, attachments=(),
                                     actor=actor, tz=tz, now=now or utcnow())
         await uow.commit()
         return ticket
+
+
+async def _organisation_id(uow: UnitOfWork, requester: dict[str, Any]) -> int | None:
+    org_id, name = requester.get("organisation_id"), " ".join(str(requester.get("organisation") or "").split())
+    if org_id is not None:
+        if await uow.session.get(Organisation, org_id) is None:
+            raise ValidationFailed(f"organisation {org_id} not found",
+                                   fields={"requester.organisation_id": "Организация не найдена"})
+        return int(org_id)
+    if not name:
+        return None
+    orgs = (await uow.session.scalars(select(Organisation))).all()
+    found = [o for o in orgs if o.name.casefold() == name.casefold()]
+    if not found:
+        raise ValidationFailed(f"organisation '{name}' not found",
+                               fields={"requester.organisation": f"Организация «{name}» не найдена в справочнике"})
+    return found[0].id
 
 
 @cache
@@ -124,7 +149,7 @@ async def _service(uow: UnitOfWork, code: str) -> Service:
     return _active(await catalog_repo.service_by_code(uow.session, code), code)
 
 
-async def _register_in(uow: UnitOfWork, *, service: Service, request_type: str, priority: int, user: User,
+async def _register_in(uow: UnitOfWork, *, service: Service, request_type: str, priority: int | None, user: User,
                        fields: dict[str, Any], channel: str, attachments: Sequence[FileRef], actor: Actor | None,
                        tz: ZoneInfo, now: datetime) -> Ticket:
     service_code = service.code
@@ -132,17 +157,28 @@ async def _register_in(uow: UnitOfWork, *, service: Service, request_type: str, 
             service.request_types and request_type not in service.request_types):
         raise ValidationFailed(f"request type '{request_type}' is not offered for '{service_code}'",
                                fields={"type": "Вид обращения: выберите один из доступных для сервиса"})
+    fixed = (service.type_priority or {}).get(request_type)
+    if fixed is not None and priority not in (None, fixed):
+        # ТЕКОН: the assistance level follows the kind of request; ОП4 is opened by staff from an open ОП3
+        raise ValidationFailed(f"the level of '{request_type}' in '{service_code}' is fixed",
+                               fields={"priority": "Уровень помощи определяется видом обращения"})
+    priority = fixed if fixed is not None else priority
     if priority not in (1, 2, 3, 4):
         raise ValidationFailed("priority must be 1..4", fields={"priority": "Приоритет: число от 1 до 4"})
     check_contract(service=service, user=user, on=now, tz=tz)
     specs = intake_fields(service_intake=service.intake, request_type=request_type)
     values = {k: getattr(user, k) for k in PROFILE_KEYS if getattr(user, k, None)} | dict(fields)
+    for spec in specs:
+        if spec.kind is FieldKind.files and spec.required and attachments and not values.get(spec.key):
+            # files come as attachments: a required screenshot is there when a file is
+            values[spec.key] = [ref.name or ref.file_id for ref in attachments]
     values = {k: v for k, v in values.items() if k in {s.key for s in specs} or k in fields}
     clean, problems = validate_fields(specs=specs, values=values, now=now, tz=tz)
     if problems:
         raise ValidationFailed("required details are missing or wrong", fields=problems)
+    line = await routing.first_group(uow.session, service=service, request_type=request_type)
     ticket = Ticket(type=request_type, service_id=service.id, priority=priority, status="assigned",
-                    line=FIRST_LINE[request_type], requester_id=user.id, channel=channel,
+                    line=line, requester_id=user.id, channel=channel,
                     title=effects.make_title(clean, request_type), fields=clean, created_at=now, updated_at=now)
     uow.session.add(ticket)
     await uow.session.flush()

@@ -23,7 +23,7 @@ async def test_no_token_is_401(anon: httpx.AsyncClient, path: str) -> None:
 
 async def test_policies_list_get_and_put(client: httpx.AsyncClient) -> None:
     listed = (await client.get("/api/v1/sla/policies")).json()
-    assert [p["code"] for p in listed] == ["nttm", "tecon"]
+    assert [p["code"] for p in listed] == ["clm", "crm-b2c", "nttm", "omnichat", "tecon"]
     nttm = (await client.get("/api/v1/sla/policies/nttm")).json()
     assert nttm["priorities"]["3"]["reaction"] == BUILTIN_POLICIES["nttm"]["priorities"]["3"]["reaction"]
     nttm["priorities"]["3"]["reaction"]["amount"] = 2
@@ -47,7 +47,8 @@ async def test_bad_policy_is_422_with_the_reason(client: httpx.AsyncClient) -> N
     bad = {"name": "x", "priorities": {"3": {"reaction": {"amount": -1, "unit": "minutes", "calendar": "24x7"}}}}
     r = await client.put("/api/v1/sla/policies/x", json=bad)
     assert r.status_code == 422 and "amount must be a positive number" in r.json()["error"]["message"]
-    unknown = {"name": "x", "priorities": {"3": {"reaction": {"amount": 1, "unit": "hours", "calendar": "mars"}}}}
+    unknown = {"name": "x", "priorities": {p: {"reaction": {"amount": 1, "unit": "hours", "calendar": "mars"}}
+                                           for p in "1234"}}
     r = await client.put("/api/v1/sla/policies/x", json=unknown)
     assert r.status_code == 422 and "mars" in r.json()["error"]["message"]
 

@@ -56,9 +56,9 @@ async def test_missing_intake_fields_are_listed_and_nothing_is_written(client: h
     assert r.status_code == 422
     err = r.json()["error"]
     assert err["code"] == "validation_failed"
-    assert {"expected", "actual", "occurred_at", "affected_users", "examples"} <= set(err["fields"])
+    assert {"expected", "actual"} <= set(err["fields"])  # NTTM's list (003)
     assert "steps" not in err["fields"] and "Фактический результат" in err["fields"]["actual"]
-    assert "Пример" in err["fields"]["examples"]
+    assert "Пример" in err["fields"]["expected"]
     # the unknown requester is not left behind by a refused registration
     assert await _count(root, User) == 0 and await _count(root, Ticket) == 0
 
@@ -91,7 +91,8 @@ async def test_register_body_validation(client: httpx.AsyncClient) -> None:
 
 
 async def test_contract_bound_service_is_refused_without_contract(client: httpx.AsyncClient) -> None:
-    r = await client.post("/api/v1/tickets", json=incident(service="tecon"))
+    body = incident(service="tecon", priority=None, fields={"description": "Не запускается модуль опроса"})
+    r = await client.post("/api/v1/tickets", json=body)
     assert r.status_code == 422 and r.json()["error"]["code"] == "contract_required"
     assert "договору" in r.json()["error"]["message"]
 
@@ -100,7 +101,7 @@ async def test_list_filters_and_pagination(client: httpx.AsyncClient, root: Root
     u = await f.user(root)
     s = await f.staff(root, line="line2")
     ids = [(await f.incident(root, u, priority=1 + i % 4)).id for i in range(7)]
-    await f.incident(root, u, service="clm", priority=2)
+    await f.incident(root, u, service="omnichat", priority=2, environment="prod")  # ОмниЧат: all to 1ЛТП
     taken = await client.post(f"/api/v1/tickets/{ids[0]}/actions", json={"action": "take", "staff_id": s.id})
     assert taken.status_code == 200
     page1 = (await client.get("/api/v1/tickets", params={"per_page": 3})).json()
@@ -117,12 +118,12 @@ async def test_list_filters_and_pagination(client: httpx.AsyncClient, root: Root
         return {t["id"] for t in body["items"]}
 
     assert await ids_for(service="nttm") == set(ids)
-    assert len(await ids_for(service="clm")) == 1
+    assert len(await ids_for(service="omnichat")) == 1
     assert await ids_for(priority=1) == {ids[0], ids[4]}
     assert await ids_for(status="in_progress") == {ids[0]}
     assert await ids_for(assignee=s.id) == {ids[0]}
-    assert await ids_for(line="line2", status="assigned") == set(ids[1:]) | (await ids_for(service="clm"))
-    assert await ids_for(line="line1") == set()
+    assert await ids_for(line="line2", status="assigned") == set(ids[1:])
+    assert await ids_for(line="line1") == await ids_for(service="omnichat")
     for bad in ({"per_page": 101}, {"page": 0}, {"status": "lost"}, {"priority": 9}):
         r = await client.get("/api/v1/tickets", params=bad)
         assert r.status_code == 422 and set(bad) <= set(r.json()["error"]["fields"]), bad

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app import wiring_tickets
+from core.catalog import service as catalog
 from core.outbox.models import OutboxEvent
 from core.tickets import service as tickets
 from core.tickets.autoclose import autoclose
@@ -18,6 +19,8 @@ MSK = ZoneInfo("Europe/Moscow")
 
 
 async def _resolved_at(root, when: datetime):
+    # no regulation has auto-closing: an administrator turns it on for the service
+    await catalog.update_service(uow=root.uow(), code="nttm", changes={"autoclose": True})
     u = await f.user(root)
     s = await f.staff(root)
     t = await f.incident(root, u)

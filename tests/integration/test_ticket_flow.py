@@ -37,7 +37,7 @@ async def test_missing_required_fields_are_named_and_nothing_is_written(root) ->
     with pytest.raises(ValidationFailed) as err:
         await tickets.register(uow=root.uow(), service_code="nttm", request_type="incident", priority=3,
                                requester_id=u.id, fields={"steps": "шаги воспроизведения"})
-    assert {"expected", "actual", "occurred_at", "affected_users", "examples"} <= set(err.value.fields)
+    assert {"expected", "actual"} <= set(err.value.fields)  # NTTM «Проверка корректности и достаточности»
     assert "Пример" in err.value.fields["actual"]
     assert await _count(root, OutboxEvent) == 0
 
@@ -97,12 +97,12 @@ async def test_contract_bound_service_refuses_org_without_valid_period(root) -> 
         {"valid_from": today - timedelta(days=400), "valid_to": today - timedelta(days=35)}])
     u = await f.user(root, organisation_id=org.id)
     with pytest.raises(ContractRequired) as err:
-        await f.incident(root, u, service="tecon")
+        await f.incident(root, u, service="tecon", priority=2, description="Не запускается модуль опроса")
     assert "Ромашка" in err.value.message
     await catalog.update_organisation(uow=root.uow(), org_id=org.id, changes={"periods": [
         {"valid_from": today - timedelta(days=1), "valid_to": today + timedelta(days=365)}]})
-    t = await f.incident(root, u, service="tecon")
-    assert t.id
+    t = await f.incident(root, u, service="tecon", priority=2, description="Не запускается модуль опроса")
+    assert t.id and t.line == "tecon-projects"
 
 
 async def test_only_whoever_is_responsible_works_on_a_taken_ticket(root) -> None:
@@ -124,7 +124,7 @@ async def test_only_whoever_is_responsible_works_on_a_taken_ticket(root) -> None
 async def test_return_to_line1_of_a_ticket_already_on_line1_is_refused(root) -> None:
     u = await f.user(root)
     desk = await f.staff(root, line="line1", tg_id=21)
-    t = await tickets.register(uow=root.uow(), service_code="nttm", request_type="consultation", priority=4,
+    t = await tickets.register(uow=root.uow(), service_code="omnichat", request_type="consultation", priority=4,
                                requester_id=u.id, fields={"question": "Как выгрузить отчёт по нарядам?"})
     assert t.line == "line1"
     with pytest.raises(Conflict):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import func, select, update
 
 from core.catalog.models import Service
+from core.errors import ValidationFailed
 from core.sla import clock
+from core.tickets.models import Ticket
 from core.tickets.service import Actor
 from tests import factories as f
 from tests.integration.sla.conftest import act, msk, register
@@ -132,11 +135,29 @@ async def test_workaround_then_resolve_then_reject(root) -> None:
     assert await clock.deadlines(uow=root.uow(), ticket_id=t.id) == {}
 
 
-async def test_unknown_policy_of_a_service_falls_back_to_nttm(root) -> None:
+async def test_unknown_policy_of_a_service_is_named_not_replaced_by_another(root) -> None:
+    # the API refuses such a configuration; a row changed behind its back still does not fall back silently
     async with root.session_factory() as s:
-        await s.execute(update(Service).where(Service.code == "crm-b2c").values(sla_policy="no-such"))
+        await s.execute(update(Service).where(Service.code == "clm").values(sla_policy="no-such"))
         await s.commit()
     u = await f.user(root)
-    t = await register(root, u.id, at=msk(24, 10), service="crm-b2c")
-    sla = await clock.ticket_sla(uow=root.uow(), ticket_id=t.id, now=msk(24, 10))
-    assert sla["policy"] == "nttm" and sla["targets"]["reaction"]["due_at"] == msk(24, 11)
+    with pytest.raises(ValidationFailed) as err:
+        await register(root, u.id, at=msk(24, 10), service="clm")
+    assert "no-such" in err.value.fields["sla_policy"]
+    async with root.session_factory() as s:
+        assert await s.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+async def test_service_calendar_is_the_one_working_time_counts_on(root) -> None:
+    # NTTM P3 reaction is 1 working hour; on a round-the-clock calendar Sunday 10:00 is working time
+    async with root.session_factory() as s:
+        await s.execute(update(Service).where(Service.code == "clm").values(calendar="24x7"))
+        await s.commit()
+    u = await f.user(root)
+    sunday = msk(29, 10)
+    on_24x7 = await register(root, u.id, at=sunday, service="clm")
+    on_msk = await register(root, u.id, at=sunday, service="nttm")
+    fast = await clock.ticket_sla(uow=root.uow(), ticket_id=on_24x7.id, now=sunday)
+    slow = await clock.ticket_sla(uow=root.uow(), ticket_id=on_msk.id, now=sunday)
+    assert fast["targets"]["reaction"]["due_at"] == msk(29, 11)
+    assert slow["targets"]["reaction"]["due_at"] == msk(30, 6)  # Monday 05:00 + 1 h

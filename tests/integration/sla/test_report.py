@@ -20,7 +20,7 @@ async def test_unmet_targets_count_time_to_now_and_breach_after_due(root) -> Non
     taken = await register(root, u.id, at=msk(24, 10))
     await act(root, taken.id, "take", Actor("staff", s.id), msk(24, 10, 20))
     await register(root, u.id, at=msk(24, 10))
-    other = await register(root, u.id, at=msk(24, 10), service="crm-b2c")
+    other = await register(root, u.id, at=msk(24, 10), service="clm")
     rows = await sla_report(uow=root.uow(), date_from=msk(24, 0), date_to=msk(25, 0), service="nttm",
                             now=msk(24, 12))
     reaction = next(r for r in rows if r["target"] == "reaction")
@@ -31,4 +31,4 @@ async def test_unmet_targets_count_time_to_now_and_breach_after_due(root) -> Non
     assert (diagnosis["tickets"], diagnosis["met"], diagnosis["breached"]) == (2, 0, 0)
     assert {r["service"] for r in rows} == {"nttm"} and other.id
     everything = await sla_report(uow=root.uow(), date_from=msk(24, 0), date_to=msk(25, 0), now=msk(24, 12))
-    assert {r["service"] for r in everything} == {"nttm", "crm-b2c"}
+    assert {r["service"] for r in everything} == {"nttm", "clm"}

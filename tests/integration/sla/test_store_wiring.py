@@ -15,7 +15,8 @@ from core.sla.models import SlaCalendarRow, SlaPolicyRow
 async def test_seed_adds_builtins_once_with_both_years(root) -> None:
     assert await store.seed(uow=root.uow()) == 0  # the startup hook already seeded
     async with root.session_factory() as s:
-        assert set((await s.scalars(select(SlaPolicyRow.code))).all()) == {"nttm", "tecon"}
+        codes = set((await s.scalars(select(SlaPolicyRow.code))).all())
+        assert codes == {"nttm", "tecon", "omnichat", "crm-b2c", "clm"}
         msk = await s.get(SlaCalendarRow, "msk-business")
     year = utcnow().year
     assert any(d.startswith(f"{year}-") for d in msk.data["holidays"])
