@@ -53,9 +53,9 @@ async def update_service(uow: Uow, code: str, body: ServicePatch) -> ServiceOut:
 
 
 @router.get("/groups", response_model=list[GroupOut], tags=["staff"])
-async def list_groups(request: Request) -> list[GroupOut]:
+async def list_groups(uow: Uow) -> list[GroupOut]:
     """Support groups: line level and the service each belongs to (staff join a group by its code)."""
-    return [GroupOut.model_validate(g) for g in await catalog.list_lines(uow=root_of(request).uow())]
+    return [GroupOut.model_validate(g) for g in await catalog.list_lines(uow=uow())]
 
 
 @router.get("/organisations", response_model=list[OrganisationOut], tags=["organisations"])

@@ -29,6 +29,8 @@ EN = {
     "Решение:": "Solution:",
     "Подтвердите, пожалуйста, что проблема устранена. Без ответа обращение закроется через {days} раб. дн.":
         "Please confirm the problem is gone. Without an answer the request closes in {days} working days.",
+    "Подтвердите, пожалуйста, что проблема устранена: обращение закроется после вашего подтверждения.":
+        "Please confirm the problem is gone: the request closes once you confirm it.",
     "Обращение <b>{number}</b> закрыто.": "Request <b>{number}</b> is closed.",
     "Обращение <b>{number}</b> закрыто автоматически: решение не подтвердили в срок.":
         "Request <b>{number}</b> was closed automatically: the solution was not confirmed in time.",
@@ -106,8 +108,11 @@ def render(topic: str, payload: dict[str, Any], *, channel: str | None, tr: Text
     if action == "resolve":
         body = "\n\n".join([tr("Обращение <b>{number}</b> решено.", number=number),
                             f"{tr('Решение:')}\n{text}",
+                            # auto-closing is a per-service setting, off unless an administrator turns it on
                             tr("Подтвердите, пожалуйста, что проблема устранена. Без ответа обращение закроется "
-                               "через {days} раб. дн.", days=autoclose_days)])
+                               "через {days} раб. дн.", days=autoclose_days) if payload.get("autoclose") else
+                            tr("Подтвердите, пожалуйста, что проблема устранена: обращение закроется после "
+                               "вашего подтверждения.")])
         return Notice(body, _kb([(tr("Подтвердить"), TicketCb(action="confirm", ticket_id=tid)),
                                  (tr("Не помогло"), TicketCb(action="reject", ticket_id=tid))]))
     if action in ("close", "confirm"):

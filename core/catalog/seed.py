@@ -96,6 +96,8 @@ SERVICES: list[dict[str, Any]] = [
         "description": "Система управления целевыми маркетинговыми кампаниями",
         "sla_policy": "clm", "calendar": "msk-business",
         "request_types": ["incident", "access_request", "change", "feature", "consultation"],
+        # 004 lists no intake details: the defaults, with the feature request of 003 (the current role)
+        "intake": {"feature": _FEATURE},
         # группа администрирования: «предоставление доступа к системе»; группа управления инцидентами: incidents
         "routing": {"incident": "clm-incidents", "access_request": "clm-admin", "change": "clm-admin",
                     "feature": "clm-dev", "consultation": "line1"},

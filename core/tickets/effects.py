@@ -115,11 +115,11 @@ async def authorize(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor
     if act is Action.escalate:
         to_line = str(params.get("to_line") or "")
         allowed = ESCALATIONS.get(group.level, frozenset())
-        target = await routing.target_group(uow.session, service_code=service.code, to=to_line)
-        if target is None or target.level not in allowed:
+        dest = await routing.target_group(uow.session, service_code=service.code, to=to_line)
+        if dest is None or dest.level not in allowed:
             raise ValidationFailed(f"cannot escalate from {ticket.line} to {to_line or None}",
                                    fields={"to_line": f"Линия: одна из {', '.join(sorted(allowed)) or '—'}"})
-        params["to_group"] = target.code
+        params["to_group"] = dest.code
 
 
 def _check_levels(service: Service, ticket: Ticket, act: Action, params: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from bot.root import Root
+from app.root import Root
 from core.catalog import service as catalog
 from core.catalog.models import User
 

@@ -56,7 +56,6 @@ async def test_contract_service_asks_the_organisation_and_explains_a_refusal(har
     assert (await db_user(h, uid)).organisation_id is not None
     await tap(h, uid, "Консультация")
     await h.send_text(uid, "Как выгрузить показания счётчиков за месяц?")
-    await tap(h, uid, "Согласен")
     await tap(h, uid, "Отправить")
     assert "нет действующего договора" in (h.last_text(uid) or "")
     assert await _tickets(h) == []

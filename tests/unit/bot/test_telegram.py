@@ -49,3 +49,11 @@ def test_autoclose_is_announced_as_such() -> None:
     notice = render("ticket.close", {"number": "SD-000002", "actor_kind": "system"}, channel=None,
                     tr=Texts(None, "ru"))
     assert notice is not None and "автоматически" in notice.text
+
+
+def test_resolve_notice_promises_auto_closing_only_where_it_is_on() -> None:
+    base = {"number": "SD-000003", "ticket_id": 3, "text": "Перезапущен сервис"}
+    off = render("ticket.resolve", base, channel=None, tr=Texts(None, "ru"), autoclose_days=3)
+    on = render("ticket.resolve", {**base, "autoclose": True}, channel=None, tr=Texts(None, "ru"), autoclose_days=3)
+    assert off is not None and "раб. дн." not in off.text and "после вашего подтверждения" in off.text
+    assert on is not None and "через 3 раб. дн." in on.text
