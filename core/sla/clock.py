@@ -31,7 +31,8 @@ WARN_FRACTION = 0.75
 REACTION_ACTIONS = frozenset({Action.take, Action.assign, Action.request_info})
 STOPPING_ACTIONS = frozenset({Action.cancel, Action.close, Action.confirm})
 # ТЕКОН ОП4 (002 §5): ТП2 sends the number of its internal incident within 3 hours of receiving the request
-INTERNAL_INCIDENT = "internal_incident"
+# the target column holds 16 characters
+INTERNAL_INCIDENT = "op4_incident"
 INTERNAL_INCIDENT_WITHIN = timedelta(hours=3)
 ALL_TARGETS = (*TARGETS, INTERNAL_INCIDENT)
 

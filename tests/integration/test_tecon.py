@@ -70,7 +70,7 @@ async def test_op4_is_opened_only_from_an_open_op3_by_staff_with_diagnostic_data
                                      actor=Actor("staff", tp1.id), params={"diagnostics": DIAG}, now=opened_at)
     assert op4.priority == 1 and op4.fields["diagnostics"] == DIAG
     sla = await clock.ticket_sla(uow=root.uow(), ticket_id=op4.id, now=opened_at)
-    target = sla["targets"]["internal_incident"]
+    target = sla["targets"]["op4_incident"]
     assert target["due_at"] == opened_at + timedelta(hours=3) and target["met_at"] is None
     with pytest.raises(Conflict):  # only once: it is no longer an ОП3
         await tickets.apply_action(uow=root.uow(), ticket_id=op3.id, action="open_op4",
@@ -80,8 +80,8 @@ async def test_op4_is_opened_only_from_an_open_op3_by_staff_with_diagnostic_data
                                       now=opened_at + timedelta(hours=2))
     assert done.internal_incident == "INC-4711"
     sla = await clock.ticket_sla(uow=root.uow(), ticket_id=op4.id, now=opened_at + timedelta(hours=2))
-    assert sla["targets"]["internal_incident"]["met_at"] == opened_at + timedelta(hours=2)
-    assert not sla["targets"]["internal_incident"]["breached"]
+    assert sla["targets"]["op4_incident"]["met_at"] == opened_at + timedelta(hours=2)
+    assert not sla["targets"]["op4_incident"]["breached"]
 
 
 async def test_tecon_is_never_closed_without_the_users_confirmation(root) -> None:
