@@ -8,6 +8,7 @@ after the handler succeeded (a failing handler leaves the stored state as it was
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware, Router
@@ -17,6 +18,19 @@ from aiogram.fsm.storage.base import StateType
 from aiogram.types import TelegramObject
 
 _UNREAD: Any = object()
+_CURRENT: ContextVar[CachedContext | None] = ContextVar("cached_fsm_context", default=None)
+
+
+async def flush_state_first(make_request: Any, bot: Any, method: Any) -> Any:
+    """Bot session middleware: the dialog state is written before a reply leaves.
+
+    Killed between a reply and the write, the bot used to come back one step behind what the user saw
+    (an answer stored in the wrong field); written first, the worst case is a reply that never left.
+    """
+    ctx = _CURRENT.get()
+    if ctx is not None and not method.__api_method__.startswith("get"):
+        await ctx.flush()
+    return await make_request(bot, method)
 
 
 class CachedContext(FSMContext):
@@ -76,7 +90,14 @@ class CachedStateMiddleware(BaseMiddleware):
             return await handler(event, data)
         cached = CachedContext(inner, data.get("raw_state"))
         data["state"] = cached
-        result = await handler(event, data)
+        bot = data.get("bot")
+        if bot is not None and flush_state_first not in bot.session.middleware:
+            bot.session.middleware(flush_state_first)
+        token = _CURRENT.set(cached)
+        try:
+            result = await handler(event, data)
+        finally:
+            _CURRENT.reset(token)
         await cached.flush()
         return result
 

@@ -60,3 +60,28 @@ async def test_contract_service_asks_the_organisation_and_explains_a_refusal(har
     assert "нет действующего договора" in (h.last_text(uid) or "")
     assert await _tickets(h) == []
     assert "Изменить организацию" in str(h.buttons(h.last_call(uid, with_inline=True)))
+
+
+class Killed(BaseException):
+    """The process dies (kill -9) while a reply is on its way out."""
+
+
+async def test_state_is_committed_before_the_reply_is_sent(harness: BotHarness) -> None:
+    from sqlalchemy import select
+
+    from bot.models import FsmRecord
+
+    h, uid = harness, 7403
+    await onboard(h, uid)
+    await h.send_text(uid, "📝 Сообщить о проблеме")
+    await tap(h, uid, "CLM")
+    await tap(h, uid, "Запрос на изменение")
+    h.session.fail_next("sendMessage", Killed())
+    try:
+        await h.send_text(uid, "Добавить поле «Сегмент» в карточку клиента")
+    except Killed:
+        pass
+    async with h.root.session_factory() as s:  # what a restarted process reads
+        row = await s.scalar(select(FsmRecord).where(FsmRecord.key.like(f"%:{uid}:{uid}:%")))
+    assert row is not None and row.data["vals"] == {"description": "Добавить поле «Сегмент» в карточку клиента"}
+    assert row.data["idx"] == 1  # already on the next step when the reply was leaving
