@@ -1,11 +1,11 @@
-"""Tables of the bot: FSM state, processed update ids and deliveries of outbox events."""
+"""Tables of the bot: FSM state and processed update ids (deliveries: core.outbox.models, re-exported)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow
@@ -30,28 +30,7 @@ class ProcessedUpdate(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class DeliveryStatus:
-    sending = "sending"  # claimed before the send; stale after a while = maybe sent, send again
-    sent = "sent"
-    retry = "retry"  # Telegram unavailable; the next poll tries again
-    failed = "failed"
-    blocked = "blocked"
+# the delivery ledger moved below the API (core.outbox), which lists what was never delivered
+from core.outbox.models import SETTLED, Delivery, DeliveryStatus  # noqa: E402
 
-
-SETTLED = frozenset({DeliveryStatus.sent, DeliveryStatus.blocked, DeliveryStatus.failed})
-
-
-class Delivery(Base):
-    """One outbox event to one chat; (event_id, chat_id) is unique so a message is sent at most once per record."""
-
-    __tablename__ = "bot_deliveries"
-    __table_args__ = (UniqueConstraint("event_id", "chat_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.sending)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+__all__ = ["SETTLED", "Delivery", "DeliveryStatus", "FsmRecord", "ProcessedUpdate"]

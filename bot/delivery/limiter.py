@@ -1,4 +1,5 @@
-"""Telegram send limits: ≤ `rate` messages per second overall, ≥ `per_chat` seconds between messages to one chat.
+"""Telegram send limits: ≤ `rate` messages per second overall, ≥ `per_chat` seconds between messages to one
+private chat, ≥ `per_group` seconds to one group (20 a minute); and the worker's backoff while Telegram is down.
 
 The clock and the sleep are injectable, so tests run on a fake clock without waiting.
 """
@@ -12,13 +13,41 @@ from collections.abc import Awaitable, Callable
 Sleep = Callable[[float], Awaitable[None]]
 
 
-class RateLimiter:
-    """A token bucket for the whole bot plus a minimal gap per chat, and a pause for 429 retry_after."""
+class Backoff:
+    """Capped exponential backoff per key (None: the whole worker), on the limiter's clock; kept in memory."""
 
-    def __init__(self, *, rate: float = 30.0, burst: int = 30, per_chat: float = 1.0,
+    def __init__(self, clock: Callable[[], float], *, base: float = 1.0, cap: float = 60.0) -> None:
+        self.clock, self.base, self.cap = clock, base, cap
+        self._state: dict[object, tuple[float, int]] = {}  # key -> (not before, failures in a row)
+
+    def fail(self, key: object = None, *, at_least: float = 0.0) -> float:
+        """One more failure: returns the delay before the next try (base, 2·base, … up to cap)."""
+        _, failures = self._state.get(key, (0.0, 0))
+        delay = max(at_least, min(self.cap, self.base * 2 ** failures))
+        self._state[key] = (self.clock() + delay, failures + 1)
+        return delay
+
+    def ok(self, key: object = None) -> None:
+        self._state.pop(key, None)
+
+    def wait(self, key: object = None) -> float:
+        """Seconds until `key` may be tried again (0: now)."""
+        until, _ = self._state.get(key, (0.0, 0))
+        return max(0.0, until - self.clock())
+
+    def failures(self, key: object = None) -> int:
+        return self._state.get(key, (0.0, 0))[1]
+
+
+class RateLimiter:
+    """A token bucket for the whole bot plus a minimal gap per chat, a pause for 429 retry_after, and the
+    backoff of the worker and of single targets (`backoff`) while Telegram is unavailable."""
+
+    def __init__(self, *, rate: float = 30.0, burst: int = 30, per_chat: float = 1.0, per_group: float = 3.0,
                  clock: Callable[[], float] = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
-        self.rate, self.burst, self.per_chat = rate, burst, per_chat
+        self.rate, self.burst, self.per_chat, self.per_group = rate, burst, per_chat, per_group
         self.clock, self.sleep = clock, sleep
+        self.backoff = Backoff(clock)
         self._tokens = float(burst)
         self._stamp = clock()
         self._last_by_chat: dict[int, float] = {}
@@ -37,8 +66,12 @@ class RateLimiter:
             waits.append((1.0 - self._tokens) / self.rate)
         last = self._last_by_chat.get(chat_id)
         if last is not None:
-            waits.append(last + self.per_chat - now)
+            waits.append(last + self.gap(chat_id) - now)
         return max(waits)
+
+    def gap(self, chat_id: int) -> float:
+        """Telegram's per-chat minimum: groups and channels have negative ids."""
+        return self.per_group if chat_id < 0 else self.per_chat
 
     async def acquire(self, chat_id: int) -> float:
         """Waits until a message to `chat_id` is allowed and takes its slot; returns the seconds waited."""
@@ -51,7 +84,7 @@ class RateLimiter:
         self._tokens = max(0.0, self._tokens - 1.0)
         self._last_by_chat[chat_id] = self.clock()
         if len(self._last_by_chat) > 50_000:  # forget chats idle longer than the gap
-            cutoff = self.clock() - self.per_chat
+            cutoff = self.clock() - max(self.per_chat, self.per_group)
             self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > cutoff}
         return waited
 

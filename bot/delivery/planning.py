@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.limiter import RateLimiter
@@ -26,12 +27,17 @@ if TYPE_CHECKING:
     from aiogram.utils.i18n import I18n
 
 
+# stores a group's new chat id (after Telegram migrated it to a supergroup) where the planner found the old one
+Rekey = Callable[[AsyncSession, int, int], Awaitable[None]]
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     chat_id: int
     text: str
     markup: InlineKeyboardMarkup | None = None
     user_id: int | None = None  # the core user behind a private chat, marked unreachable on 403
+    rekey: Rekey | None = None  # (session, old chat id, new chat id), in the worker's bookkeeping transaction
 
 
 Planner = Callable[[AsyncSession, OutboxEvent, "DeliveryContext"], Awaitable[list[Target]]]
@@ -69,6 +75,15 @@ async def plan_requester(session: AsyncSession, ev: OutboxEvent, ctx: DeliveryCo
     if notice is None:
         return []
     return [Target(chat_id=user.tg_id, text=notice.text, markup=notice.markup, user_id=user.id)]
+
+
+async def prefetch(session: AsyncSession, events: list[OutboxEvent]) -> list[User]:
+    """Loads every requester of a batch in one query, so the planners' session.get() hits the identity map.
+
+    The identity map holds objects weakly: keep the returned list while planning.
+    """
+    ids = {rid for ev in events if isinstance(rid := (ev.payload or {}).get("requester_id"), int)}
+    return list((await session.scalars(select(User).where(User.id.in_(ids)))).all()) if ids else []
 
 
 def planners(ctx: DeliveryContext) -> list[Planner]:

@@ -148,6 +148,9 @@ async def test_telegram_down_leaves_the_event_for_the_next_poll(harness: BotHarn
     assert (stats.sent, stats.deferred) == (0, 1)
     assert await _deliveries(harness) == [("retry", UID)]
     assert await _pending(harness) == 1
+    calls = len(harness.session.calls)
+    assert (await harness.deliver()).sent == 0 and len(harness.session.calls) == calls  # the worker backs off
+    harness.clock.advance(1.0)
     assert (await harness.deliver()).sent == 1
     assert await _pending(harness) == 0 and await _deliveries(harness) == [("sent", UID)]
 
