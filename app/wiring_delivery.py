@@ -26,16 +26,20 @@ async def _set_commands(root: Root) -> None:
     await set_commands(root.bot, root.i18n)
 
 
-async def run_delivery(root: Root) -> None:
-    """One poll of the outbox; errors are logged so the job keeps its schedule."""
+async def run_delivery(root: Root, *, batch: int = 100, max_batches: int = 10) -> None:
+    """One poll of the outbox: full batches follow each other at once (a backlog goes out at the full rate);
+    errors are logged so the job keeps its schedule."""
     from bot.delivery import deliver_pending
 
     if root.delivery is None:
         return
     try:
-        stats = await deliver_pending(delivery=root.delivery)
-        if stats.sent or stats.blocked or stats.failed or stats.deferred:
-            log.info("delivery: %s", stats)
+        for _ in range(max_batches):
+            stats = await deliver_pending(delivery=root.delivery, limit=batch)
+            if stats.sent or stats.blocked or stats.failed or stats.deferred:
+                log.info("delivery: %s", stats)
+            if stats.events < batch or not stats.published:
+                break
     except Exception:
         log.exception("delivery poll failed")
 
