@@ -61,7 +61,10 @@ async def _serve(settings: Settings, *, with_bot: bool) -> None:
                                            log_level="info", lifespan="off"))
     tasks = [asyncio.create_task(server.serve())]
     if root.bot is not None and root.dp is not None:
-        tasks.append(asyncio.create_task(root.dp.start_polling(root.bot, handle_signals=False)))
+        from bot.polling import run_bot
+
+        # an unreachable Bot API is waited for inside run_bot: it never ends the process (nor the admin API)
+        tasks.append(asyncio.create_task(run_bot(root.bot, root.dp, i18n=root.i18n)))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for t in done:

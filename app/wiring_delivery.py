@@ -10,6 +10,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MENU_TIMEOUT = 10.0
+
 
 def wire(root: Root) -> None:
     """Adds this part's startup hooks and jobs to the root."""
@@ -21,9 +23,14 @@ async def _set_commands(root: Root) -> None:
     """The command menu from the same catalogs as the dialogs (root.i18n, set with the dispatcher)."""
     if root.bot is None:
         return
+    import asyncio
+
     from bot.commands import set_commands
 
-    await set_commands(root.bot, root.i18n)
+    try:  # a Bot API that hangs must not hold up the admin API's start: bot.polling sets the menu later
+        await asyncio.wait_for(set_commands(root.bot, root.i18n), MENU_TIMEOUT)
+    except TimeoutError:
+        log.warning("setMyCommands did not answer in %s s: the menu is set once the Bot API answers", MENU_TIMEOUT)
 
 
 async def run_delivery(root: Root, *, batch: int = 100, max_batches: int = 10) -> None:

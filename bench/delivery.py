@@ -21,7 +21,7 @@ from typing import Any
 from aiogram.methods import TelegramMethod
 
 from bot.delivery import RateLimiter, deliver_pending
-from bot.root import build_root
+from app.root import build_root
 from core.catalog.models import User
 from core.outbox.models import OutboxEvent
 from core.settings import Settings
@@ -68,7 +68,7 @@ async def run_one(url: str, *, events: int, latency: float, rate: float) -> tupl
         t0 = time.perf_counter()
         while session.sent < events:
             before = session.sent
-            await deliver_pending(root=root, limit=100, limiter=limiter)
+            await deliver_pending(delivery=root.delivery, limit=100, limiter=limiter)
             if session.sent == before:
                 raise RuntimeError("the worker sent nothing in a poll")
         return session.sent, time.perf_counter() - t0

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import httpx
 
-from bot.root import Root
+from app.root import Root
 from core.db import utcnow
 from core.outbox.models import Delivery, OutboxEvent
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import Target
-from bot.root import build_root
+from app.root import build_root
 from core.db import utcnow
 from core.outbox.models import Delivery, OutboxEvent
 from tests import factories as f
@@ -142,7 +142,8 @@ async def test_group_migrated_to_a_supergroup_is_followed_and_its_new_id_kept(ha
     async def plan_group(_: AsyncSession, ev: OutboxEvent, __: Any) -> list[Target]:
         return [Target(chat_id=store["staff_chat"], text=f"event {ev.id}", rekey=rekey)]
 
-    harness.root.extras.setdefault("delivery_planners", []).append(plan_group)
+    assert harness.root.delivery is not None
+    harness.root.delivery.planners.append(plan_group)
     await _notices(harness, 1)
     session.script = lambda call: TelegramMigrateToChat(
         method=call.method, message="Bad Request: group chat was upgraded to a supergroup chat",
