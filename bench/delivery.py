@@ -20,8 +20,8 @@ from typing import Any
 
 from aiogram.methods import TelegramMethod
 
-from bot.delivery import RateLimiter, deliver_pending
 from app.root import build_root
+from bot.delivery import RateLimiter, deliver_pending
 from core.catalog.models import User
 from core.outbox.models import OutboxEvent
 from core.settings import Settings

@@ -66,7 +66,8 @@ async def wait_for_bot_api(bot: Bot, *, sleep: Sleep = asyncio.sleep, clock: Cal
         return failures
 
 
-async def run_bot(bot: Bot, dp: Dispatcher, *, i18n: I18n | None = None, sleep: Sleep = asyncio.sleep, clock: Callable[[], float] = time.monotonic,
+async def run_bot(bot: Bot, dp: Dispatcher, *, i18n: I18n | None = None, sleep: Sleep = asyncio.sleep,
+                  clock: Callable[[], float] = time.monotonic,
                   poll: Callable[[], Awaitable[Any]] | None = None, cap: float = 60.0) -> None:
     """Waits for the Bot API, re-sets the menu if startup could not, then polls; a crashed polling restarts."""
     if poll is None:

@@ -112,8 +112,10 @@ async def _plan(ctx: DeliveryContext, s: AsyncSession, events: list[OutboxEvent]
         except Exception:
             log.exception("planning outbox event %s (%s) failed: left for the next poll", ev.id, ev.topic)
             continue
-        seen: set[int] = set()
-        plans[ev.id] = [t for t in targets if not (t.chat_id in seen or seen.add(t.chat_id))]
+        unique: dict[int, Target] = {}
+        for t in targets:
+            unique.setdefault(t.chat_id, t)  # two planners naming one chat: it gets the notice once
+        plans[ev.id] = list(unique.values())
     return plans
 
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from app import cli
-from bot.polling import run_bot, wait_for_bot_api
 from app.root import Root
+from bot.polling import run_bot, wait_for_bot_api
 from core.settings import Settings
 from tests.conftest import ADMIN_TOKEN
 from tests.e2e.harness import BotHarness, network_error

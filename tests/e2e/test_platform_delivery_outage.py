@@ -14,8 +14,8 @@ from aiogram.methods import TelegramMethod
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import Target
 from app.root import build_root
+from bot.delivery import Target
 from core.db import utcnow
 from core.outbox.models import Delivery, OutboxEvent
 from tests import factories as f
