@@ -35,6 +35,17 @@ def _logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
+def mask_secrets(settings: Settings) -> None:
+    """No log line may carry the bot token or the admin token: a filter on every handler that writes lines."""
+    from core.redact import install
+
+    secrets = [settings.admin_api_token.get_secret_value()]
+    if settings.bot_token is not None:
+        secrets.append(settings.bot_token.get_secret_value())
+    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        install(secrets, logging.getLogger(name or None))
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Reads settings or exits with a readable message."""
     try:
@@ -59,6 +70,7 @@ async def _serve(settings: Settings, *, with_bot: bool) -> None:
         typer.echo(BOT_OFF, err=True)
     server = uvicorn.Server(uvicorn.Config(root.api, host=settings.admin_api_host, port=settings.admin_api_port,
                                            log_level="info", lifespan="off"))
+    mask_secrets(settings)  # after uvicorn.Config: it installs its own handlers
     tasks = [asyncio.create_task(server.serve())]
     if root.bot is not None and root.dp is not None:
         from bot.polling import run_bot
