@@ -20,6 +20,7 @@ from core.catalog.seed import seed_catalog
 from core.db import make_engine, make_session_factory
 from core.settings import Settings
 from core.uow import UowFactory
+from kb.search.meaning import load_embedder
 from kb.service import KnowledgeBase
 
 if TYPE_CHECKING:
@@ -93,7 +94,8 @@ def build_root(settings: Settings, *, with_bot: bool = True, with_api: bool = Tr
     tz = ZoneInfo(settings.timezone)
     root = Root(settings=settings, engine=engine, session_factory=session_factory,
                 uow=UowFactory(session_factory), tz=tz, scheduler=AsyncIOScheduler(timezone=tz),
-                kb=KnowledgeBase(threshold=settings.kb_threshold))
+                kb=KnowledgeBase(threshold=settings.kb_threshold,
+                               embedder=load_embedder(enabled=settings.kb_meaning)))
     from app import wiring
 
     wiring.wire_domain(root)

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 POLL_JOB_ID = "kb-reload-poll"
+EMBED_JOB_ID = "kb-embed-pending"
 
 
 async def kb_startup(root: Root) -> None:
@@ -30,10 +31,23 @@ async def kb_poll(root: Root) -> None:
         log.exception("knowledge base poll failed")
 
 
+async def kb_embed(root: Root) -> None:
+    """Embeds imported/seeded articles that have no stored vectors yet, a batch per run, until none is left."""
+    try:
+        kb = root.kb
+        while n := await kb.embed_pending(uow=root.uow()):
+            log.info("knowledge base: embedded %d articles", n)
+    except Exception:  # a failed batch is retried on the next run
+        log.exception("knowledge base embedding job failed")
+
+
 def register_poll(root: Root) -> None:
-    """Schedules kb_poll every KB_POLL_SECONDS."""
+    """Schedules kb_poll and kb_embed every KB_POLL_SECONDS."""
     root.scheduler.add_job(kb_poll, "interval", seconds=root.settings.kb_poll_seconds, args=[root],
                            id=POLL_JOB_ID, replace_existing=True, max_instances=1, coalesce=True)
+    if root.kb.embedder is not None:
+        root.scheduler.add_job(kb_embed, "interval", seconds=root.settings.kb_poll_seconds, args=[root],
+                               id=EMBED_JOB_ID, replace_existing=True, max_instances=1, coalesce=True)
 
 
 def wire(root: Root) -> None:

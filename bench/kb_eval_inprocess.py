@@ -8,6 +8,7 @@ Usage, from the project root:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -20,6 +21,7 @@ from typing import Any
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from kb.search import ArticleDoc, SearchIndex, load_default_synonyms, load_sample_articles  # noqa: E402
+from kb.search.meaning import Embedder, embed_articles, load_embedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path(os.environ.get("KB_EVAL_DIR", ROOT.parent / "shared" / "kb-eval"))  # a worktree sits elsewhere
@@ -29,10 +31,10 @@ HARD = ROOT / "tests" / "unit" / "kb" / "holdout_hard_2026-12-02.json"
 
 
 def build_index(
-    eval_articles: list[dict[str, Any]], *, with_sample: bool, threshold: float
+    eval_articles: list[dict[str, Any]], *, with_sample: bool, threshold: float, embedder: Embedder | None = None
 ) -> tuple[SearchIndex, dict[int, str]]:
     """Index the eval articles (ids 1..n) and optionally the sample KB (keys sample:<n>)."""
-    index = SearchIndex(synonyms=load_default_synonyms(), threshold=threshold)
+    index = SearchIndex(synonyms=load_default_synonyms(), threshold=threshold, embedder=embedder)
     docs: list[ArticleDoc] = []
     key_of: dict[int, str] = {}
     for i, art in enumerate(eval_articles, start=1):
@@ -44,6 +46,8 @@ def build_index(
                 ArticleDoc(id=j, title=art["title"], body=art["body"], tags=tuple(art["tags"]), service=art["service"])
             )
             key_of[j] = "sample:" + art["title"]
+    if embedder is not None:
+        docs = [dataclasses.replace(d, vector=v) for d, v in zip(docs, embed_articles(embedder, docs), strict=True)]
     index.rebuild(docs)
     return index, key_of
 
@@ -112,12 +116,14 @@ def main() -> None:
     """Run the dev set and the hold-out on the eval KB alone and on eval KB + sample KB."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--lexical", action="store_true", help="without the meaning signal (as KB_MEANING=false)")
     a = ap.parse_args()
+    emb = load_embedder(enabled=not a.lexical)
     arts = json.loads((EVAL_DIR / "articles.json").read_text(encoding="utf-8"))
     dev = json.loads((EVAL_DIR / "queries.json").read_text(encoding="utf-8"))
     hold = json.loads(HOLDOUT.read_text(encoding="utf-8"))
-    small, keys_small = build_index(arts, with_sample=False, threshold=a.threshold)
-    big, keys_big = build_index(arts, with_sample=True, threshold=a.threshold)
+    small, keys_small = build_index(arts, with_sample=False, threshold=a.threshold, embedder=emb)
+    big, keys_big = build_index(arts, with_sample=True, threshold=a.threshold, embedder=emb)
     report("dev (15 eval articles)", score(small, keys_small, dev))
     report("dev (eval + sample KB)", score(big, keys_big, dev))
     # Batch 2 was written before the engine changes it was meant to judge, so it is reported on its own.

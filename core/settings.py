@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     kb_seed_sample: bool = True
     kb_threshold: float = 0.5
+    kb_meaning: bool = True
     kb_poll_seconds: float = 5.0
     sla_sweep_seconds: float = 30.0
     sla_warn_fraction: float = 0.75

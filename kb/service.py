@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,6 +16,7 @@ from kb import store
 from kb.io import Bundle, ImportRefused
 from kb.models import Article, ArticleVersion, SynonymGroup
 from kb.search import Hit, SearchIndex, load_default_synonyms, load_sample_articles
+from kb.search.meaning import Embedder, embed_articles
 from kb.stats import record_feedback, record_offers, record_request_started, stats
 
 __all__ = ["KnowledgeBase", "record_feedback", "record_offers", "record_request_started"]
@@ -27,9 +29,11 @@ class KnowledgeBase:
     Every change bumps the shared revision in its own transaction and, after commit, updates this index
     directly; other processes notice the new revision on their next `refresh()` and reload."""
 
-    def __init__(self, *, threshold: float = 0.5) -> None:
+    def __init__(self, *, threshold: float = 0.5, embedder: Embedder | None = None) -> None:
         self.threshold = threshold
-        self.index = SearchIndex(threshold=threshold)
+        self.embedder = embedder
+        self.model_id = embedder.model_id if embedder is not None else None
+        self.index = SearchIndex(threshold=threshold, embedder=embedder)
         self.revision = -1  # never loaded
 
     # ----- index -------------------------------------------------------------------------------------
@@ -39,11 +43,37 @@ class KnowledgeBase:
             # Revision first: a change committed while we read makes the next refresh() load again.
             rev = await store.read_revision(uow)
             groups = await store.synonym_groups(uow)
-            docs = [store.doc_of(a) for a in await store.published(uow)]
-        index = SearchIndex(synonyms=groups, threshold=self.threshold)
+            docs = [store.doc_of(a, self.model_id) for a in await store.published(uow)]
+        index = SearchIndex(synonyms=groups, threshold=self.threshold, embedder=self.embedder)
         index.rebuild(docs)
         self.index, self.revision = index, rev  # swap: searches never see a half-built index
-        log.info("knowledge base loaded: %d articles, %d synonym groups, revision %d", len(docs), len(groups), rev)
+        log.info("knowledge base loaded: %d articles (%d without stored vectors), %d synonym groups, revision %d",
+                 len(docs), index.missing_vectors() if self.embedder else len(docs), len(groups), rev)
+
+    async def embed_pending(self, *, uow: UnitOfWork, batch: int = 16) -> int:
+        """Embeds one batch of published articles whose stored vectors are missing or stale; how many it did.
+
+        The background job for imports and seeding: inline embedding of thousands would stall the import."""
+        if self.embedder is None:
+            return 0
+        async with uow:
+            rows = list((await uow.session.scalars(store.stale_vectors(self.embedder.model_id).limit(batch))).all())
+            if not rows:
+                return 0
+            # Off the event loop: a batch takes seconds of CPU.
+            blobs = await asyncio.to_thread(embed_articles, self.embedder, [store.doc_of(a) for a in rows])
+            for art, blob in zip(rows, blobs, strict=True):
+                art.embedding, art.embedding_model, art.embedding_version = blob, self.model_id, art.version
+            await uow.commit()
+        for art, blob in zip(rows, blobs, strict=True):
+            self.index.set_vector(art.id, blob)
+        return len(rows)
+
+    def _embed(self, art: Article) -> None:
+        # Computed in the use case's own transaction, so an edited article never waits for the job.
+        if self.embedder is not None and store.searchable(art):
+            art.embedding = embed_articles(self.embedder, [store.doc_of(art)])[0]
+            art.embedding_model, art.embedding_version = self.model_id, art.version
 
     async def refresh(self, *, uow_factory: Callable[[], UnitOfWork]) -> bool:
         """Reloads when another process changed the knowledge base; True when it did."""
@@ -67,7 +97,7 @@ class KnowledgeBase:
             self.index.set_synonyms(synonyms)
         for a in articles:
             if store.searchable(a):
-                self.index.upsert(store.doc_of(a))
+                self.index.upsert(store.doc_of(a, self.model_id))
             else:
                 self.index.remove(a.id)
         if in_step:
@@ -87,6 +117,7 @@ class KnowledgeBase:
             uow.session.add(art)
             await uow.session.flush()
             store.add_version(uow, art, changes=["created"], by=author, now=now)
+            self._embed(art)
             rev = await store.bump_revision(uow)
             await uow.commit()
         self._after_commit(rev, [art])
@@ -106,6 +137,7 @@ class KnowledgeBase:
             art.version += 1
             art.updated_at = utcnow()
             store.add_version(uow, art, changes=changed, by=author, now=art.updated_at)
+            self._embed(art)
             rev = await store.bump_revision(uow)
             await uow.commit()
         self._after_commit(rev, [art])

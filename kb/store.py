@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from core.catalog.models import Service
 from core.db import utcnow
@@ -173,10 +173,21 @@ async def count_all(uow: UnitOfWork) -> int:
     return int(await uow.session.scalar(select(func.count()).select_from(Article)) or 0)
 
 
-def doc_of(article: Article) -> ArticleDoc:
-    """The engine's view of an article."""
+def doc_of(article: Article, model_id: str | None = None) -> ArticleDoc:
+    """The engine's view of an article, with its stored vectors when they are this model's for this version."""
+    fresh = (model_id is not None and article.embedding_model == model_id
+             and article.embedding_version == article.version)
     return ArticleDoc(id=article.id, title=article.title, body=article.body, tags=tuple(article.tags),
-                      service=article.service)
+                      service=article.service, vector=article.embedding if fresh else None)
+
+
+def stale_vectors(model_id: str) -> Any:
+    """Live published articles whose stored vectors are missing or not of this model and version."""
+    return select(Article).where(
+        Article.status == "published", Article.deleted_at.is_(None),
+        or_(Article.embedding_model.is_(None), Article.embedding_model != model_id,
+            Article.embedding_version.is_(None), Article.embedding_version != Article.version),
+    ).order_by(Article.id)
 
 
 def searchable(article: Article) -> bool:

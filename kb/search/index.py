@@ -8,6 +8,10 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
+from kb.search import meaning
 from kb.search.lookup import TermLookup
 from kb.search.models import ArticleDoc, Hit
 from kb.search.scoring import add_open, add_seen
@@ -46,8 +50,12 @@ class SearchIndex:
         threshold: float = 0.5,
         relative_cut: float = 0.7,
         query_cache: int = 1024,
+        embedder: meaning.Embedder | None = None,
     ) -> None:
         self.threshold = threshold
+        self.embedder = embedder
+        self._vec: dict[int, npt.NDArray[np.float32]] = {}
+        self._mat: tuple[list[int], dict[int, int], npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None
         self.relative_cut = relative_cut
         self._groups = [list(g) for g in synonyms]
         self._analyzer = Analyzer(self._groups)
@@ -65,6 +73,7 @@ class SearchIndex:
     def rebuild(self, docs: Iterable[ArticleDoc]) -> None:
         """Replace the whole index with these articles."""
         self._docs.clear()
+        self._vec.clear()
         self._ff.clear()
         self._tf.clear()
         self._total_len = 0.0
@@ -87,7 +96,21 @@ class SearchIndex:
         """Replace the synonym groups and re-index every article with them."""
         self._groups = [list(g) for g in groups]
         self._analyzer = Analyzer(self._groups)
+        kept = dict(self._vec)  # vectors set after indexing are not in the docs: synonyms do not change them
         self.rebuild([e.doc for e in list(self._docs.values())])
+        self._vec.update(kept)
+
+    def set_vector(self, doc_id: int, blob: bytes) -> None:
+        """Attach the stored sentence vectors of an indexed article (the background embedding job calls it)."""
+        vec = meaning.decode(blob, self.embedder.dim) if self.embedder is not None else None
+        if vec is not None and doc_id in self._docs:
+            self._vec[doc_id] = vec
+            self._mat = None
+            self._cache.clear()
+
+    def missing_vectors(self) -> int:
+        """How many indexed articles still have no sentence vectors."""
+        return len(self._docs) - len(self._vec)
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -101,11 +124,13 @@ class SearchIndex:
     def _changed(self) -> None:
         # Every derived table and cache is tied to the index content, so any change drops them all.
         self._lookup = None
+        self._mat = None
         self._allowed_of.clear()
         self._cache.clear()
 
     def _drop(self, doc_id: int) -> bool:
         entry = self._docs.pop(doc_id, None)
+        self._vec.pop(doc_id, None)
         if entry is None:
             return False
         self._total_len -= entry.length
@@ -130,6 +155,9 @@ class SearchIndex:
                 field[term] = max(field.get(term, 0.0), _FIELD_FACTOR[name])
         length = float(sum(tf.values()))
         self._docs[doc.id] = _Entry(doc, plain, dict(tf), length)
+        vec = meaning.decode(doc.vector, self.embedder.dim) if self.embedder is not None else None
+        if vec is not None:
+            self._vec[doc.id] = vec
         self._total_len += length
         for term, f in tf.items():
             self._ff.setdefault(term, {})[doc.id] = field[term]
@@ -204,7 +232,43 @@ class SearchIndex:
         # Long messages carry side details; judge coverage against the core of the question.
         return out, min(total, max(3.0, 0.5 * total))
 
+    def _bonus(self, query: str) -> tuple[list[int], dict[int, int], npt.NDArray[np.float64]] | None:
+        """Per article, what the meaning signal adds; None when search is lexical-only."""
+        if self.embedder is None or len(self._vec) < meaning.MIN_ARTICLES:
+            return None
+        if self._mat is None:
+            ids = list(self._vec)
+            stack = np.stack([self._vec[i] for i in ids])
+            self._mat = (ids, {d: k for k, d in enumerate(ids)}, np.ascontiguousarray(stack[:, 0]),
+                         np.ascontiguousarray(stack[:, 1]))
+        ids, pos, full, title = self._mat
+        return ids, pos, meaning.bonus(full, title, self.embedder.query(query))
+
     def _rank(self, query: str, service: str | None, *, min_conf: float = 0.0, prune: bool = True) -> Ranked:
+        """Lexical candidates moved by the meaning bonus, plus the articles closest in meaning, best first."""
+        got = self._bonus(query)
+        if got is None:
+            return self._rank_lex(query, service, min_conf=min_conf, prune=prune)
+        ids, pos, bonus = got
+        lift = max(0.0, float(bonus.max()))
+        out: dict[int, tuple[float, float, int, set[str]]] = {}
+        for rank, conf, doc_id, used in self._rank_lex(query, service, min_conf=max(0.0, min_conf - lift),
+                                                       prune=prune):
+            # An article without vectors yet (an import still being embedded) keeps its lexical confidence.
+            b = float(bonus[pos[doc_id]]) if doc_id in pos else -math.inf
+            c = min(1.0, max(0.0, conf + b, b + meaning.SOLO_OFFSET)) if doc_id in pos else conf
+            out[doc_id] = (rank - conf + c, c, doc_id, used)
+        allowed = self._allowed(service) if service is not None else None
+        for k in np.argsort(-bonus)[:_RERANK]:
+            doc_id, b = ids[int(k)], float(bonus[int(k)])
+            c = min(1.0, b + meaning.SOLO_OFFSET)
+            if doc_id not in out and c > 0 and (allowed is None or doc_id in allowed):
+                out[doc_id] = (c, c, doc_id, set())
+        ranked = [r for r in out.values() if r[1] >= min_conf]
+        ranked.sort(key=lambda r: (-r[0], r[2]))
+        return ranked[:_RERANK]
+
+    def _rank_lex(self, query: str, service: str | None, *, min_conf: float = 0.0, prune: bool = True) -> Ranked:
         """Candidates with confidence >= min_conf, best first; prune=False walks every posting (for tests)."""
         if not self._docs:
             return []

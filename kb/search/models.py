@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,8 @@ class ArticleDoc:
     body: str
     tags: tuple[str, ...] = ()
     service: str | None = None
+    # stored sentence vectors of this article version (kb.search.meaning), None: not embedded yet
+    vector: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
