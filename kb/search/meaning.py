@@ -68,14 +68,20 @@ class E5Embedder:
             return np.asarray(self._p.passage(texts), dtype=np.float32).reshape(len(texts), self.dim)
 
 
+_shared: E5Embedder | None = None
+
+
 def load_embedder(*, enabled: bool) -> Embedder | None:
     """The model, or None (lexical-only search) when switched off or when it cannot load; says which in the log."""
     if not enabled:
         log.info("knowledge base: meaning signal off (KB_MEANING=false), lexical search only")
         return None
+    global _shared
     try:
-        emb = E5Embedder()
+        # One per process: the weights are read-only, and every KnowledgeBase (tests build many) can share them.
+        emb = _shared or E5Embedder()
         emb.query("проверка")
+        _shared = emb
     except Exception as exc:  # any failure to import/load the model must leave search working
         log.warning("knowledge base: the embedding model did not load (%s: %s), lexical search only",
                     type(exc).__name__, exc)
