@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
 
 from core.db import utcnow
 from core.errors import NotFound, ValidationFailed
+from core.tickets.models import Ticket
 from core.uow import UnitOfWork
 from kb.models import OFFER_CONTEXTS, Article, KbOffer, KbRequest
+
+TICKET_WINDOW = timedelta(days=1)
 
 
 async def record_offers(*, uow: UnitOfWork, user_id: int | None, query: str, article_ids: list[int],
@@ -70,26 +74,50 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+async def _ticketed_offers(uow: UnitOfWork) -> dict[int, int]:
+    """Per article, offers after which the same user filed a ticket within TICKET_WINDOW (the offer did not spare it).
+
+    The window is checked here rather than in SQL: date arithmetic differs between SQLite and PostgreSQL."""
+    q = (select(KbOffer.id, KbOffer.article_id, KbOffer.offered_at, func.min(Ticket.created_at))
+         .join(Ticket, Ticket.requester_id == KbOffer.user_id)
+         .where(Ticket.created_at >= KbOffer.offered_at).group_by(KbOffer.id, KbOffer.article_id, KbOffer.offered_at))
+    out: dict[int, int] = {}
+    for _, article_id, offered_at, first in (await uow.session.execute(q)).all():
+        if first - offered_at <= TICKET_WINDOW:
+            out[article_id] = out.get(article_id, 0) + 1
+    return out
+
+
 async def stats(*, uow: UnitOfWork) -> dict[str, Any]:
     """Per-article offered/helped/helped share and the overall self-service rate."""
     async with uow:
         helped = func.sum(case((KbOffer.helped.is_(True), 1), else_=0))
         answered = func.sum(case((KbOffer.helped.is_not(None), 1), else_=0))
-        q = (select(Article.id, Article.title, Article.status, Article.deleted_at, func.count(KbOffer.id),
-                    helped, answered)
+        not_helped = func.sum(case((KbOffer.helped.is_(False), 1), else_=0))
+        ticketed = await _ticketed_offers(uow)
+        q = (select(Article.id, Article.title, Article.status, Article.deleted_at, Article.service,
+                    func.count(KbOffer.id), helped, answered, not_helped)
              .join(KbOffer, KbOffer.article_id == Article.id).group_by(Article.id).order_by(Article.id))
         articles = []
+        services: dict[str, dict[str, Any]] = {}
         total_offers = total_helped = 0
-        for aid, title, status, deleted_at, n, h, a in (await uow.session.execute(q)).all():
-            n, h, a = int(n), int(h or 0), int(a or 0)
+        for aid, title, status, deleted_at, service, n, h, a, nh in (await uow.session.execute(q)).all():
+            n, h, a, nh, t = int(n), int(h or 0), int(a or 0), int(nh or 0), ticketed.get(aid, 0)
             total_offers += n
             total_helped += h
             articles.append({"id": aid, "title": title, "status": "deleted" if deleted_at else status,
-                             "offered": n, "answered": a, "helped": h, "helped_share": _share(h, n)})
+                             "service": service, "offered": n, "answered": a, "helped": h, "not_helped": nh,
+                             "tickets_after_offer": t, "helped_share": _share(h, n)})
+            agg = services.setdefault(service or "", {"service": service, "offered": 0, "helped": 0,
+                                                      "not_helped": 0, "tickets_after_offer": 0})
+            for key, v in (("offered", n), ("helped", h), ("not_helped", nh), ("tickets_after_offer", t)):
+                agg[key] += v
+        for agg in services.values():
+            agg["helped_share"] = _share(agg["helped"], agg["offered"])
         started = int(await uow.session.scalar(select(func.count()).select_from(KbRequest)) or 0)
         solved = int(await uow.session.scalar(
             select(func.count()).select_from(KbRequest).where(KbRequest.solved_by_article_id.is_not(None))) or 0)
-    return {"articles": articles,
+    return {"articles": articles, "services": sorted(services.values(), key=lambda x: x["service"] or ""),
             "overall": {"offers": total_offers, "helped": total_helped,
                         "helped_share": _share(total_helped, total_offers), "requests_started": started,
                         "requests_solved": solved, "self_service_rate": _share(solved, started)}}

@@ -30,8 +30,10 @@ async def test_stats_after_offers_and_feedback(root: Root) -> None:
 
     st = await kb.stats(uow=root.uow())
     per = {r["id"]: r for r in st["articles"]}
-    assert per[a.id] | {"title": None} == {"id": a.id, "title": None, "status": "published", "offered": 1,
-                                           "answered": 1, "helped": 1, "helped_share": 1.0}
+    assert per[a.id] | {"title": None} == {"id": a.id, "title": None, "status": "published", "service": None,
+                                           "offered": 1, "answered": 1, "helped": 1, "not_helped": 0,
+                                           "tickets_after_offer": 0, "helped_share": 1.0}
+    assert per[b.id]["not_helped"] == 2
     assert (per[b.id]["offered"], per[b.id]["answered"], per[b.id]["helped"], per[b.id]["helped_share"]) == (
         3, 2, 0, 0.0)
     assert st["overall"] == {"offers": 4, "helped": 1, "helped_share": 0.25, "requests_started": 2,
@@ -62,3 +64,25 @@ async def test_deleted_article_keeps_its_figures(root: Root) -> None:
     await kb.delete_article(uow=root.uow(), article_id=a.id)
     st = await kb.stats(uow=root.uow())
     assert st["articles"][0]["status"] == "deleted" and st["articles"][0]["helped"] == 1
+
+
+async def test_stats_per_service_count_tickets_filed_after_an_offer(root: Root) -> None:
+    kb: KnowledgeBase = root.kb
+    a = await kb.create_article(uow=root.uow(), title="NTTM: тикет вернули", body="Дополните тикет.", service="nttm")
+    b = await kb.create_article(uow=root.uow(), title="Сброс пароля", body="Портал самообслуживания.")
+    u = await factories.user(root)
+    other = await factories.user(root, tg_id=1002, login="p.petrov")
+    offers = await kb.record_offers(uow=root.uow(), user_id=u.id, query="тикет вернули", article_ids=[a.id],
+                                    context="report")
+    await kb.record_feedback(uow=root.uow(), offer_ids=offers, helped_article_id=None)
+    await kb.record_offers(uow=root.uow(), user_id=other.id, query="пароль", article_ids=[b.id], context="report")
+    await factories.incident(root, u)  # filed after the offer that did not help
+
+    st = await kb.stats(uow=root.uow())
+    per = {r["id"]: r for r in st["articles"]}
+    assert (per[a.id]["not_helped"], per[a.id]["tickets_after_offer"]) == (1, 1)
+    assert per[b.id]["tickets_after_offer"] == 0  # another user's ticket does not count
+    by_service = {s["service"]: s for s in st["services"]}
+    assert by_service["nttm"] == {"service": "nttm", "offered": 1, "helped": 0, "not_helped": 1,
+                                  "tickets_after_offer": 1, "helped_share": 0.0}
+    assert by_service[None]["offered"] == 1

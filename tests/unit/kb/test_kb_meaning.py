@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.search import ArticleDoc, SearchIndex, load_default_synonyms, load_sample_articles
-from kb.search import meaning
+from kb.search import ArticleDoc, SearchIndex, load_default_synonyms, load_sample_articles, meaning
 from kb.search.meaning import Embedder, embed_articles, load_embedder
 
 EVAL = Path(__file__).resolve().parent / "holdout_hard_2026-12-02.json"
