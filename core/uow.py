@@ -5,10 +5,31 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.db import SIDE_WRITE
+from core.errors import Conflict
 from core.outbox.models import OutboxEvent
+
+# PostgreSQL's serialization failure and deadlock: the transaction lost a race and wrote nothing
+_RACE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+class WriteConflict(Conflict):
+    """Another transaction changed the same rows at the same moment; this one was rolled back."""
+
+    code = "conflict"
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """A lost race: a version check that matched no row, or PostgreSQL's serialization failure or deadlock."""
+    if isinstance(exc, StaleDataError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return getattr(exc.orig, "sqlstate", None) in _RACE_SQLSTATES
+    return False
 
 
 class UnitOfWork:
@@ -35,6 +56,10 @@ class UnitOfWork:
         session, self._session = self.session, None
         # close() rolls back whatever was not committed but, unlike rollback(), leaves loaded objects usable
         await session.close()
+        # a lost race surfaces at whichever flush hits the locked row (often an autoflush deep inside the use
+        # case), so it is mapped here, where every use case passes, rather than around each commit
+        if exc is not None and not isinstance(exc, Conflict) and is_write_conflict(exc):
+            raise WriteConflict("the data was changed by someone else at the same moment; try again") from exc
 
     def mark_side_write(self) -> None:
         """Marks this transaction as bookkeeping (statistics), not the work a request asked for."""

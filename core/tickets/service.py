@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, func, select, true
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.catalog import repo as catalog_repo
 from core.catalog import service as catalog_service
@@ -18,10 +17,10 @@ from core.catalog.intake import FieldKind, RequestType, intake_fields, validate_
 from core.catalog.models import Organisation, Service, Staff, User
 from core.db import utcnow
 from core.errors import Conflict, ContractRequired, Forbidden, NotFound, ValidationFailed
-from core.tickets import effects, routing
+from core.tickets import effects, races, routing
 from core.tickets.lifecycle import SYSTEM, Action, Actor, Step, next_status
 from core.tickets.models import Attachment, Comment, Ticket, TicketHistory, parse_number
-from core.uow import UnitOfWork
+from core.uow import UnitOfWork, WriteConflict
 
 __all__ = ["SYSTEM", "Actor"]  # defined in lifecycle (below the SLA clock too), kept importable from here
 
@@ -202,6 +201,14 @@ def _attachment(ticket_id: int, ref: FileRef, now: datetime, comment_id: int | N
 async def apply_action(*, uow: UnitOfWork, ticket_id: int, action: str, actor: Actor,
                        params: dict[str, Any] | None = None, now: datetime | None = None) -> Ticket:
     """Performs one lifecycle action; illegal ones raise and write nothing."""
+    try:
+        return await _apply_action(uow=uow, ticket_id=ticket_id, action=action, actor=actor, params=params, now=now)
+    except WriteConflict as exc:
+        raise await races.who_acted_first(uow, ticket_id, exc) from exc
+
+
+async def _apply_action(*, uow: UnitOfWork, ticket_id: int, action: str, actor: Actor,
+                        params: dict[str, Any] | None, now: datetime | None) -> Ticket:
     async with uow:
         now = now or utcnow()
         params = dict(params or {})
@@ -220,16 +227,22 @@ async def apply_action(*, uow: UnitOfWork, ticket_id: int, action: str, actor: A
         uow.add_event(f"ticket.{step.action.value}",
                       _event_payload(ticket, action=step.action.value, from_status=step.from_status.value,
                                      actor_kind=actor.kind, actor_id=actor.id, **details), ticket_id=ticket.id)
-        try:
-            await uow.commit()
-        except StaleDataError as exc:
-            raise Conflict("the ticket was changed by someone else at the same moment; try again") from exc
+        await uow.commit()
         return ticket
 
 
 async def add_comment(*, uow: UnitOfWork, ticket_id: int, actor: Actor, text: str, public: bool = True,
                       files: Sequence[FileRef] = (), now: datetime | None = None) -> Comment:
     """Adds a comment (and files) to an open ticket; a public one by staff counts as a reaction."""
+    try:
+        return await _add_comment(uow=uow, ticket_id=ticket_id, actor=actor, text=text, public=public, files=files,
+                                  now=now)
+    except WriteConflict as exc:
+        raise await races.who_acted_first(uow, ticket_id, exc) from exc
+
+
+async def _add_comment(*, uow: UnitOfWork, ticket_id: int, actor: Actor, text: str, public: bool,
+                       files: Sequence[FileRef], now: datetime | None) -> Comment:
     async with uow:
         now = now or utcnow()
         ticket = await uow.session.get(Ticket, ticket_id)
