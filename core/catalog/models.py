@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow
@@ -81,8 +81,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tg_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     full_name: Mapped[str] = mapped_column(String(300), default="")
-    login: Mapped[str | None] = mapped_column(String(200), index=True)
-    email: Mapped[str | None] = mapped_column(String(300), index=True)
+    # unique whatever the case: see the indexes below the class and core/catalog/people.py
+    login: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(300))
     region: Mapped[str | None] = mapped_column(String(100))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
     locale: Mapped[str | None] = mapped_column(String(8))
@@ -90,6 +91,11 @@ class User(Base):
     profile_complete: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     organisation: Mapped[Organisation | None] = relationship(lazy="selectin")
+
+
+# one person per login and per e-mail, enforced by the database (NULLs never collide)
+Index("uq_users_lower_login", func.lower(User.login), unique=True)
+Index("uq_users_lower_email", func.lower(User.email), unique=True)
 
 
 class Staff(Base):

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core.catalog import repo
+from core.catalog import people, repo
 from core.catalog.intake import DEFAULT_INTAKE, FIELDS, RequestType
 from core.catalog.models import LineGroup, Organisation, Service, Staff, SupportPeriod, User
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -187,23 +187,8 @@ async def upsert_user_in(uow: UnitOfWork, *, tg_id: int | None = None, full_name
                          login: str | None = None, email: str | None = None, region: str | None = None,
                          organisation_id: int | None = None, locale: str | None = None) -> User:
     """upsert_user inside an already entered uow (no commit; flushed so the user has an id)."""
-    user = None
-    if tg_id is not None:
-        user = await repo.user_by_tg(uow.session, tg_id)
-    if user is None and login:
-        user = await uow.session.scalar(select(User).where(User.login == login, User.tg_id.is_(None)))
-    if user is None and email:
-        user = await uow.session.scalar(select(User).where(User.email == email, User.tg_id.is_(None)))
-    if user is None:
-        user = User(tg_id=tg_id)
-        uow.session.add(user)
-    for key, value in {"full_name": full_name, "login": login, "email": email, "region": region,
-                       "organisation_id": organisation_id, "locale": locale}.items():
-        if value is not None:
-            setattr(user, key, value)
-    user.profile_complete = bool(user.full_name and (user.login or user.email) and user.region)
-    await uow.session.flush()
-    return user
+    return await people.upsert_in(uow, tg_id=tg_id, full_name=full_name, login=login, email=email, region=region,
+                                  organisation_id=organisation_id, locale=locale)
 
 
 async def list_staff(*, uow: UnitOfWork, line: str | None = None) -> list[Staff]:
@@ -241,13 +226,9 @@ async def create_staff(*, uow: UnitOfWork, line_code: str, user: dict[str, Any],
     """Adds a user (found or created) to a line group."""
     async with uow:
         group = await _check_line(uow, line_code)
-        tg_id = user.get("tg_id")
-        person = await repo.user_by_tg(uow.session, tg_id) if tg_id else None
-        if person is None:
-            person = User(tg_id=tg_id, full_name=user.get("full_name") or "", login=user.get("login"),
-                          email=user.get("email"), region=user.get("region"))
-            uow.session.add(person)
-            await uow.session.flush()
+        # found or created race-free: two records made at once for one Telegram id share one person
+        person = await people.upsert_in(uow, tg_id=user.get("tg_id"), full_name=user.get("full_name") or None,
+                                        login=user.get("login"), email=user.get("email"), region=user.get("region"))
         staff = Staff(user_id=person.id, line_code=line_code, is_coordinator=is_coordinator,
                       is_service_manager=is_service_manager, curator_region=curator_region, user=person,
                       group=group)

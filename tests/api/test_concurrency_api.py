@@ -55,3 +55,13 @@ async def test_parallel_take_and_comment_never_500(client: httpx.AsyncClient, ro
         detail = (await client.get(f"/api/v1/tickets/{t.id}")).json()
         assert len(detail["comments"]) == (comment.status_code == 201)
         assert (detail["assignee_id"] == a.id) == (take.status_code == 200)
+
+
+async def test_parallel_staff_records_with_one_telegram_id_give_409_not_500(client: httpx.AsyncClient) -> None:
+    for n in range(TRIES):
+        body = {"line_code": "line2", "user": {"tg_id": 6300 + n, "full_name": "Петров Пётр"}}
+        replies = await asyncio.gather(*(client.post("/api/v1/staff", json=body) for _ in range(2)))
+        assert sorted(r.status_code for r in replies) == [201, 409], [r.text for r in replies]
+        assert next(r for r in replies if r.status_code == 409).json()["error"]["code"] == "conflict"
+    staff = (await client.get("/api/v1/staff")).json()
+    assert sorted(s["user"]["tg_id"] for s in staff) == [6300 + n for n in range(TRIES)]

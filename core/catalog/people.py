@@ -1,0 +1,101 @@
+"""People: one person per Telegram id, per login and per e-mail (case-insensitive), enforced by the database.
+
+Finding and creating a person is race-free on both databases: the INSERT says ON CONFLICT DO NOTHING, so of
+two transactions creating one login at once the second waits for the first and then finds its row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.catalog.models import User
+from core.errors import ValidationFailed
+from core.uow import UnitOfWork
+
+TAKEN = {
+    "login": "Логин: уже указан в профиле другого человека — проверьте его или обратитесь в поддержку",
+    "email": "E-mail: уже указан в профиле другого человека — проверьте его или обратитесь в поддержку",
+}
+
+
+def clean_key(value: str | None) -> str | None:
+    """A login or e-mail without surrounding blanks; an empty one is no key at all."""
+    value = (value or "").strip()
+    return value or None
+
+
+async def by_login(session: AsyncSession, login: str) -> User | None:
+    """The person with this login, whatever its case."""
+    return await session.scalar(select(User).where(func.lower(User.login) == login.lower()))
+
+
+async def by_email(session: AsyncSession, email: str) -> User | None:
+    """The person with this e-mail, whatever its case."""
+    return await session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+async def _find(session: AsyncSession, *, tg_id: int | None, login: str | None, email: str | None) -> User | None:
+    if tg_id is not None:
+        user = await session.scalar(select(User).where(User.tg_id == tg_id))
+        if user is not None:
+            return user
+    for key, lookup in ((login, by_login), (email, by_email)):
+        found = await lookup(session, key) if key else None
+        # a login held by another Telegram account is not this person's: the write below refuses it
+        if found is not None and (tg_id is None or found.tg_id in (None, tg_id)):
+            return found
+    return None
+
+
+def _insert(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+async def _create(uow: UnitOfWork, *, tg_id: int | None, login: str | None, email: str | None) -> User:
+    session = uow.session
+    stmt = (_insert(session.bind.dialect.name)(User)
+            .values(tg_id=tg_id, login=login, email=email, full_name="")  # the columns' defaults fill the rest
+            .on_conflict_do_nothing().returning(User.id))
+    new_id = await session.scalar(stmt)
+    user = await session.get(User, new_id) if new_id is not None else await _find(
+        session, tg_id=tg_id, login=login, email=email)
+    if user is None:
+        # the row in the way belongs to someone else (another Telegram account with this login or e-mail)
+        field = "login" if login and await by_login(session, login) else "email"
+        raise ValidationFailed(f"{field} belongs to another person", fields={field: TAKEN[field]})
+    return user
+
+
+async def _check_free(session: AsyncSession, user: User, *, login: str | None, email: str | None) -> None:
+    problems = {}
+    for field, key, lookup in (("login", login, by_login), ("email", email, by_email)):
+        if key and (getattr(user, field) or "").lower() != key.lower():
+            other = await lookup(session, key)
+            if other is not None and other.id != user.id:
+                problems[field] = TAKEN[field]
+    if problems:
+        raise ValidationFailed("login or e-mail belongs to another person", fields=problems)
+
+
+async def upsert_in(uow: UnitOfWork, *, tg_id: int | None = None, full_name: str | None = None,
+                    login: str | None = None, email: str | None = None, region: str | None = None,
+                    organisation_id: int | None = None, locale: str | None = None) -> User:
+    """Finds a person by Telegram id, login or e-mail (in that order), creating one if none, and updates it."""
+    login, email = clean_key(login), clean_key(email)
+    user = await _find(uow.session, tg_id=tg_id, login=login, email=email)
+    if user is None:
+        user = await _create(uow, tg_id=tg_id, login=login, email=email)
+    await _check_free(uow.session, user, login=login, email=email)
+    if tg_id is not None and user.tg_id is None:
+        user.tg_id = tg_id  # a person first known by login (a call to line 1) now writes from Telegram
+    for key, value in {"full_name": full_name, "login": login, "email": email, "region": region,
+                       "organisation_id": organisation_id, "locale": locale}.items():
+        if value is not None:
+            setattr(user, key, value)
+    user.profile_complete = bool(user.full_name and (user.login or user.email) and user.region)
+    await uow.session.flush()
+    return user
