@@ -57,7 +57,7 @@ def _insert(dialect: str) -> Any:
 
 async def _create(uow: UnitOfWork, *, tg_id: int | None, login: str | None, email: str | None) -> User:
     session = uow.session
-    stmt = (_insert(session.bind.dialect.name)(User)
+    stmt = (_insert(session.get_bind().dialect.name)(User)
             .values(tg_id=tg_id, login=login, email=email, full_name="")  # the columns' defaults fill the rest
             .on_conflict_do_nothing().returning(User.id))
     new_id = await session.scalar(stmt)

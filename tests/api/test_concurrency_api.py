@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from bot.root import Root
+from app.root import Root
 from tests import factories as f
 
 TRIES = 12

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from bot.root import Root
+from app.root import Root
 from core import migrate
 from core.catalog import service as catalog
 from core.catalog.models import User
