@@ -77,7 +77,7 @@ async def test_migration_merges_duplicate_people(root: Root) -> None:
         (command.upgrade if up else command.downgrade)(cfg, rev)
 
     async with root.engine.begin() as conn:
-        await conn.run_sync(_to, "0001", False)
+        await conn.run_sync(_to, "0003", False)  # just before the people migration
     try:
         async with root.session_factory() as s:
             ids = [(await s.execute(insert(User).values(full_name=f"Дубль {n}", login=login, tg_id=tg)
