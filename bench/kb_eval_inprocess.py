@@ -28,6 +28,8 @@ EVAL_DIR = Path(os.environ.get("KB_EVAL_DIR", ROOT.parent / "shared" / "kb-eval"
 HOLDOUT = ROOT / "tests" / "unit" / "kb" / "holdout_queries.json"
 # Written blind on 2026-12-02 before the meaning signal (issue 13); "expect" may list several acceptable articles.
 HARD = ROOT / "tests" / "unit" / "kb" / "holdout_hard_2026-12-02.json"
+# Written blind on 2026-12-02 by another hand before the threshold and symptom picker were tuned: the check set.
+CHECK = ROOT / "tests" / "unit" / "kb" / "holdout_kbsearch_2026-12-02.json"
 
 
 def build_index(
@@ -137,7 +139,12 @@ def main() -> None:
         report(f"{name}, eval KB", score(small, keys_small, hold_eval))
         report(f"{name}, eval + sample KB", score(big, keys_big, hold_eval + hold_sample))
     hard = json.loads(HARD.read_text(encoding="utf-8"))["queries"]
-    report("hard hold-out 2026-12-02, eval + sample KB", score(big, keys_big, hard))
+    report("hard hold-out 2026-12-02 (tuning), eval + sample KB", score(big, keys_big, hard))
+    check = json.loads(CHECK.read_text(encoding="utf-8"))["queries"]
+    report("check hold-out 2026-12-02 (kbsearch), eval + sample KB", score(big, keys_big, check))
+    for name, qs in (("tuning", hard), ("check", check)):
+        longs = [q for q in qs if q["kind"] in ("long", "neg-long")]
+        report(f"long messages only ({name})", score(big, keys_big, longs))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from kb.search.models import ArticleDoc, Hit
 from kb.search.scoring import add_open, add_seen
 from kb.search.snippet import make_snippet
 from kb.search.stopwords import STOP_WORDS
+from kb.search.symptoms import symptom_text
 from kb.search.text import Analyzer, near_stop_word, strip_markup, term_weight
 
 # Where a word is found says how central it is to the article: title and tags describe the problem,
@@ -26,6 +27,8 @@ _FIELD_TF = {"title": 3.0, "tags": 2.0, "body": 1.0}
 _PHRASE_PART = 0.7
 _K1, _B = 1.2, 0.75
 _RERANK = 30
+# Coverage is judged against the core of the question: at least _CORE_MIN of its weight, or _CORE_SHARE of it.
+_CORE_MIN, _CORE_SHARE = 3.0, 0.5
 # Float slack for the pruning bound: admitting a few extra candidates is harmless, missing one is not.
 _SLACK = 1e-9
 
@@ -230,7 +233,7 @@ class SearchIndex:
             total += w
             out.append((w, expansions))
         # Long messages carry side details; judge coverage against the core of the question.
-        return out, min(total, max(3.0, 0.5 * total))
+        return out, min(total, max(_CORE_MIN, _CORE_SHARE * total))
 
     def _bonus(self, query: str) -> tuple[list[int], dict[int, int], npt.NDArray[np.float64]] | None:
         """Per article, what the meaning signal adds; None when search is lexical-only."""
@@ -246,6 +249,7 @@ class SearchIndex:
 
     def _rank(self, query: str, service: str | None, *, min_conf: float = 0.0, prune: bool = True) -> Ranked:
         """Lexical candidates moved by the meaning bonus, plus the articles closest in meaning, best first."""
+        query = symptom_text(query)
         got = self._bonus(query)
         if got is None:
             return self._rank_lex(query, service, min_conf=min_conf, prune=prune)

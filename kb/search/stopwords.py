@@ -34,3 +34,11 @@ WEAK_WORDS: frozenset[str] = frozenset(
     идет идут идёт что-либо есть какой-то какая-то какие-то нормально пишет пишут показывает
     """.split()
 )
+
+# Names of the systems the desk supports: a question names one to say where the trouble is, not what it is, so
+# «CLM: как удалить кампанию» must not be half answered by every CLM article. Folded surface words.
+SERVICE_WORDS: frozenset[str] = frozenset(
+    """
+    омничат omnichat омни omni crm црм срм b2c nttm нттм clm клм текон tecon
+    """.split()
+)

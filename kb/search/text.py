@@ -12,7 +12,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from kb.search.stopwords import STOP_WORDS, WEAK_WORDS
+from kb.search.stopwords import SERVICE_WORDS, STOP_WORDS, WEAK_WORDS
 
 _RU = "йцукенгшщзхъфывапролджэячсмитьбюё"
 _EN = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
@@ -70,8 +70,14 @@ def to_russian_layout(chunk: str) -> str:
     return "".join(EN_TO_RU.get(ch, ch) for ch in chunk.lower())
 
 
+# What a service name counts for in a query's coverage (see SERVICE_WORDS).
+SERVICE_WEIGHT = 0.15
+
+
 def term_weight(word: str) -> float:
     """Base informativeness of a (folded) query word before document frequency is considered."""
+    if stem(word) in _service_stems():
+        return SERVICE_WEIGHT
     if word in WEAK_WORDS or stem(word) in _weak_stems():
         return 0.35
     if word.isdigit():
@@ -91,6 +97,11 @@ def near_stop_word(word: str) -> bool:
 def _long_stops() -> tuple[str, ...]:
     # Two-letter stop words are one slip from too many real stems («он» → «от», «ок»).
     return tuple(w for w in STOP_WORDS if len(w) >= 3)
+
+
+@lru_cache(maxsize=1)
+def _service_stems() -> frozenset[str]:
+    return frozenset(stem(w) for w in SERVICE_WORDS)
 
 
 @lru_cache(maxsize=1)
