@@ -5,13 +5,14 @@ A route names what it needs (`uow: Uow`, `tz: Tz`, `kb: Kb`); nothing reaches fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 
 from core.settings import Settings
+from core.staffdesk.port import TelegramLink
 from core.uow import UowFactory
 from kb.service import KnowledgeBase
 
@@ -22,6 +23,8 @@ class ApiServices:
     uow: UowFactory
     tz: ZoneInfo
     kb: KnowledgeBase
+    # the bot's side of staff invitations and chat checks; its port is empty in an API-only process
+    telegram: TelegramLink = field(default_factory=TelegramLink)
 
 
 def services_of(request: Request) -> ApiServices:

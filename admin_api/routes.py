@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from admin_api import catalog, deliveries, kb, sla, tickets
+from admin_api import catalog, deliveries, kb, sla, staffdesk, tickets
 
-ROUTERS: list[APIRouter] = [catalog.router, tickets.router, sla.router, kb.router, deliveries.router]
+ROUTERS: list[APIRouter] = [catalog.router, tickets.router, sla.router, kb.router, deliveries.router, staffdesk.router]

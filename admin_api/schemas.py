@@ -33,7 +33,6 @@ class ServiceCreate(In):
     intake: dict[str, list[str]] = Field(default_factory=dict,
                                          description="request type -> ordered intake field keys")
     request_types: list[str] = Field(default_factory=list, description="offered request types; empty: all")
-    line_chats: dict[str, int] = Field(default_factory=dict, description="line code -> group chat id")
     routing: dict[str, str] = Field(default_factory=dict, examples=[{"access_request": "crm-duty"}],
                                     description="request type -> code of the group that first gets it "
                                                 "(a group of this service or a shared one); a type missing here "
@@ -57,7 +56,6 @@ class ServicePatch(In):
     requires_contract: bool | None = None
     intake: dict[str, list[str]] | None = None
     request_types: list[str] | None = None
-    line_chats: dict[str, int] | None = None
     routing: dict[str, str] | None = None
     type_priority: dict[str, int] | None = None
     autoclose: bool | None = None
@@ -76,7 +74,6 @@ class ServiceOut(Out):
     requires_contract: bool
     intake: dict[str, Any]
     request_types: list[Any]
-    line_chats: dict[str, Any]
     routing: dict[str, Any]
     type_priority: dict[str, Any]
     autoclose: bool
@@ -90,7 +87,6 @@ class GroupOut(Out):
     name: str
     level: str = Field(description="line1, line2, line3 or dev")
     service_code: str | None = Field(description="the service the group belongs to; null: shared")
-    chat_id: int | None
 
 
 class PeriodIn(In):

@@ -19,6 +19,7 @@ from core import migrate
 from core.catalog.seed import seed_catalog
 from core.db import make_engine, make_session_factory
 from core.settings import Settings
+from core.staffdesk.port import TelegramLink
 from core.uow import UowFactory
 from kb.search.meaning import load_embedder
 from kb.service import KnowledgeBase
@@ -58,6 +59,8 @@ class Root:
     delivery_planners: list[Planner] = field(default_factory=list)
     routers: list[Router] = field(default_factory=list)
     outages_provider: OutagesProvider | None = None
+    # the bot's side of the staff desk the admin API uses (invitation links, chat checks); filled by wiring_staff
+    telegram: TelegramLink = field(default_factory=TelegramLink)
     # set with the bot (app.wiring.wire_bot); None without one
     delivery: DeliveryContext | None = None
     user_router: Router | None = None

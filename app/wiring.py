@@ -15,12 +15,13 @@ if TYPE_CHECKING:
 
 def wire_domain(root: Root) -> None:
     """Registers startup hooks and periodic jobs of the domain parts."""
-    from app import wiring_delivery, wiring_kb, wiring_sla, wiring_tickets
+    from app import wiring_delivery, wiring_kb, wiring_sla, wiring_staff, wiring_tickets
 
     wiring_sla.wire(root)
     wiring_kb.wire(root)
     wiring_delivery.wire(root)
     wiring_tickets.wire(root)
+    wiring_staff.wire(root)
 
 
 def wire_api(root: Root) -> None:
@@ -28,7 +29,8 @@ def wire_api(root: Root) -> None:
     from admin_api.app import create_app
     from admin_api.deps import ApiServices
 
-    root.api = create_app(ApiServices(settings=root.settings, uow=root.uow, tz=root.tz, kb=root.kb))
+    root.api = create_app(ApiServices(settings=root.settings, uow=root.uow, tz=root.tz, kb=root.kb,
+                                      telegram=root.telegram))
 
 
 def wire_bot(root: Root, *, bot_session: BaseSession | None = None) -> None:

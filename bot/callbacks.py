@@ -13,3 +13,27 @@ class TicketCb(CallbackData, prefix="t"):
 
     action: str
     ticket_id: int
+
+
+class BindCb(CallbackData, prefix="bd"):
+    """/bind in a group: `s` the service code chosen ("*": all of the group's services), then `g` the group."""
+
+    s: str
+    g: str = ""
+
+
+class CardCb(CallbackData, prefix="c"):
+    """A button on a ticket card in a line chat: the action, the ticket and the version the card showed."""
+
+    a: str
+    t: int
+    v: int
+
+
+class PickCb(CallbackData, prefix="cp"):
+    """A choice within a card dialog (an assignee, a priority, a line): `x` is the chosen id or code."""
+
+    a: str
+    t: int
+    v: int
+    x: str

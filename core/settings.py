@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     delivery_poll_seconds: float = 1.0
     autoclose_working_days: int = 3
     max_file_mb: int = 20
+    # staff in Telegram: invitation links, the card sync of line chats, replies relayed to the user
+    bot_username: str | None = None  # for invitation links; asked from Telegram (getMe) when empty
+    invitation_hours: float = 72.0
+    card_sync_seconds: float = 2.0
+    relay_staff_name: bool = True
 
     @field_validator("admin_api_token")
     @classmethod
@@ -46,7 +51,7 @@ class Settings(BaseSettings):
     def _empty_token(cls, v: object) -> object:
         return None if v in ("", None) else v
 
-    @field_validator("redis_url", "telegram_api_url", mode="before")
+    @field_validator("redis_url", "telegram_api_url", "bot_username", mode="before")
     @classmethod
     def _empty_none(cls, v: object) -> object:
         return None if v == "" else v

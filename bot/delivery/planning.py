@@ -38,6 +38,7 @@ class Target:
     markup: InlineKeyboardMarkup | None = None
     user_id: int | None = None  # the core user behind a private chat, marked unreachable on 403
     rekey: Rekey | None = None  # (session, old chat id, new chat id), in the worker's bookkeeping transaction
+    held: str | None = None  # why this chat cannot get it now (a broken line chat): kept, sent once it is rebound
 
 
 Planner = Callable[[AsyncSession, OutboxEvent, "DeliveryContext"], Awaitable[list[Target]]]

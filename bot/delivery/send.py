@@ -29,7 +29,7 @@ from aiogram.exceptions import (
 from bot.delivery.limiter import RateLimiter, Sleep
 from bot.delivery.planning import Target
 from bot.telegram import send_one, split_text
-from core.outbox.models import DeliveryStatus
+from core.outbox.models import HELD, DeliveryStatus
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -144,5 +144,8 @@ def _moved(t: Target, chat: int) -> int | None:
 
 
 def _gone(t: Target, reason: str) -> Result:
+    if t.chat_id < 0:  # a line chat that lost the bot: kept until the chat is bound again
+        log.warning("group chat %s refuses the bot (%s): its messages wait for it to be bound again", t.chat_id, reason)
+        return Result(DeliveryStatus.retry, HELD + reason)
     log.info("chat %s unreachable (%s): user marked unreachable", t.chat_id, reason)
     return Result(DeliveryStatus.blocked, reason)

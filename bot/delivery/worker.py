@@ -25,7 +25,7 @@ from bot.delivery import ledger
 from bot.delivery.limiter import RateLimiter, Sleep
 from bot.delivery.planning import DeliveryContext, Target, planners, prefetch
 from bot.delivery.send import WORKER, Poll, send_target
-from core.outbox.models import SETTLED, DeliveryStatus, OutboxEvent
+from core.outbox.models import HELD, SETTLED, DeliveryStatus, OutboxEvent
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +67,18 @@ async def deliver_pending(*, delivery: DeliveryContext, limit: int = 100, sleep:
     wanted = _admit(limiter, plans)
     claims = await ledger.claim(delivery.session_factory, wanted, stale_after=stale_after)
     lanes: dict[int, list[tuple[int, Target, int]]] = {}
+    commit = ledger.GroupCommit(delivery.session_factory)
+    settled: set[tuple[int, int]] = {key for key, c in claims.items() if c == "done"}
     for event_id, t in wanted:
         claim = claims[(event_id, t.chat_id)]
         if claim == "done":
             stats.already_sent += 1
+        elif isinstance(claim, int) and t.held is not None:
+            # kept as pending for that chat; the event itself goes on (rebinding the chat reopens it)
+            await commit.add(ledger.Outcome(event_id, t, claim, DeliveryStatus.retry, HELD + t.held))
+            settled.add((event_id, t.chat_id))
         elif isinstance(claim, int):
             lanes.setdefault(t.chat_id, []).append((event_id, t, claim))
-    commit = ledger.GroupCommit(delivery.session_factory)
-    settled: set[tuple[int, int]] = {key for key, c in claims.items() if c == "done"}
     gate = asyncio.Semaphore(concurrency)
 
     async def lane(items: list[tuple[int, Target, int]]) -> None:
@@ -83,7 +87,7 @@ async def deliver_pending(*, delivery: DeliveryContext, limit: int = 100, sleep:
                 res = await send_target(poll, event_id, t)
                 await commit.add(ledger.Outcome(event_id, t, delivery_id, res.status, res.error, res.new_chat_id))
                 _count(stats, res.status)
-                if res.status in SETTLED:
+                if res.status in SETTLED or (res.error or "").startswith(HELD):
                     settled.add((event_id, t.chat_id))
                 else:  # one chat's notices keep their order: the rest of this chat waits for the next poll
                     for later_event, later, later_id in items[i + 1:]:
@@ -132,9 +136,9 @@ def _admit(limiter: RateLimiter, plans: dict[int, list[Target]]) -> list[tuple[i
                 blocked_chats.add(t.chat_id)  # later notices to this chat wait behind it
                 continue
             n = per_chat.get(t.chat_id, 0)
-            if n * limiter.gap(t.chat_id) >= LANE_SECONDS:
+            if t.held is None and n * limiter.gap(t.chat_id) >= LANE_SECONDS:
                 continue
-            per_chat[t.chat_id] = n + 1
+            per_chat[t.chat_id] = n + (t.held is None)
             wanted.append((event_id, t))
     return wanted
 

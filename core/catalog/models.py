@@ -12,7 +12,9 @@ from core.db import Base, utcnow
 
 
 class LineGroup(Base):
-    """A support group: its line level (line1/line2/line3/dev), the service it belongs to, its group chat.
+    """A support group: its line level (line1/line2/line3/dev) and the service it belongs to.
+
+    Its Telegram chats are bound in `line_chats` (core/staffdesk): the one place chat ids are kept.
 
     A group without a service is shared: the desk's 1ЛТП, and the default groups of a service that names none.
     """
@@ -20,7 +22,6 @@ class LineGroup(Base):
     __tablename__ = "line_groups"
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    chat_id: Mapped[int | None] = mapped_column(BigInteger)
     order: Mapped[int] = mapped_column(Integer, default=0)
     level: Mapped[str] = mapped_column(String(8), default="line2")
     service_code: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -38,8 +39,6 @@ class Service(Base):
     # request type -> ordered list of intake field keys; a type missing here uses the defaults
     intake: Mapped[dict[str, Any]] = mapped_column(default=dict)
     request_types: Mapped[list[Any]] = mapped_column(default=list)
-    # line code -> group chat id, overriding the line group's own chat for this service
-    line_chats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # request type -> code of the group that first gets it; a type missing here goes to the level of FIRST_LINE
     routing: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # request type -> the priority it always has (ТЕКОН: the assistance level follows the kind of request)

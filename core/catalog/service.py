@@ -17,7 +17,7 @@ from core.sla.models import SlaCalendarRow, SlaPolicyRow
 from core.uow import UnitOfWork
 
 SERVICE_FIELDS = ("name", "description", "sla_policy", "calendar", "requires_contract", "intake",
-                  "request_types", "line_chats", "routing", "type_priority", "autoclose", "confirmation_only",
+                  "request_types", "routing", "type_priority", "autoclose", "confirmation_only",
                   "channels", "active")
 
 

@@ -34,6 +34,9 @@ class DeliveryStatus:
 
 
 SETTLED = frozenset({DeliveryStatus.sent, DeliveryStatus.blocked, DeliveryStatus.failed})
+# the `error` of a retry row kept for a group chat the bot cannot write to now (removed, demoted): rebinding
+# the chat sends it (core.staffdesk.chats reopens its events); a user's chat is never held, it is blocked
+HELD = "held: "
 
 
 class Delivery(Base):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from core.catalog.models import LineGroup, Service, Staff
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.sla import clock
+from core.staffdesk import cards
 from core.tickets import routing
 from core.tickets.lifecycle import ESCALATIONS, SYSTEM_ACTIONS, USER_ACTIONS, Action, Actor, Step
 from core.tickets.models import Comment, Ticket
@@ -243,15 +244,18 @@ def _close(ticket: Ticket, *, actor: Actor, params: dict[str, Any], now: datetim
 
 
 async def after_register(*, uow: UnitOfWork, ticket: Ticket, service: Service, now: datetime) -> None:
-    """Hook after registration (the SLA clock starts here)."""
+    """Hook after registration (the SLA clock starts here; the card is to be posted)."""
     await clock.start(uow=uow, ticket=ticket, service=service, now=now)
+    await cards.mark_dirty(uow.session, ticket_id=ticket.id, now=now)
 
 
 async def after_step(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, now: datetime) -> None:
-    """Hook after a lifecycle step (SLA targets met, clock paused or resumed)."""
+    """Hook after a lifecycle step (SLA targets met, clock paused or resumed; the card shows it)."""
     await clock.on_step(uow=uow, ticket=ticket, step=step, actor=actor, now=now)
+    await cards.mark_dirty(uow.session, ticket_id=ticket.id, now=now)
 
 
 async def after_comment(*, uow: UnitOfWork, ticket: Ticket, actor: Actor, public: bool, now: datetime) -> None:
-    """Hook after a comment (a public staff reply meets the reaction target)."""
+    """Hook after a comment (a public staff reply meets the reaction target; the card shows it)."""
     await clock.on_comment(uow=uow, ticket=ticket, actor=actor, public=public, now=now)
+    await cards.mark_dirty(uow.session, ticket_id=ticket.id, now=now)

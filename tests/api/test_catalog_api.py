@@ -9,7 +9,7 @@ import httpx
 
 async def test_service_create_get_patch_list(client: httpx.AsyncClient) -> None:
     body = {"code": "billing", "name": "Биллинг", "intake": {"consultation": ["question", "examples"]},
-            "request_types": ["consultation", "incident"], "line_chats": {"line2": -100123}}
+            "request_types": ["consultation", "incident"], "channels": ["+7 800 000-00-00"]}
     r = await client.post("/api/v1/services", json=body)
     assert r.status_code == 201, r.text
     created = r.json()
@@ -17,7 +17,7 @@ async def test_service_create_get_patch_list(client: httpx.AsyncClient) -> None:
     assert created["intake"] == {"consultation": ["question", "examples"]}
     r = await client.patch("/api/v1/services/billing", json={"name": "Биллинг B2B", "active": False})
     assert r.status_code == 200 and r.json()["name"] == "Биллинг B2B" and r.json()["active"] is False
-    assert r.json()["line_chats"] == {"line2": -100123}  # untouched by a partial update
+    assert r.json()["channels"] == ["+7 800 000-00-00"]  # untouched by a partial update
     got = (await client.get("/api/v1/services/billing")).json()
     assert got["name"] == "Биллинг B2B"
     codes = [s["code"] for s in (await client.get("/api/v1/services")).json()]
