@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram.types import Chat, ChatMemberAdministrator, ChatMemberBanned, ChatMemberLeft, ChatMemberMember, ChatMemberUpdated, Update
+from aiogram.types import (
+    Chat,
+    ChatMemberAdministrator,
+    ChatMemberBanned,
+    ChatMemberLeft,
+    ChatMemberMember,
+    ChatMemberUpdated,
+    Update,
+)
 from aiogram.types import User as TgUser
 
 from tests.e2e.harness import BOT_ID, RecordingSession, UpdateFactory
