@@ -177,6 +177,14 @@ async def stats(kb: Kb, uow: Uow) -> dict[str, Any]:
     return await kb.stats(uow=uow())
 
 
+@router.get("/gaps")
+async def gaps(kb: Kb, uow: Uow, days: int = Query(30, ge=1, le=366), limit: int = Query(20, ge=1, le=200)
+               ) -> dict[str, Any]:
+    """Questions users asked that got no article, grouped by their words, biggest group first, with counts per
+    service: which article to write next."""
+    return await kb.gaps(uow=uow(), days=days, limit=limit)
+
+
 MD_ZIP = "application/zip"
 IMPORT_BODY = {"required": True, "content": {
     "application/json": {"schema": {"type": "object"}, "example": {"articles": [], "synonyms": []}},

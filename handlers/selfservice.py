@@ -48,6 +48,10 @@ async def offer(message: Message, state: FSMContext, *, kb: KnowledgeBase | None
     """Shows up to three articles with «Помогло»/«Не помогло»; False (nothing sent) when none is confident."""
     hits = search(kb, query, service=service, exclude=exclude)
     if not hits or kb is None:
+        if kb is not None and query.strip() and not exclude:
+            # What the base could not answer is what an administrator should write next (GET /kb/gaps).
+            await kb.record_miss(uow=uow(), user_id=user.id if user else None, query=query, service=service,
+                                 context="report" if ctx.startswith("report") else ctx)
         return False
     offer_ids = await kb.record_offers(uow=uow(), user_id=user.id if user else None, query=query,
                                                   article_ids=[h.id for h in hits],

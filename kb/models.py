@@ -96,3 +96,16 @@ class KbRequest(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     solved_by_article_id: Mapped[int | None] = mapped_column(ForeignKey("kb_articles.id", ondelete="SET NULL"))
+
+
+class KbMiss(Base):
+    """A user's question that got no confident article: what `GET /kb/gaps` groups."""
+
+    __tablename__ = "kb_misses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    query: Mapped[str] = mapped_column(Text, default="")
+    # the service the user chose (None: not chosen yet, e.g. free text before the dialog)
+    service: Mapped[str | None] = mapped_column(String(32))
+    context: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

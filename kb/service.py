@@ -13,6 +13,7 @@ from core.db import utcnow
 from core.errors import NotFound
 from core.uow import UnitOfWork
 from kb import store
+from kb.gaps import gaps, record_miss
 from kb.io import Bundle, ImportRefused
 from kb.models import Article, ArticleVersion, SynonymGroup
 from kb.search import Hit, SearchIndex, load_default_synonyms, load_sample_articles
@@ -225,6 +226,15 @@ class KnowledgeBase:
     async def record_request_started(self, *, uow: UnitOfWork, user_id: int) -> int:
         """Records a started request; returns its id."""
         return await record_request_started(uow=uow, user_id=user_id)
+
+    async def record_miss(self, *, uow: UnitOfWork, user_id: int | None, query: str, service: str | None,
+                          context: str) -> None:
+        """Records a question that got no confident article."""
+        await record_miss(uow=uow, user_id=user_id, query=query, service=service, context=context)
+
+    async def gaps(self, *, uow: UnitOfWork, days: int = 30, limit: int = 20) -> dict[str, Any]:
+        """Unanswered questions of the last `days` days, grouped, biggest group first."""
+        return await gaps(uow=uow, analyzer=self.index.analyzer, days=days, limit=limit)
 
     async def stats(self, *, uow: UnitOfWork) -> dict[str, Any]:
         """Per-article and overall feedback figures."""

@@ -115,6 +115,11 @@ class SearchIndex:
         """How many indexed articles still have no sentence vectors."""
         return len(self._docs) - len(self._vec)
 
+    @property
+    def analyzer(self) -> Analyzer:
+        """How this index reads text (its synonym groups included)."""
+        return self._analyzer
+
     def __len__(self) -> int:
         return len(self._docs)
 

@@ -17,7 +17,7 @@ VPN = {"title": "Не подключается VPN на ноутбуке", "body
 
 ROUTES = [("POST", "/articles"), ("GET", "/articles"), ("GET", "/articles/1"), ("PATCH", "/articles/1"),
           ("DELETE", "/articles/1"), ("GET", "/articles/1/history"), ("GET", "/search?q=vpn"), ("GET", "/synonyms"),
-          ("PUT", "/synonyms"), ("GET", "/stats"), ("GET", "/export"), ("POST", "/import")]
+          ("PUT", "/synonyms"), ("GET", "/stats"), ("GET", "/gaps"), ("GET", "/export"), ("POST", "/import")]
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
@@ -147,6 +147,27 @@ async def test_stats(client: httpx.AsyncClient, root: Root) -> None:
     assert st["overall"] == {"offers": 1, "helped": 1, "helped_share": 1.0, "requests_started": 2,
                              "requests_solved": 1, "self_service_rate": 0.5}
     assert st["articles"][0]["id"] == art["id"] and st["articles"][0]["helped_share"] == 1.0
+
+
+async def test_gaps_group_unanswered_questions_with_counts_per_service(client: httpx.AsyncClient, root: Root) -> None:
+    u = await factories.user(root)
+    for q, svc in [("CLM: как скопировать кампанию с настройками", "clm"),
+                   ("как скопировать кампанию в CLM вместе с настройками?", "clm"),
+                   ("Добрый день. Я маркетолог. Нужно скопировать кампанию с настройками. Спасибо заранее!", None),
+                   ("ТЕКОН: как поменять часовой пояс объекта", "tecon")]:
+        await root.kb.record_miss(uow=root.uow(), user_id=u.id, query=q, service=svc, context="report")
+    r = await client.get(f"{KB}/gaps", params={"days": 7})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["misses"] == 4 and body["groups_total"] == 2
+    assert body["services"] == [{"service": "clm", "misses": 2}, {"service": None, "misses": 1},
+                                {"service": "tecon", "misses": 1}]
+    top, second = body["groups"]
+    assert top["count"] == 3 and {"кампанию", "настройками"} <= set(top["words"])
+    assert top["services"] == [{"service": "clm", "count": 2}, {"service": None, "count": 1}]
+    assert second["count"] == 1 and second["example"] == "ТЕКОН: как поменять часовой пояс объекта"
+    assert (await client.get(f"{KB}/gaps", params={"limit": 1})).json()["groups"] == [top]
+    assert (await client.get(f"{KB}/gaps", params={"days": 0})).status_code == 422
 
 
 async def test_import_export(client: httpx.AsyncClient) -> None:

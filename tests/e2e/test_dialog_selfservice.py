@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from kb.models import KbOffer, KbRequest
+from kb.models import KbMiss, KbOffer, KbRequest
 from tests.e2e.dialogs import onboard, tap
 from tests.e2e.harness import BotHarness
 from tests.e2e.test_dialog_report import _tickets
@@ -101,6 +101,10 @@ async def test_knowledge_base_search_from_the_menu(harness: BotHarness) -> None:
     await h.send_text(uid, "квантовая телепортация бухгалтерии")
     assert "Ничего подходящего" in (h.last_text(uid) or "")
     assert [o.context for o in await _offers(h)] == ["search"]
+    async with h.root.session_factory() as s:
+        misses = list((await s.scalars(select(KbMiss))).all())
+    # the unanswered question is kept for GET /kb/gaps, the answered one is not
+    assert [(m.query, m.context, m.service) for m in misses] == [("квантовая телепортация бухгалтерии", "search", None)]
 
 
 async def test_unknown_command_and_a_sticker(harness: BotHarness) -> None:
