@@ -115,6 +115,8 @@ class Analyzer:
 
     def __init__(self, groups: Sequence[Sequence[str]] = ()) -> None:
         self._phrases: dict[tuple[str, ...], str] = {}
+        # first stem -> longest phrase starting with it: most words start none, and skip the n-gram probes
+        self._starts: dict[str, int] = {}
         self._max_len = 1
         self._reversed: list[tuple[tuple[str, ...], str]] = []
         for group in groups:
@@ -131,6 +133,8 @@ class Analyzer:
             self._reversed.extend((m[::-1], gid) for m in members if len(m) == 2)
         for m, gid in self._reversed:
             self._phrases.setdefault(m, gid)
+        for m in self._phrases:
+            self._starts[m[0]] = max(self._starts.get(m[0], 0), len(m))
 
     def terms(self, text: str, *, drop_stop: bool = False, expand: bool = False) -> list[tuple[str, str]]:
         """Return (term, surface word) pairs; synonym phrases are matched before stop words are dropped."""
@@ -138,8 +142,14 @@ class Analyzer:
         stems = [stem(w) for w in ws]
         out: list[tuple[str, str]] = []
         i = 0
+        starts = self._starts
         while i < len(ws):
-            for n in range(min(self._max_len, len(ws) - i), 0, -1):
+            if stems[i] not in starts:
+                if not (drop_stop and (ws[i] in STOP_WORDS or term_weight(ws[i]) == 0.0)):
+                    out.append((stems[i], ws[i]))
+                i += 1
+                continue
+            for n in range(min(starts[stems[i]], len(ws) - i), 0, -1):
                 gid = self._phrases.get(tuple(stems[i : i + n]))
                 if gid is not None:
                     out.append((gid, " ".join(ws[i : i + n])))
