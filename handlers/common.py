@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from aiogram.types import CallbackQuery, Message
 from bot import texts
 from bot.keyboards import ALLOWED_EXT, Markup
 from bot.texts import _
-from core.catalog.intake import REASONS_RU
+from core.catalog.intake import REASONS_RU, FieldSpec
 from core.db import utcnow
 from core.uow import UowFactory
 
@@ -54,6 +55,17 @@ async def say(event: Event, text: str, markup: Markup = None) -> Message:
 def reason(code: str) -> str:
     """Why a value was refused, in the dialog language."""
     return (REASONS_EN if texts.locale() == "en" else REASONS_RU).get(code, code)
+
+
+def field_refusal(spec: FieldSpec, code: str, text: str) -> str:
+    """Why a typed answer was refused, with the field's hint and example; a too long one names the limit."""
+    why = reason(code)
+    if code == "too_long":
+        why = _("слишком длинно: не длиннее {limit} знаков, у вас {n}").format(limit=spec.max_len,
+                                                                                 n=len(text.strip()))
+    loc = texts.locale()
+    return _("⚠️ Не получилось: {reason}.\n{hint}\nНапример: {example}").format(
+        reason=escape(why), hint=escape(spec.hint[loc]), example=escape(spec.example[loc]))
 
 
 def file_ref(message: Message, max_mb: int) -> tuple[dict[str, Any] | None, str | None]:

@@ -103,9 +103,10 @@ class CachedStateMiddleware(BaseMiddleware):
 
 
 def install(router: Router) -> None:
-    """Adds the middleware to the router's message and button handlers (once)."""
+    """Adds the middleware to the router's message, edited message and button handlers (once)."""
     if getattr(router, "_fsm_cache", False):
         return
     router.message.middleware(CachedStateMiddleware())
+    router.edited_message.middleware(CachedStateMiddleware())
     router.callback_query.middleware(CachedStateMiddleware())
     router._fsm_cache = True  # type: ignore[attr-defined]

@@ -25,6 +25,7 @@ from core.tickets import service as tickets
 from core.tickets.service import FileRef
 from core.uow import UowFactory
 from handlers import common, selfservice, services
+from handlers import report_answers as answers
 from handlers import report_steps as steps
 from handlers.common import ANSWER_TEXT, NOT_COMMAND, Event, refuse_button, say
 from handlers.profile_steps import ask_organisation
@@ -108,6 +109,14 @@ async def _next_field(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
 @router.message(ReportSG.field, ANSWER_TEXT)
 async def on_field_text(message: Message, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None,
                         tz: ZoneInfo, user: User) -> None:
+    text = message.text or ""
+    await state.update_data(paste=answers.paste_part(message, text, await state.get_data()))
+    await take_text(message, text, state, uow, kb, tz, user)
+
+
+async def take_text(message: Message, text: str, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None,
+                    tz: ZoneInfo, user: User) -> None:
+    """Checks a typed answer to the current field step and keeps it, or says what is wrong with it."""
     data = await state.get_data()
     spec = FIELDS[_current_key(data)]
     if spec.kind is FieldKind.choice:
@@ -117,12 +126,11 @@ async def on_field_text(message: Message, state: FSMContext, uow: UowFactory, kb
         await message.answer(_("Пришлите фото или файл, либо нажмите «Готово»."))
         return
     try:
-        value = check_value(spec, message.text, now=utcnow(), tz=tz)
+        value = check_value(spec, text, now=utcnow(), tz=tz)
     except ValueError as exc:
-        loc = texts.locale()
-        await message.answer(_("⚠️ Не получилось: {reason}.\n{hint}\nНапример: {example}").format(
-            reason=escape(common.reason(str(exc))), hint=escape(spec.hint[loc]), example=escape(spec.example[loc])))
+        await message.answer(common.field_refusal(spec, str(exc), text))
         return
+    await state.update_data(answers=answers.with_answer(data, message.message_id, spec.key))
     await _store(message, state, uow, kb, tz, user, spec.key, value)
 
 
@@ -224,6 +232,9 @@ async def on_send(call: CallbackQuery, state: FSMContext, uow: UowFactory, kb: K
                                    ctx="report_final", exclude=data.get("ss_seen", [])):
             await state.set_state(ReportSG.kb)
             return
+        # answered and the keyboard dropped already: say() must not drop it again («message is not modified»)
+        await create(call.message, state, uow, tz, user)
+        return
     await create(call, state, uow, tz, user)
 
 

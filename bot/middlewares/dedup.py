@@ -1,5 +1,8 @@
 """A repeated update_id is handled once, also after a restart.
 
+Keyed by (bot, update_id) only: an edit arrives as an `edited_message` update with its own id, so it is never
+taken for a redelivery of the message it edits.
+
 Two modes. `deferred=False` (several bot processes share the database, REDIS_URL): the id is inserted and
 committed before the handler runs; a duplicate key means "seen".
 

@@ -53,7 +53,7 @@ class ThrottlingMiddleware(BaseMiddleware):
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         if not self.enabled or not isinstance(event, Update):
             return await handler(event, data)
-        msg, cq = event.message, event.callback_query
+        msg, cq = event.message or event.edited_message, event.callback_query  # an edit gets a reply too
         chat = msg.chat if msg is not None else (cq.message.chat if cq is not None and cq.message else None)
         sender = msg.from_user if msg is not None else (cq.from_user if cq is not None else None)
         if chat is None or chat.type != "private" or sender is None:

@@ -18,7 +18,7 @@ import json
 import time
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -223,10 +223,22 @@ class RecordingSession(BaseSession):
 class UpdateFactory:
     """Real aiogram Updates with increasing update ids and message ids."""
 
+    # a user's messages are dated `typing` seconds apart (Telegram's `date` has whole seconds): parts of one
+    # paste arrive within a second and are joined (handlers/report_answers.py); a test sets `date=` for those
+    typing = timedelta(seconds=5)
+
     def __init__(self, start_update_id: int = 1) -> None:
         self._update_ids = itertools.count(start_update_id)
         self._message_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
+        self._next_date = datetime.now(UTC).replace(microsecond=0)
+        self.sent: dict[int, Message] = {}  # message_id -> the user's message as sent (for edits)
+
+    def _date(self, date: datetime | None) -> datetime:
+        if date is not None:
+            return date
+        self._next_date += self.typing
+        return self._next_date
 
     def _uid(self, update_id: int | None) -> int:
         return update_id if update_id is not None else next(self._update_ids)
@@ -243,7 +255,8 @@ class UpdateFactory:
 
     def message(self, user_id: int, text: str | None = None, *, chat_type: str = "private", chat_id: int | None = None,
                 update_id: int | None = None, photo: str | bool | None = None, document: Document | None = None,
-                caption: str | None = None, language_code: str = "ru", **extra: Any) -> Update:
+                caption: str | None = None, language_code: str = "ru", date: datetime | None = None,
+                **extra: Any) -> Update:
         cid = chat_id if chat_id is not None else (user_id if chat_type == "private" else -100_000 - user_id)
         entities = None
         if text and text.startswith("/"):
@@ -252,10 +265,19 @@ class UpdateFactory:
         if photo:
             fid = photo if isinstance(photo, str) else f"photo-{next(self._message_ids)}"
             photos = [PhotoSize(file_id=fid, file_unique_id=f"u-{fid}", width=800, height=600, file_size=50_000)]
-        msg = Message(message_id=next(self._message_ids), date=datetime.now(UTC), chat=self.chat(cid, chat_type),
+        msg = Message(message_id=next(self._message_ids), date=self._date(date), chat=self.chat(cid, chat_type),
                       from_user=self.user(user_id, language_code=language_code), text=text, entities=entities,
                       photo=photos, document=document, caption=caption, **extra)
+        self.sent[msg.message_id] = msg
         return Update(update_id=self._uid(update_id), message=msg)
+
+    def edited(self, message_id: int, text: str, *, update_id: int | None = None) -> Update:
+        """The `edited_message` update Telegram sends when the user edits their message `message_id`."""
+        old = self.sent[message_id]
+        msg = old.model_copy(update={"text": text, "entities": None,
+                                     "edit_date": int(self._date(None).timestamp())})
+        self.sent[message_id] = msg
+        return Update(update_id=self._uid(update_id), edited_message=msg)
 
     def callback(self, user_id: int, data: str | CallbackData, *, message_id: int | None = None,
                  chat_type: str = "private", chat_id: int | None = None, message_text: str = "…",

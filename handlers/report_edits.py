@@ -1,0 +1,77 @@
+"""Typed answers that arrive other than as one new message: the parts of a long paste, and edited answers.
+
+Why and how they are recognised: handlers/report_answers.py. This router sits ahead of the report's own.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from bot import texts
+from bot.states import ReportSG
+from bot.texts import _
+from core.catalog.intake import FIELDS, check_value
+from core.catalog.models import User
+from core.db import utcnow
+from core.uow import UowFactory
+from handlers import common, report
+from handlers import report_answers as answers
+from handlers import report_steps as steps
+from kb.service import KnowledgeBase
+
+router = Router(name="report-edits")
+
+
+@router.message(StateFilter(ReportSG), F.text, answers.PasteTail())
+async def on_paste_tail(message: Message, state: FSMContext, paste: dict[str, Any], uow: UowFactory,
+                        kb: KnowledgeBase | None, tz: ZoneInfo, user: User) -> None:
+    # back to the step the first part answered, as if the whole paste had come in one message
+    text = answers.joined(paste["text"], message.text or "")
+    await state.set_data({**paste["before"], "paste": answers.paste_part(message, text, paste["before"])})
+    await state.set_state(ReportSG.field)
+    await report.take_text(message, text, state, uow, kb, tz, user)
+
+
+@router.edited_message(StateFilter(ReportSG), F.text)
+async def on_edited_answer(message: Message, state: FSMContext, tz: ZoneInfo) -> None:
+    data = await state.get_data()
+    key, last = answers.answered_field(data, message.message_id)
+    if key is None:
+        await message.answer(_("Исправления этого сообщения я не учитываю: ответьте на вопрос новым сообщением."))
+        return
+    label = texts.field_label(key)
+    if not last:
+        await message.answer(_("Это не последний ваш ответ, поэтому исправление не учтено. Чтобы изменить "
+                               "«{label}», на экране проверки обращения нажмите «✏️ {label}».")
+                             .format(label=escape(label)))
+        return
+    text = message.text or ""
+    try:
+        value = check_value(FIELDS[key], text, now=utcnow(), tz=tz)
+    except ValueError as exc:
+        await message.answer(common.field_refusal(FIELDS[key], str(exc), text))
+        return
+    await state.update_data(vals={**data["vals"], key: value})
+    await _show_again(message, state, tz, data)
+
+
+async def _show_again(message: Message, state: FSMContext, tz: ZoneInfo, data: dict[str, Any]) -> None:
+    """What the dialog shows at the step it is on, now with the corrected answer."""
+    current = await state.get_state()
+    if current == ReportSG.summary.state:
+        await steps.show_summary(message, state, tz)
+    elif current == ReportSG.field.state:
+        await steps.ask_field(message, state, tz)
+    elif current == ReportSG.impact.state:
+        await steps.ask_impact(message, state, step=data["imp_i"])
+    elif current == ReportSG.priority.state:
+        await steps.ask_priority(message, state)
+    else:  # the knowledge-base offer (or a step without text answers) waits for its buttons
+        await message.answer(_("Ответ исправлен. Ответьте, пожалуйста, кнопкой под последним сообщением."))
