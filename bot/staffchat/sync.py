@@ -15,11 +15,14 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramMigrateToChat, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.limiter import RateLimiter
 from bot.staffchat.card import content_hash, render_markup, render_text
+from core.catalog.models import Service
 from core.staffdesk import cards, chats
 from core.staffdesk.models import ChatStatus
+from core.tickets.models import Ticket
 from core.uow import UowFactory
 
 log = logging.getLogger(__name__)
@@ -52,7 +55,7 @@ async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: Zon
     """One pass over the dirty cards, oldest change first."""
     stats = SyncStats()
     full: set[int] = set()  # chats whose budget is spent for this pass: their later cards keep their place
-    for item in await _render_dirty(uow, tz=tz, limit=limit, now=now):
+    for item in await _render_dirty(uow, tz=tz, limit=limit, now=now, limiter=limiter):
         if item is None:
             stats.waiting += 1
             continue
@@ -91,14 +94,23 @@ async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: Zon
     return stats
 
 
-async def _render_dirty(uow: UowFactory, *, tz: ZoneInfo, limit: int,
-                        now: datetime | None) -> list[_Rendered | None]:
-    """The dirty cards rendered in one read transaction; the unchanged ones are marked clean on the way."""
+async def _render_dirty(uow: UowFactory, *, tz: ZoneInfo, limit: int, now: datetime | None,
+                        limiter: RateLimiter) -> list[_Rendered | None]:
+    """The dirty cards rendered in one read transaction; the unchanged ones are marked clean on the way.
+
+    A chat gets one render per free slot of its budget: under a burst the cards behind are not rendered
+    (and re-rendered) pass after pass, they wait, still dirty, in their order.
+    """
     out: list[_Rendered | None] = []
+    taken: set[int] = set()
     work = uow()
     async with work:
         s = work.session
         for card in await cards.dirty_cards(s, limit=limit):
+            chat = card.chat_id if card.chat_id is not None else await _chat_of(s, card.ticket_id)
+            if chat is not None and (chat in taken or limiter.wait_time(chat) > 1e-6):
+                out.append(None)
+                continue
             f = await cards.facts(work, ticket_id=card.ticket_id, now=now)
             if f is None:
                 continue
@@ -114,10 +126,20 @@ async def _render_dirty(uow: UowFactory, *, tz: ZoneInfo, limit: int,
                                    message_id=card.message_id, rendered_hash=digest)
                 out.append(_Rendered(card.ticket_id, card.seq, row.chat_id, card.message_id, text, markup, "same"))
                 continue
+            taken.add(row.chat_id)
             out.append(_Rendered(card.ticket_id, card.seq, row.chat_id, card.message_id if same_place else None,
                                  text, markup, digest))
         await work.commit()
     return out
+
+
+async def _chat_of(s: AsyncSession, ticket_id: int) -> int | None:
+    """Where a card not posted yet goes (two light reads, before rendering it)."""
+    ticket = await s.get(Ticket, ticket_id)
+    service = await s.get(Service, ticket.service_id) if ticket is not None else None
+    if ticket is None or service is None:
+        return None
+    return await chats.chat_for(s, group_code=ticket.line, service_code=service.code)
 
 
 async def _show(bot: Bot, item: _Rendered, stats: SyncStats) -> int:
