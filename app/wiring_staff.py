@@ -15,14 +15,38 @@ JOB_ID = "staff-card-sync"
 def wire(root: Root) -> None:
     """Adds the group-chat routers and planners (before the bot is built), the port and the card sync."""
     from bot.staffchat.planner import plan_line_chat
-    from handlers import line_chat
+    from handlers import card_buttons, line_chat
 
-    if line_chat.router.parent_router is not None:  # a second root in one process (tests) takes it over
-        line_chat.router.parent_router.sub_routers.remove(line_chat.router)
-        line_chat.router._parent_router = None
-    root.routers.append(line_chat.router)
+    for router in (line_chat.router, card_buttons.router, card_buttons.outsiders):
+        if router.parent_router is not None:  # a second root in one process (tests) takes it over
+            router.parent_router.sub_routers.remove(router)
+            router._parent_router = None
+        root.routers.append(router)
     root.delivery_planners.append(plan_line_chat)
     root.startup_hooks.append(_connect_port)
+    root.jobs.append(_register)
+
+
+async def run_card_sync(root: Root) -> None:
+    """One pass of the card sync in its own sessions; errors are logged so the job keeps its schedule."""
+    from bot.staffchat.sync import sync_cards
+
+    if root.bot is None or root.delivery is None:
+        return
+    try:
+        stats = await sync_cards(uow=root.uow, bot=root.bot, limiter=root.delivery.limiter, tz=root.tz)
+        if stats.posted or stats.edited or stats.reposted:
+            log.info("card sync: %s", stats)
+    except Exception:
+        log.exception("card sync failed")
+
+
+def _register(root: Root) -> None:
+    """The card sync every CARD_SYNC_SECONDS, only with a bot; it shares the delivery worker's limiter."""
+    if root.delivery is None:
+        return
+    root.scheduler.add_job(run_card_sync, "interval", seconds=root.settings.card_sync_seconds, args=[root],
+                           id=JOB_ID, max_instances=1, coalesce=True, replace_existing=True)
 
 
 async def _connect_port(root: Root) -> None:

@@ -147,3 +147,26 @@ async def ticket_version(*, uow: UnitOfWork, ticket_id: int) -> tuple[int, str, 
     async with uow:
         t = await uow.session.get(Ticket, ticket_id)
         return (t.version, t.status, t.line) if t is not None else None
+
+
+async def ticket_by_message(*, uow: UnitOfWork, chat_id: int, message_id: int) -> int | None:
+    """The ticket whose card is this message of this chat."""
+    async with uow:
+        return await uow.session.scalar(select(TicketCard.ticket_id).where(TicketCard.chat_id == chat_id,
+                                                                            TicketCard.message_id == message_id))
+
+
+async def who_and_what(*, uow: UnitOfWork, ticket_id: int) -> tuple[str, str | None]:
+    """(status, assignee's name) of a ticket: what a late press is told."""
+    async with uow:
+        t = await uow.session.get(Ticket, ticket_id)
+        if t is None:
+            return "", None
+        staff = await uow.session.get(Staff, t.assignee_id) if t.assignee_id else None
+        return t.status, staff.user.full_name if staff else None
+
+
+async def facts_of(*, uow: UnitOfWork, ticket_id: int) -> CardFacts | None:
+    """The card's facts in a unit of work of its own."""
+    async with uow:
+        return await facts(uow, ticket_id=ticket_id)

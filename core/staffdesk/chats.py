@@ -205,3 +205,38 @@ async def may_bind(*, uow: UnitOfWork, tg_id: int) -> bool:
     """Whether this Telegram account is a coordinator or a service manager (who may bind chats)."""
     async with uow:
         return bool(await binders(uow.session, tg_id))
+
+
+async def staff_in_chat(*, uow: UnitOfWork, chat_id: int, tg_id: int) -> int | None:
+    """The staff id of a Telegram account in the group bound to this chat (a service manager anywhere)."""
+    async with uow:
+        row = await by_chat(uow.session, chat_id)
+        if row is None:
+            return None
+        found = (await uow.session.scalars(select(Staff).join(Staff.user).where(
+            Staff.active.is_(True), Staff.line_code == row.group_code))).all()
+        mine = [s for s in found if s.user.tg_id == tg_id]
+        return mine[0].id if mine else None
+
+
+async def ticket_in_chat(*, uow: UnitOfWork, chat_id: int, ticket_id: int) -> bool:
+    """Whether the ticket belongs to the group (and service) this chat is bound to."""
+    from core.tickets.models import Ticket
+
+    async with uow:
+        row = await by_chat(uow.session, chat_id)
+        ticket = await uow.session.get(Ticket, ticket_id)
+        if row is None or ticket is None or ticket.line != row.group_code:
+            return False
+        if row.service_code == ALL_SERVICES:
+            return True
+        service = await uow.session.get(Service, ticket.service_id)
+        return service is not None and service.code == row.service_code
+
+
+async def members(*, uow: UnitOfWork, group_code: str) -> list[tuple[int, str]]:
+    """(staff id, name) of a group's active members, to pick an assignee from."""
+    async with uow:
+        rows = (await uow.session.scalars(select(Staff).where(Staff.line_code == group_code,
+                                                              Staff.active.is_(True)).order_by(Staff.id))).all()
+        return [(s.id, s.user.full_name or f"#{s.id}") for s in rows]

@@ -176,6 +176,12 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, pa
         ticket.solution = solution
         ticket.resolved_at = now
         details["text"] = solution
+        # the closing fields may come with the resolution (the card's form): a confirmation closes with them
+        for key in ("closing_code", "config_item"):
+            value = str(params.get(key) or "").strip()
+            if value:
+                setattr(ticket, key, value)
+                details[key] = value
         service = await uow.session.get(Service, ticket.service_id)
         # the requester is told whether an unanswered resolution closes itself
         details["autoclose"] = bool(service and service.autoclose and not service.confirmation_only)
@@ -189,10 +195,11 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, pa
         ticket.internal_incident = details["internal_incident"] = number
     elif act is Action.reject:
         ticket.resolved_at = None
+        ticket.closing_code = None  # the next resolution brings its own
         uow.session.add(Comment(ticket_id=ticket.id, author_kind="user", author_id=actor.id,
                                 text=text, public=True, created_at=now))
     elif act is Action.confirm:
-        ticket.closing_code = "confirmed"
+        ticket.closing_code = ticket.closing_code or "confirmed"
         ticket.closed_at = now
     elif act is Action.cancel:
         ticket.closing_code = "cancelled"

@@ -1,0 +1,201 @@
+"""The card sync: every dirty card is posted, or edited in place, with the ticket's newest state.
+
+Coalescing comes from the dirty mark: changes made before a card's turn are one edit. Each chat's budget
+(20 messages a minute, shared with the delivery worker's notices through the one limiter) is never waited
+for here: a chat with no slot free keeps its cards dirty for the next run, in the order they changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramMigrateToChat, TelegramRetryAfter
+from aiogram.types import InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery.limiter import RateLimiter
+from bot.staffchat.card import content_hash, render_markup, render_text
+from core.catalog.models import Service
+from core.staffdesk import cards, chats
+from core.staffdesk.models import ChatStatus
+from core.tickets.models import Ticket
+from core.uow import UowFactory
+
+log = logging.getLogger(__name__)
+NOT_MODIFIED = "message is not modified"
+GONE_MESSAGE = ("message to edit not found", "message_id_invalid", "message can't be edited")
+
+
+@dataclass
+class SyncStats:
+    posted: int = 0
+    edited: int = 0
+    unchanged: int = 0
+    waiting: int = 0  # no slot in the chat's budget (or no usable chat): next run
+    reposted: int = 0
+
+
+@dataclass
+class _Rendered:
+    ticket_id: int
+    seq: int
+    chat_id: int
+    message_id: int | None
+    text: str
+    markup: InlineKeyboardMarkup | None
+    digest: str
+
+
+async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: ZoneInfo, limit: int = 200,
+                     now: datetime | None = None) -> SyncStats:
+    """One pass over the dirty cards, oldest change first."""
+    stats = SyncStats()
+    full: set[int] = set()  # chats whose budget is spent for this pass: their later cards keep their place
+    for item in await _render_dirty(uow, tz=tz, limit=limit, now=now, limiter=limiter):
+        if item is None:
+            stats.waiting += 1
+            continue
+        if item.chat_id in full:
+            stats.waiting += 1
+            continue
+        if item.message_id is not None and item.digest == "same":
+            stats.unchanged += 1
+            continue
+        if limiter.wait_time(item.chat_id) > 1e-6:
+            full.add(item.chat_id)
+            stats.waiting += 1
+            continue
+        await limiter.acquire(item.chat_id)
+        try:
+            message_id = await _show(bot, item, stats)
+        except TelegramRetryAfter as exc:
+            # the worker respects the same pause; nobody sleeps here
+            limiter.paused_until = max(limiter.paused_until, limiter.clock() + exc.retry_after)
+            full.add(item.chat_id)
+            stats.waiting += 1
+            continue
+        except TelegramMigrateToChat as exc:
+            await _migrated(uow, item.chat_id, exc.migrate_to_chat_id)
+            stats.waiting += 1
+            continue
+        except TelegramForbiddenError as exc:
+            await chats.mark_broken(uow=uow(), chat_id=item.chat_id, reason=exc.message)
+            stats.waiting += 1
+            continue
+        except TelegramBadRequest as exc:  # refused for this card only: logged, tried again next pass
+            log.error("card of ticket %s refused by Telegram: %s", item.ticket_id, exc.message)
+            stats.waiting += 1
+            continue
+        await _store(uow, item, message_id)
+    return stats
+
+
+async def _render_dirty(uow: UowFactory, *, tz: ZoneInfo, limit: int, now: datetime | None,
+                        limiter: RateLimiter) -> list[_Rendered | None]:
+    """The dirty cards rendered in one read transaction; the unchanged ones are marked clean on the way.
+
+    A chat gets one render per free slot of its budget: under a burst the cards behind are not rendered
+    (and re-rendered) pass after pass, they wait, still dirty, in their order.
+    """
+    out: list[_Rendered | None] = []
+    taken: set[int] = set()
+    work = uow()
+    async with work:
+        s = work.session
+        for card in await cards.dirty_cards(s, limit=limit):
+            chat = card.chat_id if card.chat_id is not None else await _chat_of(s, card.ticket_id)
+            if chat is not None and (chat in taken or limiter.wait_time(chat) > 1e-6):
+                out.append(None)
+                continue
+            f = await cards.facts(work, ticket_id=card.ticket_id, now=now)
+            if f is None:
+                continue
+            row = await chats.binding_for(s, group_code=f.line, service_code=f.service_code)
+            if row is None or row.status != ChatStatus.active:
+                out.append(None)  # no chat yet, or a broken one: the card waits (still dirty)
+                continue
+            text, markup = render_text(f, tz=tz), render_markup(f)
+            digest = content_hash(text, markup)
+            same_place = card.chat_id == row.chat_id and card.message_id is not None
+            if same_place and digest == card.rendered_hash:
+                await cards.synced(s, ticket_id=card.ticket_id, seq=card.seq, chat_id=card.chat_id,
+                                   message_id=card.message_id, rendered_hash=digest)
+                out.append(_Rendered(card.ticket_id, card.seq, row.chat_id, card.message_id, text, markup, "same"))
+                continue
+            taken.add(row.chat_id)
+            out.append(_Rendered(card.ticket_id, card.seq, row.chat_id, card.message_id if same_place else None,
+                                 text, markup, digest))
+        await work.commit()
+    return out
+
+
+async def _chat_of(s: AsyncSession, ticket_id: int) -> int | None:
+    """Where a card not posted yet goes (two light reads, before rendering it)."""
+    ticket = await s.get(Ticket, ticket_id)
+    service = await s.get(Service, ticket.service_id) if ticket is not None else None
+    if ticket is None or service is None:
+        return None
+    return await chats.chat_for(s, group_code=ticket.line, service_code=service.code)
+
+
+async def _show(bot: Bot, item: _Rendered, stats: SyncStats) -> int:
+    """Edits the card in place, or posts it (again, when its message was deleted); returns its message id."""
+    if item.message_id is not None:
+        try:
+            await bot.edit_message_text(chat_id=item.chat_id, message_id=item.message_id, text=item.text,
+                                        reply_markup=item.markup)
+            stats.edited += 1
+            return item.message_id
+        except TelegramBadRequest as exc:
+            low = exc.message.lower()
+            if NOT_MODIFIED in low:
+                stats.unchanged += 1
+                return item.message_id
+            if not any(g in low for g in GONE_MESSAGE):
+                raise
+            log.info("card of ticket %s: message %s is gone (%s), posted again", item.ticket_id,
+                     item.message_id, exc.message)
+            stats.reposted += 1
+    sent = await bot.send_message(chat_id=item.chat_id, text=item.text, reply_markup=item.markup)
+    stats.posted += 1
+    assert isinstance(sent, Message)
+    return sent.message_id
+
+
+async def _store(uow: UowFactory, item: _Rendered, message_id: int) -> None:
+    work = uow()
+    async with work:
+        await cards.synced(work.session, ticket_id=item.ticket_id, seq=item.seq, chat_id=item.chat_id,
+                           message_id=message_id, rendered_hash=item.digest)
+        await work.commit()
+
+
+async def _migrated(uow: UowFactory, old: int, new: int) -> None:
+    await chats.migrate(uow=uow(), old_chat_id=old, new_chat_id=new)
+
+
+async def show_now(*, uow: UowFactory, bot: Bot, tz: ZoneInfo, ticket_id: int, chat_id: int,
+                   message_id: int) -> None:
+    """A pressed card that was stale shows the current state at once (the answer to that press)."""
+    work = uow()
+    async with work:
+        card = await cards.card_of(work.session, ticket_id)
+        f = await cards.facts(work, ticket_id=ticket_id)
+    if f is None or card is None:
+        return
+    text, markup = render_text(f, tz=tz), render_markup(f)
+    digest = content_hash(text, markup)
+    if card.chat_id == chat_id and card.message_id == message_id and card.rendered_hash == digest:
+        return  # it already shows that: an edit would be «message is not modified»
+    try:
+        await bot.edit_message_text(chat_id=chat_id, message_id=message_id, text=text, reply_markup=markup)
+    except TelegramBadRequest as exc:
+        if NOT_MODIFIED not in exc.message.lower():
+            log.info("stale card %s could not be refreshed: %s", ticket_id, exc.message)
+        return
+    if card.chat_id == chat_id and card.message_id == message_id:
+        await _store(uow, _Rendered(ticket_id, card.seq, chat_id, message_id, text, markup, digest), message_id)

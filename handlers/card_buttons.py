@@ -1,0 +1,296 @@
+"""The buttons of a ticket card in a line chat, their short dialogs, and replies to the card.
+
+Every press is `core.tickets.service.apply_action` (the same use case and rules as the admin API's
+`POST /tickets/{id}/actions`). A press is checked for: staff of the chat's group (router filter), a ticket of
+this chat, the card's version; dialogs are FSM states keyed to the person in this chat (aiogram's default
+USER_IN_CHAT), so two staff fill two forms at once. /cancel stops one.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.callbacks import CardCb, PickCb
+from bot.staffchat.card import PRIORITY_NAMES, staff_status
+from bot.staffchat.sync import show_now
+from core.errors import Conflict, DomainError, ValidationFailed
+from core.staffdesk import cards, chats
+from core.tickets import service as tickets
+from core.tickets.lifecycle import ESCALATIONS, Actor
+from core.uow import UowFactory
+
+log = logging.getLogger(__name__)
+GROUPS = ("group", "supergroup")
+INTERNAL_TAG = "#внутр"
+CLOSING_CODES = (("resolved", "Решено"), ("not_reproducible", "Не воспроизводится"), ("rejected", "Отклонено"),
+                 ("duplicate", "Дубликат"))
+# a dialog's text step: what it asks and which params the text becomes
+PROMPTS = {
+    "ask": "Напишите вопрос пользователю. Пока он не ответит, часы SLA стоят.",
+    "reply": "Напишите ответ пользователю.",
+    "note": "Напишите внутреннюю заметку (пользователь её не увидит).",
+    "wa": "Опишите обходное решение.",
+    "coord": "Почему обращение возвращается координатору?",
+    "l1": "Почему обращение возвращается на 1ЛТП?",
+    "esc": "Опишите дефект для следующей линии (что проверено, что воспроизводится).",
+    "ci": "Конфигурационная единица (класс проблемы), например «Интеграция / NTTM»:",
+    "solution": "Текст решения для пользователя:",
+}
+ACTIONS = {"take": "take", "diag": "diagnosis_done", "ask": "request_info", "wa": "give_workaround",
+           "coord": "return_to_coordinator", "l1": "return_to_line1", "esc": "escalate", "resolve": "resolve",
+           "assign": "assign", "prio": "change_priority"}
+
+
+class CardSG(StatesGroup):
+    text = State()
+
+
+class LineStaff(Filter):
+    """The sender is an active member of the group this chat is bound to; gives the handler `staff_id`."""
+
+    async def __call__(self, event: CallbackQuery | Message, uow: UowFactory) -> bool | dict[str, Any]:
+        msg = event.message if isinstance(event, CallbackQuery) else event
+        if msg is None or event.from_user is None:
+            return False
+        staff_id = await chats.staff_in_chat(uow=uow(), chat_id=msg.chat.id, tg_id=event.from_user.id)
+        return {"staff_id": staff_id} if staff_id is not None else False
+
+
+router = Router(name="card-buttons")
+router.callback_query.filter(F.message.chat.type.in_(GROUPS), LineStaff())
+router.message.filter(F.chat.type.in_(GROUPS), LineStaff())
+outsiders = Router(name="card-outsiders")
+outsiders.callback_query.filter(F.message.chat.type.in_(GROUPS))
+
+
+def _kb(rows: list[tuple[str, PickCb]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=t, callback_data=cb.pack())]
+                                                 for t, cb in rows])
+
+
+async def _stale(cq: CallbackQuery, uow: UowFactory, bot: Bot, tz: ZoneInfo, ticket_id: int) -> None:
+    status, who = await cards.who_and_what(uow=uow(), ticket_id=ticket_id)
+    extra = f" Исполнитель: {who}." if who else ""
+    await cq.answer(f"Карточка устарела, вот текущая. Статус: {staff_status(status)}.{extra}", show_alert=True)
+    msg = cq.message
+    if isinstance(msg, Message):
+        await show_now(uow=uow, bot=bot, tz=tz, ticket_id=ticket_id, chat_id=msg.chat.id, message_id=msg.message_id)
+
+
+async def _checked(cq: CallbackQuery, uow: UowFactory, bot: Bot, tz: ZoneInfo, t: int, v: int) -> bool:
+    """A ticket of this chat, shown at its current version; else a polite refusal (and a log line)."""
+    msg = cq.message
+    chat_id = msg.chat.id if msg is not None else 0
+    if not await chats.ticket_in_chat(uow=uow(), chat_id=chat_id, ticket_id=t):
+        log.warning("card press refused: ticket %s is not a ticket of chat %s (by %s, data %r)", t, chat_id,
+                    cq.from_user.id, cq.data)
+        await cq.answer("Эта кнопка не относится к обращениям этого чата.", show_alert=True)
+        return False
+    cur = await cards.ticket_version(uow=uow(), ticket_id=t)
+    if cur is None or cur[0] != v:
+        await _stale(cq, uow, bot, tz, t)
+        return False
+    return True
+
+
+async def _apply(event: CallbackQuery | Message, uow: UowFactory, *, ticket_id: int, action: str, staff_id: int,
+                 params: dict[str, Any] | None = None) -> bool:
+    """The use case of the admin API's actions; its refusals are told in plain words."""
+    try:
+        await tickets.apply_action(uow=uow(), ticket_id=ticket_id, action=action, actor=Actor("staff", staff_id),
+                                   params=params or {})
+    except Conflict:
+        status, who = await cards.who_and_what(uow=uow(), ticket_id=ticket_id)
+        text = f"Не применено: обращение уже изменилось (статус: {staff_status(status)}" + (
+            f", исполнитель: {who})." if who else ").")
+        await _tell(event, text)
+        return False
+    except ValidationFailed as exc:
+        await _tell(event, "Не применено: " + "; ".join(exc.fields.values() or [exc.message]))
+        return False
+    except DomainError as exc:
+        log.info("card action %s on %s by staff %s refused: %s", action, ticket_id, staff_id, exc.message)
+        await _tell(event, "Не применено: у вас нет прав на это действие или оно сейчас недоступно.")
+        return False
+    return True
+
+
+async def _tell(event: CallbackQuery | Message, text: str) -> None:
+    if isinstance(event, CallbackQuery):
+        await event.answer(text[:200], show_alert=True)
+    else:
+        await event.answer(escape(text))
+
+
+@router.callback_query(CardCb.filter())
+async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: UowFactory, bot: Bot, tz: ZoneInfo,
+                  state: FSMContext) -> None:
+    t, v, a = callback_data.t, callback_data.v, callback_data.a
+    if a not in ACTIONS and a not in ("reply", "note"):
+        log.warning("card press refused: unknown action %r (by %s)", a, cq.from_user.id)
+        await cq.answer("Кнопка не распознана.", show_alert=True)
+        return
+    if not await _checked(cq, uow, bot, tz, t, v):
+        return
+    msg = cq.message
+    if a in ("take", "diag"):
+        if await _apply(cq, uow, ticket_id=t, action=ACTIONS[a], staff_id=staff_id):
+            await cq.answer("Готово: взято в работу." if a == "take" else "Готово.")
+        return
+    if a == "assign":
+        people = await chats.members(uow=uow(), group_code=(await _line(uow, t)))
+        await cq.answer()
+        if isinstance(msg, Message):
+            await msg.answer("Кому назначить?", reply_markup=_kb([(name, PickCb(a="asg", t=t, v=v, x=str(sid)))
+                                                                   for sid, name in people]))
+        return
+    if a == "prio":
+        await cq.answer()
+        if isinstance(msg, Message):
+            await msg.answer("Новый приоритет:", reply_markup=_kb([(name, PickCb(a="prio", t=t, v=v, x=str(p)))
+                                                                    for p, name in PRIORITY_NAMES.items()]))
+        return
+    if a == "esc":
+        level = await _level(uow, t)
+        await cq.answer()
+        if isinstance(msg, Message):
+            await msg.answer("Куда эскалировать?", reply_markup=_kb(
+                [(_LEVEL_NAMES.get(x, x), PickCb(a="esc", t=t, v=v, x=x)) for x in sorted(ESCALATIONS.get(level, ()))]))
+        return
+    if a == "resolve":
+        await cq.answer()
+        if isinstance(msg, Message):
+            await msg.answer("Код закрытия:", reply_markup=_kb([(n, PickCb(a="code", t=t, v=v, x=c))
+                                                                 for c, n in CLOSING_CODES]))
+        return
+    await _ask_text(cq, state, step=a, t=t, v=v)
+
+
+_LEVEL_NAMES = {"line2": "2ЛТП", "line3": "3ЛТП", "dev": "Группа разработки"}
+
+
+async def _line(uow: UowFactory, t: int) -> str:
+    cur = await cards.ticket_version(uow=uow(), ticket_id=t)
+    return cur[2] if cur else ""
+
+
+async def _level(uow: UowFactory, t: int) -> str:
+    f = await cards.facts_of(uow=uow(), ticket_id=t)
+    return f.line_level if f else ""
+
+
+async def _ask_text(cq: CallbackQuery, state: FSMContext, *, step: str, t: int, v: int, **extra: str) -> None:
+    await state.set_state(CardSG.text)
+    data: dict[str, Any] = {"card_step": step, "card_t": t, "card_v": v}
+    data.update({f"card_{k}": x for k, x in extra.items()})
+    await state.update_data(data)
+    await cq.answer()
+    who = escape(cq.from_user.full_name)
+    if isinstance(cq.message, Message):
+        await cq.message.answer(f"{who}: {escape(PROMPTS[step])}\nНапишите одним сообщением; /cancel — отмена.")
+
+
+@router.callback_query(PickCb.filter())
+async def on_pick(cq: CallbackQuery, callback_data: PickCb, staff_id: int, uow: UowFactory, bot: Bot, tz: ZoneInfo,
+                  state: FSMContext) -> None:
+    t, v, a, x = callback_data.t, callback_data.v, callback_data.a, callback_data.x
+    if not await _checked(cq, uow, bot, tz, t, v):
+        return
+    if a == "asg" and x.isdigit():
+        if await _apply(cq, uow, ticket_id=t, action="assign", staff_id=staff_id, params={"assignee_id": int(x)}):
+            await cq.answer("Назначено.")
+    elif a == "prio" and x in ("1", "2", "3", "4"):
+        if await _apply(cq, uow, ticket_id=t, action="change_priority", staff_id=staff_id,
+                        params={"priority": int(x)}):
+            await cq.answer("Приоритет изменён.")
+    elif a == "esc":
+        await _ask_text(cq, state, step="esc", t=t, v=v, to=x)
+    elif a == "code" and x in dict(CLOSING_CODES):
+        await _ask_text(cq, state, step="ci", t=t, v=v, code=x)
+    else:
+        log.warning("card choice refused: %r (by %s)", cq.data, cq.from_user.id)
+        await cq.answer("Кнопка не распознана.", show_alert=True)
+
+
+@router.message(CardSG.text, Command("cancel"))
+async def on_cancel(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer("Отменено.")
+
+
+@router.message(CardSG.text, F.text)
+async def on_text(message: Message, state: FSMContext, staff_id: int, uow: UowFactory) -> None:
+    data = await state.get_data()
+    step, t, v = data.get("card_step"), int(data.get("card_t") or 0), int(data.get("card_v") or 0)
+    text = (message.text or "").strip()
+    if step == "ci":  # the resolution form: configuration item, then the solution
+        await state.update_data(card_step="solution", card_ci=text)
+        await message.answer(escape(PROMPTS["solution"]))
+        return
+    await state.clear()
+    if step in ("reply", "note"):
+        await _comment(message, uow, ticket_id=t, staff_id=staff_id, text=text, public=step == "reply")
+        return
+    cur = await cards.ticket_version(uow=uow(), ticket_id=t)
+    if cur is None or cur[0] != v:
+        await message.answer("Не применено: карточка устарела, пока вы писали. Посмотрите текущую и повторите.")
+        return
+    params: dict[str, Any] = {"text": text, "reason": text}
+    if step == "esc":
+        params["to_line"] = data.get("card_to")
+    if step == "solution":
+        params.update(closing_code=data.get("card_code"), config_item=data.get("card_ci"))
+    action = ACTIONS.get("resolve" if step == "solution" else str(step))
+    if action is None:
+        return
+    if await _apply(message, uow, ticket_id=t, action=action, staff_id=staff_id, params=params):
+        await message.answer("Готово.")
+
+
+async def _comment(message: Message, uow: UowFactory, *, ticket_id: int, staff_id: int, text: str,
+                   public: bool) -> None:
+    try:
+        await tickets.add_comment(uow=uow(), ticket_id=ticket_id, actor=Actor("staff", staff_id), text=text,
+                                  public=public)
+    except DomainError as exc:
+        log.info("comment on %s by staff %s refused: %s", ticket_id, staff_id, exc.message)
+        await message.answer("Не отправлено: обращение закрыто или недоступно.")
+        return
+    await message.answer("Отправлено пользователю." if public else "Заметка сохранена (пользователь её не видит).")
+
+
+@router.message(F.reply_to_message, F.text)
+async def on_reply_to_card(message: Message, staff_id: int, uow: UowFactory) -> None:
+    """A reply to a card's message reaches the user; `/note` or `#внутр` keeps it internal."""
+    replied = message.reply_to_message
+    assert replied is not None  # the filter
+    ticket_id = await cards.ticket_by_message(uow=uow(), chat_id=message.chat.id, message_id=replied.message_id)
+    if ticket_id is None:
+        return
+    text = (message.text or "").strip()
+    internal = INTERNAL_TAG in text.lower() or text.startswith("/note")
+    if text.startswith("/note"):
+        text = text.removeprefix("/note").strip()
+    await _comment(message, uow, ticket_id=ticket_id, staff_id=staff_id, text=text, public=not internal)
+
+
+@outsiders.callback_query(F.data.startswith("c:") | F.data.startswith("cp:"))
+async def on_outsider(cq: CallbackQuery, uow: UowFactory) -> None:
+    """Not staff of this chat's group, or data no card of ours carries: a polite refusal and a log line."""
+    chat_id = cq.message.chat.id if cq.message is not None else 0
+    staff = await chats.staff_in_chat(uow=uow(), chat_id=chat_id, tg_id=cq.from_user.id)
+    if staff is None:
+        log.info("card press by %s in chat %s refused: not staff of the chat's group", cq.from_user.id, chat_id)
+        await cq.answer("Кнопки карточки — для сотрудников группы поддержки этого чата.", show_alert=True)
+        return
+    log.warning("forged card data %r from %s in chat %s refused", cq.data, cq.from_user.id, chat_id)
+    await cq.answer("Кнопка не распознана: откройте актуальную карточку.", show_alert=True)

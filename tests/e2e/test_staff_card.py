@@ -1,0 +1,273 @@
+"""Issue 10, the card and its buttons: real Updates through the Dispatcher, the strict fake Bot API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.callbacks import CardCb, PickCb, TicketCb
+from bot.staffchat.sync import sync_cards
+from core.sla import clock
+from core.staffdesk import chats
+from core.staffdesk.models import TicketCard
+from core.tickets import service as tickets
+from core.tickets.models import Comment, Ticket
+from tests import factories as f
+from tests.e2e.harness import BotHarness, bad_request
+
+CHAT, L3CHAT = -100_200, -100_300
+USER, COORD, MEMBER, OTHER, L3 = 7100, 5101, 5102, 5103, 5104
+G = {"chat_type": "supergroup", "chat_id": CHAT}
+
+
+async def _setup(h: BotHarness) -> tuple[Ticket, dict[str, int]]:
+    from bot.delivery.limiter import RateLimiter
+
+    async def _no_sleep(seconds: float) -> None:
+        h.clock.advance(seconds)
+
+    assert h.root.delivery is not None
+    h.root.delivery.limiter = RateLimiter(clock=h.clock, sleep=_no_sleep)  # the process's one limiter, faked
+    staff = {"coord": (await f.staff(h.root, line="line2", tg_id=COORD, coordinator=True)).id,
+             "member": (await f.staff(h.root, line="line2", tg_id=MEMBER)).id,
+             "other": (await f.staff(h.root, line="line2", tg_id=OTHER)).id,
+             "l3": (await f.staff(h.root, line="line3", tg_id=L3)).id}
+    await chats.bind(uow=h.root.uow(), chat_id=CHAT, group_code="line2", service_code=None)
+    await chats.bind(uow=h.root.uow(), chat_id=L3CHAT, group_code="line3", service_code=None)
+    user = await f.user(h.root, tg_id=USER, login="u7100", full_name="Смирнова Анна")
+    return await f.incident(h.root, user), staff
+
+
+async def _sync(h: BotHarness) -> Any:
+    assert h.root.delivery is not None and h.bot is not None
+    h.clock.advance(5)
+    return await sync_cards(uow=h.root.uow, bot=h.bot, limiter=h.root.delivery.limiter, tz=h.root.tz)
+
+
+async def _card(h: BotHarness, ticket_id: int) -> TicketCard:
+    async with h.root.session_factory() as s:
+        card = await s.get(TicketCard, ticket_id)
+        assert card is not None
+        return card
+
+
+async def _version(h: BotHarness, ticket_id: int) -> int:
+    async with h.root.session_factory() as s:
+        t = await s.get(Ticket, ticket_id)
+        assert t is not None
+        return t.version
+
+
+async def _press(h: BotHarness, uid: int, a: str, t: Ticket, *, v: int | None = None, **kw: Any) -> list[Any]:
+    card = await _card(h, t.id)
+    cb = CardCb(a=a, t=t.id, v=v if v is not None else await _version(h, t.id))
+    return await h.press(uid, cb, message_id=card.message_id, **{**G, **kw})
+
+
+def _card_text(h: BotHarness) -> str:
+    texts = [c for c in h.session.calls if c.chat_id == CHAT and c.name in ("sendMessage", "editMessageText")
+             and c.error is None and "📌" in (c.text or "")]
+    return texts[-1].text or ""
+
+
+async def test_a_new_tickets_card_is_posted_once_with_everything_a_line_needs(harness: BotHarness) -> None:
+    t, _ = await _setup(harness)
+    stats = await _sync(harness)
+    assert stats.posted == 1
+    text = _card_text(harness)
+    for part in (t.number.lower(), "инцидент", "p3 средний", "nttm", "смирнова анна", "u7100", "мрф центр", "назначено",
+                 "не назначен", "ошибка 500", "sla:", "реакция"):
+        assert part in text.lower(), part
+    assert harness.buttons(harness.last_call(CHAT, with_inline=True))[0][0] == "✋ Взять"
+    again = await _sync(harness)
+    assert (again.posted, again.edited) == (0, 0)  # nothing changed: nothing sent (no «message is not modified»)
+
+
+async def test_take_edits_the_card_in_place_and_changes_coalesce(harness: BotHarness) -> None:
+    t, staff = await _setup(harness)
+    await _sync(harness)
+    first = (await _card(harness, t.id)).message_id
+    await _press(harness, MEMBER, "take", t)
+    await tickets.add_comment(uow=harness.root.uow(), ticket_id=t.id, actor=tickets.Actor("staff", staff["member"]),
+                              text="Смотрю логи", public=True)
+    stats = await _sync(harness)
+    assert (stats.posted, stats.edited) == (0, 1)  # two changes, one edit with the newest state
+    assert (await _card(harness, t.id)).message_id == first
+    text = _card_text(harness)
+    assert "в работе" in text.lower() and "Сотрудник 5102" in text and "Смотрю логи" in text
+
+
+async def test_non_staff_press_is_refused_politely(harness: BotHarness) -> None:
+    t, _ = await _setup(harness)
+    await _sync(harness)
+    calls = await _press(harness, 9999, "take", t)
+    answer = [c for c in calls if c.name == "answerCallbackQuery"][-1]
+    assert "для сотрудников группы" in answer.params["text"]
+    assert (await _card(harness, t.id)) is not None
+    async with harness.root.session_factory() as s:
+        assert (await s.get(Ticket, t.id)).status == "assigned"  # type: ignore[union-attr]
+
+
+async def test_two_takes_at_once_one_wins_the_other_is_told_who(harness: BotHarness) -> None:
+    t, _ = await _setup(harness)
+    await _sync(harness)
+    v = await _version(harness, t.id)
+    await _press(harness, MEMBER, "take", t, v=v)
+    calls = await _press(harness, OTHER, "take", t, v=v)  # the same card, pressed a moment later
+    answer = [c for c in calls if c.name == "answerCallbackQuery"][-1]
+    assert "Карточка устарела, вот текущая" in answer.params["text"] and "Сотрудник 5102" in answer.params["text"]
+    async with harness.root.session_factory() as s:
+        ticket = await s.get(Ticket, t.id)
+        assert ticket is not None and ticket.assignee_id is not None and ticket.status == "in_progress"
+    assert any(c.name == "editMessageText" for c in calls)  # the stale card shows the current state at once
+
+
+async def test_stale_card_button_applies_nothing(harness: BotHarness) -> None:
+    t, staff = await _setup(harness)
+    await _sync(harness)
+    old = await _version(harness, t.id)
+    await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="change_priority",
+                               actor=tickets.Actor("staff", staff["coord"]), params={"priority": 2})
+    calls = await _press(harness, MEMBER, "take", t, v=old)
+    assert "устарела" in [c for c in calls if c.name == "answerCallbackQuery"][-1].params["text"]
+    async with harness.root.session_factory() as s:
+        assert (await s.get(Ticket, t.id)).status == "assigned"  # type: ignore[union-attr]
+
+
+async def test_forged_callback_is_refused_with_a_log_line(harness: BotHarness, caplog: Any) -> None:
+    t, _ = await _setup(harness)
+    await _sync(harness)
+    calls = await harness.press(MEMBER, "c:take:notanumber:1", **G)
+    assert "не распознана" in [c for c in calls if c.name == "answerCallbackQuery"][-1].params["text"]
+    # a line 3 member pressing, in line 3's chat, a button naming line 2's ticket
+    calls = await harness.press(L3, CardCb(a="take", t=t.id, v=await _version(harness, t.id)),
+                                chat_type="supergroup", chat_id=L3CHAT)
+    assert "не относится к обращениям этого чата" in [c for c in calls
+                                                       if c.name == "answerCallbackQuery"][-1].params["text"]
+    assert "forged card data" in caplog.text and "is not a ticket of chat" in caplog.text
+
+
+async def test_assign_by_the_coordinator(harness: BotHarness) -> None:
+    t, staff = await _setup(harness)
+    await _sync(harness)
+    await _press(harness, COORD, "assign", t)
+    v = await _version(harness, t.id)
+    await harness.press(COORD, PickCb(a="asg", t=t.id, v=v, x=str(staff["other"])), **G)
+    async with harness.root.session_factory() as s:
+        ticket = await s.get(Ticket, t.id)
+        assert ticket is not None and ticket.assignee_id == staff["other"]
+    await _sync(harness)
+    assert "Сотрудник 5103" in _card_text(harness)
+
+
+async def test_reply_to_the_card_reaches_the_user_and_a_note_does_not(harness: BotHarness) -> None:
+    t, _ = await _setup(harness)
+    await _sync(harness)
+    await _press(harness, MEMBER, "take", t)
+    card = await _card(harness, t.id)
+    posted = harness.last_call(CHAT, "sendMessage")
+    assert posted is not None
+    replied = posted.result  # the card's message as Telegram returned it
+    from aiogram.types import Message
+
+    target = Message.model_validate({**replied.model_dump(), "message_id": card.message_id,
+                                     "chat": {"id": CHAT, "type": "supergroup", "title": "Группа"}})
+    await harness.send_text(MEMBER, "Перезапустили сервис, проверьте", reply_to_message=target, **G)
+    await harness.send_text(MEMBER, "#внутр похоже на сбой балансировщика", reply_to_message=target, **G)
+    await harness.deliver()
+    to_user = " ".join(harness.texts(USER))
+    assert "Перезапустили сервис, проверьте" in to_user and "балансировщика" not in to_user
+    async with harness.root.session_factory() as s:
+        rows = (await s.execute(select(Comment.text, Comment.public).where(Comment.ticket_id == t.id))).all()
+        assert ("#внутр похоже на сбой балансировщика", False) in [tuple(r) for r in rows]
+
+
+async def test_internal_note_button_does_not_reach_the_user(harness: BotHarness) -> None:
+    t, _ = await _setup(harness)
+    await _sync(harness)
+    await _press(harness, MEMBER, "note", t)
+    await harness.send_text(MEMBER, "Клиент VIP, держим на контроле", **G)
+    await harness.deliver()
+    assert all("VIP" not in x for x in harness.texts(USER))
+    assert "Заметка сохранена" in harness.last_text(CHAT)
+
+
+async def test_ask_user_then_the_user_answers_card_shows_it_and_clock_resumes(harness: BotHarness) -> None:
+    t, _ = await _setup(harness)
+    await _sync(harness)
+    await _press(harness, MEMBER, "take", t)
+    await _press(harness, MEMBER, "ask", t)
+    await harness.send_text(MEMBER, "Пришлите номер лицевого счёта", **G)
+    async with harness.root.session_factory() as s:
+        assert (await s.get(Ticket, t.id)).status == "waiting_user"  # type: ignore[union-attr]
+    await _sync(harness)
+    assert "Часы SLA остановлены" in _card_text(harness)
+    await harness.deliver()
+    await harness.press(USER, TicketCb(action="answer", ticket_id=t.id))
+    await harness.send_text(USER, "ЛС 555000111")
+    await _sync(harness)
+    text = _card_text(harness)
+    assert "ЛС 555000111" in text and "Пользователь" in text and "Часы SLA остановлены" not in text
+    sla = await clock.ticket_sla(uow=harness.root.uow(), ticket_id=t.id)
+    assert sla["paused"] is False
+
+
+async def test_escalate_line2_to_line3_moves_the_card(harness: BotHarness) -> None:
+    t, _ = await _setup(harness)
+    await _sync(harness)
+    await _press(harness, MEMBER, "take", t)
+    await _press(harness, MEMBER, "esc", t)
+    v = await _version(harness, t.id)
+    await harness.press(MEMBER, PickCb(a="esc", t=t.id, v=v, x="line3"), **G)
+    await harness.send_text(MEMBER, "Воспроизводится на стенде: NPE в модуле выгрузки", **G)
+    async with harness.root.session_factory() as s:
+        ticket = await s.get(Ticket, t.id)
+        assert ticket is not None and ticket.line == "line3" and ticket.status == "assigned"
+    await _sync(harness)
+    assert (await _card(harness, t.id)).chat_id == L3CHAT
+    assert any("📌" in x for x in harness.texts(L3CHAT))
+
+
+async def test_return_to_the_coordinator_with_a_reason(harness: BotHarness) -> None:
+    t, _ = await _setup(harness)
+    await _sync(harness)
+    await _press(harness, MEMBER, "take", t)
+    await _press(harness, MEMBER, "coord", t)
+    await harness.send_text(MEMBER, "Не мой профиль: вопрос по биллингу", **G)
+    async with harness.root.session_factory() as s:
+        ticket = await s.get(Ticket, t.id)
+        assert ticket is not None and ticket.status == "assigned" and ticket.assignee_id is None
+
+
+async def test_resolve_with_the_form_then_the_user_confirms_closed_with_the_closing_fields(
+        harness: BotHarness) -> None:
+    t, _ = await _setup(harness)
+    await _sync(harness)
+    await _press(harness, MEMBER, "take", t)
+    await _press(harness, MEMBER, "resolve", t)
+    v = await _version(harness, t.id)
+    await harness.press(MEMBER, PickCb(a="code", t=t.id, v=v, x="resolved"), **G)
+    await harness.send_text(MEMBER, "Интеграция / NTTM", **G)
+    await harness.send_text(MEMBER, "Исправили маппинг полей, карточка сохраняется", **G)
+    async with harness.root.session_factory() as s:
+        assert (await s.get(Ticket, t.id)).status == "resolved"  # type: ignore[union-attr]
+    await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="confirm",
+                               actor=tickets.Actor("user", t.requester_id))
+    async with harness.root.session_factory() as s:
+        ticket = await s.get(Ticket, t.id)
+        assert ticket is not None and ticket.status == "closed"
+        assert (ticket.closing_code, ticket.config_item, ticket.solution) == (
+            "resolved", "Интеграция / NTTM", "Исправили маппинг полей, карточка сохраняется")
+
+
+async def test_a_deleted_card_is_posted_again_and_its_new_id_kept(harness: BotHarness) -> None:
+    t, staff = await _setup(harness)
+    await _sync(harness)
+    first = (await _card(harness, t.id)).message_id
+    await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="take",
+                               actor=tickets.Actor("staff", staff["member"]))
+    harness.session.fail_next("editMessageText", bad_request("Bad Request: message to edit not found"))
+    stats = await _sync(harness)
+    assert (stats.reposted, stats.posted) == (1, 1)
+    assert (await _card(harness, t.id)).message_id not in (None, first)
