@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import update
-
 from core.catalog import service as catalog
-from core.catalog.models import LineGroup, Staff
+from core.catalog.models import Staff
 from core.sla.sweep import sweep
+from core.staffdesk import chats as staffdesk_chats
 from core.tickets import service as tickets
 from core.tickets.models import Ticket
 from tests.e2e.harness import BotHarness
@@ -26,9 +25,7 @@ def msk(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 
 async def bind(h: BotHarness, line: str, chat_id: int) -> None:
-    async with h.root.session_factory() as s:
-        await s.execute(update(LineGroup).where(LineGroup.code == line).values(chat_id=chat_id))
-        await s.commit()
+    await staffdesk_chats.bind(uow=h.root.uow(), chat_id=chat_id, group_code=line, service_code=None)
     h.session.chat_types[chat_id] = "supergroup"
 
 
