@@ -4,8 +4,8 @@
 `pinged_at` marks that the sweep wrote the ping (or found the ticket assigned by then). Clocks started before
 this revision have no ping instant: they are not pinged.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 05:00:00
 """
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from alembic import op
 
 import core.db
 
-revision: str = '0006'
-down_revision: str | None = '0005'
+revision: str = '0007'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
