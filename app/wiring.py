@@ -15,13 +15,14 @@ if TYPE_CHECKING:
 
 def wire_domain(root: Root) -> None:
     """Registers startup hooks and periodic jobs of the domain parts."""
-    from app import wiring_delivery, wiring_kb, wiring_sla, wiring_staff, wiring_tickets
+    from app import wiring_alarms, wiring_delivery, wiring_kb, wiring_sla, wiring_staff, wiring_tickets
 
     wiring_sla.wire(root)
     wiring_kb.wire(root)
     wiring_delivery.wire(root)
     wiring_tickets.wire(root)
     wiring_staff.wire(root)
+    wiring_alarms.wire(root)
 
 
 def wire_api(root: Root) -> None:

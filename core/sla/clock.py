@@ -35,6 +35,7 @@ STOPPING_ACTIONS = frozenset({Action.cancel, Action.close, Action.confirm})
 INTERNAL_INCIDENT = "op4_incident"
 INTERNAL_INCIDENT_WITHIN = timedelta(hours=3)
 ALL_TARGETS = (*TARGETS, INTERNAL_INCIDENT)
+PING_TARGET, PING_FRACTION = "reaction", 0.5  # 000/003: the coordinator distributes what nobody has taken
 
 
 def configure(*, warn_fraction: float) -> None:
@@ -54,8 +55,15 @@ def next_check(row: TicketSlaTarget, sla: TicketSla) -> datetime | None:
     """The earliest pending warning or breach instant; None when nothing can be due (met, paused, stopped)."""
     if row.met_at is not None or sla.paused_since is not None or sla.stopped_at is not None:
         return None
-    pending = [t for t, done in ((row.warn_at, row.warned_at), (row.due_at, row.breach_notified_at)) if done is None]
+    pending = [t for t, done in ((row.warn_at, row.warned_at), (row.due_at, row.breach_notified_at),
+                                 (row.ping_at, row.pinged_at)) if done is None and t is not None]
     return min(pending, default=None)
+
+
+def ping_at(span: TargetSpan, pauses: Iterable[Pause]) -> datetime:
+    """The instant half of the reaction time is used: an unassigned ticket's coordinator is pinged then."""
+    return warn_at(calendar=span.calendar, span_start=span.start, duration=span.duration, pauses=pauses,
+                   fraction=PING_FRACTION)
 
 
 def spans(*, sla: TicketSla, priority: int, cat: Catalog) -> dict[str, TargetSpan | None]:
@@ -95,6 +103,10 @@ async def _recompute(uow: UnitOfWork, *, sla: TicketSla, rows: dict[str, TicketS
         row.due_at = span.due
         row.warn_at = warn_at(calendar=span.calendar, span_start=span.start, duration=span.duration,
                               pauses=frozen, fraction=WARN_FRACTION)
+        if name == PING_TARGET:
+            row.ping_at = ping_at(span, frozen)
+            if row.pinged_at is not None and row.ping_at > now:
+                row.pinged_at = None
         if row.met_at is not None:
             row.breached = row.met_at > row.due_at
         else:
@@ -156,8 +168,9 @@ async def start(*, uow: UnitOfWork, ticket: Ticket, service: Service, now: datet
             continue
         warn = warn_at(calendar=span.calendar, span_start=span.start, duration=span.duration, pauses=(),
                        fraction=WARN_FRACTION)
+        ping = ping_at(span, ()) if name == PING_TARGET else None
         rows.append({"ticket_id": ticket.id, "target": name, "due_at": span.due, "warn_at": warn,
-                     "breached": False, "next_check_at": min(warn, span.due)})
+                     "breached": False, "ping_at": ping, "next_check_at": min(warn, span.due, ping or span.due)})
     if rows:
         await uow.session.execute(insert(TicketSlaTarget), rows)
     return sla

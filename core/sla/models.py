@@ -65,3 +65,6 @@ class TicketSlaTarget(Base):
     warned_at: Mapped[datetime | None] = mapped_column()
     breach_notified_at: Mapped[datetime | None] = mapped_column()
     next_check_at: Mapped[datetime | None] = mapped_column()
+    # reaction only: half its time used, the coordinator of a still unassigned ticket is pinged once
+    ping_at: Mapped[datetime | None] = mapped_column()
+    pinged_at: Mapped[datetime | None] = mapped_column()

@@ -28,7 +28,9 @@ async def _twice(root, now) -> int:
 async def test_each_warning_and_breach_once_across_concurrent_and_repeated_runs(root) -> None:
     u = await f.user(root)
     ids = [(await register(root, u.id, at=msk(24, 10))).id for _ in range(3)]
-    assert await _twice(root, msk(24, 10, 44)) == 0
+    # half the reaction time is used at 10:30: the coordinator of each unassigned ticket is pinged, once
+    assert await _twice(root, msk(24, 10, 44)) == 3
+    assert sorted(e.ticket_id for e in await _events(root, "sla.ping")) == ids
     # reaction is 1 working hour: 75 % is used at 10:45
     assert await _twice(root, msk(24, 10, 46)) == 3
     assert await sweep(uow=root.uow(), now=msk(24, 10, 47)) == 0
@@ -51,7 +53,8 @@ async def test_a_late_sweep_writes_the_breach_without_the_superseded_warning(roo
     u = await f.user(root)
     t = await register(root, u.id, at=msk(24, 10))
     # at Wed 12:00 reaction (Tue 11:00) and diagnosis (Wed 10:00) are breached: their warnings are not sent any more
-    assert await sweep(uow=root.uow(), now=msk(25, 12)) == 2
+    # (the coordinator's ping about the unassigned ticket still is)
+    assert await sweep(uow=root.uow(), now=msk(25, 12)) == 3
     # workaround is 26 working hours; 75 % = 19.5 h = 8 h on Tue + 11.5 h on Wed -> Wed 16:30
     assert await sweep(uow=root.uow(), now=msk(25, 16, 29)) == 0
     assert await sweep(uow=root.uow(), now=msk(25, 16, 30)) == 1
@@ -74,3 +77,28 @@ async def test_paused_ticket_is_neither_warned_nor_breached(root) -> None:
         pending = await s2.scalar(select(func.count()).select_from(TicketSlaTarget)
                                   .where(TicketSlaTarget.next_check_at.is_not(None)))
     assert pending == 3
+
+
+async def test_alarm_outside_the_working_calendar_waits_for_the_opening(root) -> None:
+    u = await f.user(root)
+    t = await register(root, u.id, at=msk(24, 10), priority=4)
+    # P4 on msk-business (05:00–18:00): the ping instant (Tue 16:30) found at Wed 03:00 is held until 05:00
+    assert await sweep(uow=root.uow(), now=msk(25, 3)) == 0
+    async with root.session_factory() as s:
+        row = await s.scalar(select(TicketSlaTarget).where(TicketSlaTarget.ticket_id == t.id,
+                                                           TicketSlaTarget.target == "reaction"))
+    assert row is not None and row.pinged_at is None and row.next_check_at is not None
+    assert abs((row.next_check_at - msk(25, 5)).total_seconds()) < 2
+    assert await sweep(uow=root.uow(), now=msk(25, 5, 1)) == 1
+    assert [e.ticket_id for e in await _events(root, "sla.ping")] == [t.id]
+
+
+async def test_a_deadline_at_the_closing_time_is_told_at_once(root) -> None:
+    u = await f.user(root)
+    # P3 reaction is one working hour: registered at 17:00 it is due at 18:00, the closing time itself
+    t = await register(root, u.id, at=msk(24, 17))
+    await act(root, t.id, "take", Actor("staff", (await f.staff(root)).id), msk(24, 17, 1))
+    assert await sweep(uow=root.uow(), now=msk(24, 17, 46)) == 0  # reaction met by the take
+    t2 = await register(root, u.id, at=msk(24, 17))
+    assert await sweep(uow=root.uow(), now=msk(24, 18, 1)) >= 1
+    assert {e.payload["target"] for e in await _events(root, "sla.breach") if e.ticket_id == t2.id} == {"reaction"}

@@ -1,0 +1,1 @@
+"""What staff get from the bot besides the line chat's cards: SLA alarms, private notices, staff commands."""

@@ -1,0 +1,55 @@
+"""Staff are told privately of what concerns them: an assignment, a return to their coordinator, the user's answer
+or comment on their ticket, a reopen after the user rejected the solution; never of what they did themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.tickets import service as tickets
+from core.tickets.models import Ticket
+from core.tickets.service import Actor
+from tests import factories as f
+from tests.e2e.harness import BotHarness
+from tests.e2e.staff_helpers import staff
+
+UID, COORDINATOR, MEMBER = 7201, 8201, 8202
+
+
+async def _act(h: BotHarness, t: Ticket, action: str, actor: Actor, **params: Any) -> Ticket:
+    return await tickets.apply_action(uow=h.root.uow(), ticket_id=t.id, action=action, actor=actor, params=params)
+
+
+async def test_assignee_told_of_assignment_and_coordinator_of_the_return(harness: BotHarness) -> None:
+    coordinator = Actor("staff", (await staff(harness, COORDINATOR, is_coordinator=True)).id)
+    member = await staff(harness, MEMBER, locale="en")
+    u = await f.user(harness.root, tg_id=UID, login=f"u{UID}")
+    t = await f.incident(harness.root, u, actual="Падает <отчёт>")
+    await _act(harness, t, "assign", coordinator, assignee_id=member.id)
+    await harness.deliver()
+    assert harness.texts(MEMBER) == [f"Request <b>{t.number}</b> P3 «Падает &lt;отчёт&gt;» has been assigned to you."]
+    assert harness.texts(COORDINATOR) == []  # the coordinator assigned it: nothing to tell them
+    await _act(harness, t, "return_to_coordinator", Actor("staff", member.id), reason="Не наш профиль")
+    await harness.deliver()
+    assert harness.texts(COORDINATOR) == [f"Обращение <b>{t.number}</b> P3 «Падает &lt;отчёт&gt;» возвращено "
+                                          "координатору. Причина: Не наш профиль"]
+    assert len(harness.texts(MEMBER)) == 1
+
+
+async def test_assignee_told_of_the_users_answer_comment_and_rejection(harness: BotHarness) -> None:
+    member = Actor("staff", (await staff(harness, MEMBER)).id)
+    u = await f.user(harness.root, tg_id=UID, login=f"u{UID}")
+    user = Actor("user", u.id)
+    t = await f.incident(harness.root, u)
+    await _act(harness, t, "take", member)
+    await _act(harness, t, "request_info", member, text="Какой браузер?")
+    await _act(harness, t, "user_answers", user, text="Chrome 120")
+    await tickets.add_comment(uow=harness.root.uow(), ticket_id=t.id, actor=user, text="И ещё скриншот")
+    await tickets.add_comment(uow=harness.root.uow(), ticket_id=t.id, actor=member, text="внутреннее", public=False)
+    await _act(harness, t, "resolve", member, text="Очистили кэш")
+    await _act(harness, t, "reject", user, text="Не помогло")
+    await harness.deliver()
+    texts = harness.texts(MEMBER)
+    assert len(texts) == 3, texts
+    assert texts[0].startswith("Пользователь ответил на вопрос по обращению") and texts[0].endswith("Chrome 120")
+    assert texts[1].startswith("Новый комментарий пользователя") and texts[1].endswith("И ещё скриншот")
+    assert "отклонил решение" in texts[2] and texts[2].endswith("Не помогло")
