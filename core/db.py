@@ -99,6 +99,7 @@ def import_all_models() -> None:
         "core.catalog.models",
         "core.tickets.models",
         "core.outbox.models",
+        "core.broadcasts.models",
         "core.sla.models",
         "core.staffdesk.models",
         "kb.models",
