@@ -4,16 +4,34 @@ summary when the last row is settled."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
 
 from aiogram.exceptions import TelegramAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery.limiter import RateLimiter
 from bot.telegram import edit_text, send_text
 from core.broadcasts.models import Broadcast
 from core.broadcasts.service import Progress, progress_of
 
 if TYPE_CHECKING:
-    from bot.broadcast.sender import BroadcastSender
+    from aiogram import Bot
+
+
+class BroadcastSender(Protocol):
+    """What the progress report needs of the sender."""
+
+    bot: Bot
+    session_factory: async_sessionmaker[AsyncSession]
+    limiter: RateLimiter
+    tz: ZoneInfo
+    progress_every: float
+
+    @property
+    def now(self) -> Callable[[], datetime]: ...
 
 log = logging.getLogger(__name__)
 

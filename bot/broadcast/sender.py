@@ -32,7 +32,7 @@ from aiogram.exceptions import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcast import progress
+import bot.broadcast.progress as progress
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.send import GONE
 from bot.telegram import send_one, split_text
