@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 def wire_domain(root: Root) -> None:
     """Registers startup hooks and periodic jobs of the domain parts."""
-    from app import wiring_broadcasts, wiring_delivery, wiring_kb, wiring_sla, wiring_staff, wiring_tickets
+    from app import (wiring_broadcasts, wiring_delivery, wiring_kb, wiring_outages, wiring_sla, wiring_staff,
+                     wiring_tickets)
 
     wiring_sla.wire(root)
     wiring_kb.wire(root)
@@ -23,6 +24,7 @@ def wire_domain(root: Root) -> None:
     wiring_tickets.wire(root)
     wiring_staff.wire(root)
     wiring_broadcasts.wire(root)
+    wiring_outages.wire(root)
 
 
 def wire_api(root: Root) -> None:

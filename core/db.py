@@ -100,6 +100,7 @@ def import_all_models() -> None:
         "core.tickets.models",
         "core.outbox.models",
         "core.broadcasts.models",
+        "core.outages.models",
         "core.sla.models",
         "core.staffdesk.models",
         "kb.models",

@@ -7,11 +7,12 @@ from aiogram import Router
 
 def user_routers() -> list[Router]:
     """Fresh routers of every user dialog, in the order they must be tried (menu first, fallback last)."""
-    from handlers import fallback, fsm_cache, kb, menu, my_requests, report, selfservice, staff_invite, start
+    from handlers import (fallback, fsm_cache, kb, menu, my_requests, report, selfservice, staff_invite, start,
+                          subscriptions)
 
     # an invitation link (/start inv_…) before the plain /start
     routers = [staff_invite.router, menu.router, start.router, selfservice.router, report.router, kb.router,
-               my_requests.router, fallback.router]
+               my_requests.router, subscriptions.router, fallback.router]
     for r in routers:
         fsm_cache.install(r)
         parent = r.parent_router

@@ -159,6 +159,8 @@ class BroadcastSender:
                 message_id = first[0].message_id if first else None
                 if row.pin and message_id is not None:
                     await self._pin(chat, message_id)
+                if row.unpin is not None:
+                    await self._pin(chat, row.unpin, unpin=True)
                 return Outcome(row.id, R.sent, message_id=message_id, attempts=row.attempts + 1,
                                chat_id=chat if moved else None)
             except TelegramRetryAfter as exc:
@@ -184,9 +186,12 @@ class BroadcastSender:
             except TelegramAPIError as exc:
                 return self._retry(row, f"{type(exc).__name__}: {exc.message}")
 
-    async def _pin(self, chat: int, message_id: int) -> None:
+    async def _pin(self, chat: int, message_id: int, *, unpin: bool = False) -> None:
         try:
             await self.limiter.acquire(chat, low=True)
-            await self.bot.pin_chat_message(chat_id=chat, message_id=message_id, disable_notification=True)
+            if unpin:
+                await self.bot.unpin_chat_message(chat_id=chat, message_id=message_id)
+            else:
+                await self.bot.pin_chat_message(chat_id=chat, message_id=message_id, disable_notification=True)
         except TelegramAPIError as exc:  # no right to pin: the notice itself is there, which is what matters
             log.warning("could not pin message %s in chat %s: %s", message_id, chat, exc)

@@ -30,6 +30,7 @@ class Claimed:
     text: str
     pin: bool
     attempts: int
+    unpin: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +69,13 @@ async def claim(factory: async_sessionmaker[AsyncSession], broadcast_ids: Sequen
     share = max(1, limit // len(broadcast_ids))
     at = now()
     async with factory() as s:
-        picked: list[tuple[int, int, int, int | None, str | None, bool, int]] = []
+        picked: list[tuple[int, int, int, int | None, str | None, bool, int, int | None]] = []
         texts: dict[int, dict[str, str]] = {}
         for bid in broadcast_ids:
             rows = (await s.execute(
                 select(BroadcastRecipient.id, BroadcastRecipient.broadcast_id, BroadcastRecipient.chat_id,
                        BroadcastRecipient.user_id, BroadcastRecipient.locale, BroadcastRecipient.pin,
-                       BroadcastRecipient.attempts)
+                       BroadcastRecipient.attempts, BroadcastRecipient.unpin_message_id)
                 .where(BroadcastRecipient.broadcast_id == bid, BroadcastRecipient.status == RecipientStatus.pending,
                        or_(BroadcastRecipient.not_before.is_(None), BroadcastRecipient.not_before <= at))
                 .order_by(BroadcastRecipient.id).limit(share))).all()
@@ -94,9 +95,9 @@ async def claim(factory: async_sessionmaker[AsyncSession], broadcast_ids: Sequen
             await s.rollback()
             return []
         await s.commit()
-    return [Claimed(id=i, broadcast_id=b, chat_id=c, user_id=u, pin=pin, attempts=a,
+    return [Claimed(id=i, broadcast_id=b, chat_id=c, user_id=u, pin=pin, attempts=a, unpin=unpin,
                     text=texts[b].get(loc or "ru") or texts[b].get("ru") or next(iter(texts[b].values()), ""))
-            for i, b, c, u, loc, pin, a in picked]
+            for i, b, c, u, loc, pin, a, unpin in picked]
 
 
 async def settle(factory: async_sessionmaker[AsyncSession], outcomes: Sequence[Outcome]) -> None:

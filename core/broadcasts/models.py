@@ -59,6 +59,7 @@ class BroadcastRecipient(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     locale: Mapped[str | None] = mapped_column(String(8))
     pin: Mapped[bool] = mapped_column(Boolean, default=False)  # a staff chat: the notice is pinned there
+    unpin_message_id: Mapped[int | None] = mapped_column(BigInteger)  # unpinned once this notice is sent
     status: Mapped[str] = mapped_column(String(16), default=RecipientStatus.pending)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(500))

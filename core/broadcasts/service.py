@@ -33,6 +33,7 @@ class ChatTarget:
     user_id: int | None = None
     locale: str | None = None
     pin: bool = False
+    unpin_message_id: int | None = None  # an earlier notice pinned there, unpinned once this one is sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,8 @@ async def add_broadcast(session: AsyncSession, *, kind: str, texts: dict[str, st
             continue
         seen.add(c.chat_id)
         session.add(BroadcastRecipient(broadcast_id=b.id, chat_id=c.chat_id, user_id=c.user_id, locale=c.locale,
-                                       pin=c.pin, status=RecipientStatus.pending, attempts=0))
+                                       pin=c.pin, unpin_message_id=c.unpin_message_id,
+                                       status=RecipientStatus.pending, attempts=0))
     await session.flush()
     if audience is not None:
         aud = audience.subquery()
