@@ -61,6 +61,7 @@ class RateLimiter:
         self.paused_until = 0.0
         self._window: deque[float] | None = deque(maxlen=max(1, int(rate))) if window and rate <= 10_000 else None
         self._urgent = 0  # normal-priority callers waiting right now
+        self.window_margin = 0.02
 
     def _refill(self, now: float) -> None:
         self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
@@ -75,7 +76,9 @@ class RateLimiter:
             waits.append((1.0 - self._tokens) / self.rate)
         w = self._window
         if w is not None and w.maxlen is not None and len(w) >= w.maxlen:
-            waits.append(w[0] + 1.0 - now)
+            # the window is a little longer than a second: a send that leaves a few ms late (a busy event loop)
+            # must not squeeze rate + 1 sends into one second as Telegram sees them
+            waits.append(w[0] + 1.0 + self.window_margin - now)
         last = self._last_by_chat.get(chat_id)
         if last is not None:
             waits.append(last + self.gap(chat_id) - now)

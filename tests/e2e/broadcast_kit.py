@@ -40,6 +40,7 @@ def sender(h: BotHarness, *, rate: float = 25.0, limiter: RateLimiter | None = N
 
     lim = limiter or RateLimiter(rate=rate, burst=max(1, int(rate / 5)), clock=h.clock, sleep=sleep, window=True)
     assert h.root.bot is not None
+    kw.setdefault("max_chunk", 5)  # small claims: the chunk-by-chunk tests count in fives
     return BroadcastSender(bot=h.root.bot, session_factory=h.root.session_factory, limiter=lim, tz=h.root.tz,
                            now=kw.pop("now", fake_now(h)), **kw)
 

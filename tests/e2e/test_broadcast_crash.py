@@ -70,4 +70,4 @@ async def test_killed_at_a_random_send_then_restarted_nobody_twice_uncertain_cou
     assert all(delivered[c] == 1 for c in set(chats) - uncertain), "nobody skipped"
     p = await service.get_progress(uow=harness.root.uow(), broadcast_id=bid)
     assert p.uncertain == len(uncertain) and p.sent + p.uncertain == 60 and p.pending == 0
-    assert len(uncertain) <= restarted.chunk_size()  # at most one claim is ever in flight
+    assert len(uncertain) <= 2 * restarted.chunk_size()  # at most two claims are ever in flight
