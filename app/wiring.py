@@ -15,8 +15,15 @@ if TYPE_CHECKING:
 
 def wire_domain(root: Root) -> None:
     """Registers startup hooks and periodic jobs of the domain parts."""
-    from app import (wiring_broadcasts, wiring_delivery, wiring_kb, wiring_outages, wiring_sla, wiring_staff,
-                     wiring_tickets)
+    from app import (
+        wiring_broadcasts,
+        wiring_delivery,
+        wiring_kb,
+        wiring_outages,
+        wiring_sla,
+        wiring_staff,
+        wiring_tickets,
+    )
 
     wiring_sla.wire(root)
     wiring_kb.wire(root)

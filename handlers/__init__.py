@@ -7,8 +7,18 @@ from aiogram import Router
 
 def user_routers() -> list[Router]:
     """Fresh routers of every user dialog, in the order they must be tried (menu first, fallback last)."""
-    from handlers import (fallback, fsm_cache, kb, menu, my_requests, report, selfservice, staff_invite, start,
-                          subscriptions)
+    from handlers import (
+        fallback,
+        fsm_cache,
+        kb,
+        menu,
+        my_requests,
+        report,
+        selfservice,
+        staff_invite,
+        start,
+        subscriptions,
+    )
 
     # an invitation link (/start inv_…) before the plain /start
     routers = [staff_invite.router, menu.router, start.router, selfservice.router, report.router, kb.router,

@@ -16,29 +16,29 @@ from core.broadcasts.models import BroadcastRecipient, RecipientStatus
 from core.broadcasts.service import ChatTarget
 from core.catalog.models import LineGroup, Service, Staff, User
 from core.outages.models import ServiceSubscription
+from core.staffdesk.models import ALL_SERVICES, ChatStatus, LineChat
 from core.tickets.models import Ticket
 
 FIRST_LINE = "line1"
 
 
 async def service_chats(session: AsyncSession, codes: Sequence[str]) -> list[int]:
-    """The group chats of the lines that work on these services (the one lookup to switch when chats move)."""
-    groups = (await session.scalars(select(LineGroup).where(
-        or_(LineGroup.service_code.in_(codes), LineGroup.service_code.is_(None)),
-        LineGroup.chat_id.is_not(None)))).all()
-    own = {g.level for g in groups if g.service_code is not None}
-    chats = [g.chat_id for g in groups if g.chat_id is not None
-             and (g.service_code is not None or g.level == FIRST_LINE or g.level not in own)]
-    for svc in (await session.scalars(select(Service).where(Service.code.in_(codes)))).all():
-        chats.extend(int(c) for c in (svc.line_chats or {}).values() if c)
-    return list(dict.fromkeys(chats))
+    """The bound chats of the lines that work on these services (the one lookup of where chats live)."""
+    rows = (await session.execute(
+        select(LineChat.chat_id).join(LineGroup, LineGroup.code == LineChat.group_code)
+        .where(LineChat.status == ChatStatus.active,
+               or_(LineChat.service_code.in_(codes), LineChat.service_code == ALL_SERVICES),
+               or_(LineGroup.service_code.in_(codes), LineGroup.service_code.is_(None)))
+        .order_by(LineGroup.order, LineChat.id))).all()
+    return list(dict.fromkeys(int(c) for (c,) in rows))
 
 
 async def line1_chat(session: AsyncSession) -> int | None:
     """Line 1's chat (the desk's shared 1ЛТП group): progress of broadcasts goes there."""
-    return await session.scalar(select(LineGroup.chat_id).where(
-        LineGroup.level == FIRST_LINE, LineGroup.service_code.is_(None), LineGroup.chat_id.is_not(None))
-        .order_by(LineGroup.order).limit(1))
+    return await session.scalar(select(LineChat.chat_id).join(LineGroup, LineGroup.code == LineChat.group_code)
+                                .where(LineGroup.level == FIRST_LINE, LineGroup.service_code.is_(None),
+                                       LineChat.service_code == ALL_SERVICES, LineChat.status == ChatStatus.active)
+                                .order_by(LineGroup.order, LineChat.id).limit(1))
 
 
 async def managers(session: AsyncSession, codes: Sequence[str]) -> list[ChatTarget]:

@@ -3,11 +3,9 @@ update to everyone told; restoration resolves the linked tickets («Решено
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
-from core.catalog.models import LineGroup
 from core.outages import service as outages
 from core.outages import subscriptions
+from core.staffdesk.models import ALL_SERVICES, LineChat
 from core.tickets.models import Ticket
 from tests import factories as f
 from tests.e2e.broadcast_kit import run_until_done, sender
@@ -18,8 +16,8 @@ LINE1, LINE2 = -100_101, -100_102
 
 async def _chats(h: BotHarness) -> None:
     async with h.root.session_factory() as s:
-        await s.execute(update(LineGroup).where(LineGroup.code == "line1").values(chat_id=LINE1))
-        await s.execute(update(LineGroup).where(LineGroup.code == "line2").values(chat_id=LINE2))
+        s.add_all([LineChat(chat_id=LINE1, group_code="line1", service_code=ALL_SERVICES),
+                   LineChat(chat_id=LINE2, group_code="line2", service_code=ALL_SERVICES)])
         await s.commit()
 
 
