@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from admin_api import catalog, deliveries, kb, sla, staffdesk, tickets
+from admin_api import broadcasts, catalog, deliveries, kb, outages, sla, staffdesk, tickets
 
-ROUTERS: list[APIRouter] = [catalog.router, tickets.router, sla.router, kb.router, deliveries.router, staffdesk.router]
+ROUTERS: list[APIRouter] = [catalog.router, tickets.router, sla.router, kb.router, deliveries.router, staffdesk.router,
+                            broadcasts.router, outages.router]

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from aiogram.utils.i18n import I18n
     from fastapi import FastAPI
 
+    from bot.broadcast import BroadcastSender
     from bot.delivery import DeliveryContext, Planner
     from bot.middlewares.throttle import ThrottlingMiddleware
     from bot.middlewares.user_cache import UserCache
@@ -63,6 +64,7 @@ class Root:
     telegram: TelegramLink = field(default_factory=TelegramLink)
     # set with the bot (app.wiring.wire_bot); None without one
     delivery: DeliveryContext | None = None
+    broadcasts: BroadcastSender | None = None  # made by app.wiring_broadcasts with the delivery's limiter
     user_router: Router | None = None
     i18n: I18n | None = None
     throttle: ThrottlingMiddleware | None = None

@@ -15,7 +15,16 @@ if TYPE_CHECKING:
 
 def wire_domain(root: Root) -> None:
     """Registers startup hooks and periodic jobs of the domain parts."""
-    from app import wiring_alarms, wiring_delivery, wiring_kb, wiring_sla, wiring_staff, wiring_tickets
+    from app import (
+        wiring_alarms,
+        wiring_broadcasts,
+        wiring_delivery,
+        wiring_kb,
+        wiring_outages,
+        wiring_sla,
+        wiring_staff,
+        wiring_tickets,
+    )
 
     wiring_sla.wire(root)
     wiring_kb.wire(root)
@@ -23,6 +32,8 @@ def wire_domain(root: Root) -> None:
     wiring_tickets.wire(root)
     wiring_staff.wire(root)
     wiring_alarms.wire(root)
+    wiring_broadcasts.wire(root)
+    wiring_outages.wire(root)
 
 
 def wire_api(root: Root) -> None:
@@ -37,7 +48,7 @@ def wire_api(root: Root) -> None:
 def wire_bot(root: Root, *, bot_session: BaseSession | None = None) -> None:
     """Builds the Bot and the Dispatcher (handlers get the root's services as workflow data) and the delivery."""
     from bot import dispatcher
-    from bot.delivery import DeliveryContext
+    from bot.delivery import DeliveryContext, RateLimiter
 
     parts = dispatcher.build(settings=root.settings, session_factory=root.session_factory, uow=root.uow, tz=root.tz,
                              kb=root.kb, outages=root.outages_provider, routers=root.routers, bot_session=bot_session)
@@ -45,4 +56,7 @@ def wire_bot(root: Root, *, bot_session: BaseSession | None = None) -> None:
     root.i18n, root.throttle, root.user_cache = parts.i18n, parts.throttle, parts.user_cache
     # the planners list is the root's own: a part registering later is still seen by the worker
     root.delivery = DeliveryContext(bot=parts.bot, session_factory=root.session_factory, settings=root.settings,
-                                    i18n=parts.i18n, planners=root.delivery_planners)
+                                    i18n=parts.i18n, planners=root.delivery_planners,
+                                    # one limiter for ticket notices and broadcasts: never above SEND_RATE in any second
+                                    limiter=RateLimiter(rate=root.settings.send_rate,
+                                                        burst=max(1, int(root.settings.send_rate / 5)), window=True))

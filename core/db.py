@@ -99,6 +99,8 @@ def import_all_models() -> None:
         "core.catalog.models",
         "core.tickets.models",
         "core.outbox.models",
+        "core.broadcasts.models",
+        "core.outages.models",
         "core.sla.models",
         "core.staffdesk.models",
         "kb.models",

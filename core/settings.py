@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = {"changeme", "change-me", "secret", "token", "admin", "password", "your-admin-token-here",
@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     sla_sweep_seconds: float = 30.0
     sla_warn_fraction: float = 0.75
     delivery_poll_seconds: float = 1.0
+    # one global rate for every message the bot sends (ticket notices and broadcasts together)
+    send_rate: float = Field(default=25.0, gt=0)
+    # Telegram's paid broadcasts (the owner enables them, Stars are charged): lets send_rate go up to 1,000/s
+    allow_paid_broadcast: bool = False
     autoclose_working_days: int = 3
     max_file_mb: int = 20
     # staff in Telegram: invitation links, the card sync of line chats, replies relayed to the user
@@ -45,6 +49,14 @@ class Settings(BaseSettings):
         if len(raw) < 16:
             raise ValueError("ADMIN_API_TOKEN must be at least 16 characters long")
         return v
+
+    @model_validator(mode="after")
+    def _rate_within_telegram(self) -> Settings:
+        limit = 1000.0 if self.allow_paid_broadcast else 30.0
+        if self.send_rate > limit:
+            raise ValueError(f"SEND_RATE {self.send_rate} is above Telegram's {limit:.0f} messages/s"
+                             + ("" if self.allow_paid_broadcast else " (ALLOW_PAID_BROADCAST=true lifts it to 1000)"))
+        return self
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -18,11 +18,12 @@ def user_routers() -> list[Router]:
         selfservice,
         staff_invite,
         start,
+        subscriptions,
     )
 
     # an invitation link (/start inv_…) before the plain /start
     routers = [staff_invite.router, menu.router, start.router, selfservice.router, report_edits.router,
-               report.router, kb.router, my_requests.router, fallback.router]
+               report.router, kb.router, my_requests.router, subscriptions.router, fallback.router]
     for r in routers:
         fsm_cache.install(r)
         parent = r.parent_router

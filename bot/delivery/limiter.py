@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -41,10 +42,16 @@ class Backoff:
 
 class RateLimiter:
     """A token bucket for the whole bot plus a minimal gap per chat, a pause for 429 retry_after, and the
-    backoff of the worker and of single targets (`backoff`) while Telegram is unavailable."""
+    backoff of the worker and of single targets (`backoff`) while Telegram is unavailable.
+
+    One per process, shared by the outbox delivery and the broadcasts. With `window`, no 1-second window ever
+    holds more than `rate` sends (the bucket alone lets a full burst plus a second's refill through). Low
+    priority callers (broadcasts) step aside while a normal one (a ticket notice) is waiting.
+    """
 
     def __init__(self, *, rate: float = 30.0, burst: int = 30, per_chat: float = 1.0, per_group: float = 3.0,
-                 clock: Callable[[], float] = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+                 clock: Callable[[], float] = time.monotonic, sleep: Sleep = asyncio.sleep,
+                 window: bool = False) -> None:
         self.rate, self.burst, self.per_chat, self.per_group = rate, burst, per_chat, per_group
         self.clock, self.sleep = clock, sleep
         self.backoff = Backoff(clock)
@@ -52,6 +59,9 @@ class RateLimiter:
         self._stamp = clock()
         self._last_by_chat: dict[int, float] = {}
         self.paused_until = 0.0
+        self._window: deque[float] | None = deque(maxlen=max(1, int(rate))) if window and rate <= 10_000 else None
+        self._urgent = 0  # normal-priority callers waiting right now
+        self.window_margin = 0.02
 
     def _refill(self, now: float) -> None:
         self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
@@ -64,6 +74,11 @@ class RateLimiter:
         waits = [self.paused_until - now, 0.0]
         if self._tokens < 1.0:
             waits.append((1.0 - self._tokens) / self.rate)
+        w = self._window
+        if w is not None and w.maxlen is not None and len(w) >= w.maxlen:
+            # the window is a little longer than a second: a send that leaves a few ms late (a busy event loop)
+            # must not squeeze rate + 1 sends into one second as Telegram sees them
+            waits.append(w[0] + 1.0 + self.window_margin - now)
         last = self._last_by_chat.get(chat_id)
         if last is not None:
             waits.append(last + self.gap(chat_id) - now)
@@ -73,16 +88,31 @@ class RateLimiter:
         """Telegram's per-chat minimum: groups and channels have negative ids."""
         return self.per_group if chat_id < 0 else self.per_chat
 
-    async def acquire(self, chat_id: int) -> float:
-        """Waits until a message to `chat_id` is allowed and takes its slot; returns the seconds waited."""
+    async def acquire(self, chat_id: int, *, low: bool = False) -> float:
+        """Waits until a message to `chat_id` is allowed and takes its slot; returns the seconds waited.
+
+        `low`: a broadcast; it lets every waiting normal caller go first."""
         waited = 0.0
-        # a tiny remainder is float noise: sleeping it would not move a fake clock at all
-        while (delay := self.wait_time(chat_id)) > 1e-6:
-            await self.sleep(delay)
-            waited += delay
+        if not low:
+            self._urgent += 1
+        try:
+            while True:
+                delay = self.wait_time(chat_id)
+                if low and self._urgent and delay <= 1e-6:
+                    delay = 1.0 / self.rate if self.rate < 1e6 else 1e-4  # a ticket notice takes this slot
+                # a tiny remainder is float noise: sleeping it would not move a fake clock at all
+                if delay <= 1e-6:
+                    break
+                await self.sleep(delay)
+                waited += delay
+        finally:
+            if not low:
+                self._urgent -= 1
         self._refill(self.clock())
         self._tokens = max(0.0, self._tokens - 1.0)
         self._last_by_chat[chat_id] = self.clock()
+        if self._window is not None:
+            self._window.append(self.clock())
         if len(self._last_by_chat) > 50_000:  # forget chats idle longer than the gap
             cutoff = self.clock() - max(self.per_chat, self.per_group)
             self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > cutoff}

@@ -20,7 +20,7 @@ class Clock:
         self.now += seconds
 
 
-def limiter(clock: Clock, **kw: float) -> RateLimiter:
+def limiter(clock: Clock, **kw: float | bool) -> RateLimiter:
     return RateLimiter(clock=clock, sleep=clock.sleep, **kw)
 
 
@@ -64,3 +64,36 @@ async def test_no_wait_when_idle() -> None:
     c.now += 1.5
     assert await lim.acquire(1) == 0.0
     assert c.slept == []
+
+
+async def test_window_never_lets_more_than_the_rate_through_in_any_second() -> None:
+    c = Clock()
+    lim = limiter(c, rate=25, burst=5, window=True)
+    stamps = []
+    for chat in range(200):
+        await lim.acquire(chat)
+        stamps.append(c.now)
+    worst = max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps)
+    assert worst == 25
+    assert (len(stamps) - 1) / (stamps[-1] - stamps[0]) == pytest.approx(25, rel=0.05)
+
+
+async def test_a_waiting_ticket_notice_goes_before_broadcast_sends() -> None:
+    import asyncio
+    import time
+
+    lim = RateLimiter(rate=50, burst=1, window=True, clock=time.monotonic, sleep=asyncio.sleep)
+    order: list[str] = []
+
+    async def broadcast(i: int) -> None:
+        await lim.acquire(1000 + i, low=True)
+        order.append("b")
+
+    async def notice() -> None:
+        await asyncio.sleep(0.05)
+        await lim.acquire(7)
+        order.append("n")
+
+    await asyncio.gather(*(broadcast(i) for i in range(20)), notice())
+    # by 0.05 s about three broadcast sends went; the notice takes the very next slot
+    assert order.index("n") <= 5, order
