@@ -25,7 +25,7 @@ run: $(STAMP)
 	@test -f .env || $(BIN)/python -c "import secrets,pathlib; t=secrets.token_urlsafe(24); \
 	  pathlib.Path('.env').write_text(pathlib.Path('.env.example').read_text().replace('ADMIN_API_TOKEN=\n', f'ADMIN_API_TOKEN={t}\n')); \
 	  print('created .env from .env.example with a new ADMIN_API_TOKEN:', t)"
-	$(BIN)/support-bot run
+	$(BIN)/support-bot run --sandbox-without-token
 
 test: $(STAMP)
 	$(BIN)/pytest

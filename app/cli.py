@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -56,7 +56,9 @@ def load_settings(**overrides: Any) -> Settings:
         raise typer.Exit(2) from exc
 
 
-async def _serve(settings: Settings, *, with_bot: bool) -> None:
+async def _serve(settings: Settings, *, with_bot: bool,
+                 beside: Callable[[Root], list[Coroutine[Any, Any, Any]]] | None = None) -> None:
+    """Runs the root until one part ends; `beside(root)` gives more tasks to run with it (the sandbox, its demo)."""
     import uvicorn
 
     from app.root import build_root
@@ -77,6 +79,7 @@ async def _serve(settings: Settings, *, with_bot: bool) -> None:
 
         # an unreachable Bot API is waited for inside run_bot: it never ends the process (nor the admin API)
         tasks.append(asyncio.create_task(run_bot(root.bot, root.dp, i18n=root.i18n)))
+    tasks.extend(asyncio.create_task(aw) for aw in (beside(root) if beside is not None else []))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for t in done:
@@ -90,10 +93,36 @@ async def _serve(settings: Settings, *, with_bot: bool) -> None:
 
 
 @app.command()
-def run() -> None:
+def run(sandbox_without_token: Annotated[bool, typer.Option(
+        "--sandbox-without-token", help="no BOT_TOKEN: run the bot against the local sandbox (make run)")] = False,
+        ) -> None:
     """Everything: migrations, admin API, scheduler and (with BOT_TOKEN) the bot."""
+    settings = load_settings()
+    if sandbox_without_token and settings.bot_token is None and settings.telegram_api_url is None:
+        typer.echo(SANDBOX_INSTEAD, err=True)
+        sandbox()
+        return
     _logging()
-    asyncio.run(_serve(load_settings(), with_bot=True))
+    asyncio.run(_serve(settings, with_bot=True))
+
+
+SANDBOX_INSTEAD = ("BOT_TOKEN не задан: бот работает с локальной песочницей Bot API (веб-чат ниже).\n"
+                   "BOT_TOKEN is not set: the bot runs against the local Bot API sandbox (web chat below).")
+
+
+@app.command()
+def sandbox(host: Annotated[str, typer.Option(help="address of the sandbox and its web chat")] = "127.0.0.1",
+            port: Annotated[int, typer.Option(help="port of the sandbox and its web chat")] = 8090,
+            data: Annotated[Path, typer.Option(help="folder of sandbox.sqlite3 and its files")] = Path("data"),
+            rate_limits: Annotated[bool, typer.Option(help="answer 429 over Telegram's rates")] = True,
+            demo: Annotated[bool, typer.Option(help="seed demo users, staff and line chats on first start")] = True,
+            ) -> None:
+    """The product against a local Bot API sandbox with a web chat: try the bot without Telegram."""
+    from app import sandbox_run
+
+    _logging()
+    opts = sandbox_run.SandboxOptions(host=host, port=port, data_dir=data, rate_limits=rate_limits, demo=demo)
+    asyncio.run(sandbox_run.run(load_settings(), opts, serve=_serve))
 
 
 @app.command()

@@ -37,7 +37,12 @@ class SecretFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken format string is the logging module's business, not ours
             return True
-        record.msg, record.args = self.mask(message), None
+        if isinstance(record.args, tuple) and record.args:
+            # formatters that read the args themselves (uvicorn's access log unpacks them) need them kept
+            record.msg = self.mask(str(record.msg))
+            record.args = tuple(a if isinstance(a, int | float) else self.mask(str(a)) for a in record.args)
+        else:
+            record.msg, record.args = self.mask(message), None
         if record.exc_info and record.exc_info[1] is not None:
             text = "".join(traceback.format_exception(*record.exc_info))
             record.exc_text, record.exc_info = self.mask(text).rstrip("\n"), None

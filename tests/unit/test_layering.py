@@ -10,7 +10,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("app", "bot", "handlers", "admin_api", "core", "kb")
+PACKAGES = ("app", "bot", "handlers", "admin_api", "core", "kb", "sandbox")
 
 
 def _modules() -> dict[str, Path]:
@@ -137,3 +137,22 @@ def test_no_handler_or_route_takes_the_whole_root() -> None:
                     if any(a.arg == "root" for a in args):
                         takers.append(f"{mod}.{node.name}")
     assert takers == []
+
+
+def test_the_sandbox_imports_nothing_of_the_product() -> None:
+    # a generic Bot API server: any bot may use it, and the product reaches it only over HTTP
+    product = {"app", "bot", "handlers", "admin_api", "core", "kb", "migrations", "tests", "aiogram"}
+    offenders = {}
+    for mod, path in _modules().items():
+        if mod.split(".")[0] == "sandbox":
+            names = _imported_names(ast.parse(path.read_text(encoding="utf-8")))
+            bad = {n for n in names if n.split(".")[0] in product}
+            if bad:
+                offenders[mod] = bad
+    assert offenders == {}
+
+
+def test_only_the_composition_root_and_the_tests_import_the_sandbox() -> None:
+    takers = {m: {d for d in deps if d.split(".")[0] == "sandbox"}
+              for m, deps in _imports_of(("bot", "handlers", "admin_api", "core", "kb"), _graph()).items()}
+    assert {m: d for m, d in takers.items() if d} == {}

@@ -54,3 +54,19 @@ async def test_token_in_logs_is_masked_for_connection_errors_with_the_bot_url(
 def test_short_or_missing_secrets_mask_nothing() -> None:
     flt = SecretFilter(["", "abc"])
     assert flt.mask("abc is not a secret") == "abc is not a secret"
+
+
+def test_uvicorn_access_lines_still_format_after_masking(caplog: pytest.LogCaptureFixture) -> None:
+    # the access formatter unpacks record.args: masking once set them to None and every access line failed
+    from uvicorn.logging import AccessFormatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False))
+    logger = logging.getLogger("test.access.masking")
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    install(["123456:SECRET-token-part"], logger)
+    logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "POST", "/bot123456:SECRET-token-part/getMe", "1.1", 200)
+    assert stream.getvalue().strip() == '127.0.0.1:5 - "POST /bot***/getMe HTTP/1.1" 200 OK'
