@@ -12,7 +12,8 @@ the second part of a paste that arrives after a restart, or at another instance,
   the previous answer (by Telegram's own `date`, so neither a restart nor a second instance changes the
   verdict) is its continuation: the dialog goes back to the data before the first part and the joined text is
   checked as one answer. A tail is therefore never taken on its own, and a too long paste is refused with
-  its full length. The price: two texts sent within a second on purpose are also read as one answer.
+  its full length. Only a head of at least `SPLIT_HEAD_MIN` characters is continued, so two short answers sent within a
+  second stay two answers; the price: a long answer and another text within a second are read as one.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from aiogram.types import Message
 
 JOIN_WINDOW = 1  # seconds between Telegram `date`s (whole seconds) of two parts of one paste
 TELEGRAM_LIMIT = 4096  # a part this long was cut by the client, not at a line break
+# clients cut a paste near the limit (at the last space or line break before it): a shorter head is a whole
+# answer, so two quick short answers (a fast typist, a script, the sandbox) are never glued together
+SPLIT_HEAD_MIN = 3000
 MAX_ANSWERS = 50
 
 
@@ -66,7 +70,7 @@ class PasteTail(Filter):
         if message.text is None:
             return False
         paste = (await state.get_data()).get("paste")
-        if not paste or message.message_id <= paste["mid"]:
+        if not paste or message.message_id <= paste["mid"] or len(paste["text"]) < SPLIT_HEAD_MIN:
             return False
         if not 0 <= _ts(message) - paste["date"] <= JOIN_WINDOW:
             return False
