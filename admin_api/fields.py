@@ -26,6 +26,7 @@ def _safe_text(value: str) -> str:
 
 Id = Annotated[int, Ge(1), Le(INT32_MAX)]
 TgId = Annotated[int, Ge(INT64_MIN), Le(INT64_MAX)]  # a group chat's id is negative
+Int32 = Annotated[int, Ge(-INT32_MAX - 1), Le(INT32_MAX)]  # any small number the domain checks itself
 Priority = Annotated[int, Ge(1), Le(4)]
 PageNo = Annotated[int, Ge(1), Le(MAX_PAGE)]
 SafeStr = Annotated[str, AfterValidator(_safe_text)]

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin_api.fields import Priority, SafeStr, TgId
+from admin_api.fields import Int32, SafeStr, TgId
 from core.catalog.models import Organisation, Service, Staff, SupportPeriod, User
 from core.errors import ValidationFailed
 
@@ -38,7 +38,7 @@ class ServiceCreate(In):
                                     description="request type -> code of the group that first gets it "
                                                 "(a group of this service or a shared one); a type missing here "
                                                 "goes to the service's group of the type's line level")
-    type_priority: dict[SafeStr, Priority] = Field(default_factory=dict, examples=[{"consultation": 4}],
+    type_priority: dict[SafeStr, Int32] = Field(default_factory=dict, examples=[{"consultation": 4}],
                                           description="request type -> the priority it always has "
                                                       "(ТЕКОН assistance levels: ОП1 → 4 … ОП4 → 1)")
     autoclose: bool = Field(default=False, description="an unconfirmed resolution closes itself after "
@@ -58,7 +58,7 @@ class ServicePatch(In):
     intake: dict[SafeStr, list[SafeStr]] | None = None
     request_types: list[SafeStr] | None = None
     routing: dict[SafeStr, SafeStr] | None = None
-    type_priority: dict[SafeStr, Priority] | None = None
+    type_priority: dict[SafeStr, Int32] | None = None
     autoclose: bool | None = None
     confirmation_only: bool | None = None
     channels: list[SafeStr] | None = None
