@@ -61,8 +61,8 @@ async def test_huge_integers_in_bodies_are_422_naming_the_field(client: httpx.As
     assert "staff_id" in refused(r)["fields"]  # type: ignore[operator]
     r = await client.post(f"{API}/staff", json={"line_code": "line2", "user": {"full_name": "A", "tg_id": 2**63}})
     assert "user.tg_id" in refused(r)["fields"]  # type: ignore[operator]
-    r = await client.patch(f"{API}/services/nttm", json={"line_chats": {"line2": -(2**64)}})
-    assert "line_chats.line2" in refused(r)["fields"]  # type: ignore[operator]
+    r = await client.post(f"{API}/line-chats", json={"chat_id": -(2**64), "group_code": "line2"})
+    assert "chat_id" in refused(r)["fields"]  # type: ignore[operator]
     r = await client.put(f"{API}/sla/policies/huge", json={"targets": {"1": {"reaction": 10**30}}})
     refused(r)
 
