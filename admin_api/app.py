@@ -1,4 +1,4 @@
-"""FastAPI app factory: bearer auth on every route but /healthz, one error mapping."""
+"""FastAPI app factory: bearer auth on every route but /healthz, capped bodies, one error mapping."""
 
 from __future__ import annotations
 
@@ -12,14 +12,18 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from admin_api.deps import ApiServices, AppSettings
-from admin_api.errors import ApiError, error_body
+from admin_api.errors import ERROR_RESPONSES, ApiError, error_body
+from admin_api.guard import BodyGuard, BodyTooLarge, CatchAll
 from core.errors import Conflict, ContractRequired, DomainError, Forbidden, NotFound, ValidationFailed
+from core.text import printable
 
 __all__ = ["ApiError", "create_app", "error_body"]  # ApiError and error_body stay importable from here
 
 STATUS: dict[type[DomainError], int] = {NotFound: 404, ValidationFailed: 422, Conflict: 409, Forbidden: 403,
                                         ContractRequired: 422}
 bearer = HTTPBearer(auto_error=False)
+MB = 1024 * 1024
+KB_IMPORT_PATH = "/api/v1/kb/import"
 
 
 def require_token(settings: AppSettings, creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
@@ -37,10 +41,30 @@ def _domain_status(exc: DomainError) -> int:
     return 400
 
 
+def _field_name(loc: tuple[Any, ...]) -> str:
+    # a key of the body is the client's text: one with a lone surrogate must not break the error answer itself
+    return printable(".".join(str(p) for p in loc if p not in ("body", "query", "path"))) or "body"
+
+
+def _unparsable(exc: StarletteHTTPException) -> str | None:
+    """Why FastAPI could not parse a JSON body (its 400 hides the cause), when the cause is hostile input."""
+    cause = exc.__cause__
+    if isinstance(cause, RecursionError):
+        return "вложенность JSON слишком глубокая"
+    if isinstance(cause, UnicodeDecodeError):
+        return f"тело запроса не в кодировке UTF-8 (байт {cause.start})"
+    return None
+
+
 def create_app(services: ApiServices) -> FastAPI:
     """Builds the admin API over the services its routes use (see admin_api.deps)."""
     app = FastAPI(title="Support desk admin API", version="1.0", docs_url="/docs")
     app.state.services = services
+    settings = services.settings
+    app.add_middleware(BodyGuard, token=settings.admin_api_token.get_secret_value(),
+                       default_limit=int(settings.api_max_body_mb * MB),
+                       limits={KB_IMPORT_PATH: int(settings.kb_import_max_mb * MB)})
+    app.add_middleware(CatchAll)  # added last = outermost: it also covers BodyGuard
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -58,7 +82,7 @@ def create_app(services: ApiServices) -> FastAPI:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         fields: dict[str, str] = {}
         for e in exc.errors():
-            name = ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")) or "body"
+            name = _field_name(tuple(e["loc"]))
             # several errors on one field are all kept
             fields[name] = f"{fields[name]}; {e['msg']}" if name in fields else e["msg"]
         return JSONResponse(error_body("validation_failed", "invalid request: " + ", ".join(fields), fields=fields),
@@ -66,7 +90,14 @@ def create_app(services: ApiServices) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(error_body(f"http_{exc.status_code}", str(exc.detail)), status_code=exc.status_code)
+        reason = _unparsable(exc) if exc.status_code == 400 else None
+        if reason:
+            return JSONResponse(error_body("validation_failed", f"invalid request: {reason}", fields={"body": reason}),
+                                status_code=422)
+        if isinstance(exc, BodyTooLarge):
+            return JSONResponse(error_body(exc.code, str(exc.detail), limit=exc.limit), status_code=413)
+        return JSONResponse(error_body(f"http_{exc.status_code}", str(exc.detail)), status_code=exc.status_code,
+                            headers=exc.headers)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -75,5 +106,6 @@ def create_app(services: ApiServices) -> FastAPI:
     from admin_api.routes import ROUTERS
 
     for router in ROUTERS:
-        app.include_router(router, prefix="/api/v1", dependencies=[Depends(require_token)])
+        app.include_router(router, prefix="/api/v1", dependencies=[Depends(require_token)],
+                           responses=ERROR_RESPONSES)
     return app

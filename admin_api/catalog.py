@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from admin_api.deps import Uow
+from admin_api.fields import Id, SafeStr
 from admin_api.schemas import (
     GroupOut,
     OrganisationCreate,
@@ -33,7 +34,7 @@ async def list_services(uow: Uow, active_only: bool = False) -> list[ServiceOut]
 
 
 @router.get("/services/{code}", response_model=ServiceOut, tags=["services"])
-async def get_service(uow: Uow, code: str) -> ServiceOut:
+async def get_service(uow: Uow, code: SafeStr) -> ServiceOut:
     """One service by code."""
     return service_out(await catalog.get_service(uow=uow(), code=code))
 
@@ -47,7 +48,7 @@ async def create_service(uow: Uow, body: ServiceCreate) -> ServiceOut:
 
 
 @router.patch("/services/{code}", response_model=ServiceOut, tags=["services"])
-async def update_service(uow: Uow, code: str, body: ServicePatch) -> ServiceOut:
+async def update_service(uow: Uow, code: SafeStr, body: ServicePatch) -> ServiceOut:
     """Changes the given attributes of a service."""
     return service_out(await catalog.update_service(uow=uow(), code=code, changes=changes(body)))
 
@@ -65,7 +66,7 @@ async def list_organisations(uow: Uow) -> list[OrganisationOut]:
 
 
 @router.get("/organisations/{org_id}", response_model=OrganisationOut, tags=["organisations"])
-async def get_organisation(uow: Uow, org_id: int) -> OrganisationOut:
+async def get_organisation(uow: Uow, org_id: Id) -> OrganisationOut:
     """One organisation."""
     return organisation_out(await catalog.get_organisation(uow=uow(), org_id=org_id))
 
@@ -79,20 +80,20 @@ async def create_organisation(uow: Uow, body: OrganisationCreate) -> Organisatio
 
 
 @router.patch("/organisations/{org_id}", response_model=OrganisationOut, tags=["organisations"])
-async def update_organisation(uow: Uow, org_id: int, body: OrganisationPatch) -> OrganisationOut:
+async def update_organisation(uow: Uow, org_id: Id, body: OrganisationPatch) -> OrganisationOut:
     """Changes name/INN; `periods`, when given, replaces them all."""
     return organisation_out(await catalog.update_organisation(uow=uow(), org_id=org_id,
                                                               changes=changes(body)))
 
 
 @router.get("/staff", response_model=list[StaffOut], tags=["staff"])
-async def list_staff(uow: Uow, line: str | None = Query(default=None)) -> list[StaffOut]:
+async def list_staff(uow: Uow, line: SafeStr | None = None) -> list[StaffOut]:
     """Staff members, optionally of one line."""
     return [staff_out(s) for s in await catalog.list_staff(uow=uow(), line=line)]
 
 
 @router.get("/staff/{staff_id}", response_model=StaffOut, tags=["staff"])
-async def get_staff(uow: Uow, staff_id: int) -> StaffOut:
+async def get_staff(uow: Uow, staff_id: Id) -> StaffOut:
     """One staff member."""
     return staff_out(await catalog.get_staff(uow=uow(), staff_id=staff_id))
 
@@ -104,14 +105,14 @@ async def create_staff(uow: Uow, body: StaffCreate) -> StaffOut:
 
 
 @router.patch("/staff/{staff_id}", response_model=StaffOut, tags=["staff"])
-async def update_staff(uow: Uow, staff_id: int, body: StaffPatch) -> StaffOut:
+async def update_staff(uow: Uow, staff_id: Id, body: StaffPatch) -> StaffOut:
     """Changes line, flags or curated region of a staff member."""
     return staff_out(await catalog.update_staff(uow=uow(), staff_id=staff_id,
                                                 changes=changes(body)))
 
 
 @router.delete("/staff/{staff_id}", status_code=204, tags=["staff"])
-async def delete_staff(uow: Uow, staff_id: int) -> Response:
+async def delete_staff(uow: Uow, staff_id: Id) -> Response:
     """Removes a staff member."""
     await catalog.delete_staff(uow=uow(), staff_id=staff_id)
     return Response(status_code=204)

@@ -8,6 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 
 from admin_api.deps import Uow
+from admin_api.fields import PageNo
 from admin_api.schemas import Out
 from core.outbox import service as outbox
 
@@ -39,7 +40,7 @@ async def list_deliveries(uow: Uow,
                           status: Literal["failed", "pending", "sent"] = Query(
                               default="failed", description="failed: refused for good (blocked, chat not found, "
                                                             "…); pending: not sent yet; sent"),
-                          page: int = Query(default=1, ge=1, le=100_000),
+                          page: PageNo = 1,
                           per_page: int = Query(default=50, ge=1, le=200)) -> DeliveryPage:
     """Deliveries of outbox events to chats, newest first; `failed` ones carry Telegram's reason."""
     rows, total = await outbox.list_deliveries(uow=uow(), view=status,

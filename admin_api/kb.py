@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin_api.deps import Kb, Uow
-from admin_api.errors import ApiError
+from admin_api.bodies import check_bundle, load_json, read_capped
+from admin_api.deps import AppSettings, Kb, Uow
+from admin_api.errors import ApiError, ErrorOut
+from admin_api.fields import Id, PageNo, SafeStr
 from core.errors import ValidationFailed
-from kb.archive import MAX_UNPACKED_BYTES, parse_zip, zip_files
-from kb.io import markdown_files, parse_json
+from kb.archive import parse_zip, zip_files
+from kb.io import bundle_from_obj, markdown_files
 from kb.models import Article, ArticleVersion
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
@@ -26,19 +28,19 @@ class In(BaseModel):
 
 
 class ArticleCreate(In):
-    title: str = Field(min_length=1, max_length=300)
-    body: str = Field(min_length=1)
-    tags: list[str] = Field(default_factory=list)
-    service: str | None = Field(default=None, description="service code; null: every service")
+    title: SafeStr = Field(min_length=1, max_length=300)
+    body: SafeStr = Field(min_length=1)
+    tags: list[SafeStr] = Field(default_factory=list)
+    service: SafeStr | None = Field(default=None, description="service code; null: every service")
     status: Status = "published"
     body_format: BodyFormat = "html"
 
 
 class ArticlePatch(In):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    body: str | None = Field(default=None, min_length=1)
-    tags: list[str] | None = None
-    service: str | None = None
+    title: SafeStr | None = Field(default=None, min_length=1, max_length=300)
+    body: SafeStr | None = Field(default=None, min_length=1)
+    tags: list[SafeStr] | None = None
+    service: SafeStr | None = None
     status: Status | None = None
     body_format: BodyFormat | None = None
 
@@ -89,7 +91,7 @@ class SearchOut(BaseModel):
 
 
 class Synonyms(In):
-    groups: list[list[str]] = Field(examples=[[["впн", "vpn"], ["учетка", "учётная запись", "аккаунт"]]])
+    groups: list[list[SafeStr]] = Field(examples=[[["впн", "vpn"], ["учетка", "учётная запись", "аккаунт"]]])
 
 
 def article_out(a: Article) -> ArticleOut:
@@ -111,9 +113,10 @@ async def create_article(kb: Kb, uow: Uow, body: ArticleCreate) -> ArticleOut:
 
 
 @router.get("/articles", response_model=ArticlePage)
-async def list_articles(kb: Kb, uow: Uow, page: int = Query(1, ge=1), per_page: int = Query(20, ge=1, le=200),
-                        service: str | None = None, status: Status | None = None,
-                        text: str | None = Query(None, description="substring of the title or body")) -> ArticlePage:
+async def list_articles(kb: Kb, uow: Uow, page: PageNo = 1, per_page: int = Query(20, ge=1, le=200),
+                        service: SafeStr | None = None, status: Status | None = None,
+                        text: Annotated[SafeStr | None, Query(description="substring of the title or body")] = None,
+                        ) -> ArticlePage:
     """Articles (deleted ones excluded), most recently changed first."""
     rows, total = await kb.list_articles(uow=uow(), service=service, status=status, text=text,
                                          offset=(page - 1) * per_page, limit=per_page)
@@ -121,13 +124,13 @@ async def list_articles(kb: Kb, uow: Uow, page: int = Query(1, ge=1), per_page: 
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut)
-async def get_article(kb: Kb, uow: Uow, article_id: int) -> ArticleOut:
+async def get_article(kb: Kb, uow: Uow, article_id: Id) -> ArticleOut:
     """One article."""
     return article_out(await kb.get_article(uow=uow(), article_id=article_id))
 
 
 @router.patch("/articles/{article_id}", response_model=ArticleOut)
-async def update_article(kb: Kb, uow: Uow, article_id: int, body: ArticlePatch) -> ArticleOut:
+async def update_article(kb: Kb, uow: Uow, article_id: Id, body: ArticlePatch) -> ArticleOut:
     """Changes the given fields; a new version records which ones."""
     data = body.model_dump(exclude_unset=True)
     nulls = {k: "Значение не может быть пустым (null)" for k, v in data.items() if v is None and k != "service"}
@@ -137,21 +140,21 @@ async def update_article(kb: Kb, uow: Uow, article_id: int, body: ArticlePatch) 
 
 
 @router.delete("/articles/{article_id}", status_code=204)
-async def delete_article(kb: Kb, uow: Uow, article_id: int) -> Response:
+async def delete_article(kb: Kb, uow: Uow, article_id: Id) -> Response:
     """Archives and hides the article: gone from lists and search; its history and figures stay."""
     await kb.delete_article(uow=uow(), article_id=article_id, author=AUTHOR)
     return Response(status_code=204)
 
 
 @router.get("/articles/{article_id}/history", response_model=list[VersionOut])
-async def article_history(kb: Kb, uow: Uow, article_id: int) -> list[VersionOut]:
+async def article_history(kb: Kb, uow: Uow, article_id: Id) -> list[VersionOut]:
     """Every version of the article, oldest first, with who changed what."""
     return [version_out(v) for v in await kb.article_history(uow=uow(), article_id=article_id)]
 
 
 @router.get("/search", response_model=SearchOut)
-async def search(kb: Kb, q: str = Query(min_length=1, max_length=4000), limit: int = Query(3, ge=1, le=10),
-                 service: str | None = None) -> SearchOut:
+async def search(kb: Kb, q: Annotated[SafeStr, Query(min_length=1, max_length=4000)],
+                 limit: int = Query(3, ge=1, le=10), service: SafeStr | None = None) -> SearchOut:
     """The articles the bot would offer for this text, best first; empty when none is confident.
 
     Nothing is recorded: an API search is not an offer a user saw, so it must not skew the figures."""
@@ -205,21 +208,9 @@ async def export(kb: Kb, uow: Uow, fmt: Literal["json", "md"] = Query("json", al
                     headers={"Content-Disposition": 'attachment; filename="kb-export.zip"'})
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    # Stops reading past the limit, so a huge upload is never held in memory whole.
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, "too_large", f"request body over {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(413, "too_large", f"request body over {limit} bytes")
-    return bytes(body)
-
-
-@router.post("/import", openapi_extra={"requestBody": IMPORT_BODY})
-async def import_(request: Request, kb: Kb, uow: Uow) -> dict[str, int]:
+@router.post("/import", openapi_extra={"requestBody": IMPORT_BODY},
+             responses={415: {"model": ErrorOut, "description": "neither JSON nor zip"}})
+async def import_(request: Request, kb: Kb, uow: Uow, settings: AppSettings) -> dict[str, int]:
     """Upserts articles (by `id` when it exists, else by title) and replaces synonyms if given.
 
     Body: the JSON export (`Content-Type: application/json`) or a zip of the Markdown export folder
@@ -228,9 +219,11 @@ async def import_(request: Request, kb: Kb, uow: Uow) -> dict[str, int]:
     ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if ctype not in ("application/json", MD_ZIP):
         raise ApiError(415, "unsupported_media_type", "Content-Type: application/json or application/zip")
-    data = await _read_body(request, MAX_UNPACKED_BYTES)
+    # BodyGuard caps the stream too; this keeps the route safe wherever it is mounted
+    data = await read_capped(request, int(settings.kb_import_max_mb * 1024 * 1024))
     if ctype == MD_ZIP:
         bundle = parse_zip(data)
     else:
-        bundle = parse_json(data.decode("utf-8", errors="replace"), source="import")
+        bundle = bundle_from_obj(load_json(data, source="import"), source="import")
+    check_bundle(bundle)
     return await kb.import_bundle(uow=uow(), bundle=bundle, author=AUTHOR)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from admin_api.fields import Int32, SafeStr, TgId
 from core.catalog.models import Organisation, Service, Staff, SupportPeriod, User
 from core.errors import ValidationFailed
 
@@ -24,43 +25,43 @@ class Out(BaseModel):
 
 
 class ServiceCreate(In):
-    code: str = Field(pattern=CODE, examples=["nttm"])
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=2000)
-    sla_policy: str = Field(default="nttm", max_length=32)
-    calendar: str = Field(default="msk-business", max_length=32)
+    code: SafeStr = Field(pattern=CODE, examples=["nttm"])
+    name: SafeStr = Field(min_length=1, max_length=200)
+    description: SafeStr = Field(default="", max_length=2000)
+    sla_policy: SafeStr = Field(default="nttm", max_length=32)
+    calendar: SafeStr = Field(default="msk-business", max_length=32)
     requires_contract: bool = False
-    intake: dict[str, list[str]] = Field(default_factory=dict,
+    intake: dict[SafeStr, list[SafeStr]] = Field(default_factory=dict,
                                          description="request type -> ordered intake field keys")
-    request_types: list[str] = Field(default_factory=list, description="offered request types; empty: all")
-    routing: dict[str, str] = Field(default_factory=dict, examples=[{"access_request": "crm-duty"}],
+    request_types: list[SafeStr] = Field(default_factory=list, description="offered request types; empty: all")
+    routing: dict[SafeStr, SafeStr] = Field(default_factory=dict, examples=[{"access_request": "crm-duty"}],
                                     description="request type -> code of the group that first gets it "
                                                 "(a group of this service or a shared one); a type missing here "
                                                 "goes to the service's group of the type's line level")
-    type_priority: dict[str, int] = Field(default_factory=dict, examples=[{"consultation": 4}],
+    type_priority: dict[SafeStr, Int32] = Field(default_factory=dict, examples=[{"consultation": 4}],
                                           description="request type -> the priority it always has "
                                                       "(ТЕКОН assistance levels: ОП1 → 4 … ОП4 → 1)")
     autoclose: bool = Field(default=False, description="an unconfirmed resolution closes itself after "
                                                        "AUTOCLOSE_WORKING_DAYS; off unless turned on")
     confirmation_only: bool = Field(default=False, description="only the requester's confirmation closes a "
                                                                "ticket (no staff close, no auto-close)")
-    channels: list[str] = Field(default_factory=list, description="other ways to reach the desk, shown in /help")
+    channels: list[SafeStr] = Field(default_factory=list, description="other ways to reach the desk, shown in /help")
     active: bool = True
 
 
 class ServicePatch(In):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
-    sla_policy: str | None = Field(default=None, max_length=32)
-    calendar: str | None = Field(default=None, max_length=32)
+    name: SafeStr | None = Field(default=None, min_length=1, max_length=200)
+    description: SafeStr | None = Field(default=None, max_length=2000)
+    sla_policy: SafeStr | None = Field(default=None, max_length=32)
+    calendar: SafeStr | None = Field(default=None, max_length=32)
     requires_contract: bool | None = None
-    intake: dict[str, list[str]] | None = None
-    request_types: list[str] | None = None
-    routing: dict[str, str] | None = None
-    type_priority: dict[str, int] | None = None
+    intake: dict[SafeStr, list[SafeStr]] | None = None
+    request_types: list[SafeStr] | None = None
+    routing: dict[SafeStr, SafeStr] | None = None
+    type_priority: dict[SafeStr, Int32] | None = None
     autoclose: bool | None = None
     confirmation_only: bool | None = None
-    channels: list[str] | None = None
+    channels: list[SafeStr] | None = None
     active: bool | None = None
 
 
@@ -92,7 +93,7 @@ class GroupOut(Out):
 class PeriodIn(In):
     valid_from: date
     valid_to: date
-    service_code: str | None = Field(default=None, description="None: every contract-bound service")
+    service_code: SafeStr | None = Field(default=None, description="None: every contract-bound service")
 
 
 class PeriodOut(Out):
@@ -103,14 +104,14 @@ class PeriodOut(Out):
 
 
 class OrganisationCreate(In):
-    name: str = Field(min_length=1, max_length=300)
-    inn: str | None = Field(default=None, max_length=20)
+    name: SafeStr = Field(min_length=1, max_length=300)
+    inn: SafeStr | None = Field(default=None, max_length=20)
     periods: list[PeriodIn] = Field(default_factory=list)
 
 
 class OrganisationPatch(In):
-    name: str | None = Field(default=None, min_length=1, max_length=300)
-    inn: str | None = Field(default=None, max_length=20)
+    name: SafeStr | None = Field(default=None, min_length=1, max_length=300)
+    inn: SafeStr | None = Field(default=None, max_length=20)
     periods: list[PeriodIn] | None = Field(default=None, description="when given, replaces every period")
 
 
@@ -123,26 +124,26 @@ class OrganisationOut(Out):
 
 
 class StaffUserIn(In):
-    tg_id: int | None = None
-    full_name: str = Field(min_length=1, max_length=300)
-    login: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=300)
-    region: str | None = Field(default=None, max_length=100)
+    tg_id: TgId | None = None
+    full_name: SafeStr = Field(min_length=1, max_length=300)
+    login: SafeStr | None = Field(default=None, max_length=200)
+    email: SafeStr | None = Field(default=None, max_length=300)
+    region: SafeStr | None = Field(default=None, max_length=100)
 
 
 class StaffCreate(In):
-    line_code: str
+    line_code: SafeStr
     user: StaffUserIn
     is_coordinator: bool = False
     is_service_manager: bool = False
-    curator_region: str | None = Field(default=None, max_length=100)
+    curator_region: SafeStr | None = Field(default=None, max_length=100)
 
 
 class StaffPatch(In):
-    line_code: str | None = None
+    line_code: SafeStr | None = None
     is_coordinator: bool | None = None
     is_service_manager: bool | None = None
-    curator_region: str | None = Field(default=None, max_length=100)
+    curator_region: SafeStr | None = Field(default=None, max_length=100)
     active: bool | None = None
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from admin_api.fields import Id, Priority, SafeJson, SafeStr
 from admin_api.schemas import In, Out
 from core.catalog.intake import RequestType
 from core.tickets.lifecycle import Action, allowed_actions
@@ -15,14 +16,14 @@ from core.tickets.service import Actor
 
 
 class RequesterIn(In):
-    full_name: str = Field(min_length=1, max_length=300, examples=["Иванов Иван Иванович"])
-    login: str | None = Field(default=None, max_length=200, examples=["i.ivanov"])
-    email: str | None = Field(default=None, max_length=300, examples=["i.ivanov@example.ru"])
-    region: str | None = Field(default=None, max_length=100, examples=["Центр"])
-    organisation: str | None = Field(default=None, max_length=300, examples=["ООО «Теплосеть»"],
+    full_name: SafeStr = Field(min_length=1, max_length=300, examples=["Иванов Иван Иванович"])
+    login: SafeStr | None = Field(default=None, max_length=200, examples=["i.ivanov"])
+    email: SafeStr | None = Field(default=None, max_length=300, examples=["i.ivanov@example.ru"])
+    region: SafeStr | None = Field(default=None, max_length=100, examples=["Центр"])
+    organisation: SafeStr | None = Field(default=None, max_length=300, examples=["ООО «Теплосеть»"],
                                      description="the company the caller named; a contract-bound service "
                                                  "(ТЕКОН) checks its support period")
-    organisation_id: int | None = Field(default=None, description="the same, by id")
+    organisation_id: Id | None = Field(default=None, description="the same, by id")
 
     @model_validator(mode="after")
     def _findable(self) -> RequesterIn:
@@ -33,19 +34,19 @@ class RequesterIn(In):
 
 
 class TicketCreate(In):
-    service: str = Field(examples=["nttm"])
+    service: SafeStr = Field(examples=["nttm"])
     type: RequestType = Field(examples=["incident"])
-    priority: int | None = Field(default=None, ge=1, le=4, examples=[3],
+    priority: Priority | None = Field(default=None, examples=[3],
                                  description="required, except where the type fixes it (ТЕКОН assistance levels)")
     requester: RequesterIn
-    fields: dict[str, Any] = Field(default_factory=dict, description="intake fields of the request type")
+    fields: SafeJson = Field(default_factory=dict, description="intake fields of the request type")
     channel: Literal["phone", "email"] = "phone"
-    staff_id: int | None = Field(default=None, description="line-1 staff member who registers it")
+    staff_id: Id | None = Field(default=None, description="line-1 staff member who registers it")
 
 
 class ActorIn(In):
-    staff_id: int | None = None
-    user_id: int | None = None
+    staff_id: Id | None = None
+    user_id: Id | None = None
 
     @model_validator(mode="after")
     def _one_actor(self) -> ActorIn:
@@ -59,19 +60,19 @@ class ActorIn(In):
 
 class ActionIn(ActorIn):
     action: Action
-    assignee_id: int | None = None
-    to_line: str | None = None
-    reason: str | None = Field(default=None, max_length=4000)
-    text: str | None = Field(default=None, max_length=4000)
-    closing_code: str | None = Field(default=None, max_length=64)
-    solution: str | None = Field(default=None, max_length=4000)
-    config_item: str | None = Field(default=None, max_length=200)
-    priority: int | None = Field(default=None, ge=1, le=4)
-    diagnostics: dict[str, str] | None = Field(
+    assignee_id: Id | None = None
+    to_line: SafeStr | None = None
+    reason: SafeStr | None = Field(default=None, max_length=4000)
+    text: SafeStr | None = Field(default=None, max_length=4000)
+    closing_code: SafeStr | None = Field(default=None, max_length=64)
+    solution: SafeStr | None = Field(default=None, max_length=4000)
+    config_item: SafeStr | None = Field(default=None, max_length=200)
+    priority: Priority | None = None
+    diagnostics: dict[SafeStr, SafeStr] | None = Field(
         default=None, examples=[{"system_info": "Windows Server 2019, ТЕКОН 5.2", "log_files": "server.log",
                                  "screenshot": "screen.png"}],
         description="open_op4: system_info, log_files, screenshot (ТЕКОН 002 §5)")
-    internal_incident: str | None = Field(default=None, max_length=100,
+    internal_incident: SafeStr | None = Field(default=None, max_length=100,
                                           description="set_internal_incident: ТП2's internal incident number")
 
     def params(self) -> dict[str, Any]:
@@ -79,7 +80,7 @@ class ActionIn(ActorIn):
 
 
 class CommentIn(ActorIn):
-    text: str = Field(min_length=1, max_length=4000)
+    text: SafeStr = Field(min_length=1, max_length=4000)
     public: bool = True
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from admin_api.deps import Tz, Uow
+from admin_api.fields import SafeJson, SafeStr
 from core.db import utcnow
 from core.sla import reports, store
 
@@ -23,13 +24,13 @@ async def list_policies(uow: Uow) -> list[dict[str, Any]]:
 
 
 @router.get("/sla/policies/{code}")
-async def get_policy(uow: Uow, code: str) -> dict[str, Any]:
+async def get_policy(uow: Uow, code: SafeStr) -> dict[str, Any]:
     """One policy in the shape PUT accepts."""
     return (await store.get_policy(uow=uow(), code=code))["data"]
 
 
 @router.put("/sla/policies/{code}")
-async def put_policy(uow: Uow, code: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+async def put_policy(uow: Uow, code: SafeStr, body: Annotated[SafeJson, Body()]) -> dict[str, Any]:
     """Creates or replaces a policy; 422 with the reason when it is invalid or names an unknown calendar."""
     return (await store.put_policy(uow=uow(), code=code, data=body))["data"]
 
@@ -41,13 +42,13 @@ async def list_calendars(uow: Uow) -> list[dict[str, Any]]:
 
 
 @router.get("/sla/calendars/{code}")
-async def get_calendar(uow: Uow, code: str) -> dict[str, Any]:
+async def get_calendar(uow: Uow, code: SafeStr) -> dict[str, Any]:
     """One calendar in the shape PUT accepts."""
     return (await store.get_calendar(uow=uow(), code=code))["data"]
 
 
 @router.put("/sla/calendars/{code}")
-async def put_calendar(uow: Uow, code: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+async def put_calendar(uow: Uow, code: SafeStr, body: Annotated[SafeJson, Body()]) -> dict[str, Any]:
     """Creates or replaces a calendar (working hours, holidays, extra working days); 422 when invalid."""
     return (await store.put_calendar(uow=uow(), code=code, data=body))["data"]
 
@@ -63,7 +64,7 @@ async def sla_report(
     tz: Tz,
     date_from: datetime | None = Query(None, alias="from", description="clocks started at or after (ISO)"),
     date_to: datetime | None = Query(None, alias="to", description="clocks started before (ISO); default now"),
-    service: str | None = Query(None, description="service code"),
+    service: Annotated[SafeStr | None, Query(description="service code")] = None,
     fmt: Literal["json", "csv"] = Query("json", alias="format"),
 ) -> Response | dict[str, Any]:
     """Per service, priority and target: tickets, met, breached, median and p90 of working seconds used."""

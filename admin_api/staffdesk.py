@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from admin_api.deps import AppSettings, Uow, services_of
+from admin_api.fields import Id, SafeStr, TgId
 from admin_api.schemas import In, Out
 from core.errors import ValidationFailed
 from core.staffdesk import chats, invitations
@@ -25,12 +26,12 @@ Telegram = Annotated[TelegramLink, Depends(get_telegram)]
 
 
 class InvitationIn(In):
-    line_code: str | None = Field(default=None, description="the group of a new staff record")
-    staff_id: int | None = Field(default=None, description="an existing staff record to link instead")
+    line_code: SafeStr | None = Field(default=None, description="the group of a new staff record")
+    staff_id: Id | None = Field(default=None, description="an existing staff record to link instead")
     is_coordinator: bool = False
     is_service_manager: bool = False
-    curator_region: str | None = Field(default=None, max_length=100)
-    full_name: str = Field(default="", max_length=300)
+    curator_region: SafeStr | None = Field(default=None, max_length=100)
+    full_name: SafeStr = Field(default="", max_length=300)
 
 
 class InvitationOut(Out):
@@ -44,9 +45,9 @@ class InvitationOut(Out):
 
 
 class LineChatIn(In):
-    chat_id: int = Field(lt=0, description="the group's id (negative)")
-    group_code: str
-    service_code: str | None = Field(default=None, description="null: the group's chat for all its services")
+    chat_id: TgId = Field(lt=0, description="the group's id (negative)")
+    group_code: SafeStr
+    service_code: SafeStr | None = Field(default=None, description="null: the group's chat for all its services")
 
 
 class LineChatOut(Out):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query
 
 from admin_api.deps import Tz, Uow
+from admin_api.fields import Id, PageNo, Priority, SafeStr
 from admin_api.schemas_tickets import (
     ActionIn,
     CommentIn,
@@ -42,10 +45,10 @@ async def register_ticket(uow: Uow, tz: Tz, body: TicketCreate) -> TicketOut:
 
 
 @router.get("/tickets", response_model=TicketPage)
-async def list_tickets(uow: Uow, status: Status | None = None, service: str | None = None,
-                       priority: int | None = Query(default=None, ge=1, le=4), line: str | None = None,
-                       assignee: int | None = Query(default=None, description="staff id of the assignee"),
-                       page: int = Query(default=1, ge=1),
+async def list_tickets(uow: Uow, status: Status | None = None, service: SafeStr | None = None,
+                       priority: Priority | None = None, line: SafeStr | None = None,
+                       assignee: Annotated[Id | None, Query(description="staff id of the assignee")] = None,
+                       page: PageNo = 1,
                        per_page: int = Query(default=20, ge=1, le=100)) -> TicketPage:
     """Tickets matching the filters, newest first."""
     flt = tickets.TicketFilter(status=status.value if status else None, service=service, priority=priority,
@@ -57,7 +60,7 @@ async def list_tickets(uow: Uow, status: Status | None = None, service: str | No
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail)
-async def get_ticket(uow: Uow, ticket_id: int) -> TicketDetail:
+async def get_ticket(uow: Uow, ticket_id: Id) -> TicketDetail:
     """A ticket with its history and comments."""
     ticket, history = await tickets.get(uow=uow(), ticket_id=ticket_id)
     notes = await tickets.comments(uow=uow(), ticket_id=ticket_id)
@@ -71,7 +74,7 @@ async def get_ticket(uow: Uow, ticket_id: int) -> TicketDetail:
 
 
 @router.post("/tickets/{ticket_id}/actions", response_model=TicketOut)
-async def apply_action(uow: Uow, ticket_id: int, body: ActionIn) -> TicketOut:
+async def apply_action(uow: Uow, ticket_id: Id, body: ActionIn) -> TicketOut:
     """Performs one lifecycle action (409 when the ticket's status does not allow it)."""
     ticket = await tickets.apply_action(uow=uow(), ticket_id=ticket_id, action=body.action.value,
                                         actor=body.actor(), params=body.params())
@@ -79,7 +82,7 @@ async def apply_action(uow: Uow, ticket_id: int, body: ActionIn) -> TicketOut:
 
 
 @router.post("/tickets/{ticket_id}/comments", response_model=CommentOut, status_code=201)
-async def add_comment(uow: Uow, ticket_id: int, body: CommentIn) -> CommentOut:
+async def add_comment(uow: Uow, ticket_id: Id, body: CommentIn) -> CommentOut:
     """Adds a public or internal comment."""
     comment = await tickets.add_comment(uow=uow(), ticket_id=ticket_id, actor=body.actor(),
                                         text=body.text, public=body.public)

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     invitation_hours: float = 72.0
     card_sync_seconds: float = 2.0
     relay_staff_name: bool = True
+    api_max_body_mb: float = Field(2.0, gt=0)  # every admin API route but the KB import
+    kb_import_max_mb: float = Field(128.0, gt=0)  # POST /api/v1/kb/import (JSON or a zip of the Markdown export)
 
     @field_validator("admin_api_token")
     @classmethod

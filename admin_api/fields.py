@@ -1,0 +1,33 @@
+"""Bounded types for every path, query and body value of the admin API.
+
+Ids are Integer columns (int32 on PostgreSQL), Telegram ids BigInteger: a value no column can hold is a 422
+naming it, not a database error. Every text refuses what no database stores (core.text).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from annotated_types import Ge, Le
+from pydantic import AfterValidator
+
+from core.text import INT64_MAX, INT64_MIN, checked_json, text_problem
+
+INT32_MAX = 2_147_483_647
+MAX_PAGE = 1_000_000  # (page - 1) * per_page stays far inside any OFFSET
+
+
+def _safe_text(value: str) -> str:
+    reason = text_problem(value)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+Id = Annotated[int, Ge(1), Le(INT32_MAX)]
+TgId = Annotated[int, Ge(INT64_MIN), Le(INT64_MAX)]  # a group chat's id is negative
+Int32 = Annotated[int, Ge(-INT32_MAX - 1), Le(INT32_MAX)]  # any small number the domain checks itself
+Priority = Annotated[int, Ge(1), Le(4)]
+PageNo = Annotated[int, Ge(1), Le(MAX_PAGE)]
+SafeStr = Annotated[str, AfterValidator(_safe_text)]
+SafeJson = Annotated[dict[str, Any], AfterValidator(checked_json)]
