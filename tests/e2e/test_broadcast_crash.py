@@ -55,8 +55,9 @@ async def test_killed_at_a_random_send_then_restarted_nobody_twice_uncertain_cou
     with pytest.raises(asyncio.CancelledError):
         await task
     got = await rows(harness, bid)
+    # rows between their claim and their outcome; none when the cancel lands after a chunk's outcomes were
+    # committed (seen on PostgreSQL, where that commit is the next await): then the restart must simply go on
     in_flight = [c for c, r in got.items() if r.status == RecipientStatus.sending]
-    assert in_flight, "the kill left rows between their claim and their outcome"
 
     session.script = None
     restarted = sender(harness)
