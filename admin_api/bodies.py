@@ -6,7 +6,8 @@ Each refusal is a 422 naming the field (`body`, `articles[3].title`, …), raise
 from __future__ import annotations
 
 import json
-from typing import Any
+import tempfile
+from typing import IO, Any
 
 from fastapi import Request
 
@@ -16,17 +17,24 @@ from core.text import json_problem
 from kb.io import Bundle, refuse
 
 
-async def read_capped(request: Request, limit: int) -> bytes:
-    """The whole body, refused with a 413 as soon as it passes `limit` (never held whole when too big)."""
+async def spool_capped(request: Request, limit: int, *, in_memory: int = 8 * 1024 * 1024) -> IO[bytes]:
+    """The body in a temporary file (in memory up to `in_memory` bytes, on disk past it), 413 past `limit`."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(limit)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BodyTooLarge(limit)
-    return bytes(body)
+    out = tempfile.SpooledTemporaryFile(max_size=in_memory)
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge(limit)
+            out.write(chunk)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
 
 
 def load_json(data: bytes, *, source: str) -> Any:

@@ -34,7 +34,7 @@ class BroadcastOut(Out):
 @router.get("/broadcasts/{broadcast_id}", response_model=BroadcastOut)
 async def get_broadcast(broadcast_id: int, uow: Uow) -> BroadcastOut:
     """Progress: rows per outcome, the current rate (messages/s over the last 30 s) and the estimated finish."""
-    return BroadcastOut.model_validate(await service.get_progress(uow=uow(), broadcast_id=broadcast_id))
+    return BroadcastOut.model_validate(await service.get_progress(uow=uow.read(), broadcast_id=broadcast_id))
 
 
 @router.post("/broadcasts/{broadcast_id}/cancel", response_model=BroadcastOut)

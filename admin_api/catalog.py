@@ -30,13 +30,13 @@ router = APIRouter()
 @router.get("/services", response_model=list[ServiceOut], tags=["services"])
 async def list_services(uow: Uow, active_only: bool = False) -> list[ServiceOut]:
     """Every service of the catalog."""
-    return [service_out(s) for s in await catalog.list_services(uow=uow(), active_only=active_only)]
+    return [service_out(s) for s in await catalog.list_services(uow=uow.read(), active_only=active_only)]
 
 
 @router.get("/services/{code}", response_model=ServiceOut, tags=["services"])
 async def get_service(uow: Uow, code: SafeStr) -> ServiceOut:
     """One service by code."""
-    return service_out(await catalog.get_service(uow=uow(), code=code))
+    return service_out(await catalog.get_service(uow=uow.read(), code=code))
 
 
 @router.post("/services", response_model=ServiceOut, status_code=201, tags=["services"])
@@ -56,19 +56,19 @@ async def update_service(uow: Uow, code: SafeStr, body: ServicePatch) -> Service
 @router.get("/groups", response_model=list[GroupOut], tags=["staff"])
 async def list_groups(uow: Uow) -> list[GroupOut]:
     """Support groups: line level and the service each belongs to (staff join a group by its code)."""
-    return [GroupOut.model_validate(g) for g in await catalog.list_lines(uow=uow())]
+    return [GroupOut.model_validate(g) for g in await catalog.list_lines(uow=uow.read())]
 
 
 @router.get("/organisations", response_model=list[OrganisationOut], tags=["organisations"])
 async def list_organisations(uow: Uow) -> list[OrganisationOut]:
     """Every organisation with its support periods."""
-    return [organisation_out(o) for o in await catalog.list_organisations(uow=uow())]
+    return [organisation_out(o) for o in await catalog.list_organisations(uow=uow.read())]
 
 
 @router.get("/organisations/{org_id}", response_model=OrganisationOut, tags=["organisations"])
 async def get_organisation(uow: Uow, org_id: Id) -> OrganisationOut:
     """One organisation."""
-    return organisation_out(await catalog.get_organisation(uow=uow(), org_id=org_id))
+    return organisation_out(await catalog.get_organisation(uow=uow.read(), org_id=org_id))
 
 
 @router.post("/organisations", response_model=OrganisationOut, status_code=201, tags=["organisations"])
@@ -89,13 +89,13 @@ async def update_organisation(uow: Uow, org_id: Id, body: OrganisationPatch) -> 
 @router.get("/staff", response_model=list[StaffOut], tags=["staff"])
 async def list_staff(uow: Uow, line: SafeStr | None = None) -> list[StaffOut]:
     """Staff members, optionally of one line."""
-    return [staff_out(s) for s in await catalog.list_staff(uow=uow(), line=line)]
+    return [staff_out(s) for s in await catalog.list_staff(uow=uow.read(), line=line)]
 
 
 @router.get("/staff/{staff_id}", response_model=StaffOut, tags=["staff"])
 async def get_staff(uow: Uow, staff_id: Id) -> StaffOut:
     """One staff member."""
-    return staff_out(await catalog.get_staff(uow=uow(), staff_id=staff_id))
+    return staff_out(await catalog.get_staff(uow=uow.read(), staff_id=staff_id))
 
 
 @router.post("/staff", response_model=StaffOut, status_code=201, tags=["staff"])

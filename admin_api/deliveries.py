@@ -43,7 +43,7 @@ async def list_deliveries(uow: Uow,
                           page: PageNo = 1,
                           per_page: int = Query(default=50, ge=1, le=200)) -> DeliveryPage:
     """Deliveries of outbox events to chats, newest first; `failed` ones carry Telegram's reason."""
-    rows, total = await outbox.list_deliveries(uow=uow(), view=status,
+    rows, total = await outbox.list_deliveries(uow=uow.read(), view=status,
                                                offset=(page - 1) * per_page, limit=per_page)
     return DeliveryPage(items=[DeliveryOut.model_validate(r) for r in rows], total=total, page=page,
                         per_page=per_page)

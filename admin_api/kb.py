@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
+from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin_api.bodies import check_bundle, load_json, read_capped
+from admin_api.bodies import check_bundle, load_json, spool_capped
 from admin_api.deps import AppSettings, Kb, Uow
 from admin_api.errors import ApiError, ErrorOut
 from admin_api.fields import Id, PageNo, SafeStr
 from core.errors import ValidationFailed
-from kb.archive import parse_zip, zip_files
-from kb.io import bundle_from_obj, markdown_files
+from kb import bulk
+from kb.archive import parse_zip
+from kb.io import bundle_from_obj
 from kb.models import Article, ArticleVersion
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
@@ -118,7 +123,7 @@ async def list_articles(kb: Kb, uow: Uow, page: PageNo = 1, per_page: int = Quer
                         text: Annotated[SafeStr | None, Query(description="substring of the title or body")] = None,
                         ) -> ArticlePage:
     """Articles (deleted ones excluded), most recently changed first."""
-    rows, total = await kb.list_articles(uow=uow(), service=service, status=status, text=text,
+    rows, total = await kb.list_articles(uow=uow.read(), service=service, status=status, text=text,
                                          offset=(page - 1) * per_page, limit=per_page)
     return ArticlePage(items=[article_out(a) for a in rows], total=total, page=page, per_page=per_page)
 
@@ -126,7 +131,7 @@ async def list_articles(kb: Kb, uow: Uow, page: PageNo = 1, per_page: int = Quer
 @router.get("/articles/{article_id}", response_model=ArticleOut)
 async def get_article(kb: Kb, uow: Uow, article_id: Id) -> ArticleOut:
     """One article."""
-    return article_out(await kb.get_article(uow=uow(), article_id=article_id))
+    return article_out(await kb.get_article(uow=uow.read(), article_id=article_id))
 
 
 @router.patch("/articles/{article_id}", response_model=ArticleOut)
@@ -149,7 +154,7 @@ async def delete_article(kb: Kb, uow: Uow, article_id: Id) -> Response:
 @router.get("/articles/{article_id}/history", response_model=list[VersionOut])
 async def article_history(kb: Kb, uow: Uow, article_id: Id) -> list[VersionOut]:
     """Every version of the article, oldest first, with who changed what."""
-    return [version_out(v) for v in await kb.article_history(uow=uow(), article_id=article_id)]
+    return [version_out(v) for v in await kb.article_history(uow=uow.read(), article_id=article_id)]
 
 
 @router.get("/search", response_model=SearchOut)
@@ -165,7 +170,7 @@ async def search(kb: Kb, q: Annotated[SafeStr, Query(min_length=1, max_length=40
 @router.get("/synonyms", response_model=Synonyms)
 async def get_synonyms(kb: Kb, uow: Uow) -> Synonyms:
     """The synonym groups used by the search."""
-    return Synonyms(groups=await kb.get_synonyms(uow=uow()))
+    return Synonyms(groups=await kb.get_synonyms(uow=uow.read()))
 
 
 @router.put("/synonyms", response_model=Synonyms)
@@ -177,7 +182,7 @@ async def put_synonyms(kb: Kb, uow: Uow, body: Synonyms) -> Synonyms:
 @router.get("/stats")
 async def stats(kb: Kb, uow: Uow) -> dict[str, Any]:
     """Per article: offered, answered, helped, helped share; overall offers, helped and the self-service rate."""
-    return await kb.stats(uow=uow())
+    return await kb.stats(uow=uow.read())
 
 
 @router.get("/gaps")
@@ -185,27 +190,43 @@ async def gaps(kb: Kb, uow: Uow, days: int = Query(30, ge=1, le=366), limit: int
                ) -> dict[str, Any]:
     """Questions users asked that got no article, grouped by their words, biggest group first, with counts per
     service: which article to write next."""
-    return await kb.gaps(uow=uow(), days=days, limit=limit)
+    return await kb.gaps(uow=uow.read(), days=days, limit=limit)
 
 
 MD_ZIP = "application/zip"
+MB = 1024 * 1024
 IMPORT_BODY = {"required": True, "content": {
     "application/json": {"schema": {"type": "object"}, "example": {"articles": [], "synonyms": []}},
     MD_ZIP: {"schema": {"type": "string", "format": "binary"}},
 }}
 
 
-@router.get("/export", response_model=None, responses={200: {"content": {MD_ZIP: {}}}})
-async def export(kb: Kb, uow: Uow, fmt: Literal["json", "md"] = Query("json", alias="format")
-                 ) -> dict[str, Any] | Response:
-    """Every article (deleted ones excluded) and the synonym groups, in the import format.
+@router.get("/export", response_model=None, responses={200: {"content": {
+    "application/json": {"schema": {"type": "object"}}, MD_ZIP: {"schema": {"type": "string", "format": "binary"}}}}})
+async def export(uow: Uow, fmt: Literal["json", "md"] = Query("json", alias="format")) -> StreamingResponse:
+    """Every article (deleted ones excluded) and the synonym groups, in the import format, streamed page by page.
 
     `format=md`: a zip of the folder `support-bot kb export --format md` writes (one .md per article, synonyms.json)."""
-    data = await kb.export_all(uow=uow())
     if fmt == "json":
-        return data
-    return Response(zip_files(markdown_files(data["articles"], data["synonyms"])), media_type=MD_ZIP,
-                    headers={"Content-Disposition": 'attachment; filename="kb-export.zip"'})
+        return StreamingResponse(bulk.export_json(uow_factory=uow), media_type="application/json")
+    # a zip's directory comes last, so it is built in a temporary file (on disk past 16 MB) and then streamed
+    out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+    try:
+        await bulk.export_zip(uow_factory=uow, out=out)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return StreamingResponse(_file_chunks(out), media_type=MD_ZIP,
+                             headers={"Content-Disposition": 'attachment; filename="kb-export.zip"'})
+
+
+async def _file_chunks(f: IO[bytes], size: int = 256 * 1024) -> AsyncIterator[bytes]:
+    try:
+        while chunk := f.read(size):
+            yield chunk
+    finally:
+        f.close()
 
 
 @router.post("/import", openapi_extra={"requestBody": IMPORT_BODY},
@@ -215,15 +236,20 @@ async def import_(request: Request, kb: Kb, uow: Uow, settings: AppSettings) -> 
 
     Body: the JSON export (`Content-Type: application/json`) or a zip of the Markdown export folder
     (`Content-Type: application/zip`). The whole of it is checked first; a bad item is a 422 naming it
-    (articles[i].field, or the file inside the zip with its line) and nothing is written."""
+    (articles[i].field, or the file inside the zip with its line) and nothing is written. Articles are then
+    written in batches of their own transactions (bot updates and the SLA sweep go on meanwhile); should the
+    import stop part-way, sending it again completes it (what was written comes back as `unchanged`)."""
     ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if ctype not in ("application/json", MD_ZIP):
         raise ApiError(415, "unsupported_media_type", "Content-Type: application/json or application/zip")
     # BodyGuard caps the stream too; this keeps the route safe wherever it is mounted
-    data = await read_capped(request, int(settings.kb_import_max_mb * 1024 * 1024))
-    if ctype == MD_ZIP:
-        bundle = parse_zip(data)
-    else:
-        bundle = bundle_from_obj(load_json(data, source="import"), source="import")
+    with await spool_capped(request, int(settings.kb_import_max_mb * MB)) as body:
+        # parsing is CPU work of seconds for a large base: off the event loop, so updates keep flowing
+        if ctype == MD_ZIP:
+            bundle = await asyncio.to_thread(parse_zip, body, limit=int(settings.kb_import_unpacked_mb * MB))
+        else:
+            data = body.read()
+            bundle = await asyncio.to_thread(
+                lambda: bundle_from_obj(load_json(data, source="import"), source="import"))
     check_bundle(bundle)
-    return await kb.import_bundle(uow=uow(), bundle=bundle, author=AUTHOR)
+    return await kb.import_bundle(uow_factory=uow, bundle=bundle, author=AUTHOR)

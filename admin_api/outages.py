@@ -140,7 +140,7 @@ async def add_audience(code: str, uow: Uow, csv_text: str = Body(..., media_type
 async def outage_report(uow: Uow, since: AwareDatetime | None = None,
                         format: Literal["json", "csv"] = Query(default="json")) -> Response | list[ReportRow]:
     """Start, restoration, duration, services, linked tickets, notices sent / failed / blocked / uncertain, who."""
-    rows = [ReportRow.model_validate(r) for r in await service.report(uow=uow(), since=since)]
+    rows = [ReportRow.model_validate(r) for r in await service.report(uow=uow.read(), since=since)]
     if format == "json":
         return rows
     buf = io.StringIO()

@@ -20,13 +20,13 @@ router = APIRouter(tags=["sla"])
 @router.get("/sla/policies")
 async def list_policies(uow: Uow) -> list[dict[str, Any]]:
     """Every policy: code, updated_at and data (the `Policy.from_dict` shape)."""
-    return await store.list_policies(uow=uow())
+    return await store.list_policies(uow=uow.read())
 
 
 @router.get("/sla/policies/{code}")
 async def get_policy(uow: Uow, code: SafeStr) -> dict[str, Any]:
     """One policy in the shape PUT accepts."""
-    return (await store.get_policy(uow=uow(), code=code))["data"]
+    return (await store.get_policy(uow=uow.read(), code=code))["data"]
 
 
 @router.put("/sla/policies/{code}")
@@ -38,13 +38,13 @@ async def put_policy(uow: Uow, code: SafeStr, body: Annotated[SafeJson, Body()])
 @router.get("/sla/calendars")
 async def list_calendars(uow: Uow) -> list[dict[str, Any]]:
     """Every calendar: code, updated_at and data (the `BusinessCalendar.from_dict` shape)."""
-    return await store.list_calendars(uow=uow())
+    return await store.list_calendars(uow=uow.read())
 
 
 @router.get("/sla/calendars/{code}")
 async def get_calendar(uow: Uow, code: SafeStr) -> dict[str, Any]:
     """One calendar in the shape PUT accepts."""
-    return (await store.get_calendar(uow=uow(), code=code))["data"]
+    return (await store.get_calendar(uow=uow.read(), code=code))["data"]
 
 
 @router.put("/sla/calendars/{code}")
@@ -70,7 +70,7 @@ async def sla_report(
     """Per service, priority and target: tickets, met, breached, median and p90 of working seconds used."""
     end = _aware(date_to, tz) if date_to else utcnow()
     start = _aware(date_from, tz) if date_from else end - timedelta(days=30)
-    rows = await reports.sla_report(uow=uow(), date_from=start, date_to=end, service=service)
+    rows = await reports.sla_report(uow=uow.read(), date_from=start, date_to=end, service=service)
     if fmt == "csv":
         return PlainTextResponse(reports.to_csv(rows), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": 'attachment; filename="sla-report.csv"'})

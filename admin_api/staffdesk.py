@@ -96,4 +96,4 @@ async def bind_chat(uow: Uow, telegram: Telegram, body: LineChatIn) -> LineChatO
 @router.get("/line-chats", response_model=list[LineChatOut])
 async def list_chats(uow: Uow) -> list[LineChatOut]:
     """Every bound chat, broken ones first (with the reason)."""
-    return [LineChatOut.model_validate(v) for v in await chats.list_chats(uow=uow())]
+    return [LineChatOut.model_validate(v) for v in await chats.list_chats(uow=uow.read())]

@@ -53,7 +53,7 @@ async def list_tickets(uow: Uow, status: Status | None = None, service: SafeStr 
     """Tickets matching the filters, newest first."""
     flt = tickets.TicketFilter(status=status.value if status else None, service=service, priority=priority,
                                line=line, assignee_id=assignee)
-    rows, total = await tickets.search(uow=uow(), flt=flt, offset=(page - 1) * per_page,
+    rows, total = await tickets.search(uow=uow.read(), flt=flt, offset=(page - 1) * per_page,
                                        limit=per_page)
     codes = await _service_codes(uow)
     return TicketPage(items=[ticket_out(t, codes) for t in rows], total=total, page=page, per_page=per_page)
@@ -62,13 +62,13 @@ async def list_tickets(uow: Uow, status: Status | None = None, service: SafeStr 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail)
 async def get_ticket(uow: Uow, ticket_id: Id) -> TicketDetail:
     """A ticket with its history and comments."""
-    ticket, history = await tickets.get(uow=uow(), ticket_id=ticket_id)
-    notes = await tickets.comments(uow=uow(), ticket_id=ticket_id)
+    ticket, history = await tickets.get(uow=uow.read(), ticket_id=ticket_id)
+    notes = await tickets.comments(uow=uow.read(), ticket_id=ticket_id)
     detail = {
         **ticket_attrs(ticket, await _service_codes(uow)),
         "history": [history_out(h) for h in history],
         "comments": [comment_out(c) for c in notes],
-        "sla": await sla_clock.ticket_sla(uow=uow(), ticket_id=ticket_id),
+        "sla": await sla_clock.ticket_sla(uow=uow.read(), ticket_id=ticket_id),
     }
     return TicketDetail(**detail)
 

@@ -185,7 +185,7 @@ def kb_import(path: Annotated[Path, typer.Argument(help="a JSON file, or a folde
     from kb.io import read_path
 
     bundle = _refusing(lambda: read_path(path))
-    res = _with_root(lambda root: root.kb.import_bundle(uow=root.uow(), bundle=bundle, author="cli"))
+    res = _with_root(lambda root: root.kb.import_bundle(uow_factory=root.uow, bundle=bundle, author="cli"))
     typer.echo(f"imported / импортировано: {res}")
 
 
@@ -198,7 +198,7 @@ def kb_export(path: Annotated[Path, typer.Argument(help="a JSON file, or a new/e
     if fmt not in ("json", "md"):
         typer.echo("--format: json or md", err=True)
         raise typer.Exit(2)
-    data = _with_root(lambda root: root.kb.export_all(uow=root.uow()))
+    data = _with_root(lambda root: root.kb.export_all(uow_factory=root.uow))
     if fmt == "json":
         path.write_text(dump_json(data["articles"], data["synonyms"]), encoding="utf-8")
     else:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core import migrate
 from core.catalog.seed import seed_catalog
-from core.db import make_engine, make_session_factory
+from core.db import make_engine, make_read_engine, make_session_factory
 from core.settings import Settings
 from core.staffdesk.port import TelegramLink
 from core.uow import UowFactory
@@ -51,6 +51,7 @@ class Root:
     tz: ZoneInfo
     scheduler: AsyncIOScheduler
     kb: KnowledgeBase  # the knowledge base with its in-memory search index (empty until app.wiring_kb's startup hook)
+    read_engine: AsyncEngine | None = None  # SQLite's reader pool (core.db.make_read_engine); None on PostgreSQL
     api: FastAPI | None = None
     bot: Bot | None = None
     dp: Dispatcher | None = None
@@ -89,6 +90,8 @@ class Root:
         if self.bot is not None:
             await self.bot.session.close()
         await self.engine.dispose()
+        if self.read_engine is not None:
+            await self.read_engine.dispose()
 
 
 def build_root(settings: Settings, *, with_bot: bool = True, with_api: bool = True,
@@ -96,9 +99,11 @@ def build_root(settings: Settings, *, with_bot: bool = True, with_api: bool = Tr
     """Builds everything from settings; nothing runs until startup()/start_jobs()."""
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
+    read_engine = make_read_engine(settings.database_url)
+    read_factory = make_session_factory(read_engine) if read_engine is not None else None
     tz = ZoneInfo(settings.timezone)
-    root = Root(settings=settings, engine=engine, session_factory=session_factory,
-                uow=UowFactory(session_factory), tz=tz, scheduler=AsyncIOScheduler(timezone=tz),
+    root = Root(settings=settings, engine=engine, session_factory=session_factory, read_engine=read_engine,
+                uow=UowFactory(session_factory, read_factory), tz=tz, scheduler=AsyncIOScheduler(timezone=tz),
                 kb=KnowledgeBase(threshold=settings.kb_threshold,
                                embedder=load_embedder(enabled=settings.kb_meaning)))
     from app import wiring

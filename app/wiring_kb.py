@@ -18,14 +18,14 @@ async def kb_startup(root: Root) -> None:
     kb = root.kb
     if await kb.seed_first_start(uow=root.uow(), sample=root.settings.kb_seed_sample):
         log.info("knowledge base: first start seeding done (sample articles: %s)", root.settings.kb_seed_sample)
-    await kb.load(root.uow())
+    await kb.load(root.uow.read())
 
 
 async def kb_poll(root: Root) -> None:
     """Reloads this process's index when the shared revision moved (a change made by another process)."""
     try:
         kb = root.kb
-        if await kb.refresh(uow_factory=root.uow):
+        if await kb.refresh(uow_factory=root.uow.read):
             log.info("knowledge base reloaded at revision %d", kb.revision)
     except Exception:  # a failed poll must not stop the next one
         log.exception("knowledge base poll failed")

@@ -86,6 +86,35 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return engine
 
 
+def _file_sqlite(url: str) -> bool:
+    memory = make_url(url).database in (None, "", ":memory:") or "mode=memory" in url
+    return url.startswith("sqlite") and not memory
+
+
+def make_read_engine(url: str, *, pool_size: int = 4) -> AsyncEngine | None:
+    """A pool of read-only connections beside the single writer, for file SQLite only (None elsewhere).
+
+    In WAL mode readers see the last committed state and never wait for the writer, so a long write (an import)
+    no longer queues every read behind it in the one-connection pool. PostgreSQL's pool already serves reads
+    concurrently, so there the writer's engine is used for both."""
+    if not _file_sqlite(url):
+        return None
+    from core import sqlite_driver
+
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0,
+                                 connect_args={"timeout": 30, "async_creator_fn": sqlite_driver.connect})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _reader_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        # the writer set WAL (persistent in the file); query_only turns any write through this pool into an error
+        cur.execute("PRAGMA query_only=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    return engine
+
+
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Session factory; objects stay usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     relay_staff_name: bool = True
     api_max_body_mb: float = Field(2.0, gt=0)  # every admin API route but the KB import
     kb_import_max_mb: float = Field(128.0, gt=0)  # POST /api/v1/kb/import (JSON or a zip of the Markdown export)
+    kb_import_unpacked_mb: float = Field(256.0, gt=0)  # what a zip import may unpack to (the files are held in memory)
 
     @field_validator("admin_api_token")
     @classmethod

@@ -35,9 +35,10 @@ def is_write_conflict(exc: BaseException) -> bool:
 class UnitOfWork:
     """`async with uow:` opens a session; leaving without `commit()` rolls back."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False) -> None:
         self._factory = session_factory
         self._session: AsyncSession | None = None
+        self.read_only = read_only
 
     @property
     def session(self) -> AsyncSession:
@@ -66,6 +67,8 @@ class UnitOfWork:
         self.session.info[SIDE_WRITE] = True
 
     async def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         await self.session.commit()
 
     async def rollback(self) -> None:
@@ -80,10 +83,16 @@ class UnitOfWork:
 
 
 class UowFactory:
-    """Makes a fresh UnitOfWork per use case call."""
+    """Makes a fresh UnitOfWork per use case call; `read()` one for reads that need no writer."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession],
+                 read_factory: async_sessionmaker[AsyncSession] | None = None) -> None:
         self.session_factory = session_factory
+        self.read_factory = read_factory or session_factory
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def read(self) -> UnitOfWork:
+        """A unit of work for reading only: on SQLite it comes from the reader pool, never waiting for a writer."""
+        return UnitOfWork(self.read_factory, read_only=True)

@@ -7,11 +7,13 @@ import posixpath
 import zipfile
 import zlib
 from collections.abc import Mapping
+from typing import IO
 
 from kb.io import Bundle, parse_markdown_files, refuse
 
-# Bounds what an upload may expand to in memory: a few thousand articles are well under it.
-MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+# Bounds what an upload may expand to in memory by default (KB_IMPORT_UNPACKED_MB sets the API's): the Markdown
+# export of 10,000 articles of a few kilobytes each unpacks to about 40 MB.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 ARCHIVE = "архив"
 _CHUNK = 64 * 1024
 
@@ -34,7 +36,7 @@ def _safe_name(name: str) -> str:
     return posixpath.normpath(name)
 
 
-def _read_limited(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
+def _read_limited(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, limit: int) -> bytes:
     # The header's file_size can lie, so the bytes actually inflated are what is counted.
     out = bytearray()
     with zf.open(info) as fh:
@@ -42,7 +44,7 @@ def _read_limited(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> by
             out += chunk
             if len(out) > budget:
                 raise refuse(f"{ARCHIVE}: {info.filename}", "архив после распаковки больше "
-                             f"{MAX_UNPACKED_BYTES // (1024 * 1024)} МБ", "file")
+                             f"{limit / (1024 * 1024):g} МБ (KB_IMPORT_UNPACKED_MB)", "file")
     return bytes(out)
 
 
@@ -54,10 +56,10 @@ def _strip_wrapper(files: dict[str, str]) -> dict[str, str]:
     return files
 
 
-def files_from_zip(data: bytes, *, limit: int = MAX_UNPACKED_BYTES) -> dict[str, str]:
-    """Unpacks a zip archive in memory into relative name -> text, within `limit` bytes in all."""
+def files_from_zip(data: bytes | IO[bytes], *, limit: int = MAX_UNPACKED_BYTES) -> dict[str, str]:
+    """Unpacks a zip archive (bytes or a seekable file) into relative name -> text, within `limit` bytes in all."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
         raise refuse(ARCHIVE, "это не zip-архив или он повреждён", "file") from exc
     files: dict[str, str] = {}
@@ -70,7 +72,7 @@ def files_from_zip(data: bytes, *, limit: int = MAX_UNPACKED_BYTES) -> dict[str,
             if name in files:
                 raise refuse(f"{ARCHIVE}: {name}", "файл встречается в архиве дважды", "file")
             try:
-                raw = _read_limited(zf, info, limit - used)
+                raw = _read_limited(zf, info, limit - used, limit)
             except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error) as exc:
                 raise refuse(f"{ARCHIVE}: {name}", f"файл не распаковывается ({exc})", "file") from exc
             used += len(raw)
@@ -81,7 +83,7 @@ def files_from_zip(data: bytes, *, limit: int = MAX_UNPACKED_BYTES) -> dict[str,
     return _strip_wrapper(files)
 
 
-def parse_zip(data: bytes, *, limit: int = MAX_UNPACKED_BYTES) -> Bundle:
+def parse_zip(data: bytes | IO[bytes], *, limit: int = MAX_UNPACKED_BYTES) -> Bundle:
     """Parses and checks a zip of the Markdown export folder; a bad entry is refused naming it, its line and why."""
     files = files_from_zip(data, limit=limit)
     bundle = parse_markdown_files(files)

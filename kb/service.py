@@ -11,10 +11,10 @@ from sqlalchemy import func, or_, select
 
 from core.db import utcnow
 from core.errors import NotFound
-from core.uow import UnitOfWork
-from kb import store
+from core.uow import UnitOfWork, UowFactory
+from kb import bulk, store
 from kb.gaps import gaps, record_miss
-from kb.io import Bundle, ImportRefused
+from kb.io import Bundle
 from kb.models import Article, ArticleVersion, SynonymGroup
 from kb.search import Hit, SearchIndex, load_default_synonyms, load_sample_articles
 from kb.search.meaning import Embedder, embed_articles
@@ -262,51 +262,13 @@ class KnowledgeBase:
             await uow.commit()
         return True
 
-    async def import_bundle(self, *, uow: UnitOfWork, bundle: Bundle, author: str | None = None) -> dict[str, int]:
-        """Upserts the articles (by id when it exists, else by title) and replaces synonyms if given; all or nothing."""
-        async with uow:
-            bad = await store.unknown_services(uow, [a.values.get("service") for a in bundle.articles])
-            for a in bundle.articles:
-                if a.values.get("service") in bad:
-                    reason = f"нет услуги с кодом «{a.values['service']}»"
-                    raise ImportRefused(f"{a.where}: {reason}", fields={f"{a.key}.service": reason})
-            live = (await uow.session.scalars(select(Article).where(Article.deleted_at.is_(None)))).all()
-            by_id = {a.id: a for a in live}
-            by_title = {a.title.casefold(): a for a in sorted(live, key=lambda a: a.id, reverse=True)}
-            created = updated = 0
-            touched: list[Article] = []
-            now = utcnow()
-            for item in bundle.articles:
-                art = by_id.get(item.id) if item.id is not None else None
-                art = art or by_title.get(item.values["title"].casefold())
-                if art is None:
-                    art = Article(**item.values, author=author, created_at=now, updated_at=now, version=1)
-                    uow.session.add(art)
-                    await uow.session.flush()
-                    store.add_version(uow, art, changes=["created"], by=author, now=now)
-                    created += 1
-                    touched.append(art)
-                elif changed := store.apply_changes(art, item.values):
-                    art.version += 1
-                    art.updated_at = now
-                    store.add_version(uow, art, changes=changed, by=author, now=now)
-                    updated += 1
-                    touched.append(art)
-            if bundle.synonyms is not None:
-                await store.replace_synonyms(uow, bundle.synonyms)
-            rev = await store.bump_revision(uow)
-            await uow.commit()
-        self._after_commit(rev, touched, synonyms=bundle.synonyms)
-        return {"created": created, "updated": updated, "unchanged": len(bundle.articles) - created - updated,
-                "synonym_groups": len(bundle.synonyms) if bundle.synonyms is not None else -1}
+    async def import_bundle(self, *, uow_factory: UowFactory, bundle: Bundle, author: str | None = None,
+                            batch: int | None = None) -> dict[str, int]:
+        """Upserts the articles (by id when it exists, else by title) in batches, and replaces synonyms if given."""
+        return await bulk.import_bundle(uow_factory=uow_factory, bundle=bundle, author=author,
+                                        after_commit=self._after_commit, batch=batch)
 
-    async def export_all(self, *, uow: UnitOfWork) -> dict[str, Any]:
-        """Every live article (any status) and the synonym groups, as plain data."""
-        async with uow:
-            rows = (await uow.session.scalars(
-                select(Article).where(Article.deleted_at.is_(None)).order_by(Article.id))).all()
-            groups = await store.synonym_groups(uow)
-        arts = [{"id": a.id, "title": a.title, "body": a.body, "body_format": a.body_format, "tags": list(a.tags),
-                 "service": a.service, "status": a.status, "author": a.author, "version": a.version,
-                 "updated_at": a.updated_at.isoformat()} for a in rows]
-        return {"articles": arts, "synonyms": groups}
+    async def export_all(self, *, uow_factory: UowFactory) -> dict[str, Any]:
+        """Every live article (any status) and the synonym groups, as plain data (the CLI; the API streams)."""
+        arts = [a async for page in bulk.export_pages(uow_factory=uow_factory) for a in page]
+        return {"articles": arts, "synonyms": await bulk.synonyms(uow_factory=uow_factory)}

@@ -42,7 +42,7 @@ async def _count(root: Root) -> int:
 
 
 async def _wipe_articles(kb: KnowledgeBase, root: Root) -> None:
-    for a in (await kb.export_all(uow=root.uow()))["articles"]:
+    for a in (await kb.export_all(uow_factory=root.uow))["articles"]:
         await kb.delete_article(uow=root.uow(), article_id=a["id"])
     await kb.put_synonyms(uow=root.uow(), groups=[["x", "y"]])
 
@@ -51,7 +51,7 @@ async def _wipe_articles(kb: KnowledgeBase, root: Root) -> None:
 async def test_round_trip(root: Root, tmp_path: Path, fmt: str) -> None:
     kb: KnowledgeBase = root.kb
     await _fill(kb, root)
-    before = await kb.export_all(uow=root.uow())
+    before = await kb.export_all(uow_factory=root.uow)
     if fmt == "json":
         (tmp_path / "kb.json").write_text(dump_json(before["articles"], before["synonyms"]), encoding="utf-8")
     else:
@@ -61,9 +61,9 @@ async def test_round_trip(root: Root, tmp_path: Path, fmt: str) -> None:
     # The old ids belong to deleted articles now, so every article comes back as a new one.
     bundle = (parse_json((tmp_path / "kb.json").read_text(encoding="utf-8")) if fmt == "json"
               else parse_markdown_dir(tmp_path / "md"))
-    res = await kb.import_bundle(uow=root.uow(), bundle=bundle, author="test")
+    res = await kb.import_bundle(uow_factory=root.uow, bundle=bundle, author="test")
     assert res == {"created": 3, "updated": 0, "unchanged": 0, "synonym_groups": 2}
-    after = await kb.export_all(uow=root.uow())
+    after = await kb.export_all(uow_factory=root.uow)
     assert _plain(after) == _plain(before) and after["synonyms"] == before["synonyms"]
     assert [h.title for h in kb.search("не подключается впн")] == ["Не подключается VPN"]
 
@@ -71,14 +71,14 @@ async def test_round_trip(root: Root, tmp_path: Path, fmt: str) -> None:
 async def test_import_upserts_by_id_then_by_title(root: Root) -> None:
     kb: KnowledgeBase = root.kb
     await _fill(kb, root)
-    data = await kb.export_all(uow=root.uow())
+    data = await kb.export_all(uow_factory=root.uow)
     vpn = next(a for a in data["articles"] if a["title"] == "Не подключается VPN")
     draft = next(a for a in data["articles"] if a["status"] == "draft")
     doc = {"articles": [{**vpn, "title": "VPN не подключается с ноутбука"},       # by id: renamed
                         {"title": draft["title"], "body": "Новый текст.", "service": "nttm", "status": "draft",
                          "body_format": "markdown"},                                # by title: new body
                         {"title": "Новая статья", "body": "Текст."}]}
-    res = await kb.import_bundle(uow=root.uow(), bundle=parse_json(json.dumps(doc)), author="test")
+    res = await kb.import_bundle(uow_factory=root.uow, bundle=parse_json(json.dumps(doc)), author="test")
     assert res == {"created": 1, "updated": 2, "unchanged": 0, "synonym_groups": -1}
     assert await _count(root) == 4
     renamed = await kb.get_article(uow=root.uow(), article_id=vpn["id"])
@@ -94,7 +94,7 @@ async def test_unknown_service_refuses_the_whole_file(root: Root) -> None:
                                     {"title": "Третья", "body": "z", "service": "nosuch"}],
                        "synonyms": [["a", "b"]]}, ensure_ascii=False, indent=1)
     with pytest.raises(ImportRefused, match=r"articles\.json: articles\[2\]: нет услуги с кодом «nosuch»"):
-        await kb.import_bundle(uow=root.uow(), bundle=parse_json(text), author="test")
+        await kb.import_bundle(uow_factory=root.uow, bundle=parse_json(text), author="test")
     assert await _count(root) == 0 and await kb.get_synonyms(uow=root.uow()) != [["a", "b"]]
 
 

@@ -68,7 +68,7 @@ async def test_imported_articles_are_embedded_by_the_job(root: Root) -> None:
     await kb.load(root.uow())
     bundle = parse_json(json.dumps({"articles": [{"title": a["title"], "body": a["body"], "tags": a["tags"]}
                                                  for a in load_sample_articles()[:21]]}))
-    await kb.import_bundle(uow=root.uow(), bundle=bundle)
+    await kb.import_bundle(uow_factory=root.uow, bundle=bundle)
     assert emb.passages_done == 0  # the import itself does not wait for the model
     assert kb.index.missing_vectors() == 21
     done = 0
