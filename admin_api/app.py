@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from admin_api.deps import ApiServices, AppSettings
@@ -58,7 +59,9 @@ def _unparsable(exc: StarletteHTTPException) -> str | None:
 
 def create_app(services: ApiServices) -> FastAPI:
     """Builds the admin API over the services its routes use (see admin_api.deps)."""
-    app = FastAPI(title="Support desk admin API", version="1.0", docs_url="/docs")
+    # Swagger UI (/docs) and ReDoc (/redoc) with their assets served from fastapi-offline's package, not a CDN
+    app = FastAPIOffline(title="Support desk admin API", version="1.0", docs_url="/docs", redoc_url="/redoc",
+                         static_url="/docs-assets")
     app.state.services = services
     settings = services.settings
     app.add_middleware(BodyGuard, token=settings.admin_api_token.get_secret_value(),

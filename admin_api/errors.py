@@ -44,4 +44,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _doc("request body over the route's cap (API_MAX_BODY_MB, KB_IMPORT_MAX_MB)"),
     422: _doc("invalid input; `fields` names each invalid field"),
     500: _doc("unexpected error; `request_id` points to the log"),
+    503: _doc("the database is unreachable or busy right now; retry after `Retry-After` seconds"),
 }

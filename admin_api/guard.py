@@ -10,18 +10,21 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin_api.errors import error_body
+from core.db import database_unavailable
 
 log = logging.getLogger("admin_api")
 PROTECTED_PREFIX = "/api/"
 REQUEST_ID = "x-request-id"
+DB_DOWN_LOG_EVERY = 60.0  # seconds between two log lines about an unreachable database
 
 
 class BodyTooLarge(HTTPException):
@@ -55,8 +58,21 @@ class CatchAll:
 
     The details go to the log under that id; the client learns only the id."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.app = app
+        self.clock = clock
+        self._db_logged_at: float | None = None
+        self._db_suppressed = 0
+
+    def _db_down(self, exc: Exception, rid: str) -> None:
+        # a database that is down fails every request: one line a minute, not a traceback per request
+        now = self.clock()
+        if self._db_logged_at is not None and now - self._db_logged_at < DB_DOWN_LOG_EVERY:
+            self._db_suppressed += 1
+            return
+        log.error("database unavailable: %s: %s (request_id=%s; %d more such answers since the last line)",
+                  type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "", rid, self._db_suppressed)
+        self._db_logged_at, self._db_suppressed = now, 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,7 +93,15 @@ class CatchAll:
         except BodyTooLarge as exc:
             if not started:
                 await send_error(send_with_id, 413, error_body(exc.code, str(exc.detail), limit=exc.limit))
-        except Exception:
+        except Exception as exc:
+            if database_unavailable(exc):
+                self._db_down(exc, rid)
+                if not started:
+                    await send_error(send_with_id, 503, error_body(
+                        "database_unavailable", "База данных сейчас недоступна, повторите запрос через несколько "
+                        "секунд / the database is unavailable, retry in a few seconds", request_id=rid),
+                        {"Retry-After": "5"})
+                return
             log.exception("unhandled error in %s %s (request_id=%s)", scope.get("method"), scope.get("path"), rid)
             if not started:
                 await send_error(send_with_id, 500, error_body("internal_error", "internal error; the log has "

@@ -140,3 +140,31 @@ def import_all_models() -> None:
         except ModuleNotFoundError as exc:
             if exc.name != name:
                 raise
+
+
+_UNAVAILABLE_WORDS = ("connect", "refused", "closed", "terminat", "database is locked", "unable to open",
+                      "disk i/o", "timeout", "timed out", "shutting down", "starting up", "too many clients")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The error says the database cannot be reached or is busy right now (retry later), not that a query is wrong."""
+    from sqlalchemy import exc as sa
+
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, sa.TimeoutError | sa.DisconnectionError | ConnectionError | TimeoutError):
+            return True
+        if isinstance(cur, sa.DBAPIError) and cur.connection_invalidated:
+            return True
+        if isinstance(cur, sa.OperationalError | sa.InterfaceError):
+            text = str(cur.orig if cur.orig is not None else cur).lower()
+            if any(w in text for w in _UNAVAILABLE_WORDS):
+                return True
+        if type(cur).__module__.startswith("asyncpg") and type(cur).__name__ in (
+                "CannotConnectNowError", "ConnectionDoesNotExistError", "TooManyConnectionsError",
+                "ConnectionFailureError", "InterfaceError"):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
