@@ -21,6 +21,7 @@ def wire_domain(root: Root) -> None:
         wiring_delivery,
         wiring_kb,
         wiring_outages,
+        wiring_planned,
         wiring_sla,
         wiring_staff,
         wiring_tickets,
@@ -34,6 +35,7 @@ def wire_domain(root: Root) -> None:
     wiring_alarms.wire(root)
     wiring_broadcasts.wire(root)
     wiring_outages.wire(root)
+    wiring_planned.wire(root)
 
 
 def wire_api(root: Root) -> None:

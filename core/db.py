@@ -130,6 +130,7 @@ def import_all_models() -> None:
         "core.outbox.models",
         "core.broadcasts.models",
         "core.outages.models",
+        "core.planned.models",
         "core.sla.models",
         "core.staffdesk.models",
         "kb.models",

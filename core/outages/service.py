@@ -160,26 +160,30 @@ async def open_for_service(*, uow: UnitOfWork, service_code: str) -> list[Outage
 
 
 async def menu_text(*, uow_factory: UowFactory, user: User, tz: ZoneInfo) -> str | None:
-    """The «Аварии и работы» view: current outages of the user's services (all services when they have none)."""
-    async with uow_factory() as uow:
+    """The «Аварии и работы» view: current outages and upcoming works of the user's services (all services when
+    they have none)."""
+    from core.outages.models import ServiceSubscription
+    from core.planned.queries import menu_lines
+
+    async with uow_factory.read() as uow:
         s = uow.session
-        rows = list((await s.scalars(select(Outage).where(Outage.status == OutageStatus.open)
-                                     .order_by(Outage.started_at))).all())
-        if not rows:
-            return None
         mine = set((await s.scalars(select(Service.code).join(Ticket, Ticket.service_id == Service.id)
                                     .where(Ticket.requester_id == user.id))).all())
-        from core.outages.models import ServiceSubscription
-
         mine |= set((await s.scalars(select(ServiceSubscription.service_code)
                                      .where(ServiceSubscription.user_id == user.id))).all())
+        rows = list((await s.scalars(select(Outage).where(Outage.status == OutageStatus.open)
+                                     .order_by(Outage.started_at))).all())
         shown = [o for o in rows if not mine or mine & set(o.services or [])]
-        if not shown:
-            return None
-        lines = ["<b>Текущие аварии</b>"]
-        for o in shown:
-            lines.append(texts.menu_line(o, await _names(s, o.services or []), tz))
-        return "\n\n".join(lines)
+        parts: list[str] = []
+        if shown:
+            lines = ["<b>Текущие аварии</b>"]
+            for o in shown:
+                lines.append(texts.menu_line(o, await _names(s, o.services or []), tz))
+            parts.append("\n\n".join(lines))
+        works = await menu_lines(s, mine, tz)
+        if works:
+            parts.append("\n\n".join(["<b>Плановые работы</b>", *works]))
+        return "\n\n".join(parts) or None
 
 
 @dataclass(frozen=True, slots=True)

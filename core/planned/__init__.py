@@ -1,0 +1,1 @@
+"""Planned works and releases: announced ahead, with timed notices (reminder, start, end)."""
