@@ -101,6 +101,8 @@ def import_all_models() -> None:
         "core.outbox.models",
         "core.broadcasts.models",
         "core.outages.models",
+        "core.mail.models",
+        "core.verification.models",
         "core.sla.models",
         "core.staffdesk.models",
         "kb.models",
