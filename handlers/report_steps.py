@@ -216,3 +216,6 @@ async def show_summary(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
 async def cancel(event: Event, state: FSMContext) -> None:
     await state.clear()
     await say(event, _("Хорошо, обращение отменено — ничего не отправлено."), main_menu())
+
+
+verify.THEN["report"] = start_report

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from html import escape
+from typing import Protocol
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -30,6 +31,15 @@ from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 router = Router(name="verify")
+
+
+class Then(Protocol):
+    async def __call__(self, event: Event, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None, user: User,
+                       *, policy: Policy, seed: str | None = None, counted: bool = False) -> None: ...
+
+
+# what a confirmed address goes on with ("report": the report it was stopped at); the report dialog fills it in
+THEN: dict[str, Then] = {}
 
 
 def _domains(policy: Policy) -> str:
@@ -188,7 +198,5 @@ async def on_code(message: Message, state: FSMContext, uow: UowFactory, settings
         await message.answer(done, reply_markup=main_menu())
         return
     await message.answer(done)
-    from handlers import report_steps
-
-    await report_steps.start_report(message, state, uow, kb, user, policy=policy, seed=data.get("vf_seed"),
-                                    counted=bool(data.get("vf_counted")))
+    await THEN["report"](message, state, uow, kb, user, policy=policy, seed=data.get("vf_seed"),
+                         counted=bool(data.get("vf_counted")))
