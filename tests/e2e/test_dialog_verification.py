@@ -94,7 +94,7 @@ async def test_the_code_goes_on_with_the_report_it_stopped(harness: BotHarness, 
     await onboard(h, uid, login="i.sidorov@corp.example.ru")  # the profile already has a work e-mail
     await h.send_text(uid, "📝 Сообщить о проблеме")
     await tap(h, uid, "Отправить код на i.sidorov@corp.example.ru")
-    (first,) = await smtp_server.wait_for(1)
+    await smtp_server.wait_for(1)
     calls = await tap(h, uid, "Отправить ещё раз")  # at once: refused with the wait
     alert = next(c for c in calls if c.name == "answerCallbackQuery")
     assert "Новый код можно запросить через" in (alert.params.get("text") or "") and alert.params.get("show_alert")
@@ -162,3 +162,21 @@ async def test_without_smtp_the_code_is_in_the_log_and_can_be_typed(harness: Bot
     code = logged.split("Код подтверждения: ")[1][:6]
     await h.send_text(uid, code)
     assert "подтверждена" in (h.last_text(uid) or "") and smtp_server.received == []
+
+
+async def test_an_english_client_gets_the_verification_and_the_mail_in_english(harness: BotHarness,
+                                                                               smtp_server: LocalSmtp) -> None:
+    h, uid = harness, 7108
+    await h.send_text(uid, "/start", language_code="en")
+    await h.send_text(uid, "Smith John William", language_code="en")
+    await h.send_text(uid, "j.smith", language_code="en")
+    await h.press(uid, h.button(uid, "МРФ Юг"), language_code="en")
+    assert "Type your work e-mail" in (h.last_text(uid) or "")
+    await h.send_text(uid, "j.smith@gmail.com", language_code="en")
+    assert "a work e-mail in @corp.example.ru is needed" in (h.last_text(uid) or "")
+    await h.send_text(uid, "j.smith@corp.example.ru", language_code="en")
+    assert "I sent a code to" in (h.last_text(uid) or "")
+    (mail,) = await smtp_server.wait_for(1)
+    assert mail.subject.startswith("Confirmation code")
+    await h.send_text(uid, mail.code(), language_code="en")
+    assert "is confirmed" in (h.last_text(uid) or "")
