@@ -93,6 +93,21 @@ def check_email(email: str, policy: Policy) -> str:
     return email
 
 
+async def _address_for(uow: UnitOfWork, email: str, user: User, *, take: bool) -> None:
+    """Refuses an address another person keeps: one line 1 registered, or one confirmed it. A Telegram profile
+    that only typed it (never confirmed) gives it up to the person who confirms it (`take`), so nobody can block
+    a colleague's address by typing it first."""
+    other = await people.by_email(uow.session, email)
+    if other is None or other.id == user.id:
+        return
+    if other.tg_id is None or holds(other, await uow.session.get(UserVerification, other.id)):
+        raise EmailRefused("taken", people.TAKEN["email"], email=email)
+    if take:
+        other.email = None
+        other.profile_complete = bool(other.full_name and other.login and other.region)
+        await uow.session.flush()  # before this person's UPDATE: the unique index must never see the address twice
+
+
 def _seconds(wait: timedelta) -> int:
     return max(1, math.ceil(wait.total_seconds()))
 
@@ -109,9 +124,7 @@ async def send_code(*, uow: UnitOfWork, mailer: Mailer, policy: Policy, user_id:
                 raise CodeRefused("none")
             email = row.email
         email = check_email(email, policy)
-        other = await people.by_email(uow.session, email)
-        if other is not None and other.id != user.id:
-            raise EmailRefused("taken", people.TAKEN["email"], email=email)
+        await _address_for(uow, email, user, take=False)
         code = codes.new_code()
         if row is None:
             row = EmailCode(user_id=user_id, email=email, code_hash=codes.hash_code(code), expires_at=now + policy.ttl,
@@ -157,9 +170,7 @@ async def confirm_code(*, uow: UnitOfWork, policy: Policy, user_id: int, code: s
             left = policy.max_attempts - row.attempts
             await uow.commit()  # a wrong try counts even though the use case refuses
             raise CodeRefused("wrong" if left > 0 else "attempts", left=left)
-        other = await people.by_email(uow.session, row.email)
-        if other is not None and other.id != user.id:
-            raise EmailRefused("taken", people.TAKEN["email"], email=row.email)
+        await _address_for(uow, row.email, user, take=True)
         user.email = row.email
         await _verify_in(uow, user, method="email", email=row.email, approved_by=None, now=now)
         await uow.session.delete(row)

@@ -120,7 +120,7 @@ async def test_resending_is_throttled_and_a_new_code_replaces_the_old(root, smtp
 async def test_foreign_malformed_and_taken_addresses_get_no_code(root, smtp_server: LocalSmtp, email: str,
                                                                  reason: str) -> None:
     u = await f.user(root)
-    await f.user(root, tg_id=1002, login="p.petrov", email="P.Petrov@corp.example.ru")
+    await f.user(root, tg_id=None, login="p.petrov", email="P.Petrov@corp.example.ru")  # line 1 registered him
     with pytest.raises(EmailRefused) as err:
         await verification.send_code(uow=root.uow(), mailer=_mailer(smtp_server.port), policy=POLICY,
                                      user_id=u.id, email=email)
@@ -165,3 +165,33 @@ async def test_approval_by_hand_is_kept_and_idempotent(root) -> None:
 async def test_nobody_is_gated_while_verification_is_off(root) -> None:
     u = await f.user(root)
     assert await verification.may_file(uow=root.uow(), user_id=u.id, policy=Policy(required=False))
+
+
+async def test_an_address_someone_only_typed_goes_to_the_one_who_confirms_it(root, smtp_server: LocalSmtp) -> None:
+    owner = await f.user(root, email=None)
+    squatter = await f.user(root, tg_id=1002, login="x.other", email="I.Ivanov@corp.example.ru")  # typed, unconfirmed
+    await verification.send_code(uow=root.uow(), mailer=_mailer(smtp_server.port), policy=POLICY, user_id=owner.id,
+                                 email="i.ivanov@corp.example.ru")
+    (mail,) = await smtp_server.wait_for(1)
+    status = await verification.confirm_code(uow=root.uow(), policy=POLICY, user_id=owner.id, code=mail.code())
+    assert status.verified and status.email == "i.ivanov@corp.example.ru"
+    async with root.session_factory() as s:
+        left = await s.get(verification.User, squatter.id)
+        assert left is not None and left.email is None and left.login == "x.other"
+
+
+async def test_an_address_line1_registered_or_someone_confirmed_stays_theirs(root, smtp_server: LocalSmtp) -> None:
+    u = await f.user(root)
+    await f.user(root, tg_id=None, login="by.phone", email="by.phone@corp.example.ru")  # line 1 after a call
+    with pytest.raises(EmailRefused) as err:
+        await verification.send_code(uow=root.uow(), mailer=_mailer(smtp_server.port), policy=POLICY,
+                                     user_id=u.id, email="by.phone@corp.example.ru")
+    assert err.value.reason == "taken"
+    first = await f.user(root, tg_id=1003, login="c.confirmed", email=None)
+    await verification.send_code(uow=root.uow(), mailer=_mailer(smtp_server.port), policy=POLICY,
+                                 user_id=first.id, email="c.confirmed@corp.example.ru")
+    (mail,) = await smtp_server.wait_for(1)
+    await verification.confirm_code(uow=root.uow(), policy=POLICY, user_id=first.id, code=mail.code())
+    with pytest.raises(EmailRefused):
+        await verification.send_code(uow=root.uow(), mailer=_mailer(smtp_server.port), policy=POLICY,
+                                     user_id=u.id, email="c.confirmed@corp.example.ru")
