@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from admin_api import broadcasts, catalog, deliveries, kb, outages, planned, sla, staffdesk, tickets
+from admin_api import broadcasts, catalog, deliveries, kb, outages, planned, sla, staffdesk, tickets, verification
 
 ROUTERS: list[APIRouter] = [catalog.router, tickets.router, sla.router, kb.router, deliveries.router, staffdesk.router,
-                            broadcasts.router, outages.router, planned.router]
+                            broadcasts.router, outages.router, planned.router, verification.router]

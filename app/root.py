@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core import migrate
 from core.catalog.seed import seed_catalog
 from core.db import make_engine, make_read_engine, make_session_factory
+from core.mail.adapters import LogMailer
+from core.mail.port import Mailer
 from core.settings import Settings
 from core.staffdesk.port import TelegramLink
 from core.uow import UowFactory
@@ -63,6 +65,8 @@ class Root:
     outages_provider: OutagesProvider | None = None
     # the bot's side of the staff desk the admin API uses (invitation links, chat checks); filled by wiring_staff
     telegram: TelegramLink = field(default_factory=TelegramLink)
+    # the e-mail channel (verification codes, notices to requesters without Telegram); set by app.wiring_mail
+    mailer: Mailer = field(default_factory=LogMailer)
     # set with the bot (app.wiring.wire_bot); None without one
     delivery: DeliveryContext | None = None
     broadcasts: BroadcastSender | None = None  # made by app.wiring_broadcasts with the delivery's limiter

@@ -20,6 +20,7 @@ def wire_domain(root: Root) -> None:
         wiring_broadcasts,
         wiring_delivery,
         wiring_kb,
+        wiring_mail,
         wiring_outages,
         wiring_planned,
         wiring_sla,
@@ -36,6 +37,7 @@ def wire_domain(root: Root) -> None:
     wiring_broadcasts.wire(root)
     wiring_outages.wire(root)
     wiring_planned.wire(root)
+    wiring_mail.wire(root)
 
 
 def wire_api(root: Root) -> None:
@@ -53,7 +55,8 @@ def wire_bot(root: Root, *, bot_session: BaseSession | None = None) -> None:
     from bot.delivery import DeliveryContext, RateLimiter
 
     parts = dispatcher.build(settings=root.settings, session_factory=root.session_factory, uow=root.uow, tz=root.tz,
-                             kb=root.kb, outages=root.outages_provider, routers=root.routers, bot_session=bot_session)
+                             kb=root.kb, outages=root.outages_provider, routers=root.routers, bot_session=bot_session,
+                             mailer=root.mailer)
     root.bot, root.dp, root.user_router = parts.bot, parts.dp, parts.user_router
     root.i18n, root.throttle, root.user_cache = parts.i18n, parts.throttle, parts.user_cache
     # the planners list is the root's own: a part registering later is still seen by the worker

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from bot.middlewares.throttle import ThrottlingMiddleware
     from bot.middlewares.user_cache import UserCache
+    from core.mail.port import Mailer
     from handlers.menu import OutagesProvider
     from kb.service import KnowledgeBase
 
@@ -132,7 +133,7 @@ class BotParts:
 
 def build(*, settings: Settings, session_factory: async_sessionmaker[AsyncSession], uow: UowFactory, tz: ZoneInfo,
           kb: KnowledgeBase | None, outages: OutagesProvider | None = None, routers: list[Router] | None = None,
-          bot_session: BaseSession | None = None) -> BotParts:
+          bot_session: BaseSession | None = None, mailer: Mailer | None = None) -> BotParts:
     """The Bot and the Dispatcher; the named services become the handlers' workflow data."""
     from aiogram.client.default import DefaultBotProperties
     from aiogram.enums import ParseMode
@@ -160,9 +161,13 @@ def build(*, settings: Settings, session_factory: async_sessionmaker[AsyncSessio
             session_mws(mw)
     storage, isolation = make_storage(redis_url=settings.redis_url, session_factory=session_factory)
     # isolation serialises the updates of one chat+user, so a quick double tap cannot race the FSM state;
-    # the keyword arguments are the workflow data every handler may name (uow, tz, kb, settings, outages)
+    # the keyword arguments are the workflow data every handler may name (uow, tz, kb, settings, outages, mailer)
+    if mailer is None:
+        from core.mail.adapters import LogMailer
+
+        mailer = LogMailer()
     dp = Dispatcher(storage=storage, events_isolation=isolation, uow=uow, tz=tz, kb=kb, settings=settings,
-                    outages=outages, error_sink=None)
+                    outages=outages, mailer=mailer, error_sink=None)
     installed = middlewares.install(dp, session_factory=session_factory, shared_state=bool(settings.redis_url))
     dp.errors.register(on_error)
     parent = user_router()

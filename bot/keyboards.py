@@ -37,6 +37,12 @@ class ProfCb(CallbackData, prefix="pf"):
     v: str = ""
 
 
+class VerCb(CallbackData, prefix="vf"):
+    """The e-mail verification: `send` (a code to the profile's address), `resend`, `other` (another address)."""
+
+    a: str
+
+
 class SsCb(CallbackData, prefix="ss"):
     a: str
     id: int = 0

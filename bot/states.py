@@ -13,6 +13,11 @@ class ProfileSG(StatesGroup):
     organisation = State()
 
 
+class VerifySG(StatesGroup):
+    email = State()
+    code = State()
+
+
 class ReportSG(StatesGroup):
     service = State()
     rtype = State()

@@ -131,6 +131,8 @@ def import_all_models() -> None:
         "core.broadcasts.models",
         "core.outages.models",
         "core.planned.models",
+        "core.mail.models",
+        "core.verification.models",
         "core.sla.models",
         "core.staffdesk.models",
         "kb.models",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDERS = {"changeme", "change-me", "secret", "token", "admin", "password", "your-admin-token-here",
                 "please-change-this-token"}
@@ -41,6 +43,23 @@ class Settings(BaseSettings):
     api_max_body_mb: float = Field(2.0, gt=0)  # every admin API route but the KB import
     kb_import_max_mb: float = Field(128.0, gt=0)  # POST /api/v1/kb/import (JSON or a zip of the Markdown export)
     kb_import_unpacked_mb: float = Field(256.0, gt=0)  # what a zip import may unpack to (the files are held in memory)
+    # who may file tickets from Telegram (003): only people whose work e-mail was confirmed by a one-time code,
+    # or whom line 1 approved by hand; the knowledge base stays open to everybody
+    require_email_verification: bool = False
+    # the domains a confirmed e-mail may be in ("corp.example.ru,example.ru"; exact, case-insensitive); empty: any
+    allowed_email_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    email_code_minutes: float = Field(15.0, gt=0)  # how long a code lives
+    email_code_attempts: int = Field(5, ge=1)  # wrong codes before a new one must be requested
+    email_code_resend_seconds: float = Field(60.0, ge=0)  # the least time between two codes to one person
+    # SMTP for the codes and for status notices to requesters without Telegram; empty host: mails are logged
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "support-desk@localhost"
+    smtp_starttls: bool = True  # STARTTLS after connecting (port 587); false for a local relay without TLS
+    smtp_ssl: bool = False  # TLS from the first byte (port 465)
+    smtp_timeout: float = Field(30.0, gt=0)
 
     @field_validator("admin_api_token")
     @classmethod
@@ -66,7 +85,26 @@ class Settings(BaseSettings):
     def _empty_token(cls, v: object) -> object:
         return None if v in ("", None) else v
 
-    @field_validator("redis_url", "telegram_api_url", "bot_username", mode="before")
+    @field_validator("smtp_password", mode="before")
+    @classmethod
+    def _empty_password(cls, v: object) -> object:
+        return None if v in ("", None) else v
+
+    @field_validator("allowed_email_domains", mode="before")
+    @classmethod
+    def _domains(cls, v: object) -> object:
+        items = v.split(",") if isinstance(v, str) else v
+        if isinstance(items, list | tuple):
+            return [str(d).strip().lower().lstrip("@") for d in items if str(d).strip()]
+        return items
+
+    @model_validator(mode="after")
+    def _smtp_tls_once(self) -> Settings:
+        if self.smtp_ssl and self.smtp_starttls:
+            self.smtp_starttls = False  # implicit TLS already encrypts: STARTTLS on top of it is refused by servers
+        return self
+
+    @field_validator("redis_url", "telegram_api_url", "bot_username", "smtp_host", "smtp_user", mode="before")
     @classmethod
     def _empty_none(cls, v: object) -> object:
         return None if v == "" else v

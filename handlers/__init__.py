@@ -19,10 +19,11 @@ def user_routers() -> list[Router]:
         staff_invite,
         start,
         subscriptions,
+        verify,
     )
 
     # an invitation link (/start inv_…) before the plain /start
-    routers = [staff_invite.router, menu.router, start.router, selfservice.router, report_edits.router,
+    routers = [staff_invite.router, menu.router, start.router, verify.router, selfservice.router, report_edits.router,
                report.router, kb.router, my_requests.router, subscriptions.router, fallback.router]
     for r in routers:
         fsm_cache.install(r)

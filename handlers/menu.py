@@ -13,7 +13,9 @@ from aiogram.types import Message
 from bot.keyboards import BTN_HELP, BTN_KB, BTN_MY, BTN_OUTAGES, BTN_PROFILE, BTN_REPORT, Btn, main_menu
 from bot.texts import _
 from core.catalog.models import User
+from core.settings import Settings
 from core.uow import UowFactory
+from core.verification.codes import Policy
 from handlers import kb, my_requests, report_steps, start
 from kb.service import KnowledgeBase
 
@@ -33,8 +35,8 @@ async def on_cancel(message: Message, state: FSMContext) -> None:
 @router.message(Btn(BTN_REPORT))
 @router.message(Command("report"))
 async def on_report(message: Message, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None,
-                    user: User) -> None:
-    await report_steps.start_report(message, state, uow, kb, user)
+                    user: User, settings: Settings) -> None:
+    await report_steps.start_report(message, state, uow, kb, user, policy=Policy.of(settings))
 
 
 @router.message(Btn(BTN_MY))

@@ -24,7 +24,8 @@ from core.settings import Settings
 from core.tickets import service as tickets
 from core.tickets.service import FileRef
 from core.uow import UowFactory
-from handlers import common, selfservice, services
+from core.verification.codes import Policy
+from handlers import common, selfservice, services, verify
 from handlers import report_answers as answers
 from handlers import report_steps as steps
 from handlers.common import ANSWER_TEXT, NOT_COMMAND, Event, refuse_button, say
@@ -38,9 +39,10 @@ router = Router(name="report")
 
 @router.callback_query(RepCb.filter(F.a == "new_ft"))
 async def on_report_from_text(call: CallbackQuery, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None,
-                              user: User) -> None:
+                              user: User, settings: Settings) -> None:
     data = await state.get_data()
-    await start_report(call, state, uow, kb, user, seed=data.get("ft_text"), counted=bool(data.get("ft_counted")))
+    await start_report(call, state, uow, kb, user, policy=Policy.of(settings), seed=data.get("ft_text"),
+                       counted=bool(data.get("ft_counted")))
 
 
 @router.callback_query(RepCb.filter(F.a == "cancel"))
@@ -241,6 +243,8 @@ async def on_send(call: CallbackQuery, state: FSMContext, uow: UowFactory, kb: K
 async def create(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo, user: User) -> None:
     """Registers the ticket and tells the number, what happens next and the deadlines."""
     data = await state.get_data()
+    if data.get("vf") and not await verify.still_allowed(event, state, uow, user):
+        return
     try:
         ticket = await tickets.register(uow=uow(), service_code=data["svc"], request_type=data["rtype"],
                                         priority=data["prio"], requester_id=user.id, fields=data["vals"],

@@ -20,7 +20,8 @@ from core.db import utcnow
 from core.tickets.priority import needs_impact, propose_priority
 from core.tickets.service import PROFILE_KEYS
 from core.uow import UowFactory
-from handlers import services
+from core.verification.codes import Policy
+from handlers import services, verify
 from handlers.common import Event, say
 from handlers.profile_steps import begin_profile
 
@@ -32,17 +33,20 @@ ALL_TYPES = ("incident", "access_problem", "access_request", "change", "feature"
 DESC_KEYS = ("actual", "description", "question", "statement")
 
 
-async def start_report(event: Event, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None, user: User,
-                       seed: str | None = None, counted: bool = False) -> None:
-    """Begins a report (collecting the profile first if it is not complete)."""
+async def start_report(event: Event, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None, user: User, *,
+                       policy: Policy, seed: str | None = None, counted: bool = False) -> None:
+    """Begins a report (collecting the profile first if it is not complete, then the e-mail verification)."""
     if not user.profile_complete:
         await state.clear()
         await state.update_data(then="report", seed=seed, ft_counted=counted)
         await begin_profile(event, state)
         return
+    if not await verify.gate(event, state, uow, user, policy, seed=seed, counted=counted):
+        return
     data = await state.get_data()
     await state.clear()
-    await state.update_data(seed=seed, ss_seen=data.get("ss_seen", []), ss_desc_done=False)
+    # create() checks again before registering (an approval revoked meanwhile, a dialog older than the setting)
+    await state.update_data(seed=seed, ss_seen=data.get("ss_seen", []), ss_desc_done=False, vf=policy.required)
     if kb is not None and not counted:
         await kb.record_request_started(uow=uow(), user_id=user.id)
     await ask_service(event, state, uow)
@@ -212,3 +216,6 @@ async def show_summary(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
 async def cancel(event: Event, state: FSMContext) -> None:
     await state.clear()
     await say(event, _("Хорошо, обращение отменено — ничего не отправлено."), main_menu())
+
+
+verify.THEN["report"] = start_report

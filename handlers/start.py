@@ -18,8 +18,11 @@ from core.catalog import service as catalog
 from core.catalog.intake import EMAIL_RE, FIELDS, check_value
 from core.catalog.models import User
 from core.db import utcnow
+from core.settings import Settings
 from core.uow import UowFactory
-from handlers import report_steps
+from core.verification import service as verification
+from core.verification.codes import Policy
+from handlers import report_steps, verify
 from handlers.common import ANSWER_TEXT, Event, refuse_button, say
 from handlers.profile_steps import ask_organisation, begin_profile
 from kb.service import KnowledgeBase
@@ -85,7 +88,7 @@ async def on_login(message: Message, state: FSMContext, uow: UowFactory, user: U
 
 @router.callback_query(ProfileSG.region, ProfCb.filter(F.a == "region"))
 async def on_region(call: CallbackQuery, callback_data: ProfCb, state: FSMContext, uow: UowFactory,
-                    kb: KnowledgeBase | None, user: User) -> None:
+                    kb: KnowledgeBase | None, user: User, settings: Settings) -> None:
     if callback_data.v == "other":
         await state.set_state(ProfileSG.region_other)
         await say(call, _("Напишите название вашего филиала или подразделения."))
@@ -93,22 +96,22 @@ async def on_region(call: CallbackQuery, callback_data: ProfCb, state: FSMContex
     if callback_data.v not in {str(i) for i in range(len(REGIONS))}:
         await refuse_button(call, "not a region")
         return
-    await _region_chosen(call, state, uow, kb, user, REGIONS[int(callback_data.v)])
+    await _region_chosen(call, state, uow, kb, user, REGIONS[int(callback_data.v)], Policy.of(settings))
 
 
 @router.message(ProfileSG.region_other, ANSWER_TEXT)
 async def on_region_other(message: Message, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None,
-                          tz: ZoneInfo, user: User) -> None:
+                          tz: ZoneInfo, user: User, settings: Settings) -> None:
     try:
         region = check_value(FIELDS["region"], message.text, now=utcnow(), tz=tz)
     except ValueError:
         await message.answer(_("Слишком коротко — напишите название филиала."))
         return
-    await _region_chosen(message, state, uow, kb, user, region)
+    await _region_chosen(message, state, uow, kb, user, region, Policy.of(settings))
 
 
 async def _region_chosen(event: Event, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None, user: User,
-                         region: str) -> None:
+                         region: str, policy: Policy) -> None:
     data = await state.get_data()
     if data.get("pf_one"):
         await _save_one(event, state, uow, user, region=region)
@@ -117,10 +120,17 @@ async def _region_chosen(event: Event, state: FSMContext, uow: UowFactory, kb: K
                                       region=region, **data["pf_login"])
     then, seed, counted = data.get("then"), data.get("seed"), bool(data.get("ft_counted"))
     await state.clear()
-    await say(event, _("Спасибо, {name}! Профиль сохранён — изменить его можно в меню «Профиль».").format(
-        name=escape(saved.full_name)), main_menu() if then != "report" else None)
+    saved_text = _("Спасибо, {name}! Профиль сохранён — изменить его можно в меню «Профиль».").format(
+        name=escape(saved.full_name))
     if then == "report":
-        await report_steps.start_report(event, state, uow, kb, saved, seed=seed, counted=counted)
+        await say(event, saved_text)
+        await report_steps.start_report(event, state, uow, kb, saved, policy=policy, seed=seed, counted=counted)
+    elif policy.required and not await verification.may_file(uow=uow(), user_id=saved.id, policy=policy):
+        await verify.offer(event, state, uow, saved, policy, intro=saved_text + "\n\n" + _(
+            "Сообщать о проблемах могут сотрудники компании с подтверждённой рабочей почтой; база знаний открыта "
+            "всем."))
+    else:
+        await say(event, saved_text, main_menu())
 
 
 async def _save_one(event: Event, state: FSMContext, uow: UowFactory, user: User, **values: Any) -> None:

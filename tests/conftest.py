@@ -13,6 +13,7 @@ from sqlalchemy import make_url, text
 from app.root import Root, build_root
 from core.db import Base, import_all_models, make_engine
 from core.settings import Settings
+from tests.smtp_server import LocalSmtp
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 
@@ -74,3 +75,14 @@ async def root(settings: Settings) -> AsyncIterator[Root]:
     finally:
         await _empty(r)
         await r.shutdown()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[LocalSmtp]:
+    """A real SMTP server on a free local port; `received` has every mail it took."""
+    server = LocalSmtp()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

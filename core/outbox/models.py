@@ -13,7 +13,7 @@ from core.db import Base, utcnow
 
 class OutboxEvent(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "published_at", "id"),)
+    __table_args__ = (Index("ix_outbox_pending", "published_at", "id"), Index("ix_outbox_unmailed", "mailed_at", "id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     topic: Mapped[str] = mapped_column(String(64), index=True)
     ticket_id: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -21,7 +21,8 @@ class OutboxEvent(Base):
     # a unique key makes producers that may run twice (the SLA sweep) write an event exactly once
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column()
+    published_at: Mapped[datetime | None] = mapped_column()  # the Telegram delivery settled every chat
+    mailed_at: Mapped[datetime | None] = mapped_column()  # the e-mail planner looked at it (core.mail.notices)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 

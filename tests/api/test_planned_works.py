@@ -152,7 +152,7 @@ async def test_a_release_skips_who_turned_releases_off(root: Root, client: httpx
     start = datetime.now().astimezone() + timedelta(days=3)
     await _announce(client, start, kind="release", changes=["Новый фильтр нарядов"])
     await _announce(client, start, title="Работы", kind="works")
-    (rk, rchats, rtexts), (wk, wchats, _) = await _broadcasts(root)
+    (_, rchats, rtexts), (_, wchats, _) = await _broadcasts(root)
     assert rchats == {3105} and "Новый фильтр нарядов" in rtexts["ru"] and "релиз" in rtexts["ru"]
     assert wchats == {3105, 3106}  # works reach everyone who uses the service
 

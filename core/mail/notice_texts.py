@@ -1,0 +1,94 @@
+"""What a requester without Telegram reads by e-mail about an outbox event (plain text, Russian or English)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.mail.port import Mail
+
+# action -> (subject, first line); {n}: the ticket number
+HEADS: dict[str, dict[str, tuple[str, str]]] = {
+    "ru": {
+        "registered": ("зарегистрировано", "Ваше обращение {n} зарегистрировано."),
+        "take": ("взято в работу", "Обращение {n} взято в работу."),
+        "changed": ("работа продолжается", "По обращению {n} продолжается работа: его передали другим специалистам."),
+        "request_info": ("нужен ваш ответ", "По обращению {n} специалист задал вопрос:"),
+        "comment": ("новый комментарий", "Новый комментарий по обращению {n}:"),
+        "give_workaround": ("временное решение", "По обращению {n} предложено временное решение:"),
+        "resolve": ("решено", "Обращение {n} решено."),
+        "close": ("закрыто", "Обращение {n} закрыто."),
+        "autoclose": ("закрыто", "Обращение {n} закрыто автоматически: решение не подтвердили в срок."),
+        "cancel": ("отменено", "Обращение {n} отменено."),
+    },
+    "en": {
+        "registered": ("registered", "Your request {n} has been registered."),
+        "take": ("being worked on", "Request {n} is being worked on."),
+        "changed": ("work continues", "Work on request {n} continues: it has been passed to other specialists."),
+        "request_info": ("your answer is needed", "A specialist asked a question about request {n}:"),
+        "comment": ("new comment", "New comment on request {n}:"),
+        "give_workaround": ("workaround", "A workaround for request {n}:"),
+        "resolve": ("resolved", "Request {n} has been resolved."),
+        "close": ("closed", "Request {n} is closed."),
+        "autoclose": ("closed", "Request {n} was closed automatically: the solution was not confirmed in time."),
+        "cancel": ("cancelled", "Request {n} has been cancelled."),
+    },
+}
+TAILS = {
+    "ru": {
+        "request_info": "Пока ответа нет, срок решения не идёт. Ответить можно по телефону или почте первой линии "
+                        "поддержки (1ЛТП), назвав номер обращения.",
+        "resolve": "Если проблема осталась, сообщите об этом первой линии поддержки (1ЛТП), назвав номер обращения.",
+        "footer": "Это письмо отправлено автоматически, отвечать на него не нужно.",
+        "subject": "Обращение {n}: {what}",
+        "solution": "Решение:",
+    },
+    "en": {
+        "request_info": "The resolution clock is stopped until you answer. Answer line 1 support by phone or e-mail, "
+                        "naming the request number.",
+        "resolve": "If the problem is still there, tell line 1 support, naming the request number.",
+        "footer": "This mail was sent automatically; there is no need to reply to it.",
+        "subject": "Request {n}: {what}",
+        "solution": "Solution:",
+    },
+}
+CHANGED = ("escalate", "return_to_coordinator", "return_to_line1")
+
+
+def _kind(topic: str, p: dict[str, Any]) -> str | None:
+    action = topic.removeprefix("ticket.")
+    if action == "registered":
+        return "registered"
+    if action in ("take", "assign"):
+        return "take"
+    if action in CHANGED:
+        return "changed"
+    if action == "comment":
+        return "comment" if p.get("public") and p.get("actor_kind") == "staff" else None
+    if action in ("close", "confirm"):
+        return "autoclose" if p.get("actor_kind") == "system" else "close"
+    if action in ("request_info", "give_workaround", "resolve", "cancel"):
+        return action
+    return None  # user_answers, reject, diagnosis_done, change_priority: nothing new for the requester
+
+
+def notice_mail(topic: str, payload: dict[str, Any], *, to: str, locale: str) -> Mail | None:
+    """The mail about one ticket event, or None when the event says nothing new to the requester."""
+    if not topic.startswith("ticket."):
+        return None
+    kind = _kind(topic, payload)
+    if kind is None:
+        return None
+    loc = locale if locale in HEADS else "ru"
+    number = str(payload.get("number") or payload.get("ticket_id") or "")
+    what, head = HEADS[loc][kind]
+    tails = TAILS[loc]
+    parts = [head.format(n=number)]
+    text = str(payload.get("text") or "").strip()
+    if kind == "resolve" and text:
+        parts.append(f"{tails['solution']}\n{text}")
+    elif kind in ("request_info", "comment", "give_workaround") and text:
+        parts.append(text)
+    if kind in ("request_info", "resolve"):
+        parts.append(tails[kind])
+    parts.append("—\n" + tails["footer"])
+    return Mail(to=to, subject=tails["subject"].format(n=number, what=what), body="\n\n".join(parts))
