@@ -20,6 +20,7 @@ class VerifySG(StatesGroup):
 
 class ReportSG(StatesGroup):
     service = State()
+    outage = State()  # the chosen service has an open outage: its notice first
     rtype = State()
     field = State()
     impact = State()

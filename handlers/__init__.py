@@ -15,6 +15,7 @@ def user_routers() -> list[Router]:
         my_requests,
         report,
         report_edits,
+        report_outage,
         selfservice,
         staff_invite,
         start,
@@ -24,7 +25,8 @@ def user_routers() -> list[Router]:
 
     # an invitation link (/start inv_…) before the plain /start
     routers = [staff_invite.router, menu.router, start.router, verify.router, selfservice.router, report_edits.router,
-               report.router, kb.router, my_requests.router, subscriptions.router, fallback.router]
+               report_outage.router, report.router, kb.router, my_requests.router, subscriptions.router,
+               fallback.router]
     for r in routers:
         fsm_cache.install(r)
         parent = r.parent_router

@@ -20,12 +20,13 @@ from core.catalog.intake import AFFECTED_NAMES, FIELDS, FieldKind, check_value
 from core.catalog.models import User
 from core.db import utcnow
 from core.errors import ContractRequired
+from core.outages.service import open_for_service
 from core.settings import Settings
 from core.tickets import service as tickets
 from core.tickets.service import FileRef
 from core.uow import UowFactory
 from core.verification.codes import Policy
-from handlers import common, selfservice, services, verify
+from handlers import common, report_outage, selfservice, services, verify
 from handlers import report_answers as answers
 from handlers import report_steps as steps
 from handlers.common import ANSWER_TEXT, NOT_COMMAND, Event, refuse_button, say
@@ -52,7 +53,7 @@ async def on_cancel(call: CallbackQuery, state: FSMContext) -> None:
 
 @router.callback_query(ReportSG.service, RepCb.filter(F.a == "svc"))
 async def on_service(call: CallbackQuery, callback_data: RepCb, state: FSMContext, uow: UowFactory,
-                     user: User) -> None:
+                     tz: ZoneInfo, user: User) -> None:
     svc = next((s for s in await services.active_services(uow) if s.code == callback_data.v), None)
     if svc is None:
         await refuse_button(call, "no active service with this code")
@@ -62,6 +63,10 @@ async def on_service(call: CallbackQuery, callback_data: RepCb, state: FSMContex
         await say(call, _("Сервис «{svc}» обслуживается по договору сопровождения — укажите вашу организацию.")
                   .format(svc=escape(svc.name)))
         await ask_organisation(call, state, uow, ret="report")
+        return
+    outages = await open_for_service(uow=uow.read(), service_code=svc.code)
+    if outages:
+        await report_outage.offer(call, state, outages, tz)
         return
     await steps.ask_type(call, state, uow)
 
@@ -269,7 +274,7 @@ async def create(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
 async def on_back(call: CallbackQuery, state: FSMContext, uow: UowFactory, tz: ZoneInfo) -> None:
     current = await state.get_state()
     data = await state.get_data()
-    if current == ReportSG.rtype.state:
+    if current in (ReportSG.rtype.state, ReportSG.outage.state):
         await steps.ask_service(call, state, uow)
     elif current == ReportSG.field.state:
         if data.get("edit"):
