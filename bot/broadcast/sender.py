@@ -169,14 +169,20 @@ class BroadcastSender:
             return Outcome(row.id, R.pending, error=self._stop, attempts=row.attempts)
         chat, moved = row.chat_id, False
         while True:
-            await self.limiter.acquire(chat, low=True)
+            await self.limiter.acquire(chat, low=True, tracked=True)
             try:
                 extra: dict[str, Any] = {"allow_paid_broadcast": True} if self.allow_paid else {}
                 pieces = split_text(row.text)
-                first = await send_one(self.bot, chat, pieces[0], **extra)
+                try:
+                    first = await send_one(self.bot, chat, pieces[0], **extra)
+                finally:
+                    self.limiter.done()
                 for piece in pieces[1:]:  # a long notice: the rest follows (rare; broadcasts are short)
-                    await self.limiter.acquire(chat, low=True)
-                    await send_one(self.bot, chat, piece, **extra)
+                    await self.limiter.acquire(chat, low=True, tracked=True)
+                    try:
+                        await send_one(self.bot, chat, piece, **extra)
+                    finally:
+                        self.limiter.done()
                 message_id = first[0].message_id if first else None
                 if row.pin and message_id is not None:
                     await self._pin(chat, message_id)

@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -40,6 +41,19 @@ class Backoff:
         return self._state.get(key, (0.0, 0))[1]
 
 
+class _Slot:
+    """One send in the 1-second window: when it was allowed, and when its request came back (None: in flight)."""
+
+    __slots__ = ("end", "start")
+
+    def __init__(self, start: float, end: float | None) -> None:
+        self.start, self.end = start, end
+
+
+_CURRENT: ContextVar[_Slot | None] = ContextVar("limiter_slot", default=None)
+STALE_SLOT = 5.0  # an in-flight send older than this is counted from its start (its caller never said done)
+
+
 class RateLimiter:
     """A token bucket for the whole bot plus a minimal gap per chat, a pause for 429 retry_after, and the
     backoff of the worker and of single targets (`backoff`) while Telegram is unavailable.
@@ -59,7 +73,7 @@ class RateLimiter:
         self._stamp = clock()
         self._last_by_chat: dict[int, float] = {}
         self.paused_until = 0.0
-        self._window: deque[float] | None = deque(maxlen=max(1, int(rate))) if window and rate <= 10_000 else None
+        self._window: deque[_Slot] | None = deque(maxlen=max(1, int(rate))) if window and rate <= 10_000 else None
         self._urgent = 0  # normal-priority callers waiting right now
         self.window_margin = 0.02
 
@@ -76,9 +90,15 @@ class RateLimiter:
             waits.append((1.0 - self._tokens) / self.rate)
         w = self._window
         if w is not None and w.maxlen is not None and len(w) >= w.maxlen:
-            # the window is a little longer than a second: a send that leaves a few ms late (a busy event loop)
-            # must not squeeze rate + 1 sends into one second as Telegram sees them
-            waits.append(w[0] + 1.0 + self.window_margin - now)
+            # Telegram counts a send when its request arrives, somewhere between our start and the answer. The
+            # send `rate` places back must have been answered a second ago: then no second, as Telegram sees it,
+            # holds rate + 1 sends, however late a request left a busy event loop
+            oldest = w[0]
+            if oldest.end is None and now - oldest.start < STALE_SLOT:
+                waits.append(0.005)  # still in flight: look again shortly
+            else:
+                end = oldest.end if oldest.end is not None else oldest.start + self.window_margin
+                waits.append(end + 1.0 + 0.002 - now)
         last = self._last_by_chat.get(chat_id)
         if last is not None:
             waits.append(last + self.gap(chat_id) - now)
@@ -88,10 +108,11 @@ class RateLimiter:
         """Telegram's per-chat minimum: groups and channels have negative ids."""
         return self.per_group if chat_id < 0 else self.per_chat
 
-    async def acquire(self, chat_id: int, *, low: bool = False) -> float:
+    async def acquire(self, chat_id: int, *, low: bool = False, tracked: bool = False) -> float:
         """Waits until a message to `chat_id` is allowed and takes its slot; returns the seconds waited.
 
-        `low`: a broadcast; it lets every waiting normal caller go first."""
+        `low`: a broadcast; it lets every waiting normal caller go first. `tracked`: the caller calls `done()`
+        when the request is answered (in the same task), which the 1-second window then counts from."""
         waited = 0.0
         if not low:
             self._urgent += 1
@@ -112,11 +133,20 @@ class RateLimiter:
         self._tokens = max(0.0, self._tokens - 1.0)
         self._last_by_chat[chat_id] = self.clock()
         if self._window is not None:
-            self._window.append(self.clock())
+            now = self.clock()
+            slot = _Slot(now, None if tracked else now + self.window_margin)
+            self._window.append(slot)
+            _CURRENT.set(slot)
         if len(self._last_by_chat) > 50_000:  # forget chats idle longer than the gap
             cutoff = self.clock() - max(self.per_chat, self.per_group)
             self._last_by_chat = {c: t for c, t in self._last_by_chat.items() if t > cutoff}
         return waited
+
+    def done(self) -> None:
+        """The request of this task's last tracked slot was answered (or failed)."""
+        slot = _CURRENT.get()
+        if slot is not None and slot.end is None:
+            slot.end = self.clock()
 
     async def pause(self, seconds: float) -> None:
         """429: nobody sends for `seconds` (the worker sleeps now, later acquires respect it too)."""

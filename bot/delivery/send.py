@@ -94,9 +94,13 @@ async def send_target(poll: Poll, event_id: int, t: Target) -> Result:
     while done < len(pieces):
         if poll.stopped:
             return Result(DeliveryStatus.retry, poll.stopped)
-        await poll.limiter.acquire(chat)
+        await poll.limiter.acquire(chat, tracked=True)
         try:
-            await send_one(poll.bot, chat, pieces[done], reply_markup=t.markup if done == len(pieces) - 1 else None)
+            try:
+                await send_one(poll.bot, chat, pieces[done],
+                               reply_markup=t.markup if done == len(pieces) - 1 else None)
+            finally:
+                poll.limiter.done()
             done += 1  # a retry resumes after the pieces already sent
             poll.limiter.backoff.ok(WORKER)
         except TelegramRetryAfter as exc:

@@ -97,3 +97,31 @@ async def test_a_waiting_ticket_notice_goes_before_broadcast_sends() -> None:
     await asyncio.gather(*(broadcast(i) for i in range(20)), notice())
     # by 0.05 s about three broadcast sends went; the notice takes the very next slot
     assert order.index("n") <= 5, order
+
+
+async def test_window_counts_a_slow_request_from_its_answer() -> None:
+    """bench.broadcast saw 26 sends in one second at 25/s: a request that left a busy event loop late still
+    landed in the next second, as Telegram counts it. The window now counts each tracked send from its answer."""
+    c = Clock()
+    lim = limiter(c, rate=5, burst=5, window=True)
+    answered: list[float] = []
+    for chat in range(5):
+        await lim.acquire(chat, tracked=True)
+        if chat == 0:
+            c.now += 0.4  # the first request takes 0.4 s to be answered: it may reach Telegram that late
+        lim.done()
+        answered.append(c.now)
+    await lim.acquire(99, tracked=True)  # the sixth send of this window
+    assert c.now >= answered[0] + 1.0  # a second after the first one was answered, not after it was allowed
+    lim.done()
+
+
+async def test_an_in_flight_send_holds_the_window_until_it_is_answered() -> None:
+    c = Clock()
+    lim = limiter(c, rate=2, burst=2, window=True)
+    await lim.acquire(1, tracked=True)  # never answered in this task: in flight
+    await lim.acquire(2)
+    start = c.now
+    await lim.acquire(3)
+    # it waited while the first was in flight, then counted that one from its start (STALE_SLOT)
+    assert c.now - start >= 5.0
