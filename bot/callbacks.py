@@ -37,3 +37,10 @@ class PickCb(CallbackData, prefix="cp"):
     t: int
     v: int
     x: str
+
+
+class OutCb(CallbackData, prefix="og"):
+    """/outage and /restore in a line chat: `a` the step (svc, skip, go, cancel, pick), `v` a service code or id."""
+
+    a: str
+    v: str = ""

@@ -151,6 +151,13 @@ async def link_ticket(*, uow: UnitOfWork, outage_id: int, ticket_id: int) -> Non
         await uow.commit()
 
 
+async def open_outages(*, uow: UnitOfWork) -> list[Outage]:
+    """Every open outage, oldest first."""
+    async with uow:
+        return list((await uow.session.scalars(select(Outage).where(Outage.status == OutageStatus.open)
+                                               .order_by(Outage.started_at))).all())
+
+
 async def open_for_service(*, uow: UnitOfWork, service_code: str) -> list[Outage]:
     """Open outages of one service (a user starting a report on it sees them first)."""
     async with uow:

@@ -1,0 +1,70 @@
+"""/outage and /restore in line 1's chat: a short dialog declares the outage (chats and users told), restoration
+resolves the linked tickets; people outside line 1 or the service's incident group are refused."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.outages.models import Outage
+from tests.e2e.harness import BotHarness
+from tests.e2e.staff_helpers import LINE1_CHAT, bind, staff
+
+LEAD, OUTSIDER, DUTY = 5401, 5402, 5403
+CRM_DUTY_CHAT = -1_001_000_020
+
+
+def _in(chat: int) -> dict[str, object]:
+    return {"chat_type": "supergroup", "chat_id": chat}
+
+
+async def _press(h: BotHarness, uid: int, chat: int, contains: str) -> None:
+    await h.press(uid, h.button(chat, contains), **_in(chat))
+
+
+async def test_declare_and_restore_from_line1_chat(harness: BotHarness) -> None:
+    h, root = harness, harness.root
+    await bind(h, "line1", LINE1_CHAT)
+    await staff(h, LEAD, line="line1")
+    await h.send_text(LEAD, "/outage", **_in(LINE1_CHAT))
+    assert "Шаг 1 из 4" in (h.last_text(LINE1_CHAT) or "")
+    await _press(h, LEAD, LINE1_CHAT, "NTTM")
+    assert "Шаг 2 из 4" in (h.last_text(LINE1_CHAT) or "")
+    await h.send_text(LEAD, "Не открываются наряды", **_in(LINE1_CHAT))
+    await h.send_text(LEAD, "Карточка наряда", **_in(LINE1_CHAT))
+    await h.send_text(LEAD, "завтра", **_in(LINE1_CHAT))  # not a time: asked again
+    assert "Не понял время" in (h.last_text(LINE1_CHAT) or "")
+    await _press(h, LEAD, LINE1_CHAT, "Пропустить")
+    summary = h.last_text(LINE1_CHAT) or ""
+    assert "Не открываются наряды" in summary and "Карточка наряда" in summary
+    await _press(h, LEAD, LINE1_CHAT, "Объявить")
+    async with root.session_factory() as s:
+        o = (await s.scalars(select(Outage))).one()
+    assert o.title == "Не открываются наряды" and o.services == ["nttm"] and o.declared_by == "Сотрудник 5401"
+    assert f"Авария №{o.id} объявлена" in (h.last_text(LINE1_CHAT) or "")
+
+    await h.send_text(LEAD, "/restore", **_in(LINE1_CHAT))
+    await _press(h, LEAD, LINE1_CHAT, f"№{o.id}")
+    await h.send_text(LEAD, "Перезапустили сервис", **_in(LINE1_CHAT))
+    assert f"Авария №{o.id} закрыта" in (h.last_text(LINE1_CHAT) or "")
+    async with root.session_factory() as s:
+        o2 = await s.get(Outage, o.id)
+        assert o2 is not None and o2.status == "restored" and o2.resolution == "Перезапустили сервис"
+    await h.send_text(LEAD, "/restore", **_in(LINE1_CHAT))
+    assert "Открытых аварий нет" in (h.last_text(LINE1_CHAT) or "")
+
+
+async def test_outsiders_refused_and_a_duty_group_only_for_its_service(harness: BotHarness) -> None:
+    h = harness
+    await bind(h, "line1", LINE1_CHAT)
+    await h.send_text(OUTSIDER, "/outage", **_in(LINE1_CHAT))
+    assert "может 1ЛТП" in (h.last_text(LINE1_CHAT) or "")
+    await bind(h, "crm-duty", CRM_DUTY_CHAT)
+    await staff(h, DUTY, line="crm-duty")
+    await h.send_text(DUTY, "/outage", **_in(CRM_DUTY_CHAT))
+    rows = h.buttons(h.last_call(CRM_DUTY_CHAT, with_inline=True))
+    assert rows == [["CRM B2C"], ["✖️ Отмена"]]
+    # a forged press for another service is refused
+    from bot.callbacks import OutCb
+
+    await h.press(DUTY, OutCb(a="svc", v="nttm"), **_in(CRM_DUTY_CHAT))
+    assert "Шаг 2" not in (h.last_text(CRM_DUTY_CHAT) or "")
