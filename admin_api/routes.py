@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from admin_api import broadcasts, catalog, deliveries, kb, outages, sla, staffdesk, tickets
+from admin_api import broadcasts, catalog, closing, deliveries, kb, outages, sla, staffdesk, tickets, users
 
-ROUTERS: list[APIRouter] = [catalog.router, tickets.router, sla.router, kb.router, deliveries.router, staffdesk.router,
-                            broadcasts.router, outages.router]
+ROUTERS: list[APIRouter] = [catalog.router, tickets.router, users.router, closing.router, sla.router, kb.router,
+                            deliveries.router, staffdesk.router, broadcasts.router, outages.router]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, func, select, true
+from sqlalchemy import Select, bindparam, select, true
 
 from core.catalog import repo as catalog_repo
 from core.catalog import service as catalog_service
@@ -20,6 +20,7 @@ from core.errors import Conflict, ContractRequired, Forbidden, NotFound, Validat
 from core.tickets import effects, races, routing
 from core.tickets.lifecycle import SYSTEM, Action, Actor, Step, next_status
 from core.tickets.models import Attachment, Comment, Ticket, TicketHistory, parse_number
+from core.tickets.queries import TicketFilter, search
 from core.uow import UnitOfWork, WriteConflict
 
 __all__ = ["SYSTEM", "Actor"]  # defined in lifecycle (below the SLA clock too), kept importable from here
@@ -34,17 +35,6 @@ class FileRef:
     mime: str | None = None
     size: int | None = None
     file_unique_id: str | None = None
-
-
-@dataclass(slots=True)
-class TicketFilter:
-    status: str | None = None
-    service: str | None = None
-    priority: int | None = None
-    line: str | None = None
-    assignee_id: int | None = None
-    requester_id: int | None = None
-    statuses: Sequence[str] = field(default_factory=tuple)
 
 
 def _event_payload(ticket: Ticket, **extra: Any) -> dict[str, Any]:
@@ -305,29 +295,6 @@ async def comments(*, uow: UnitOfWork, ticket_id: int, public_only: bool = False
         if public_only:
             q = q.where(Comment.public.is_(True))
         return list((await uow.session.scalars(q)).all())
-
-
-async def search(*, uow: UnitOfWork, flt: TicketFilter, offset: int = 0, limit: int = 50) -> tuple[list[Ticket], int]:
-    """Tickets matching the filter, newest first, with the total count."""
-    async with uow:
-        q = select(Ticket)
-        if flt.status:
-            q = q.where(Ticket.status == flt.status)
-        if flt.statuses:
-            q = q.where(Ticket.status.in_(list(flt.statuses)))
-        if flt.service:
-            q = q.join(Service, Service.id == Ticket.service_id).where(Service.code == flt.service)
-        if flt.priority:
-            q = q.where(Ticket.priority == flt.priority)
-        if flt.line:
-            q = q.where(Ticket.line == flt.line)
-        if flt.assignee_id:
-            q = q.where(Ticket.assignee_id == flt.assignee_id)
-        if flt.requester_id:
-            q = q.where(Ticket.requester_id == flt.requester_id)
-        total = await uow.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-        rows = (await uow.session.scalars(q.order_by(Ticket.id.desc()).offset(offset).limit(limit))).all()
-        return list(rows), total
 
 
 __all__ = ["SYSTEM", "Action", "Actor", "FileRef", "Step", "TicketFilter", "add_comment", "apply_action",
