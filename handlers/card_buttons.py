@@ -42,6 +42,7 @@ PROMPTS = {
     "coord": "Почему обращение возвращается координатору?",
     "l1": "Почему обращение возвращается на 1ЛТП?",
     "esc": "Опишите дефект для следующей линии (что проверено, что воспроизводится).",
+    "fix": "Что должно работать после исправления (требования к исправлению для 3ЛТП)?",
     "ci": "Конфигурационная единица (класс проблемы), например «Интеграция / NTTM»:",
     "solution": "Текст решения для пользователя:",
 }
@@ -236,6 +237,10 @@ async def on_text(message: Message, state: FSMContext, staff_id: int, uow: UowFa
         await state.update_data(card_step="solution", card_ci=text)
         await message.answer(escape(PROMPTS["solution"]))
         return
+    if step == "esc" and data.get("card_to") == "line3":  # a task for 3ЛТП: the defect, then the fix (003)
+        await state.update_data(card_step="fix", card_defect=text)
+        await message.answer(escape(PROMPTS["fix"]))
+        return
     await state.clear()
     if step in ("reply", "note"):
         await _comment(message, uow, ticket_id=t, staff_id=staff_id, text=text, public=step == "reply")
@@ -245,11 +250,13 @@ async def on_text(message: Message, state: FSMContext, staff_id: int, uow: UowFa
         await message.answer("Не применено: карточка устарела, пока вы писали. Посмотрите текущую и повторите.")
         return
     params: dict[str, Any] = {"text": text, "reason": text}
-    if step == "esc":
+    if step in ("esc", "fix"):
         params["to_line"] = data.get("card_to")
+    if step == "fix":
+        params.update(defect=data.get("card_defect"), fix_requirements=text, text=data.get("card_defect"))
     if step == "solution":
         params.update(closing_code=data.get("card_code"), config_item=data.get("card_ci"))
-    action = ACTIONS.get("resolve" if step == "solution" else str(step))
+    action = ACTIONS.get({"solution": "resolve", "fix": "esc"}.get(str(step), str(step)))
     if action is None:
         return
     if await _apply(message, uow, ticket_id=t, action=action, staff_id=staff_id, params=params):

@@ -24,7 +24,7 @@ SEED_CODES = (("resolved", "Решено"), ("not_reproducible", "Не восп�
 # classes of problems per service (003: «поле для фиксирования класса проблемы»); «Авария» is shared
 SEED_CLASSES = ("Интеграция", "Доступ", "Данные", "Интерфейс", "Производительность", "Консультация")
 SHORT_NAMES = {"omnichat": "ОмниЧат", "crm-b2c": "CRM B2C", "nttm": "NTTM", "clm": "CLM", "tecon": "ТЕКОН"}
-OUTAGE_ITEM = "Авария"
+OUTAGE_ITEM, OUTAGE_CODE = "Авария", "resolved"
 HINTS = {
     "closing_code": "Код закрытия: один из справочника кодов закрытия (GET /api/v1/closing-codes)",
     "solution": "Решение: что было сделано, или причина, по которой обращение не выполнено",

@@ -27,8 +27,8 @@ async def deactivate_staff(*, uow: UnitOfWork, staff_id: int, now: datetime | No
     async with uow:
         now = now or utcnow()
         staff = await uow.session.get(Staff, staff_id)
-        if staff is None:
-            raise NotFound(f"staff member {staff_id} not found")
+        if staff is None or not staff.active:
+            raise NotFound(f"staff member {staff_id} not found (or already removed)")
         staff.active = False
         rows = (await uow.session.scalars(select(Ticket).where(
             Ticket.assignee_id == staff_id, Ticket.status.in_([s.value for s in OPEN])).order_by(Ticket.id))).all()
