@@ -130,3 +130,24 @@ async def set_identity(uow: UnitOfWork, user: User, changes: dict[str, Any]) -> 
         await session.flush()
     except IntegrityError as exc:  # taken meanwhile by a concurrent transaction
         raise Conflict("Telegram account, login or e-mail belongs to another person") from exc
+
+
+async def for_call_in(uow: UnitOfWork, *, full_name: str | None, login: str | None, email: str | None,
+                      region: str | None, organisation_id: int | None) -> User:
+    """The person line 1 registers a call for: found by login or e-mail (with or without a Telegram account), else
+    created. A found person's own profile wins: only what it lacks is filled in from the call."""
+    login, email = clean_key(login), clean_key(email)
+    user = await _find(uow.session, tg_id=None, login=login, email=email)
+    if user is None:
+        return await upsert_in(uow, full_name=full_name, login=login, email=email, region=region,
+                               organisation_id=organisation_id)
+    blanks = {k: v for k, v in (("login", login), ("email", email)) if v and not getattr(user, k)}
+    await _check_free(uow.session, user, **{"login": None, "email": None, **blanks})
+    for key, value in {"full_name": full_name, "region": region, **blanks}.items():
+        if value and not getattr(user, key):
+            setattr(user, key, value)
+    if organisation_id is not None:
+        user.organisation_id = organisation_id  # the company the caller named: the contract check runs on it
+    user.profile_complete = bool(user.full_name and (user.login or user.email) and user.region)
+    await uow.session.flush()
+    return user

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, select, true
 
+from core.catalog import people
 from core.catalog import repo as catalog_repo
-from core.catalog import service as catalog_service
 from core.catalog.intake import FieldKind, RequestType, intake_fields, validate_fields
 from core.catalog.models import Organisation, Service, Staff, User
 from core.db import utcnow
@@ -84,6 +84,9 @@ async def register_on_behalf(*, uow: UnitOfWork, service_code: str, request_type
                              now: datetime | None = None) -> Ticket:
     """Line 1 registers a ticket after a call or an e-mail; the requester is found by login/e-mail or created.
 
+    A person found keeps their own profile (the bot user's ФИО and МРФ); the ticket is theirs, so it is in their
+    «Мои обращения» and every change reaches them in Telegram.
+
     `requester["organisation"]` (a name, or `organisation_id`) is the company the caller named: the contract
     check of a contract-bound service runs on it (ТЕКОН 002: «наименование компании и ФИО обратившегося»).
     """
@@ -93,7 +96,7 @@ async def register_on_behalf(*, uow: UnitOfWork, service_code: str, request_type
             raise NotFound(f"staff member {staff_id} not found")
         profile: dict[str, Any] = {k: requester.get(k) for k in PROFILE_KEYS}
         profile["organisation_id"] = await _organisation_id(uow, requester)
-        user = await catalog_service.upsert_user_in(uow, **profile)
+        user = await people.for_call_in(uow, **profile)
         if profile["organisation_id"] is not None:
             await uow.session.refresh(user, ["organisation"])
         actor = Actor("staff", staff_id) if staff_id is not None else Actor("user", user.id)
