@@ -216,7 +216,7 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, pa
         details.update(done)
     elif act is Action.reclassify:
         details.update(await reclassify.apply(uow=uow, ticket=ticket, staff=await _staff(uow, actor.id),
-                                              params=params))
+                                              params=params, now=now))
     elif act is Action.change_priority:
         prio = params.get("priority")
         if prio not in (1, 2, 3, 4):

@@ -38,18 +38,21 @@ class TicketFilter:
     created_to: datetime | None = None
 
 
+def _targets(*conds: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A target of this ticket, on its clock, matching `conds` (one correlated EXISTS)."""
+    joined = TicketSlaTarget.__table__.join(TicketSla.__table__, TicketSla.ticket_id == TicketSlaTarget.ticket_id)
+    return exists(select(TicketSlaTarget.id).select_from(joined).where(TicketSlaTarget.ticket_id == Ticket.id, *conds))
+
+
 def _overdue(now: datetime) -> ColumnElement[bool]:
-    running = select(TicketSla.ticket_id).where(TicketSla.ticket_id == Ticket.id, TicketSla.stopped_at.is_(None),
-                                                TicketSla.paused_since.is_(None))
-    return exists().where(TicketSlaTarget.ticket_id == Ticket.id, or_(
-        TicketSlaTarget.breached.is_(True),
-        and_(TicketSlaTarget.met_at.is_(None), TicketSlaTarget.due_at < now, running.exists())))
+    # breached (told or met late), or past due on a clock that runs
+    late = and_(TicketSlaTarget.met_at.is_(None), TicketSlaTarget.due_at < now, TicketSla.stopped_at.is_(None),
+                TicketSla.paused_since.is_(None))
+    return _targets(or_(TicketSlaTarget.breached.is_(True), late))
 
 
 def _due_before(at: datetime) -> ColumnElement[bool]:
-    running = select(TicketSla.ticket_id).where(TicketSla.ticket_id == Ticket.id, TicketSla.stopped_at.is_(None))
-    return exists().where(TicketSlaTarget.ticket_id == Ticket.id, TicketSlaTarget.met_at.is_(None),
-                          TicketSlaTarget.due_at < at, running.exists())
+    return _targets(TicketSlaTarget.met_at.is_(None), TicketSlaTarget.due_at < at, TicketSla.stopped_at.is_(None))
 
 
 def _text(q: str) -> ColumnElement[bool]:

@@ -3,17 +3,21 @@ group); the ticket is routed again and its SLA clock follows the new service's p
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from core.catalog import repo as catalog_repo
 from core.catalog.intake import FieldKind, RequestType, intake_fields
-from core.catalog.models import Service, Staff
+from core.catalog.models import Service, Staff, User
 from core.errors import Forbidden, ValidationFailed
 from core.tickets import routing
 from core.tickets.models import Ticket
 
 if TYPE_CHECKING:
     from core.uow import UnitOfWork
+
+TZ = ZoneInfo("Europe/Moscow")  # the day a support period is checked on (the registration's default too)
 
 
 def authorize(*, staff: Staff) -> None:
@@ -29,7 +33,8 @@ async def _target(uow: UnitOfWork, code: str) -> Service:
     return service
 
 
-async def apply(*, uow: UnitOfWork, ticket: Ticket, staff: Staff, params: dict[str, Any]) -> dict[str, Any]:
+async def apply(*, uow: UnitOfWork, ticket: Ticket, staff: Staff, params: dict[str, Any],
+                now: datetime) -> dict[str, Any]:
     """Moves the ticket to its right service, type and group; returns the history details."""
     old = await uow.session.get(Service, ticket.service_id)
     assert old is not None  # a foreign key
@@ -44,6 +49,12 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, staff: Staff, params: dict[s
             "service": "Укажите другой сервис, вид обращения (type) или группу (to_line)"})
     if staff.group.service_code not in (None, service.code):
         raise Forbidden(f"{staff.group.name} cannot move a ticket to «{service.name}»")
+    if service.requires_contract and service.id != old.id:
+        from core.tickets.service import check_contract  # the registration's own check (ТЕКОН 002)
+
+        user = await uow.session.get(User, ticket.requester_id)
+        assert user is not None  # a foreign key
+        check_contract(service=service, user=user, on=now, tz=TZ)
     if to_line:
         group = await routing.target_group(uow.session, service_code=service.code, to=to_line)
         if group is None:
