@@ -65,6 +65,9 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, staff: Staff, params: dict[s
         dest = await routing.first_group(uow.session, service=service, request_type=rtype)
     details: dict[str, Any] = {"from_service": old.code, "to_service": service.code, "from_type": ticket.type,
                                "to_type": rtype, "from_line": ticket.line, "to_line": dest}
+    why = str(params.get("reason") or params.get("text") or "").strip()
+    if why:
+        details["text"] = why
     fixed = (service.type_priority or {}).get(rtype)
     if fixed is not None and fixed != ticket.priority:
         details.update(old_priority=ticket.priority, new_priority=fixed)
