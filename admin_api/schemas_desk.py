@@ -8,7 +8,8 @@ from admin_api.fields import Int32, SafeStr
 from admin_api.schemas import In, Out
 from admin_api.schemas_tickets import RequesterOut
 
-CLOSING_CODE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+# ≤ 32 characters: the card's resolution form carries the code in its callback data (64 bytes in all)
+CLOSING_CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 
 
 class PersonPage(Out):

@@ -24,6 +24,7 @@ from bot.staffchat.card import PRIORITY_NAMES, staff_status
 from bot.staffchat.sync import show_now
 from core.errors import Conflict, DomainError, ValidationFailed
 from core.staffdesk import cards, chats
+from core.tickets import closing
 from core.tickets import service as tickets
 from core.tickets.lifecycle import ESCALATIONS, Actor
 from core.uow import UowFactory
@@ -31,8 +32,6 @@ from core.uow import UowFactory
 log = logging.getLogger(__name__)
 GROUPS = ("group", "supergroup")
 INTERNAL_TAG = "#внутр"
-CLOSING_CODES = (("resolved", "Решено"), ("not_reproducible", "Не воспроизводится"), ("rejected", "Отклонено"),
-                 ("duplicate", "Дубликат"))
 # a dialog's text step: what it asks and which params the text becomes
 PROMPTS = {
     "ask": "Напишите вопрос пользователю. Пока он не ответит, часы SLA стоят.",
@@ -170,8 +169,9 @@ async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: 
     if a == "resolve":
         await cq.answer()
         if isinstance(msg, Message):
-            await msg.answer("Код закрытия:", reply_markup=_kb([(n, PickCb(a="code", t=t, v=v, x=c))
-                                                                 for c, n in CLOSING_CODES]))
+            codes = await closing.list_codes(uow=uow(), active_only=True)  # the catalog (003 «Код закрытия»)
+            await msg.answer("Код закрытия:", reply_markup=_kb([(c.name, PickCb(a="code", t=t, v=v, x=c.code))
+                                                                 for c in codes]))
         return
     await _ask_text(cq, state, step=a, t=t, v=v)
 
@@ -215,7 +215,7 @@ async def on_pick(cq: CallbackQuery, callback_data: PickCb, staff_id: int, uow: 
             await cq.answer("Приоритет изменён.")
     elif a == "esc":
         await _ask_text(cq, state, step="esc", t=t, v=v, to=x)
-    elif a == "code" and x in dict(CLOSING_CODES):
+    elif a == "code" and x in {c.code for c in await closing.list_codes(uow=uow(), active_only=True)}:
         await _ask_text(cq, state, step="ci", t=t, v=v, code=x)
     else:
         log.warning("card choice refused: %r (by %s)", cq.data, cq.from_user.id)

@@ -12,6 +12,7 @@ from core.catalog.intake import FieldKind, RequestType, intake_fields
 from core.catalog.models import Service, Staff, User
 from core.errors import Forbidden, ValidationFailed
 from core.tickets import routing
+from core.tickets.contract import check_contract
 from core.tickets.models import Ticket
 
 if TYPE_CHECKING:
@@ -50,8 +51,6 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, staff: Staff, params: dict[s
     if staff.group.service_code not in (None, service.code):
         raise Forbidden(f"{staff.group.name} cannot move a ticket to «{service.name}»")
     if service.requires_contract and service.id != old.id:
-        from core.tickets.service import check_contract  # the registration's own check (ТЕКОН 002)
-
         user = await uow.session.get(User, ticket.requester_id)
         assert user is not None  # a foreign key
         check_contract(service=service, user=user, on=now, tz=TZ)

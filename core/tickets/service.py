@@ -16,8 +16,9 @@ from core.catalog import repo as catalog_repo
 from core.catalog.intake import FieldKind, RequestType, intake_fields, validate_fields
 from core.catalog.models import Organisation, Service, Staff, User
 from core.db import utcnow
-from core.errors import Conflict, ContractRequired, Forbidden, NotFound, ValidationFailed
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.tickets import effects, races, routing
+from core.tickets.contract import check_contract
 from core.tickets.lifecycle import SYSTEM, Action, Actor, Step, next_status
 from core.tickets.models import Attachment, Comment, Ticket, TicketHistory, parse_number
 from core.tickets.queries import TicketFilter, search
@@ -41,21 +42,6 @@ def _event_payload(ticket: Ticket, **extra: Any) -> dict[str, Any]:
     return {"ticket_id": ticket.id, "number": ticket.number, "requester_id": ticket.requester_id,
             "line": ticket.line, "assignee_id": ticket.assignee_id, "status": ticket.status,
             "priority": ticket.priority, "service_id": ticket.service_id, **extra}
-
-
-def check_contract(*, service: Service, user: User, on: datetime, tz: ZoneInfo) -> None:
-    """Refuses a contract-bound service when the organisation has no valid support period."""
-    if not service.requires_contract:
-        return
-    org = user.organisation
-    if org is None:
-        raise ContractRequired(f"Сервис «{service.name}» обслуживается только по договору сопровождения. "
-                               "Укажите организацию в профиле.", service=service.code)
-    day = on.astimezone(tz).date()
-    if not any(p.valid_from <= day <= p.valid_to and p.service_code in (None, service.code) for p in org.periods):
-        raise ContractRequired(f"У организации «{org.name}» нет действующего договора сопровождения сервиса "
-                               f"«{service.name}» на {day:%d.%m.%Y}. Обратитесь к вашему менеджеру договора.",
-                               service=service.code, organisation=org.name)
 
 
 async def register(*, uow: UnitOfWork, service_code: str, request_type: str, priority: int | None,
