@@ -230,7 +230,8 @@ async def test_escalate_line2_to_line3_moves_the_card(harness: BotHarness) -> No
             "Воспроизводится на стенде: NPE в модуле выгрузки", "Выгрузка проходит без ошибки для нарядов без адреса")
     await _sync(harness)
     assert (await _card(harness, t.id)).chat_id == L3CHAT
-    assert any("📌" in x for x in harness.texts(L3CHAT))
+    card = [x for x in harness.texts(L3CHAT) if "📌" in x]
+    assert card and "Требования к исправлению: Выгрузка проходит без ошибки" in card[-1]
 
 
 async def test_return_to_the_coordinator_with_a_reason(harness: BotHarness) -> None:
