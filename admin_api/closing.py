@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
 
 from admin_api.deps import Uow
 from admin_api.fields import Id, SafeStr
@@ -18,6 +20,7 @@ from admin_api.schemas_desk import (
 from core.tickets import closing
 
 router = APIRouter(tags=["closing"])
+Code = Annotated[SafeStr, Path(max_length=64, description="a closing code")]
 
 
 @router.get("/closing-codes", response_model=list[ClosingCodeOut])
@@ -33,20 +36,21 @@ async def create_closing_code(uow: Uow, body: ClosingCodeIn) -> ClosingCodeOut:
 
 
 @router.patch("/closing-codes/{code}", response_model=ClosingCodeOut)
-async def update_closing_code(uow: Uow, code: SafeStr, body: ClosingCodePatch) -> ClosingCodeOut:
+async def update_closing_code(uow: Uow, code: Code, body: ClosingCodePatch) -> ClosingCodeOut:
     """Renames, reorders, turns off or on a closing code."""
     return ClosingCodeOut.model_validate(await closing.update_code(uow=uow(), code=code, changes=changes(body)))
 
 
 @router.delete("/closing-codes/{code}", status_code=204)
-async def delete_closing_code(uow: Uow, code: SafeStr) -> Response:
+async def delete_closing_code(uow: Uow, code: Code) -> Response:
     """Removes a closing code; closed tickets keep theirs."""
     await closing.delete_code(uow=uow(), code=code)
     return Response(status_code=204)
 
 
 @router.get("/config-items", response_model=list[ConfigItemOut])
-async def list_config_items(uow: Uow, service: SafeStr | None = None) -> list[ConfigItemOut]:
+async def list_config_items(uow: Uow, service: Annotated[SafeStr | None, Query(max_length=32)] = None,
+                            ) -> list[ConfigItemOut]:
     """Configuration items: of one service with the shared ones, or all."""
     return [ConfigItemOut.model_validate(i) for i in await closing.list_items(uow=uow(), service_code=service)]
 
