@@ -77,8 +77,9 @@ def create_app(services: ApiServices) -> FastAPI:
     @app.exception_handler(DomainError)
     async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
         extra: dict[str, Any] = {}
-        if isinstance(exc, ValidationFailed) and exc.fields:
-            extra["fields"] = exc.fields
+        fields = exc.fields if isinstance(exc, ValidationFailed) else exc.details.get("fields")
+        if fields and isinstance(fields, dict):
+            extra["fields"] = fields  # a 409 may name the field too (a login or Telegram account taken)
         return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=_domain_status(exc))
 
     @app.exception_handler(RequestValidationError)

@@ -23,6 +23,7 @@ from admin_api.schemas import (
     staff_out,
 )
 from core.catalog import service as catalog
+from core.tickets import requeue
 
 router = APIRouter()
 
@@ -106,13 +107,15 @@ async def create_staff(uow: Uow, body: StaffCreate) -> StaffOut:
 
 @router.patch("/staff/{staff_id}", response_model=StaffOut, tags=["staff"])
 async def update_staff(uow: Uow, staff_id: Id, body: StaffPatch) -> StaffOut:
-    """Changes line, flags or curated region of a staff member."""
+    """Changes line, flags, curated region, or the person's Telegram account, name, login, e-mail (409 when
+    another person has that Telegram account, login or e-mail)."""
     return staff_out(await catalog.update_staff(uow=uow(), staff_id=staff_id,
                                                 changes=changes(body)))
 
 
 @router.delete("/staff/{staff_id}", status_code=204, tags=["staff"])
 async def delete_staff(uow: Uow, staff_id: Id) -> Response:
-    """Removes a staff member."""
-    await catalog.delete_staff(uow=uow(), staff_id=staff_id)
+    """Removes a staff member: the record is deactivated (history kept) and their open tickets go back to their
+    groups' queues, each with a history entry and a notice."""
+    await requeue.deactivate_staff(uow=uow(), staff_id=staff_id)
     return Response(status_code=204)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator
+from pydantic import AfterValidator, StringConstraints
 
 from core.text import INT64_MAX, INT64_MIN, checked_json, text_problem
+from core.tickets.models import parse_number
 
 INT32_MAX = 2_147_483_647
 MAX_PAGE = 1_000_000  # (page - 1) * per_page stays far inside any OFFSET
@@ -24,6 +25,13 @@ def _safe_text(value: str) -> str:
     return value
 
 
+def _ticket_ref(value: str) -> str:
+    number = parse_number(value)
+    if number is None or not 1 <= number <= INT32_MAX:
+        raise ValueError("номер обращения: SD-000042 или число от 1 до 2147483647")
+    return str(number)  # the id, as digits
+
+
 Id = Annotated[int, Ge(1), Le(INT32_MAX)]
 TgId = Annotated[int, Ge(INT64_MIN), Le(INT64_MAX)]  # a group chat's id is negative
 Int32 = Annotated[int, Ge(-INT32_MAX - 1), Le(INT32_MAX)]  # any small number the domain checks itself
@@ -31,3 +39,6 @@ Priority = Annotated[int, Ge(1), Le(4)]
 PageNo = Annotated[int, Ge(1), Le(MAX_PAGE)]
 SafeStr = Annotated[str, AfterValidator(_safe_text)]
 SafeJson = Annotated[dict[str, Any], AfterValidator(checked_json)]
+# «SD-000042», «sd42» or «42» in a path: the ticket's id
+TicketRef = Annotated[str, StringConstraints(max_length=24, pattern=r"^[A-Za-z0-9-]{1,24}$"),
+                      AfterValidator(_ticket_ref)]

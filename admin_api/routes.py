@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from admin_api import broadcasts, catalog, deliveries, kb, outages, planned, sla, staffdesk, tickets, verification
+from admin_api import (
+    broadcasts,
+    catalog,
+    closing,
+    deliveries,
+    kb,
+    outages,
+    planned,
+    sla,
+    staffdesk,
+    tickets,
+    users,
+    verification,
+)
 
-ROUTERS: list[APIRouter] = [catalog.router, tickets.router, sla.router, kb.router, deliveries.router, staffdesk.router,
-                            broadcasts.router, outages.router, planned.router, verification.router]
+ROUTERS: list[APIRouter] = [catalog.router, tickets.router, users.router, closing.router, sla.router, kb.router,
+                            deliveries.router, staffdesk.router, broadcasts.router, outages.router, planned.router,
+                            verification.router]

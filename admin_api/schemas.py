@@ -145,6 +145,10 @@ class StaffPatch(In):
     is_service_manager: bool | None = None
     curator_region: SafeStr | None = Field(default=None, max_length=100)
     active: bool | None = None
+    tg_id: TgId | None = Field(default=None, description="the staff member's Telegram account (409 if taken)")
+    full_name: SafeStr | None = Field(default=None, min_length=1, max_length=300)
+    login: SafeStr | None = Field(default=None, max_length=200, description="unique (409 if taken)")
+    email: SafeStr | None = Field(default=None, max_length=300, description="unique (409 if taken)")
 
 
 class UserOut(Out):
@@ -167,7 +171,7 @@ class StaffOut(Out):
     user: UserOut
 
 
-NULLABLE = frozenset({"inn", "curator_region"})
+NULLABLE = frozenset({"inn", "curator_region", "tg_id", "login", "email", "service_code"})
 
 
 def changes(body: BaseModel) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from admin_api.fields import Id, Priority, SafeJson, SafeStr
 from admin_api.schemas import In, Out
 from core.catalog.intake import RequestType
+from core.catalog.models import User
 from core.tickets.lifecycle import Action, allowed_actions
 from core.tickets.models import Comment, Ticket, TicketHistory
 from core.tickets.service import Actor
@@ -74,14 +75,30 @@ class ActionIn(ActorIn):
         description="open_op4: system_info, log_files, screenshot (ТЕКОН 002 §5)")
     internal_incident: SafeStr | None = Field(default=None, max_length=100,
                                           description="set_internal_incident: ТП2's internal incident number")
+    service: SafeStr | None = Field(default=None, max_length=32, description="reclassify: the right service")
+    type: RequestType | None = Field(default=None, description="reclassify: the right request type")
+    defect: SafeStr | None = Field(default=None, max_length=4000,
+                                   description="escalate to line 3: the defect (003 «Исследование и диагностика»)")
+    fix_requirements: SafeStr | None = Field(default=None, max_length=4000,
+                                             description="escalate to line 3: what the fix must do")
 
     def params(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True, exclude={"action", "staff_id", "user_id"})
+        return self.model_dump(mode="json", exclude_none=True, exclude={"action", "staff_id", "user_id"})
 
 
 class CommentIn(ActorIn):
     text: SafeStr = Field(min_length=1, max_length=4000)
     public: bool = True
+
+
+class RequesterOut(Out):
+    id: int
+    full_name: str
+    login: str | None
+    email: str | None
+    region: str | None
+    organisation: str | None
+    telegram: bool = Field(description="the person has a Telegram account: notices reach them in the bot")
 
 
 class TicketOut(Out):
@@ -95,6 +112,7 @@ class TicketOut(Out):
     line: str
     assignee_id: int | None
     requester_id: int
+    requester: RequesterOut | None = Field(description="the requester's name and contacts")
     channel: str
     title: str
     fields: dict[str, Any]
@@ -149,14 +167,22 @@ TICKET_ATTRS = ("id", "number", "type", "service_id", "priority", "status", "lin
                 "pending_question", "internal_incident", "created_at", "updated_at", "resolved_at", "closed_at")
 
 
-def ticket_attrs(t: Ticket, service_codes: dict[int, str]) -> dict[str, Any]:
+def requester_out(u: User | None) -> RequesterOut | None:
+    if u is None:
+        return None
+    return RequesterOut(id=u.id, full_name=u.full_name, login=u.login, email=u.email, region=u.region,
+                        organisation=u.organisation.name if u.organisation else None, telegram=u.tg_id is not None)
+
+
+def ticket_attrs(t: Ticket, service_codes: dict[int, str], people: dict[int, User]) -> dict[str, Any]:
     """The ticket as plain values; TicketOut/TicketDetail are built from it so extra keys are one-line edits."""
     return {**{k: getattr(t, k) for k in TICKET_ATTRS}, "service": service_codes.get(t.service_id),
+            "requester": requester_out(people.get(t.requester_id)),
             "allowed_actions": [a.value for a in allowed_actions(status=t.status)]}
 
 
-def ticket_out(t: Ticket, service_codes: dict[int, str]) -> TicketOut:
-    return TicketOut(**ticket_attrs(t, service_codes))
+def ticket_out(t: Ticket, service_codes: dict[int, str], people: dict[int, User]) -> TicketOut:
+    return TicketOut(**ticket_attrs(t, service_codes, people))
 
 
 def history_out(h: TicketHistory) -> HistoryOut:

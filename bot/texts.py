@@ -60,6 +60,8 @@ HISTORY = {
     "comment": N_("добавлен комментарий"),
     "open_op4": N_("открыт запрос ОП4: собраны диагностические данные"),
     "set_internal_incident": N_("получен номер внутреннего инцидента"),
+    "reclassify": N_("уточнены сервис и вид обращения"),
+    "requeue": N_("передано другим специалистам группы"),
 }
 PRIORITY = {1: N_("1 — критичный"), 2: N_("2 — высокий"), 3: N_("3 — средний"), 4: N_("4 — низкий")}
 # ТЕКОН keeps its assistance level in the priority (ОП1 → 4 … ОП4 → 1), and users know the levels by name

@@ -77,3 +77,25 @@ def checked_json(doc: Any, *, path: str = "") -> Any:
         where, reason = problem
         raise ValueError(f"{where}: {reason}" if where else reason)
     return doc
+
+
+def search_key(*parts: object) -> str:
+    """Every string inside `parts` (lists and dicts too), casefolded and blank-collapsed: the text a portable
+    substring search (`LIKE`) looks in. SQLite's LIKE/lower() fold ASCII only, so the folding is done here."""
+    words: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            words.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                walk(v)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            words.append(str(value))
+
+    for part in parts:
+        walk(part)
+    return " ".join(" ".join(words).split()).casefold()

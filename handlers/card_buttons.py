@@ -24,6 +24,7 @@ from bot.staffchat.card import PRIORITY_NAMES, staff_status
 from bot.staffchat.sync import show_now
 from core.errors import Conflict, DomainError, ValidationFailed
 from core.staffdesk import cards, chats
+from core.tickets import closing
 from core.tickets import service as tickets
 from core.tickets.lifecycle import ESCALATIONS, Actor
 from core.uow import UowFactory
@@ -31,8 +32,6 @@ from core.uow import UowFactory
 log = logging.getLogger(__name__)
 GROUPS = ("group", "supergroup")
 INTERNAL_TAG = "#внутр"
-CLOSING_CODES = (("resolved", "Решено"), ("not_reproducible", "Не воспроизводится"), ("rejected", "Отклонено"),
-                 ("duplicate", "Дубликат"))
 # a dialog's text step: what it asks and which params the text becomes
 PROMPTS = {
     "ask": "Напишите вопрос пользователю. Пока он не ответит, часы SLA стоят.",
@@ -42,6 +41,7 @@ PROMPTS = {
     "coord": "Почему обращение возвращается координатору?",
     "l1": "Почему обращение возвращается на 1ЛТП?",
     "esc": "Опишите дефект для следующей линии (что проверено, что воспроизводится).",
+    "fix": "Что должно работать после исправления (требования к исправлению для 3ЛТП)?",
     "ci": "Конфигурационная единица (класс проблемы), например «Интеграция / NTTM»:",
     "solution": "Текст решения для пользователя:",
 }
@@ -169,8 +169,9 @@ async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: 
     if a == "resolve":
         await cq.answer()
         if isinstance(msg, Message):
-            await msg.answer("Код закрытия:", reply_markup=_kb([(n, PickCb(a="code", t=t, v=v, x=c))
-                                                                 for c, n in CLOSING_CODES]))
+            codes = await closing.list_codes(uow=uow(), active_only=True)  # the catalog (003 «Код закрытия»)
+            await msg.answer("Код закрытия:", reply_markup=_kb([(c.name, PickCb(a="code", t=t, v=v, x=c.code))
+                                                                 for c in codes]))
         return
     await _ask_text(cq, state, step=a, t=t, v=v)
 
@@ -214,7 +215,7 @@ async def on_pick(cq: CallbackQuery, callback_data: PickCb, staff_id: int, uow: 
             await cq.answer("Приоритет изменён.")
     elif a == "esc":
         await _ask_text(cq, state, step="esc", t=t, v=v, to=x)
-    elif a == "code" and x in dict(CLOSING_CODES):
+    elif a == "code" and x in {c.code for c in await closing.list_codes(uow=uow(), active_only=True)}:
         await _ask_text(cq, state, step="ci", t=t, v=v, code=x)
     else:
         log.warning("card choice refused: %r (by %s)", cq.data, cq.from_user.id)
@@ -236,6 +237,10 @@ async def on_text(message: Message, state: FSMContext, staff_id: int, uow: UowFa
         await state.update_data(card_step="solution", card_ci=text)
         await message.answer(escape(PROMPTS["solution"]))
         return
+    if step == "esc" and data.get("card_to") == "line3":  # a task for 3ЛТП: the defect, then the fix (003)
+        await state.update_data(card_step="fix", card_defect=text)
+        await message.answer(escape(PROMPTS["fix"]))
+        return
     await state.clear()
     if step in ("reply", "note"):
         await _comment(message, uow, ticket_id=t, staff_id=staff_id, text=text, public=step == "reply")
@@ -245,11 +250,13 @@ async def on_text(message: Message, state: FSMContext, staff_id: int, uow: UowFa
         await message.answer("Не применено: карточка устарела, пока вы писали. Посмотрите текущую и повторите.")
         return
     params: dict[str, Any] = {"text": text, "reason": text}
-    if step == "esc":
+    if step in ("esc", "fix"):
         params["to_line"] = data.get("card_to")
+    if step == "fix":
+        params.update(defect=data.get("card_defect"), fix_requirements=text, text=data.get("card_defect"))
     if step == "solution":
         params.update(closing_code=data.get("card_code"), config_item=data.get("card_ci"))
-    action = ACTIONS.get("resolve" if step == "solution" else str(step))
+    action = ACTIONS.get({"solution": "resolve", "fix": "esc"}.get(str(step), str(step)))
     if action is None:
         return
     if await _apply(message, uow, ticket_id=t, action=action, staff_id=staff_id, params=params):

@@ -9,6 +9,8 @@ from core.catalog.models import Staff, User
 from core.tickets import service as tickets
 from core.tickets.models import Ticket
 
+# what staff give when they resolve (003 «Решение обращения»): a code and an item of the seeded catalog
+CLOSING: dict[str, str] = {"closing_code": "resolved", "config_item": "Данные / NTTM"}
 INCIDENT_FIELDS: dict[str, Any] = {
     "steps": "Открыл карточку клиента, нажал «Сохранить»",
     "expected": "Карточка сохраняется",

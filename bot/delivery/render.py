@@ -41,7 +41,7 @@ EN = {
     "Не помогло": "Did not help",
 }
 
-CHANGED = ("escalate", "return_to_coordinator", "return_to_line1")
+CHANGED = ("escalate", "return_to_coordinator", "return_to_line1", "reclassify", "requeue")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 """Private notices to the staff a ticket event concerns: assigned to them, returned to their coordinator,
-the user's answer or comment on their ticket, a reopen after the user rejected the solution."""
+the user's answer or comment on their ticket, a reopen after the user rejected the solution; the coordinators,
+of a ticket back in their queue because its assignee was removed."""
 
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ NOTICES = {
     "ticket.user_answers": "Пользователь ответил на вопрос по обращению {ticket}:\n{text}",
     "ticket.comment": "Новый комментарий пользователя по обращению {ticket}:\n{text}",
     "ticket.reject": "Пользователь отклонил решение по обращению {ticket}, оно снова в работе:\n{text}",
+    "ticket.requeue": "Обращение {ticket} вернулось в очередь группы: его исполнитель удалён из поддержки.",
 }
 
 
 async def _whom(session: AsyncSession, ev: OutboxEvent, p: dict[str, Any]) -> list[chats.Person]:
-    if ev.topic == "ticket.return_to_coordinator":
+    if ev.topic in ("ticket.return_to_coordinator", "ticket.requeue"):
         return await chats.coordinators(session, line=str(p.get("line") or ""))
     if ev.topic == "ticket.comment" and (p.get("actor_kind") != "user" or not p.get("public")):
         return []  # staff see their own and their colleagues' comments on the card

@@ -84,9 +84,13 @@ def _sla_lines(f: CardFacts, tz: ZoneInfo) -> list[str]:
     return lines
 
 
+# what the escalation to line 3 adds to the details (003 «Исследование и диагностика»)
+TASK_LABELS = {"defect": "Дефект", "fix_requirements": "Требования к исправлению"}
+
+
 def _field(key: str, value: object) -> str:
     spec = FIELDS.get(key)
-    label = spec.label["ru"] if spec is not None else key
+    label = spec.label["ru"] if spec is not None else TASK_LABELS.get(key, key)
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     text = " ".join(text.split())
     if len(text) > FIELD_LIMIT:

@@ -5,10 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow
+from core.text import search_key
 
 
 class LineGroup(Base):
@@ -89,7 +102,20 @@ class User(Base):
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     profile_complete: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # ФИО, login and e-mail casefolded (core.text.search_key), kept by the mapper events below: line 1's search
+    search_text: Mapped[str | None] = mapped_column(Text)
     organisation: Mapped[Organisation | None] = relationship(lazy="selectin")
+
+
+def user_search_text(user: User) -> str:
+    """What line 1's people search looks in."""
+    return search_key(user.full_name, user.login, user.email)
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _user_search_text(_mapper: object, _conn: object, user: User) -> None:
+    user.search_text = user_search_text(user)
 
 
 # one person per login and per e-mail, enforced by the database (NULLs never collide)

@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog.models import User
 from core.errors import ValidationFailed
+from core.text import search_key
 from core.uow import UnitOfWork
 
+IDENTITY = ("tg_id", "full_name", "login", "email")
 TAKEN = {
     "login": "Логин: уже указан в профиле другого человека — проверьте его или обратитесь в поддержку",
     "email": "E-mail: уже указан в профиле другого человека — проверьте его или обратитесь в поддержку",
@@ -58,7 +60,8 @@ def _insert(dialect: str) -> Any:
 async def _create(uow: UnitOfWork, *, tg_id: int | None, login: str | None, email: str | None) -> User:
     session = uow.session
     stmt = (_insert(session.get_bind().dialect.name)(User)
-            .values(tg_id=tg_id, login=login, email=email, full_name="")  # the columns' defaults fill the rest
+            .values(tg_id=tg_id, login=login, email=email, full_name="", search_text=search_key(login, email))
+            # the columns' defaults fill the rest
             .on_conflict_do_nothing().returning(User.id))
     new_id = await session.scalar(stmt)
     user = await session.get(User, new_id) if new_id is not None else await _find(
@@ -96,6 +99,55 @@ async def upsert_in(uow: UnitOfWork, *, tg_id: int | None = None, full_name: str
                        "organisation_id": organisation_id, "locale": locale}.items():
         if value is not None:
             setattr(user, key, value)
+    user.profile_complete = bool(user.full_name and (user.login or user.email) and user.region)
+    await uow.session.flush()
+    return user
+
+
+async def set_identity(uow: UnitOfWork, user: User, changes: dict[str, Any]) -> None:
+    """Changes a known person's Telegram id, login, e-mail or name; a 409 when another person holds one of them."""
+    from sqlalchemy.exc import IntegrityError
+
+    from core.errors import Conflict
+
+    session = uow.session
+    if "tg_id" in changes and changes["tg_id"] is not None and changes["tg_id"] != user.tg_id:
+        other = await session.scalar(select(User).where(User.tg_id == changes["tg_id"]))
+        if other is not None:
+            raise Conflict(f"Telegram account {changes['tg_id']} belongs to another person",
+                           fields={"tg_id": "Telegram: этот аккаунт уже привязан к другому человеку"})
+    for field, lookup in (("login", by_login), ("email", by_email)):
+        key = clean_key(changes.get(field)) if field in changes else None
+        if key and (getattr(user, field) or "").lower() != key.lower():
+            other = await lookup(session, key)
+            if other is not None and other.id != user.id:
+                raise Conflict(f"{field} '{key}' belongs to another person", fields={field: TAKEN[field]})
+    for field in ("tg_id", "full_name", "login", "email"):
+        if field in changes:
+            value = changes[field]
+            setattr(user, field, clean_key(value) if field in ("login", "email") else value)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # taken meanwhile by a concurrent transaction
+        raise Conflict("Telegram account, login or e-mail belongs to another person") from exc
+
+
+async def for_call_in(uow: UnitOfWork, *, full_name: str | None, login: str | None, email: str | None,
+                      region: str | None, organisation_id: int | None) -> User:
+    """The person line 1 registers a call for: found by login or e-mail (with or without a Telegram account), else
+    created. A found person's own profile wins: only what it lacks is filled in from the call."""
+    login, email = clean_key(login), clean_key(email)
+    user = await _find(uow.session, tg_id=None, login=login, email=email)
+    if user is None:
+        return await upsert_in(uow, full_name=full_name, login=login, email=email, region=region,
+                               organisation_id=organisation_id)
+    blanks = {k: v for k, v in (("login", login), ("email", email)) if v and not getattr(user, k)}
+    await _check_free(uow.session, user, **{"login": None, "email": None, **blanks})
+    for key, value in {"full_name": full_name, "region": region, **blanks}.items():
+        if value and not getattr(user, key):
+            setattr(user, key, value)
+    if organisation_id is not None:
+        user.organisation_id = organisation_id  # the company the caller named: the contract check runs on it
     user.profile_complete = bool(user.full_name and (user.login or user.email) and user.region)
     await uow.session.flush()
     return user

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.catalog.models import LineGroup, Service
+from core.tickets import closing
 from core.uow import UnitOfWork
 
 # (code, name, order, level, service): groups without a service are shared by every service
@@ -137,5 +138,6 @@ async def seed_catalog(*, uow: UnitOfWork) -> int:
             if spec["code"] not in have:
                 uow.session.add(Service(**spec))
                 added += 1
+        added += await closing.seed(uow.session)
         await uow.commit()
         return added

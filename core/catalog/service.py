@@ -227,8 +227,12 @@ async def create_staff(*, uow: UnitOfWork, line_code: str, user: dict[str, Any],
     async with uow:
         group = await _check_line(uow, line_code)
         # found or created race-free: two records made at once for one Telegram id share one person
-        person = await people.upsert_in(uow, tg_id=user.get("tg_id"), full_name=user.get("full_name") or None,
-                                        login=user.get("login"), email=user.get("email"), region=user.get("region"))
+        try:
+            person = await people.upsert_in(uow, tg_id=user.get("tg_id"), full_name=user.get("full_name") or None,
+                                            login=user.get("login"), email=user.get("email"),
+                                            region=user.get("region"))
+        except ValidationFailed as exc:  # a login or e-mail is one person's: another's is a conflict
+            raise Conflict(exc.message, fields=exc.fields) from exc
         staff = Staff(user_id=person.id, line_code=line_code, is_coordinator=is_coordinator,
                       is_service_manager=is_service_manager, curator_region=curator_region, user=person,
                       group=group)
@@ -250,19 +254,13 @@ async def update_staff(*, uow: UnitOfWork, staff_id: int, changes: dict[str, Any
         for key in ("line_code", "is_coordinator", "is_service_manager", "curator_region", "active"):
             if key in changes:
                 setattr(staff, key, changes[key])
+        # the person behind the record: its Telegram account can be set and changed (409 when taken)
+        await people.set_identity(uow, staff.user, {k: v for k, v in changes.items() if k in people.IDENTITY})
         try:
             await uow.commit()
         except IntegrityError as exc:
             raise Conflict(f"this user is already in {changes.get('line_code')}") from exc
         return staff
-
-
-async def delete_staff(*, uow: UnitOfWork, staff_id: int) -> None:
-    """Removes a staff member (their tickets go back to the queue)."""
-    async with uow:
-        staff = await _staff(uow, staff_id)
-        await uow.session.delete(staff)
-        await uow.commit()
 
 
 async def list_lines(*, uow: UnitOfWork) -> list[LineGroup]:

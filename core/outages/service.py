@@ -120,6 +120,7 @@ async def resolve_linked(*, uow_factory: UowFactory, ticket_ids: Sequence[int], 
     """Resolves each linked ticket with the outage's resolution through the ticket use cases (each requester
     gets «Решено» and can confirm or reopen); returns the resolved ids and why others were not."""
     from core.errors import DomainError
+    from core.tickets.closing import OUTAGE_CODE, OUTAGE_ITEM
     from core.tickets.lifecycle import Actor
     from core.tickets.service import apply_action
 
@@ -132,8 +133,9 @@ async def resolve_linked(*, uow_factory: UowFactory, ticket_ids: Sequence[int], 
                 status = await uow.session.scalar(select(Ticket.status).where(Ticket.id == tid))
             if status == "assigned":
                 await apply_action(uow=uow_factory(), ticket_id=tid, action="take", actor=actor)
+            # closed later with these (003 «Решение обращения»): the outage is the class of the problem
             await apply_action(uow=uow_factory(), ticket_id=tid, action="resolve", actor=actor,
-                               params={"text": resolution})
+                               params={"text": resolution, "closing_code": OUTAGE_CODE, "config_item": OUTAGE_ITEM})
             done.append(tid)
         except DomainError as exc:
             skipped[tid] = exc.message

@@ -215,11 +215,26 @@ async def on_step(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, 
         _open_internal_incident(uow, sla, rows, now)
     elif act is Action.set_internal_incident:
         _meet(rows.get(INTERNAL_INCIDENT), now)
+    elif act is Action.reclassify:
+        await _follow_service(uow, sla=sla, rows=rows, ticket=ticket, now=now)
     elif act in STOPPING_ACTIONS:
         _close_pause(sla, now)
         sla.stopped_at = now
         for row in rows.values():
             row.next_check_at = None
+
+
+async def _follow_service(uow: UnitOfWork, *, sla: TicketSla, rows: dict[str, TicketSlaTarget], ticket: Ticket,
+                          now: datetime) -> None:
+    """A reclassified ticket counts on its new service's policy and calendar, from its own start."""
+    from core.catalog.models import Service
+
+    service = await uow.session.get(Service, ticket.service_id)
+    if service is None:
+        return
+    cat = await catalog(uow.session)
+    sla.policy, sla.calendar = cat.policy(service.sla_policy, service.calendar).code, service.calendar
+    await _recompute(uow, sla=sla, rows=rows, priority=ticket.priority, now=now, include_met=True)
 
 
 async def on_comment(*, uow: UnitOfWork, ticket: Ticket, actor: Actor, public: bool, now: datetime) -> None:

@@ -22,7 +22,6 @@ from core.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 CALENDAR = "msk-business"
-CLOSING_CODE = "auto_closed"
 
 
 async def due_for_autoclose(*, uow: UnitOfWork, working_days: int, now: datetime | None = None,
@@ -51,13 +50,13 @@ async def autoclose(*, uow_factory: Callable[[], UnitOfWork], working_days: int,
     closed = 0
     for tid in await due_for_autoclose(uow=uow_factory(), working_days=working_days, now=now):
         try:
-            # the solution the user did not confirm stays the closing solution
+            # closed with the closing code, solution and configuration item the resolution gave (003)
             await apply_action(uow=uow_factory(), ticket_id=tid, action="close", actor=SYSTEM, now=now,
-                               params={"closing_code": CLOSING_CODE})
+                               params={})
             closed += 1
         except DomainError as exc:  # the user confirmed or reopened it meanwhile
             log.info("autoclose skipped ticket %s: %s", tid, exc.message)
     return closed
 
 
-__all__ = ["CLOSING_CODE", "autoclose", "due_for_autoclose"]
+__all__ = ["autoclose", "due_for_autoclose"]

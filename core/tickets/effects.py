@@ -9,7 +9,7 @@ from core.catalog.models import LineGroup, Service, Staff
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.sla import clock
 from core.staffdesk import cards
-from core.tickets import routing
+from core.tickets import closing, reclassify, routing
 from core.tickets.lifecycle import ESCALATIONS, SYSTEM_ACTIONS, USER_ACTIONS, Action, Actor, Step
 from core.tickets.models import Comment, Ticket
 
@@ -93,6 +93,9 @@ async def authorize(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor
         raise Forbidden(f"only the requester can '{act.value}'")
     if staff.group.service_code not in (None, service.code):
         raise Forbidden(f"{staff.group.name} belongs to another service and cannot act on «{service.name}» tickets")
+    if act is Action.reclassify:
+        reclassify.authorize(staff=staff)
+        return
     _check_levels(service, ticket, act, params)
     group = await _group(uow, ticket.line)
     manager = staff.is_service_manager
@@ -120,7 +123,7 @@ async def authorize(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor
         if dest is None or dest.level not in allowed:
             raise ValidationFailed(f"cannot escalate from {ticket.line} to {to_line or None}",
                                    fields={"to_line": f"Линия: одна из {', '.join(sorted(allowed)) or '—'}"})
-        params["to_group"] = dest.code
+        params["to_group"], params["to_level"] = dest.code, dest.level
 
 
 def _check_levels(service: Service, ticket: Ticket, act: Action, params: dict[str, Any]) -> None:
@@ -153,6 +156,8 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, pa
     elif act in (Action.return_to_coordinator, Action.escalate, Action.return_to_line1):
         details["from_line"] = ticket.line
         if act is Action.escalate:
+            if params.get("to_level") == "line3":
+                _line3_task(ticket, params=params, text=text, details=details)
             ticket.line = str(params["to_group"])
         elif act is Action.return_to_line1:
             ticket.line = await _line1(uow, ticket)
@@ -170,18 +175,13 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, pa
     elif act is Action.give_workaround:
         ticket.workaround = text
     elif act is Action.resolve:
-        solution = text or (ticket.workaround or "")
-        if not solution:
-            raise ValidationFailed("solution is required", fields={"text": "Решение: опишите, что было сделано"})
-        ticket.solution = solution
+        # the closing fields come with the resolution (003 «Решение обращения»): a confirmation closes with them
+        done = await closing.closing_fields(uow.session, ticket=ticket, params=params,
+                                            solution=text or params.get("solution") or ticket.workaround)
+        ticket.closing_code, ticket.solution, ticket.config_item = (
+            done["closing_code"], done["solution"], done["config_item"])
         ticket.resolved_at = now
-        details["text"] = solution
-        # the closing fields may come with the resolution (the card's form): a confirmation closes with them
-        for key in ("closing_code", "config_item"):
-            value = str(params.get(key) or "").strip()
-            if value:
-                setattr(ticket, key, value)
-                details[key] = value
+        details.update(done, text=done["solution"])
         service = await uow.session.get(Service, ticket.service_id)
         # the requester is told whether an unanswered resolution closes itself
         details["autoclose"] = bool(service and service.autoclose and not service.confirmation_only)
@@ -195,17 +195,28 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, pa
         ticket.internal_incident = details["internal_incident"] = number
     elif act is Action.reject:
         ticket.resolved_at = None
-        ticket.closing_code = None  # the next resolution brings its own
+        ticket.closing_code = ticket.config_item = None  # the next resolution brings its own
         uow.session.add(Comment(ticket_id=ticket.id, author_kind="user", author_id=actor.id,
                                 text=text, public=True, created_at=now))
     elif act is Action.confirm:
+        # closed with what the resolution gave; a ticket resolved before the closing fields were required keeps
+        # the old marker
         ticket.closing_code = ticket.closing_code or "confirmed"
         ticket.closed_at = now
+        details.update(closing_code=ticket.closing_code, solution=ticket.solution, config_item=ticket.config_item)
     elif act is Action.cancel:
         ticket.closing_code = "cancelled"
         ticket.closed_at = now
     elif act is Action.close:
-        _close(ticket, actor=actor, params=params, now=now, details=details)
+        done = await closing.closing_fields(uow.session, ticket=ticket, params=params,
+                                            solution=params.get("solution") or params.get("text") or ticket.solution)
+        ticket.closing_code, ticket.solution, ticket.config_item = (
+            done["closing_code"], done["solution"], done["config_item"])
+        ticket.closed_at = now
+        details.update(done)
+    elif act is Action.reclassify:
+        details.update(await reclassify.apply(uow=uow, ticket=ticket, staff=await _staff(uow, actor.id),
+                                              params=params, now=now))
     elif act is Action.change_priority:
         prio = params.get("priority")
         if prio not in (1, 2, 3, 4):
@@ -233,21 +244,19 @@ def _open_op4(ticket: Ticket, *, params: dict[str, Any], details: dict[str, Any]
     ticket.priority = OP4
 
 
-def _close(ticket: Ticket, *, actor: Actor, params: dict[str, Any], now: datetime, details: dict[str, Any]) -> None:
-    code = str(params.get("closing_code") or "").strip()
-    solution = str(params.get("solution") or params.get("text") or ticket.solution or "").strip()
-    item = str(params.get("config_item") or "").strip() or ticket.config_item
-    problems = {}
-    if not code:
-        problems["closing_code"] = "Код закрытия: например resolved, not_reproducible, rejected, duplicate"
-    if not solution:
-        problems["solution"] = "Решение: что было сделано, или причина, по которой обращение не выполнено"
-    if actor.kind == "staff" and not item:
-        problems["config_item"] = "Конфигурационная единица: класс проблемы, например «Интеграция / NTTM»"
+# 003 «Исследование и диагностика»: a task for 3ЛТП describes the defect and what the fix must do
+LINE3_TASK = {"defect": "Описание дефекта: что не работает, как воспроизвести",
+              "fix_requirements": "Требования к исправлению: что должно работать после исправления"}
+
+
+def _line3_task(ticket: Ticket, *, params: dict[str, Any], text: str, details: dict[str, Any]) -> None:
+    task = {"defect": str(params.get("defect") or text or "").strip(),
+            "fix_requirements": str(params.get("fix_requirements") or "").strip()}
+    problems = {k: hint for k, hint in LINE3_TASK.items() if not task[k]}
     if problems:
-        raise ValidationFailed("closing needs a code, a solution and a configuration item", fields=problems)
-    ticket.closing_code, ticket.solution, ticket.config_item, ticket.closed_at = code, solution, item, now
-    details.update(closing_code=code, solution=solution, config_item=item)
+        raise ValidationFailed("escalation to line 3 needs the defect and the fix requirements", fields=problems)
+    ticket.fields = {**(ticket.fields or {}), **task}
+    details.update(task)
 
 
 async def after_register(*, uow: UnitOfWork, ticket: Ticket, service: Service, now: datetime) -> None:

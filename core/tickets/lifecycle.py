@@ -47,6 +47,7 @@ class Action(StrEnum):
     change_priority = "change_priority"
     open_op4 = "open_op4"  # ТЕКОН: an open ОП3 request becomes ОП4 (002 §4–§5)
     set_internal_incident = "set_internal_incident"  # ТЕКОН ОП4: ТП2's internal incident number
+    reclassify = "reclassify"  # line 1 corrects a misfiled ticket: service and type; routing and SLA follow
 
 
 OPEN = frozenset({Status.assigned, Status.in_progress, Status.waiting_user})
@@ -72,6 +73,7 @@ TRANSITIONS: dict[Action, dict[Status, Status | None]] = {
     Action.change_priority: {s: None for s in (*OPEN, Status.resolved)},
     Action.open_op4: {Status.assigned: None, Status.in_progress: None},
     Action.set_internal_incident: {s: None for s in (*OPEN, Status.resolved)},
+    Action.reclassify: {Status.assigned: Status.assigned, Status.in_progress: Status.assigned},
 }
 
 # who may perform an action: the requester ("user"), staff, or the system (timers, line 1 via API)

@@ -6,10 +6,11 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow
+from core.text import search_key
 
 NUMBER_PREFIX = "SD-"
 _NUMBER_RE = re.compile(r"^\s*(?:SD)?[-\s№#]*0*(\d{1,12})\s*$", re.IGNORECASE)
@@ -58,6 +59,8 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None] = mapped_column()
     # optimistic lock: two staff pressing «Взять» at once cannot both win
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # title and details casefolded (core.text.search_key), kept by the mapper events below: the full-text search
+    search_text: Mapped[str | None] = mapped_column(Text)
     __mapper_args__ = {"version_id_col": version}
 
     @property
@@ -68,6 +71,12 @@ class Ticket(Base):
     history: Mapped[list[TicketHistory]] = relationship(
         back_populates="ticket", order_by="TicketHistory.id", cascade="all, delete-orphan", lazy="raise"
     )
+
+
+@event.listens_for(Ticket, "before_insert")
+@event.listens_for(Ticket, "before_update")
+def _ticket_search_text(_mapper: object, _conn: object, ticket: Ticket) -> None:
+    ticket.search_text = search_key(ticket.title, ticket.fields)
 
 
 class TicketHistory(Base):
@@ -106,3 +115,24 @@ class Attachment(Base):
     size: Mapped[int | None] = mapped_column(BigInteger)
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_comments.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClosingCode(Base):
+    """A closing code (003 «Решение обращения»: «Код закрытия» — how the ticket was solved); a catalog."""
+
+    __tablename__ = "closing_codes"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ConfigItem(Base):
+    """A configuration item (003: «Конфигурационная единица» — the class of the problem), of one service or shared."""
+
+    __tablename__ = "config_items"
+    __table_args__ = (UniqueConstraint("name", "service_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    service_code: Mapped[str | None] = mapped_column(String(32), index=True)  # None: every service
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

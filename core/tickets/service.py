@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, func, select, true
+from sqlalchemy import Select, bindparam, select, true
 
+from core.catalog import people
 from core.catalog import repo as catalog_repo
-from core.catalog import service as catalog_service
 from core.catalog.intake import FieldKind, RequestType, intake_fields, validate_fields
 from core.catalog.models import Organisation, Service, Staff, User
 from core.db import utcnow
-from core.errors import Conflict, ContractRequired, Forbidden, NotFound, ValidationFailed
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.tickets import effects, races, routing
+from core.tickets.contract import check_contract
 from core.tickets.lifecycle import SYSTEM, Action, Actor, Step, next_status
 from core.tickets.models import Attachment, Comment, Ticket, TicketHistory, parse_number
+from core.tickets.queries import TicketFilter, search
 from core.uow import UnitOfWork, WriteConflict
 
 __all__ = ["SYSTEM", "Actor"]  # defined in lifecycle (below the SLA clock too), kept importable from here
@@ -36,36 +38,10 @@ class FileRef:
     file_unique_id: str | None = None
 
 
-@dataclass(slots=True)
-class TicketFilter:
-    status: str | None = None
-    service: str | None = None
-    priority: int | None = None
-    line: str | None = None
-    assignee_id: int | None = None
-    requester_id: int | None = None
-    statuses: Sequence[str] = field(default_factory=tuple)
-
-
 def _event_payload(ticket: Ticket, **extra: Any) -> dict[str, Any]:
     return {"ticket_id": ticket.id, "number": ticket.number, "requester_id": ticket.requester_id,
             "line": ticket.line, "assignee_id": ticket.assignee_id, "status": ticket.status,
             "priority": ticket.priority, "service_id": ticket.service_id, **extra}
-
-
-def check_contract(*, service: Service, user: User, on: datetime, tz: ZoneInfo) -> None:
-    """Refuses a contract-bound service when the organisation has no valid support period."""
-    if not service.requires_contract:
-        return
-    org = user.organisation
-    if org is None:
-        raise ContractRequired(f"Сервис «{service.name}» обслуживается только по договору сопровождения. "
-                               "Укажите организацию в профиле.", service=service.code)
-    day = on.astimezone(tz).date()
-    if not any(p.valid_from <= day <= p.valid_to and p.service_code in (None, service.code) for p in org.periods):
-        raise ContractRequired(f"У организации «{org.name}» нет действующего договора сопровождения сервиса "
-                               f"«{service.name}» на {day:%d.%m.%Y}. Обратитесь к вашему менеджеру договора.",
-                               service=service.code, organisation=org.name)
 
 
 async def register(*, uow: UnitOfWork, service_code: str, request_type: str, priority: int | None,
@@ -94,6 +70,9 @@ async def register_on_behalf(*, uow: UnitOfWork, service_code: str, request_type
                              now: datetime | None = None) -> Ticket:
     """Line 1 registers a ticket after a call or an e-mail; the requester is found by login/e-mail or created.
 
+    A person found keeps their own profile (the bot user's ФИО and МРФ); the ticket is theirs, so it is in their
+    «Мои обращения» and every change reaches them in Telegram.
+
     `requester["organisation"]` (a name, or `organisation_id`) is the company the caller named: the contract
     check of a contract-bound service runs on it (ТЕКОН 002: «наименование компании и ФИО обратившегося»).
     """
@@ -103,7 +82,7 @@ async def register_on_behalf(*, uow: UnitOfWork, service_code: str, request_type
             raise NotFound(f"staff member {staff_id} not found")
         profile: dict[str, Any] = {k: requester.get(k) for k in PROFILE_KEYS}
         profile["organisation_id"] = await _organisation_id(uow, requester)
-        user = await catalog_service.upsert_user_in(uow, **profile)
+        user = await people.for_call_in(uow, **profile)
         if profile["organisation_id"] is not None:
             await uow.session.refresh(user, ["organisation"])
         actor = Actor("staff", staff_id) if staff_id is not None else Actor("user", user.id)
@@ -305,29 +284,6 @@ async def comments(*, uow: UnitOfWork, ticket_id: int, public_only: bool = False
         if public_only:
             q = q.where(Comment.public.is_(True))
         return list((await uow.session.scalars(q)).all())
-
-
-async def search(*, uow: UnitOfWork, flt: TicketFilter, offset: int = 0, limit: int = 50) -> tuple[list[Ticket], int]:
-    """Tickets matching the filter, newest first, with the total count."""
-    async with uow:
-        q = select(Ticket)
-        if flt.status:
-            q = q.where(Ticket.status == flt.status)
-        if flt.statuses:
-            q = q.where(Ticket.status.in_(list(flt.statuses)))
-        if flt.service:
-            q = q.join(Service, Service.id == Ticket.service_id).where(Service.code == flt.service)
-        if flt.priority:
-            q = q.where(Ticket.priority == flt.priority)
-        if flt.line:
-            q = q.where(Ticket.line == flt.line)
-        if flt.assignee_id:
-            q = q.where(Ticket.assignee_id == flt.assignee_id)
-        if flt.requester_id:
-            q = q.where(Ticket.requester_id == flt.requester_id)
-        total = await uow.session.scalar(select(func.count()).select_from(q.subquery())) or 0
-        rows = (await uow.session.scalars(q.order_by(Ticket.id.desc()).offset(offset).limit(limit))).all()
-        return list(rows), total
 
 
 __all__ = ["SYSTEM", "Action", "Actor", "FileRef", "Step", "TicketFilter", "add_comment", "apply_action",

@@ -101,9 +101,10 @@ async def test_staff_crud(client: httpx.AsyncClient) -> None:
     assert [x["id"] for x in line3] == [other.json()["id"]]
     assert len((await client.get("/api/v1/staff")).json()) == 2
     assert (await client.delete(f"/api/v1/staff/{s['id']}")).status_code == 204
-    assert (await client.get(f"/api/v1/staff/{s['id']}")).status_code == 404
-    assert (await client.delete(f"/api/v1/staff/{s['id']}")).status_code == 404
-    assert len((await client.get("/api/v1/staff")).json()) == 1
+    # removing deactivates: the record (and the history naming it) stays
+    assert (await client.get(f"/api/v1/staff/{s['id']}")).json()["active"] is False
+    assert (await client.delete(f"/api/v1/staff/{s['id']}")).status_code == 404  # already removed
+    assert [x["active"] for x in (await client.get("/api/v1/staff")).json()] == [False, True]
 
 
 async def test_staff_errors(client: httpx.AsyncClient) -> None:

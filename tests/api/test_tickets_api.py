@@ -136,12 +136,12 @@ async def test_detail_history_and_comments(client: httpx.AsyncClient, root: Root
     steps = [{"action": "take", "staff_id": s.id},
              {"action": "request_info", "staff_id": s.id, "text": "Пришлите номер наряда"},
              {"action": "user_answers", "user_id": u.id, "text": "Наряд 7788"},
-             {"action": "resolve", "staff_id": s.id, "text": "Исправлен справочник"},
+             {"action": "resolve", "staff_id": s.id, "text": "Исправлен справочник", **f.CLOSING},
              {"action": "confirm", "user_id": u.id}]
     for body in steps:
         r = await client.post(f"/api/v1/tickets/{t.id}/actions", json=body)
         assert r.status_code == 200, (body, r.text)
-    assert r.json()["status"] == "closed" and r.json()["closing_code"] == "confirmed"
+    assert r.json()["status"] == "closed" and r.json()["closing_code"] == "resolved"
     d = (await client.get(f"/api/v1/tickets/{t.id}")).json()
     assert [h["action"] for h in d["history"]] == ["register", "take", "request_info", "user_answers", "resolve",
                                                   "confirm"]
@@ -182,7 +182,8 @@ async def test_illegal_forbidden_and_bad_actions(client: httpx.AsyncClient, root
     assert esc.status_code == 422 and "to_line" in esc.json()["error"]["fields"]
     assert (await client.get(f"/api/v1/tickets/{t.id}")).json()["status"] == "assigned"
     ok = await client.post(url, json={"action": "escalate", "staff_id": line2.id, "to_line": "line3",
-                                      "reason": "нужна доработка"})
+                                      "reason": "нужна доработка", "defect": "Карточка не сохраняется",
+                                      "fix_requirements": "Карточка сохраняется с пустым полем"})
     assert ok.status_code == 200 and ok.json()["line"] == "line3" and ok.json()["status"] == "assigned"
     # once escalated, line 2 no longer works on it; line 1 (the desk) may still re-prioritise
     prio = await client.post(url, json={"action": "change_priority", "staff_id": line2.id, "priority": 1})

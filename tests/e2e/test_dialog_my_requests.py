@@ -58,11 +58,11 @@ async def test_confirm_a_resolution_from_the_push_button(harness: BotHarness) ->
     h, uid = harness, 7302
     ticket, staff = await _setup(h, uid)
     await tickets.apply_action(uow=h.root.uow(), ticket_id=ticket.id, action="resolve", actor=staff,
-                               params={"text": "Перезапустили сервис"})
+                               params={"text": "Перезапустили сервис", **factories.CLOSING})
     await h.press(uid, TicketCb(action="confirm", ticket_id=ticket.id))
     assert "закрыто" in (h.last_text(uid) or "")
     t = await _ticket(h, ticket.id)
-    assert (t.status, t.closing_code) == ("closed", "confirmed")
+    assert (t.status, t.closing_code) == ("closed", "resolved")
     await h.press(uid, TicketCb(action="confirm", ticket_id=ticket.id))  # a second tap: already closed
     assert h.sent[-1].name == "answerCallbackQuery" and "недоступно" in (h.sent[-1].text or "")
 
@@ -71,7 +71,7 @@ async def test_reject_a_resolution_with_a_comment(harness: BotHarness) -> None:
     h, uid = harness, 7303
     ticket, staff = await _setup(h, uid)
     await tickets.apply_action(uow=h.root.uow(), ticket_id=ticket.id, action="resolve", actor=staff,
-                               params={"text": "Очистите кэш"})
+                               params={"text": "Очистите кэш", **factories.CLOSING})
     async with h.root.session_factory() as s:
         assert (await s.get(TicketSla, ticket.id)).paused_since is not None  # resolve paused the clock
     await h.press(uid, TicketCb(action="open", ticket_id=ticket.id))

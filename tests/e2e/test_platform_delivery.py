@@ -62,7 +62,7 @@ async def test_status_changes_reach_the_requester_with_buttons(harness: BotHarne
 async def test_resolution_offers_confirm_and_reject_in_english(harness: BotHarness) -> None:
     t, staff, _ = await _ticket(harness, locale="en")
     await _act(harness, t, "take", staff)
-    await _act(harness, t, "resolve", staff, text="Справочник исправлен")
+    await _act(harness, t, "resolve", staff, text="Справочник исправлен", **f.CLOSING)
     await harness.deliver()
     call = harness.last_call(UID)
     assert call is not None and "has been resolved" in (call.text or "") and "Справочник исправлен" in call.text
@@ -190,7 +190,7 @@ async def test_long_text_is_split_and_keyboard_goes_last(harness: BotHarness) ->
     t, staff, _ = await _ticket(harness)
     await _act(harness, t, "take", staff)
     long_solution = "\n".join(f"шаг {i}: " + "x" * 90 for i in range(100))
-    await _act(harness, t, "resolve", staff, text=long_solution)
+    await _act(harness, t, "resolve", staff, text=long_solution, **f.CLOSING)
     await harness.deliver()
     sent = harness.calls_to(UID, "sendMessage")[1:]
     assert len(sent) == 3 and all(len(c.text or "") <= 4096 for c in sent)

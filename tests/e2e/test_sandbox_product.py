@@ -92,7 +92,8 @@ async def test_a_users_report_is_taken_resolved_by_line_2_and_confirmed_over_htt
     assert ticket["line"] == "line2" and ticket["number"] in done
     [staff] = [s for s in (await api.get("/staff")).json() if s["line_code"] == "line2"]
     assert str(staff["user"]["tg_id"]) in line2_chat["members"]  # the demo's line-2 person sits in the line chat
-    for action in ({"action": "take"}, {"action": "resolve", "text": "Индекс пересоздан, наряды закрываются"}):
+    for action in ({"action": "take"}, {"action": "resolve", "text": "Индекс пересоздан, наряды закрываются",
+                                           "closing_code": "resolved", "config_item": "Данные / NTTM"}):
         resp = await api.post(f"/tickets/{ticket['id']}/actions", json={"staff_id": staff["id"], **action})
         assert resp.status_code == 200, resp.text
     since = await sb.revision()

@@ -221,12 +221,17 @@ async def test_escalate_line2_to_line3_moves_the_card(harness: BotHarness) -> No
     v = await _version(harness, t.id)
     await harness.press(MEMBER, PickCb(a="esc", t=t.id, v=v, x="line3"), **G)
     await harness.send_text(MEMBER, "Воспроизводится на стенде: NPE в модуле выгрузки", **G)
+    assert "требования к исправлению" in (harness.texts(CHAT)[-1] or "")  # 003: the task names the fix too
+    await harness.send_text(MEMBER, "Выгрузка проходит без ошибки для нарядов без адреса", **G)
     async with harness.root.session_factory() as s:
         ticket = await s.get(Ticket, t.id)
         assert ticket is not None and ticket.line == "line3" and ticket.status == "assigned"
+        assert (ticket.fields["defect"], ticket.fields["fix_requirements"]) == (
+            "Воспроизводится на стенде: NPE в модуле выгрузки", "Выгрузка проходит без ошибки для нарядов без адреса")
     await _sync(harness)
     assert (await _card(harness, t.id)).chat_id == L3CHAT
-    assert any("📌" in x for x in harness.texts(L3CHAT))
+    card = [x for x in harness.texts(L3CHAT) if "📌" in x]
+    assert card and "Требования к исправлению: Выгрузка проходит без ошибки" in card[-1]
 
 
 async def test_return_to_the_coordinator_with_a_reason(harness: BotHarness) -> None:

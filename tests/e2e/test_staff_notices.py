@@ -45,7 +45,7 @@ async def test_assignee_told_of_the_users_answer_comment_and_rejection(harness: 
     await _act(harness, t, "user_answers", user, text="Chrome 120")
     await tickets.add_comment(uow=harness.root.uow(), ticket_id=t.id, actor=user, text="И ещё скриншот")
     await tickets.add_comment(uow=harness.root.uow(), ticket_id=t.id, actor=member, text="внутреннее", public=False)
-    await _act(harness, t, "resolve", member, text="Очистили кэш")
+    await _act(harness, t, "resolve", member, text="Очистили кэш", **f.CLOSING)
     await _act(harness, t, "reject", user, text="Не помогло")
     await harness.deliver()
     texts = harness.texts(MEMBER)

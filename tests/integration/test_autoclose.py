@@ -26,7 +26,7 @@ async def _resolved_at(root, when: datetime):
     t = await f.incident(root, u)
     await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="take", actor=Actor("staff", s.id), now=when)
     return await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="resolve", actor=Actor("staff", s.id),
-                                      params={"text": "Перезапущен сервис"}, now=when)
+                                      params={"text": "Перезапущен сервис", **f.CLOSING}, now=when)
 
 
 async def test_resolution_closes_after_exactly_three_working_days(root) -> None:
@@ -35,7 +35,9 @@ async def test_resolution_closes_after_exactly_three_working_days(root) -> None:
     assert await autoclose(uow_factory=root.uow, working_days=3, now=datetime(2026, 11, 26, 9, 59, tzinfo=MSK)) == 0
     assert await autoclose(uow_factory=root.uow, working_days=3, now=datetime(2026, 11, 26, 10, 0, tzinfo=MSK)) == 1
     closed, hist = await tickets.get(uow=root.uow(), ticket_id=t.id)
-    assert (closed.status, closed.closing_code, closed.solution) == ("closed", "auto_closed", "Перезапущен сервис")
+    # closed with what the resolution gave (003 «Решение обращения»), by the system
+    assert (closed.status, closed.closing_code, closed.solution, closed.config_item) == (
+        "closed", "resolved", "Перезапущен сервис", "Данные / NTTM")
     assert hist[-1].actor_kind == "system" and hist[-1].action == "close"
     async with root.session_factory() as s:
         ev = (await s.scalars(select(OutboxEvent).where(OutboxEvent.topic == "ticket.close"))).one()

@@ -145,5 +145,7 @@ async def test_escalation_goes_to_the_services_own_group_of_the_next_line(root) 
         await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="escalate",
                                    actor=Actor("staff", crm_line2.id), params={"to_line": "clm-dev"})
     up = await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="escalate",
-                                    actor=Actor("staff", crm_line2.id), params={"to_line": "line3"})
+                                    actor=Actor("staff", crm_line2.id),
+                                    params={"to_line": "line3", "defect": "Карточка не сохраняется",
+                                            "fix_requirements": "Карточка сохраняется"})
     assert up.line == "crm-line3"

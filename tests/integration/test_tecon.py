@@ -92,7 +92,8 @@ async def test_tecon_is_never_closed_without_the_users_confirmation(root) -> Non
     await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="take", actor=staff)
     resolved_at = datetime.now(UTC) - timedelta(days=60)
     await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="resolve", actor=staff,
-                               params={"text": "Патч отправлен"}, now=resolved_at)
+                               params={"text": "Патч отправлен", "closing_code": "resolved",
+                                       "config_item": "Данные / ТЕКОН"}, now=resolved_at)
     with pytest.raises(ValidationFailed) as err:  # an administrator cannot turn auto-closing on for it
         await catalog.update_service(uow=root.uow(), code="tecon", changes={"autoclose": True})
     assert "autoclose" in err.value.fields
@@ -116,7 +117,8 @@ async def test_auto_close_is_off_for_every_service_until_turned_on(root) -> None
     t = await f.incident(root, u)
     await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="take", actor=Actor("staff", s.id))
     await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="resolve", actor=Actor("staff", s.id),
-                               params={"text": "Перезапущен сервис"}, now=datetime.now(UTC) - timedelta(days=60))
+                               params={"text": "Перезапущен сервис", **f.CLOSING},
+                               now=datetime.now(UTC) - timedelta(days=60))
     assert await autoclose(uow_factory=root.uow, working_days=3) == 0
     await catalog.update_service(uow=root.uow(), code="nttm", changes={"autoclose": True})
     assert await autoclose(uow_factory=root.uow, working_days=3) == 1

@@ -56,9 +56,9 @@ async def test_full_life_take_question_answer_resolve_confirm(root) -> None:
                                    params={"text": "Наряд 7788"})
     assert t.status == "in_progress" and t.pending_question is None
     t = await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="resolve", actor=staff,
-                                   params={"text": "Исправлен справочник"})
+                                   params={"text": "Исправлен справочник", **f.CLOSING})
     t = await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="confirm", actor=user)
-    assert t.status == "closed" and t.closing_code == "confirmed"
+    assert t.status == "closed" and t.closing_code == "resolved"
     _, hist = await tickets.get(uow=root.uow(), ticket_id=t.id)
     assert [h.action for h in hist] == ["register", "take", "request_info", "user_answers", "resolve", "confirm"]
     assert await _count(root, OutboxEvent, ticket_id=t.id) == 6
@@ -115,7 +115,7 @@ async def test_only_whoever_is_responsible_works_on_a_taken_ticket(root) -> None
     for who in (colleague, stranger):
         with pytest.raises(Forbidden):
             await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="resolve", actor=Actor("staff", who.id),
-                                       params={"text": "не моё"})
+                                       params={"text": "не моё", **f.CLOSING})
     t = await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="request_info",
                                    actor=Actor("staff", coordinator.id), params={"text": "Уточните номер наряда"})
     assert t.status == "waiting_user"

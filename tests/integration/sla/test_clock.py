@@ -121,7 +121,7 @@ async def test_workaround_then_resolve_then_reject(root) -> None:
     await act(root, t.id, "give_workaround", staff, msk(24, 11), text="Перезапустите")
     due = await _due(root, t.id)
     assert due["resolution"] == msk(28, 11)  # P1: 4 days on 24x7 after the workaround
-    await act(root, t.id, "resolve", staff, msk(24, 12), text="Исправлено")
+    await act(root, t.id, "resolve", staff, msk(24, 12), text="Исправлено", **f.CLOSING)
     sla = await clock.ticket_sla(uow=root.uow(), ticket_id=t.id, now=msk(24, 13))
     # diagnosis was never marked: resolving implies it, at the same instant (and late: due 11:30)
     assert sla["targets"]["diagnosis"]["met_at"] == msk(24, 12) and sla["targets"]["diagnosis"]["breached"]

@@ -1,0 +1,24 @@
+"""The support-contract check of a contract-bound service (ТЕКОН 002): registration and reclassification run it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from core.catalog.models import Service, User
+from core.errors import ContractRequired
+
+
+def check_contract(*, service: Service, user: User, on: datetime, tz: ZoneInfo) -> None:
+    """Refuses a contract-bound service when the organisation has no valid support period."""
+    if not service.requires_contract:
+        return
+    org = user.organisation
+    if org is None:
+        raise ContractRequired(f"Сервис «{service.name}» обслуживается только по договору сопровождения. "
+                               "Укажите организацию в профиле.", service=service.code)
+    day = on.astimezone(tz).date()
+    if not any(p.valid_from <= day <= p.valid_to and p.service_code in (None, service.code) for p in org.periods):
+        raise ContractRequired(f"У организации «{org.name}» нет действующего договора сопровождения сервиса "
+                               f"«{service.name}» на {day:%d.%m.%Y}. Обратитесь к вашему менеджеру договора.",
+                               service=service.code, organisation=org.name)
