@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -11,7 +13,7 @@ from bot.keyboards import RepCb, inline, main_menu
 from bot.texts import _
 from core.catalog.models import User
 from core.uow import UowFactory
-from handlers import selfservice
+from handlers import report_outage, selfservice
 from handlers.common import refuse_button
 from kb.service import KnowledgeBase
 
@@ -21,7 +23,7 @@ MIN_TEXT = 8  # shorter texts («привет», «ок») are not a problem des
 
 @router.message(StateFilter(None), F.text & ~F.text.startswith("/"))
 async def on_free_text(message: Message, state: FSMContext, kb: KnowledgeBase | None, uow: UowFactory,
-                       user: User) -> None:
+                       tz: ZoneInfo, user: User) -> None:
     text = (message.text or "").strip()
     if len(text) < MIN_TEXT:
         await message.answer(_("Здравствуйте! Опишите проблему подробнее или выберите действие в меню."),
@@ -31,6 +33,8 @@ async def on_free_text(message: Message, state: FSMContext, kb: KnowledgeBase | 
     if kb is not None:
         await kb.record_request_started(uow=uow(), user_id=user.id)
     await state.update_data(ft_text=text, ft_counted=True)
+    if await report_outage.offer_for_text(message, state, uow=uow, kb=kb, tz=tz, text=text):
+        return
     if await selfservice.offer(message, state, kb=kb, uow=uow, user=user, query=text, service=None, ctx="free_text"):
         return
     await message.answer(_("Похоже, вы описываете проблему. Создать обращение? Я подставлю ваш текст в описание."),

@@ -7,12 +7,13 @@ with the normal dialog.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
 from bot.keyboards import Button, RepCb, inline, main_menu, nav_row
 from bot.states import ReportSG
@@ -20,11 +21,14 @@ from bot.texts import _
 from core.catalog.models import User
 from core.errors import Conflict, NotFound
 from core.outages.affected import report_affected
+from core.outages.matching import match_outages
 from core.outages.models import Outage
+from core.outages.service import open_outages
 from core.uow import UowFactory
-from handlers import common
+from handlers import common, services
 from handlers import report_steps as steps
 from handlers.common import Event, refuse_button, say
+from kb.service import KnowledgeBase
 
 router = Router(name="report_outage")
 SHOWN = 3  # outages offered at once; more than that on one service is not a normal day
@@ -34,7 +38,31 @@ def _at(o: Outage, tz: ZoneInfo) -> str:
     return f"{o.started_at.astimezone(tz):%d.%m %H:%M}"
 
 
-async def offer(event: Event, state: FSMContext, outages: list[Outage], tz: ZoneInfo) -> None:
+async def offer_for_text(message: Message, state: FSMContext, *, uow: UowFactory, kb: KnowledgeBase | None,
+                         tz: ZoneInfo, text: str) -> bool:
+    """Free text that describes an open outage gets its notice first; False when none matches."""
+    open_ = await open_outages(uow=uow.read())
+    if not open_:
+        return False
+    names = {s.code: [s.name, s.code] for s in await services.active_services(uow)}
+    matches = match_outages(text, open_, terms=_terms(kb), service_names=names)
+    if not matches:
+        return False
+    await state.update_data(svc=matches[0].service_code)
+    # «У меня другое» here is the report with the user's text, as «Создать обращение» would start it
+    await offer(message, state, [m.outage for m in matches], tz, other=RepCb(a="new_ft"))
+    return True
+
+
+def _terms(kb: KnowledgeBase | None) -> Callable[[str], set[str]]:
+    if kb is not None:
+        analyzer = kb.index.analyzer
+        return lambda t: {term for term, _w in analyzer.terms(t, drop_stop=True)}
+    return lambda t: {w for w in t.lower().split() if len(w) > 3}
+
+
+async def offer(event: Event, state: FSMContext, outages: list[Outage], tz: ZoneInfo, *,
+                other: RepCb | None = None) -> None:
     """Shows the open outages of the chosen service with the two ways on."""
     await state.set_state(ReportSG.outage)
     lines = [_("⚠️ <b>Сейчас на этом сервисе авария</b> — возможно, это она:")]
@@ -51,7 +79,7 @@ async def offer(event: Event, state: FSMContext, outages: list[Outage], tz: Zone
         rows.append([(label, RepCb(a="om", v=str(o.id)))])
     lines.append(_("Если это ваша проблема, подробности не нужны: мы уже работаем и сообщим, когда всё "
                    "восстановится."))
-    rows.append([(_("📝 У меня другое"), RepCb(a="oo"))])
+    rows.append([(_("📝 У меня другое"), other or RepCb(a="oo"))])
     rows.append(nav_row())
     await say(event, "\n\n".join(lines), inline(rows))
 

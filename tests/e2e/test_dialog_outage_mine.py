@@ -68,3 +68,23 @@ async def test_outage_restored_before_the_press_falls_back_to_the_dialog(harness
     assert "уже устранена" in texts[-2] and "Выберите вид обращения" in texts[-1]
     async with root.session_factory() as s:
         assert (await s.scalars(select(Ticket.id).where(Ticket.outage_id == o.id))).all() == []
+
+
+async def test_free_text_that_describes_the_outage_gets_its_notice_first(harness: BotHarness) -> None:
+    h, root = harness, harness.root
+    await onboard(h, UID)
+    o, _ = await outages.declare(uow=root.uow(), services=["nttm"], title="Не открываются наряды",
+                                 what="Карточка наряда пустая", tz=root.tz)
+    await h.send_text(UID, "Здравствуйте, у меня в NTTM не открывается наряд, карточка пустая")
+    assert "Сейчас на этом сервисе авария" in (h.last_text(UID) or "")
+    await tap(h, UID, "Это моя проблема")
+    async with root.session_factory() as s:
+        t = (await s.scalars(select(Ticket).where(Ticket.outage_id == o.id))).one()
+    assert "связано с аварией" in (h.last_text(UID) or "") and t.number in (h.last_text(UID) or "")
+
+    # another problem is not taken for the outage, and «У меня другое» starts the report with the user's text
+    await h.send_text(UID, "Не могу сменить пароль в профиле, пишет что срок истёк")
+    assert "авария" not in (h.last_text(UID) or "")
+    await h.send_text(UID, "Наряды не открываются у коллег тоже, карточка пустая")
+    await tap(h, UID, "У меня другое")
+    assert "В какой системе проблема? Выберите сервис" in (h.last_text(UID) or "")
