@@ -15,10 +15,11 @@ JOB_ID = "staff-card-sync"
 def wire(root: Root) -> None:
     """Adds the group-chat routers and planners (before the bot is built), the port and the card sync."""
     from bot.staffchat.planner import plan_line_chat
-    from handlers import card_buttons, line_chat, outage_chat
+    from handlers import card_buttons, line_chat, outage_chat, works_chat
 
     # /outage and /restore before the cards' routers, whose text handlers would take the dialog's answers
-    for router in (line_chat.router, outage_chat.router, card_buttons.router, card_buttons.outsiders):
+    for router in (line_chat.router, works_chat.router, outage_chat.router, card_buttons.router,
+                   card_buttons.outsiders):
         if router.parent_router is not None:  # a second root in one process (tests) takes it over
             router.parent_router.sub_routers.remove(router)
             router._parent_router = None

@@ -68,3 +68,30 @@ async def test_outsiders_refused_and_a_duty_group_only_for_its_service(harness: 
 
     await h.press(DUTY, OutCb(a="svc", v="nttm"), **_in(CRM_DUTY_CHAT))
     assert "Шаг 2" not in (h.last_text(CRM_DUTY_CHAT) or "")
+
+
+async def test_works_announced_from_line1_chat_urgent_when_under_24_hours(harness: BotHarness) -> None:
+    from datetime import datetime, timedelta
+
+    from core.planned.models import PlannedNotice, PlannedWork
+
+    h, root = harness, harness.root
+    await bind(h, "line1", LINE1_CHAT)
+    await staff(h, LEAD, line="line1")
+    fmt = "%d.%m.%Y %H:%M"
+    soon = (datetime.now(root.tz) + timedelta(hours=5)).replace(second=0, microsecond=0)
+    await h.send_text(LEAD, "/works", **_in(LINE1_CHAT))
+    await _press(h, LEAD, LINE1_CHAT, "Релиз")
+    await _press(h, LEAD, LINE1_CHAT, "NTTM")
+    await h.send_text(LEAD, "Релиз 5.2", **_in(LINE1_CHAT))
+    await h.send_text(LEAD, "Новый фильтр нарядов\nЭкспорт в Excel", **_in(LINE1_CHAT))
+    await h.send_text(LEAD, soon.strftime(fmt), **_in(LINE1_CHAT))
+    await h.send_text(LEAD, (soon + timedelta(hours=2)).strftime(fmt), **_in(LINE1_CHAT))
+    assert "меньше 24 часов" in (h.last_text(LINE1_CHAT) or "")
+    await _press(h, LEAD, LINE1_CHAT, "срочные")
+    assert "Работы №1 объявлены" in (h.last_text(LINE1_CHAT) or ""), h.texts(LINE1_CHAT)[-2:]
+    async with root.session_factory() as s:
+        w = (await s.scalars(select(PlannedWork))).one()
+        stages = sorted((await s.scalars(select(PlannedNotice.stage))).all())
+    assert w.kind == "release" and w.urgent and w.changes == ["Новый фильтр нарядов", "Экспорт в Excel"]
+    assert w.starts_at == soon and w.created_by == "Сотрудник 5401" and stages == ["end", "reminder", "start"]
