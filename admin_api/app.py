@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from admin_api import i18n
 from admin_api.deps import ApiServices, AppSettings
 from admin_api.errors import ERROR_RESPONSES, ApiError, error_body
 from admin_api.guard import BodyGuard, BodyTooLarge, CatchAll
@@ -75,21 +76,25 @@ def create_app(services: ApiServices) -> FastAPI:
         return JSONResponse(error_body(exc.code, exc.message, **exc.extra), status_code=exc.status, headers=headers)
 
     @app.exception_handler(DomainError)
-    async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
+    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
         extra: dict[str, Any] = {}
         fields = exc.fields if isinstance(exc, ValidationFailed) else exc.details.get("fields")
         if fields and isinstance(fields, dict):
             extra["fields"] = fields  # a 409 may name the field too (a login or Telegram account taken)
-        return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=_domain_status(exc))
+        status = _domain_status(exc)
+        message = i18n.domain_message(exc.message, status, i18n.language(request), extra.get("fields"))
+        return JSONResponse(error_body(exc.code, message, **extra), status_code=status)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        lang = i18n.language(request)
         fields: dict[str, str] = {}
         for e in exc.errors():
             name = _field_name(tuple(e["loc"]))
+            reason = i18n.field_reason(e, lang)
             # several errors on one field are all kept
-            fields[name] = f"{fields[name]}; {e['msg']}" if name in fields else e["msg"]
-        return JSONResponse(error_body("validation_failed", "invalid request: " + ", ".join(fields), fields=fields),
+            fields[name] = f"{fields[name]}; {reason}" if name in fields else reason
+        return JSONResponse(error_body("validation_failed", i18n.validation_message(fields, lang), fields=fields),
                             status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
