@@ -195,7 +195,7 @@ IMPORT_BODY = {"required": True, "content": {
 }}
 
 
-@router.get("/export", response_model=None, responses={200: {"content": {MD_ZIP: {}}}})
+@router.get("/export", response_model=None, responses={200: {"content": {MD_ZIP: {"schema": {"type": "string", "format": "binary"}}}}})
 async def export(kb: Kb, uow: Uow, fmt: Literal["json", "md"] = Query("json", alias="format")
                  ) -> dict[str, Any] | Response:
     """Every article (deleted ones excluded) and the synonym groups, in the import format.
