@@ -189,13 +189,14 @@ async def gaps(kb: Kb, uow: Uow, days: int = Query(30, ge=1, le=366), limit: int
 
 
 MD_ZIP = "application/zip"
+BINARY = {"type": "string", "format": "binary"}
 IMPORT_BODY = {"required": True, "content": {
     "application/json": {"schema": {"type": "object"}, "example": {"articles": [], "synonyms": []}},
-    MD_ZIP: {"schema": {"type": "string", "format": "binary"}},
+    MD_ZIP: {"schema": BINARY},
 }}
 
 
-@router.get("/export", response_model=None, responses={200: {"content": {MD_ZIP: {"schema": {"type": "string", "format": "binary"}}}}})
+@router.get("/export", response_model=None, responses={200: {"content": {MD_ZIP: {"schema": BINARY}}}})
 async def export(kb: Kb, uow: Uow, fmt: Literal["json", "md"] = Query("json", alias="format")
                  ) -> dict[str, Any] | Response:
     """Every article (deleted ones excluded) and the synonym groups, in the import format.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
@@ -130,8 +130,9 @@ async def link(outage_id: Id, body: LinkIn, uow: Uow) -> Response:
 
 
 @router.post("/services/{code}/audience", response_model=AudienceOut)
-async def add_audience(code: SafeStr, uow: Uow, csv_text: SafeStr = Body(..., media_type="text/csv",
-                                                                 description="logins or e-mails, one a line")
+async def add_audience(code: SafeStr, uow: Uow,
+                       csv_text: Annotated[SafeStr, Body(media_type="text/csv",
+                                                         description="logins or e-mails, one a line")],
                        ) -> AudienceOut:
     """Adds users (by login or e-mail) to the service's audience; unknown ones are listed, nothing else fails."""
     res = await subscriptions.add_audience_csv(uow=uow(), service_code=code, csv_text=csv_text)

@@ -1,0 +1,94 @@
+"""What the schemathesis run (tests/api/test_schemathesis.py) found, one regression test per defect.
+
+Before: a 500 (huge ids on the outage and broadcast routes, NUL in outage texts on PostgreSQL), or answers the
+OpenAPI schema did not document (CSV reports, the zip export).
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from app.root import Root
+from tests import factories
+
+API = "/api/v1"
+HUGE = 9310538004432224026991001600  # the id schemathesis sent
+
+
+def refused(r: httpx.Response, *statuses: int) -> dict[str, object]:
+    assert r.status_code in (statuses or (422,)), (r.status_code, r.text)
+    assert r.headers["content-type"].startswith("application/json")
+    err: dict[str, object] = r.json()["error"]
+    assert err["code"] and err["message"]
+    return err
+
+
+async def _outage(client: httpx.AsyncClient) -> int:
+    r = await client.post(f"{API}/outages", json={"services": ["nttm"], "title": "NTTM недоступен"})
+    assert r.status_code == 201, r.text
+    oid: int = r.json()["outage"]["id"]
+    return oid
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("POST", f"{API}/outages/{HUGE}/tickets", {"ticket_id": 1}),
+    ("POST", f"{API}/outages/{HUGE}/updates", {"details": "x"}),
+    ("POST", f"{API}/outages/{HUGE}/restore", {"resolution": "x", "staff_id": 1}),
+    ("POST", f"{API}/outages/2147483648/tickets", {"ticket_id": 1}),
+    ("GET", f"{API}/broadcasts/{HUGE}", None),
+    ("POST", f"{API}/broadcasts/{HUGE}/cancel", None),
+    ("GET", f"{API}/broadcasts/-1", None),
+])
+async def test_huge_outage_and_broadcast_id_is_422_not_500(client: httpx.AsyncClient, method: str, path: str,
+                                                           body: dict[str, object] | None) -> None:
+    r = await client.request(method, path, json=body)
+    assert "outage_id" in str(refused(r)["fields"]) or "broadcast_id" in str(r.json()["error"]["fields"])
+
+
+async def test_huge_ids_in_outage_bodies_are_422_naming_the_field(client: httpx.AsyncClient, root: Root) -> None:
+    oid = await _outage(client)
+    r = await client.post(f"{API}/outages/{oid}/tickets", json={"ticket_id": HUGE})
+    assert "ticket_id" in refused(r)["fields"]  # type: ignore[operator]
+    r = await client.post(f"{API}/outages/{oid}/restore", json={"resolution": "x", "staff_id": 2**31})
+    assert "staff_id" in refused(r)["fields"]  # type: ignore[operator]
+    # the outage is still open: nothing was restored by the refused request
+    staff = await factories.staff(root, line="line2", tg_id=5009, manager=True)
+    r = await client.post(f"{API}/outages/{oid}/restore", json={"resolution": "Починили", "staff_id": staff.id})
+    assert r.status_code == 200, r.text
+
+
+async def test_nul_in_outage_texts_is_422_nothing_written(client: httpx.AsyncClient) -> None:
+    r = await client.post(f"{API}/outages", json={"services": ["nttm"], "title": "NTTM\x00"})
+    assert "title" in refused(r)["fields"]  # type: ignore[operator]
+    r = await client.post(f"{API}/outages", json={"services": ["ntt\x00m"], "title": "t"})
+    assert "services.0" in refused(r)["fields"]  # type: ignore[operator]
+    assert (await client.get(f"{API}/reports/outages")).json() == []
+    oid = await _outage(client)
+    for body in ('{"details": "a\\u0000"}', '{"problem": "\\ud800"}'):  # JSON escapes: NUL, a lone surrogate
+        r = await client.post(f"{API}/outages/{oid}/updates", content=body,
+                              headers={"Content-Type": "application/json"})
+        assert refused(r)["fields"]
+    r = await client.post(f"{API}/outages/{oid}/restore", json={"resolution": "\x00", "staff_id": 1})
+    assert "resolution" in refused(r)["fields"]  # type: ignore[operator]
+    r = await client.post(f"{API}/services/nttm/audience", content="login\na\x00b\n",
+                          headers={"Content-Type": "text/csv"})
+    refused(r)
+    assert (await client.get(f"{API}/reports/outages")).json()[0]["problem"] is None
+
+
+async def test_csv_reports_are_documented_as_text_csv(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    for path in (f"{API}/reports/sla", f"{API}/reports/outages"):
+        content = spec["paths"][path]["get"]["responses"]["200"]["content"]
+        assert set(content) == {"application/json", "text/csv"}, path
+        r = await client.get(path, params={"format": "csv"})
+        assert r.status_code == 200 and r.headers["content-type"].split(";")[0] in content
+
+
+async def test_zip_export_is_documented_as_binary(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    content = spec["paths"][f"{API}/kb/export"]["get"]["responses"]["200"]["content"]
+    assert content["application/zip"]["schema"] == {"type": "string", "format": "binary"}
+    r = await client.get(f"{API}/kb/export", params={"format": "md"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
