@@ -12,6 +12,7 @@ from admin_api.bodies import check_bundle, load_json, read_capped
 from admin_api.deps import AppSettings, Kb, Uow
 from admin_api.errors import ApiError, ErrorOut
 from admin_api.fields import Id, PageNo, SafeStr
+from admin_api.schemas_reports import KbExport, KbGaps, KbStats
 from core.errors import ValidationFailed
 from kb.archive import parse_zip, zip_files
 from kb.io import bundle_from_obj, markdown_files
@@ -174,13 +175,13 @@ async def put_synonyms(kb: Kb, uow: Uow, body: Synonyms) -> Synonyms:
     return Synonyms(groups=await kb.put_synonyms(uow=uow(), groups=body.groups))
 
 
-@router.get("/stats")
+@router.get("/stats", response_model=KbStats)
 async def stats(kb: Kb, uow: Uow) -> dict[str, Any]:
     """Per article: offered, answered, helped, helped share; overall offers, helped and the self-service rate."""
     return await kb.stats(uow=uow())
 
 
-@router.get("/gaps")
+@router.get("/gaps", response_model=KbGaps)
 async def gaps(kb: Kb, uow: Uow, days: int = Query(30, ge=1, le=366), limit: int = Query(20, ge=1, le=200)
                ) -> dict[str, Any]:
     """Questions users asked that got no article, grouped by their words, biggest group first, with counts per
@@ -196,7 +197,7 @@ IMPORT_BODY = {"required": True, "content": {
 }}
 
 
-@router.get("/export", response_model=None, responses={200: {"content": {MD_ZIP: {"schema": BINARY}}}})
+@router.get("/export", response_model=KbExport, responses={200: {"content": {MD_ZIP: {"schema": BINARY}}}})
 async def export(kb: Kb, uow: Uow, fmt: Literal["json", "md"] = Query("json", alias="format")
                  ) -> dict[str, Any] | Response:
     """Every article (deleted ones excluded) and the synonym groups, in the import format.

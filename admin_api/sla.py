@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from admin_api.deps import Tz, Uow
 from admin_api.fields import SafeJson, SafeStr
+from admin_api.schemas_reports import SlaReport, StoredSla
 from core.db import utcnow
 from core.sla import reports, store
 
@@ -19,7 +20,7 @@ router = APIRouter(tags=["sla"])
 CSV_TOO: dict[str, Any] = {"content": {"text/csv": {"schema": {"type": "string"}}}}
 
 
-@router.get("/sla/policies")
+@router.get("/sla/policies", response_model=list[StoredSla])
 async def list_policies(uow: Uow) -> list[dict[str, Any]]:
     """Every policy: code, updated_at and data (the `Policy.from_dict` shape)."""
     return await store.list_policies(uow=uow())
@@ -37,7 +38,7 @@ async def put_policy(uow: Uow, code: SafeStr, body: Annotated[SafeJson, Body()])
     return (await store.put_policy(uow=uow(), code=code, data=body))["data"]
 
 
-@router.get("/sla/calendars")
+@router.get("/sla/calendars", response_model=list[StoredSla])
 async def list_calendars(uow: Uow) -> list[dict[str, Any]]:
     """Every calendar: code, updated_at and data (the `BusinessCalendar.from_dict` shape)."""
     return await store.list_calendars(uow=uow())
@@ -60,7 +61,7 @@ def _aware(moment: datetime, tz: ZoneInfo) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
 
 
-@router.get("/reports/sla", response_model=None, responses={200: CSV_TOO})
+@router.get("/reports/sla", response_model=SlaReport, responses={200: CSV_TOO})
 async def sla_report(
     uow: Uow,
     tz: Tz,

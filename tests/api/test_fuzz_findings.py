@@ -92,3 +92,19 @@ async def test_zip_export_is_documented_as_binary(client: httpx.AsyncClient) -> 
     assert content["application/zip"]["schema"] == {"type": "string", "format": "binary"}
     r = await client.get(f"{API}/kb/export", params={"format": "md"})
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+
+
+@pytest.mark.parametrize("path", [f"{API}/sla/policies", f"{API}/sla/calendars", f"{API}/reports/sla",
+                                  f"{API}/kb/stats", f"{API}/kb/gaps", f"{API}/kb/export"])
+async def test_json_answers_have_a_documented_schema(client: httpx.AsyncClient, path: str) -> None:
+    # was `{}` or a bare object: any answer matched it, so the schema check could catch nothing there
+    spec = (await client.get("/openapi.json")).json()
+    schema = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert "$ref" in schema or "$ref" in schema.get("items", {}), schema
+    assert (await client.get(path)).status_code == 200
+
+
+async def test_sla_report_keeps_its_from_key(client: httpx.AsyncClient) -> None:
+    r = await client.get(f"{API}/reports/sla", params={"from": "2026-11-24", "to": "2026-11-25"})
+    assert r.status_code == 200, r.text
+    assert r.json()["from"].startswith("2026-11-24T00:00:00") and r.json()["rows"] == []
