@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator
+from pydantic import AfterValidator, StringConstraints
 
 from core.text import INT64_MAX, INT64_MIN, checked_json, text_problem
 
 INT32_MAX = 2_147_483_647
+CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"  # services, groups, SLA policies and calendars: String(32)
 MAX_PAGE = 1_000_000  # (page - 1) * per_page stays far inside any OFFSET
 
 
@@ -31,3 +32,5 @@ Priority = Annotated[int, Ge(1), Le(4)]
 PageNo = Annotated[int, Ge(1), Le(MAX_PAGE)]
 SafeStr = Annotated[str, AfterValidator(_safe_text)]
 SafeJson = Annotated[dict[str, Any], AfterValidator(checked_json)]
+Code = Annotated[SafeStr, StringConstraints(max_length=32)]  # names a service, group, policy or calendar
+NewCode = Annotated[SafeStr, StringConstraints(pattern=CODE_PATTERN)]  # the code of a record being created

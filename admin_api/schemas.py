@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin_api.fields import Int32, SafeStr, TgId
+from admin_api.fields import CODE_PATTERN, Code, Int32, SafeStr, TgId
 from core.catalog.models import Organisation, Service, Staff, SupportPeriod, User
 from core.errors import ValidationFailed
 
-CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+CODE = CODE_PATTERN
 
 
 class In(BaseModel):
@@ -93,7 +93,7 @@ class GroupOut(Out):
 class PeriodIn(In):
     valid_from: date
     valid_to: date
-    service_code: SafeStr | None = Field(default=None, description="None: every contract-bound service")
+    service_code: Code | None = Field(default=None, description="None: every contract-bound service")
 
 
 class PeriodOut(Out):

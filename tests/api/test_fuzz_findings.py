@@ -1,7 +1,8 @@
 """What the schemathesis run (tests/api/test_schemathesis.py) found, one regression test per defect.
 
 Before: a 500 (huge ids on the outage and broadcast routes, NUL in outage texts on PostgreSQL), or answers the
-OpenAPI schema did not document (CSV reports, the zip export).
+OpenAPI schema did not document (CSV reports, the zip export); codes longer than their String(32) column
+(a 500 on PostgreSQL only).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from admin_api.sla import CALENDAR_EXAMPLE as CALENDAR
+from admin_api.sla import POLICY_EXAMPLE as POLICY
 from app.root import Root
 from tests import factories
 
@@ -108,3 +111,22 @@ async def test_sla_report_keeps_its_from_key(client: httpx.AsyncClient) -> None:
     r = await client.get(f"{API}/reports/sla", params={"from": "2026-11-24", "to": "2026-11-25"})
     assert r.status_code == 200, r.text
     assert r.json()["from"].startswith("2026-11-24T00:00:00") and r.json()["rows"] == []
+
+
+async def test_sla_code_longer_than_its_column_is_422_not_500(client: httpx.AsyncClient) -> None:
+    # PostgreSQL refused the 100-character primary key of String(32): a 500, while SQLite stored it
+    for path in (f"{API}/sla/calendars/{'c' * 100}", f"{API}/sla/calendars/Upper", f"{API}/sla/policies/{'p' * 33}"):
+        body = CALENDAR if "/calendars/" in path else POLICY
+        assert "code" in refused(await client.put(path, json=body))["fields"]  # type: ignore[operator]
+    assert all(c["code"] != "c" * 100 for c in (await client.get(f"{API}/sla/calendars")).json())
+    # the documented examples are valid bodies: a code that fits is stored
+    for path, body in ((f"{API}/sla/calendars/{'c' * 32}", CALENDAR), (f"{API}/sla/policies/p-1", POLICY)):
+        r = await client.put(path, json=body)
+        assert r.status_code == 200, r.text
+
+
+async def test_support_period_service_code_longer_than_its_column_is_422(client: httpx.AsyncClient) -> None:
+    period = {"valid_from": "2026-01-01", "valid_to": "2026-12-31", "service_code": "s" * 40}
+    r = await client.post(f"{API}/organisations", json={"name": "ООО «Длинный код»", "periods": [period]})
+    assert "periods.0.service_code" in refused(r)["fields"]  # type: ignore[operator]
+    assert (await client.get(f"{API}/organisations")).json() == []
