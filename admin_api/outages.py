@@ -9,10 +9,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from admin_api.deps import Tz, Uow
-from admin_api.fields import Id, SafeStr
+from admin_api.fields import AwareMoment, Id, SafeStr
 from admin_api.schemas import In, Out
 from admin_api.sla import CSV_TOO
 from core.outages import service, subscriptions
@@ -24,14 +24,14 @@ class OutageIn(In):
     services: list[SafeStr] = Field(min_length=1, examples=[["nttm"]])
     title: SafeStr = Field(min_length=1, max_length=300)
     what: SafeStr = Field(default="", max_length=2000, description="what does not work")
-    started_at: AwareDatetime | None = None
-    expected_at: AwareDatetime | None = Field(default=None, description="expected restoration, if known")
+    started_at: AwareMoment | None = None
+    expected_at: AwareMoment | None = Field(default=None, description="expected restoration, if known")
     declared_by: SafeStr | None = Field(default=None, max_length=200)
 
 
 class OutageUpdateIn(In):
     details: SafeStr | None = Field(default=None, max_length=2000)
-    expected_at: AwareDatetime | None = None
+    expected_at: AwareMoment | None = None
     problem: SafeStr | None = Field(default=None, max_length=4000, description="a problem record (unknown root cause)")
 
 
@@ -140,7 +140,7 @@ async def add_audience(code: SafeStr, uow: Uow,
 
 
 @router.get("/reports/outages", response_model=list[ReportRow], responses={200: CSV_TOO})
-async def outage_report(uow: Uow, since: AwareDatetime | None = None,
+async def outage_report(uow: Uow, since: AwareMoment | None = None,
                         format: Literal["json", "csv"] = Query(default="json")) -> Response | list[ReportRow]:
     """Start, restoration, duration, services, linked tickets, notices sent / failed / blocked / uncertain, who."""
     rows = [ReportRow.model_validate(r) for r in await service.report(uow=uow(), since=since)]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from admin_api.deps import Tz, Uow
-from admin_api.fields import NewCode, SafeJson, SafeStr
+from admin_api.fields import Moment, NewCode, SafeJson, SafeStr
 from admin_api.schemas_reports import SlaReport, StoredSla
 from core.db import utcnow
 from core.sla import reports, store
@@ -72,8 +72,8 @@ def _aware(moment: datetime, tz: ZoneInfo) -> datetime:
 async def sla_report(
     uow: Uow,
     tz: Tz,
-    date_from: datetime | None = Query(None, alias="from", description="clocks started at or after (ISO)"),
-    date_to: datetime | None = Query(None, alias="to", description="clocks started before (ISO); default now"),
+    date_from: Annotated[Moment | None, Query(alias="from", description="clocks started at or after (ISO)")] = None,
+    date_to: Annotated[Moment | None, Query(alias="to", description="clocks started before (ISO); default now")] = None,
     service: Annotated[SafeStr | None, Query(description="service code")] = None,
     fmt: Literal["json", "csv"] = Query("json", alias="format"),
 ) -> Response | dict[str, Any]:

@@ -130,3 +130,21 @@ async def test_support_period_service_code_longer_than_its_column_is_422(client:
     r = await client.post(f"{API}/organisations", json={"name": "ООО «Длинный код»", "periods": [period]})
     assert "periods.0.service_code" in refused(r)["fields"]  # type: ignore[operator]
     assert (await client.get(f"{API}/organisations")).json() == []
+
+
+@pytest.mark.parametrize(("method", "path", "params", "body"), [
+    ("GET", f"{API}/reports/sla", {"from": "0001-01-01T00:00:00"}, None),
+    ("GET", f"{API}/reports/sla", {"to": "9999-12-31T23:59:59"}, None),
+    ("GET", f"{API}/reports/outages", {"since": "0001-01-01T00:00:00+14:00"}, None),
+    ("POST", f"{API}/outages", None, {"services": ["nttm"], "title": "t", "started_at": "0001-01-01T00:00:00+14:00"}),
+    ("POST", f"{API}/outages", None, {"services": ["nttm"], "title": "t", "expected_at": "9999-12-31T23:59:59-12:00"}),
+])
+async def test_moment_at_the_end_of_datetime_is_422_not_500(client: httpx.AsyncClient, method: str, path: str,
+                                                            params: dict[str, str] | None,
+                                                            body: dict[str, object] | None) -> None:
+    # its conversion to UTC overflowed (OverflowError: date value out of range) on both databases
+    err = refused(await client.request(method, path, params=params, json=body))
+    assert set(err["fields"]) & {"from", "to", "since", "started_at", "expected_at"}  # type: ignore[arg-type]
+    assert (await client.get(f"{API}/reports/outages")).json() == []
+    r = await client.get(f"{API}/reports/sla", params={"from": "1900-01-01", "to": "9000-01-01T00:00:00+03:00"})
+    assert r.status_code == 200, r.text
