@@ -6,16 +6,27 @@ naming it, not a database error. Every text refuses what no database stores (cor
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, StringConstraints
 
 from core.text import INT64_MAX, INT64_MIN, checked_json, text_problem
 from core.tickets.models import parse_number
 
 INT32_MAX = 2_147_483_647
+CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"  # services, groups, SLA policies and calendars: String(32)
 MAX_PAGE = 1_000_000  # (page - 1) * per_page stays far inside any OFFSET
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 9000  # far outside any ticket, and far from datetime's ends (UTC conversion)
+
+
+def _moment(value: datetime) -> datetime:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"год должен быть от {FIRST_YEAR} до {LAST_YEAR}")
+    return value
 
 
 def _safe_text(value: str) -> str:
@@ -42,3 +53,7 @@ SafeJson = Annotated[dict[str, Any], AfterValidator(checked_json)]
 # «SD-000042», «sd42» or «42» in a path: the ticket's id
 TicketRef = Annotated[str, StringConstraints(max_length=24, pattern=r"^[A-Za-z0-9-]{1,24}$"),
                       AfterValidator(_ticket_ref)]
+Code = Annotated[SafeStr, StringConstraints(max_length=32)]  # names a service, group, policy or calendar
+NewCode = Annotated[SafeStr, StringConstraints(pattern=CODE_PATTERN)]  # the code of a record being created
+Moment = Annotated[datetime, AfterValidator(_moment)]  # naive: the desk's local time where a route says so
+AwareMoment = Annotated[AwareDatetime, AfterValidator(_moment)]

@@ -16,6 +16,7 @@ from admin_api.bodies import check_bundle, load_json, spool_capped
 from admin_api.deps import AppSettings, Kb, Uow
 from admin_api.errors import ApiError, ErrorOut
 from admin_api.fields import Id, PageNo, SafeStr
+from admin_api.schemas_reports import KbExport, KbGaps, KbStats
 from core.errors import ValidationFailed
 from kb import bulk
 from kb.archive import parse_zip
@@ -179,13 +180,13 @@ async def put_synonyms(kb: Kb, uow: Uow, body: Synonyms) -> Synonyms:
     return Synonyms(groups=await kb.put_synonyms(uow=uow(), groups=body.groups))
 
 
-@router.get("/stats")
+@router.get("/stats", response_model=KbStats)
 async def stats(kb: Kb, uow: Uow) -> dict[str, Any]:
     """Per article: offered, answered, helped, helped share; overall offers, helped and the self-service rate."""
     return await kb.stats(uow=uow.read())
 
 
-@router.get("/gaps")
+@router.get("/gaps", response_model=KbGaps)
 async def gaps(kb: Kb, uow: Uow, days: int = Query(30, ge=1, le=366), limit: int = Query(20, ge=1, le=200)
                ) -> dict[str, Any]:
     """Questions users asked that got no article, grouped by their words, biggest group first, with counts per
@@ -195,15 +196,15 @@ async def gaps(kb: Kb, uow: Uow, days: int = Query(30, ge=1, le=366), limit: int
 
 MD_ZIP = "application/zip"
 MB = 1024 * 1024
+BINARY = {"type": "string", "format": "binary"}
 IMPORT_BODY = {"required": True, "content": {
     "application/json": {"schema": {"type": "object"}, "example": {"articles": [], "synonyms": []}},
-    MD_ZIP: {"schema": {"type": "string", "format": "binary"}},
+    MD_ZIP: {"schema": BINARY},
 }}
 
 
-@router.get("/export", response_model=None, responses={200: {"content": {
-    "application/json": {"schema": {"type": "object"}}, MD_ZIP: {"schema": {"type": "string", "format": "binary"}}}}})
-async def export(uow: Uow, fmt: Literal["json", "md"] = Query("json", alias="format")) -> StreamingResponse:
+@router.get("/export", response_model=KbExport, responses={200: {"content": {MD_ZIP: {"schema": BINARY}}}})
+async def export(uow: Uow, fmt: Literal["json", "md"] = Query("json", alias="format")) -> Response:
     """Every article (deleted ones excluded) and the synonym groups, in the import format, streamed page by page.
 
     `format=md`: a zip of the folder `support-bot kb export --format md` writes (one .md per article, synonyms.json)."""

@@ -5,42 +5,44 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from admin_api.deps import Tz, Uow
+from admin_api.fields import AwareMoment, Id, SafeStr
 from admin_api.schemas import In, Out
+from admin_api.sla import CSV_TOO
 from core.outages import service, subscriptions
 
 router = APIRouter(tags=["outages"])
 
 
 class OutageIn(In):
-    services: list[str] = Field(min_length=1, examples=[["nttm"]])
-    title: str = Field(min_length=1, max_length=300)
-    what: str = Field(default="", max_length=2000, description="what does not work")
-    started_at: AwareDatetime | None = None
-    expected_at: AwareDatetime | None = Field(default=None, description="expected restoration, if known")
-    declared_by: str | None = Field(default=None, max_length=200)
+    services: list[SafeStr] = Field(min_length=1, examples=[["nttm"]])
+    title: SafeStr = Field(min_length=1, max_length=300)
+    what: SafeStr = Field(default="", max_length=2000, description="what does not work")
+    started_at: AwareMoment | None = None
+    expected_at: AwareMoment | None = Field(default=None, description="expected restoration, if known")
+    declared_by: SafeStr | None = Field(default=None, max_length=200)
 
 
 class OutageUpdateIn(In):
-    details: str | None = Field(default=None, max_length=2000)
-    expected_at: AwareDatetime | None = None
-    problem: str | None = Field(default=None, max_length=4000, description="a problem record (unknown root cause)")
+    details: SafeStr | None = Field(default=None, max_length=2000)
+    expected_at: AwareMoment | None = None
+    problem: SafeStr | None = Field(default=None, max_length=4000, description="a problem record (unknown root cause)")
 
 
 class RestoreIn(In):
-    resolution: str = Field(min_length=1, max_length=4000)
-    staff_id: int = Field(description="who restores; the linked tickets are resolved in their name")
-    restored_by: str | None = Field(default=None, max_length=200)
+    resolution: SafeStr = Field(min_length=1, max_length=4000)
+    staff_id: Id = Field(description="who restores; the linked tickets are resolved in their name")
+    restored_by: SafeStr | None = Field(default=None, max_length=200)
 
 
 class LinkIn(In):
-    ticket_id: int
+    ticket_id: Id
 
 
 class OutageOut(Out):
@@ -102,7 +104,7 @@ async def declare(body: OutageIn, uow: Uow, tz: Tz) -> Declared:
 
 
 @router.post("/outages/{outage_id}/updates", status_code=201)
-async def update(outage_id: int, body: OutageUpdateIn, uow: Uow, tz: Tz) -> dict[str, int]:
+async def update(outage_id: Id, body: OutageUpdateIn, uow: Uow, tz: Tz) -> dict[str, int]:
     """A new estimate or details: a short follow-up to everyone told before."""
     bid = await service.update_outage(uow=uow(), outage_id=outage_id, details=body.details,
                                       expected_at=body.expected_at, problem=body.problem, tz=tz)
@@ -110,7 +112,7 @@ async def update(outage_id: int, body: OutageUpdateIn, uow: Uow, tz: Tz) -> dict
 
 
 @router.post("/outages/{outage_id}/restore", response_model=Restored)
-async def restore(outage_id: int, body: RestoreIn, uow: Uow, tz: Tz) -> Restored:
+async def restore(outage_id: Id, body: RestoreIn, uow: Uow, tz: Tz) -> Restored:
     """Restoration: everyone told before hears it, the notice is unpinned, linked tickets are resolved."""
     o, bid, linked = await service.restore(uow=uow(), outage_id=outage_id, resolution=body.resolution,
                                            restored_by=body.restored_by or f"staff:{body.staff_id}", tz=tz)
@@ -121,23 +123,24 @@ async def restore(outage_id: int, body: RestoreIn, uow: Uow, tz: Tz) -> Restored
 
 
 @router.post("/outages/{outage_id}/tickets", status_code=204)
-async def link(outage_id: int, body: LinkIn, uow: Uow) -> Response:
+async def link(outage_id: Id, body: LinkIn, uow: Uow) -> Response:
     """Links a ticket to the outage (it is resolved with the outage's resolution on restoration)."""
     await service.link_ticket(uow=uow(), outage_id=outage_id, ticket_id=body.ticket_id)
     return Response(status_code=204)
 
 
 @router.post("/services/{code}/audience", response_model=AudienceOut)
-async def add_audience(code: str, uow: Uow, csv_text: str = Body(..., media_type="text/csv",
-                                                                 description="logins or e-mails, one a line")
+async def add_audience(code: SafeStr, uow: Uow,
+                       csv_text: Annotated[SafeStr, Body(media_type="text/csv",
+                                                         description="logins or e-mails, one a line")],
                        ) -> AudienceOut:
     """Adds users (by login or e-mail) to the service's audience; unknown ones are listed, nothing else fails."""
     res = await subscriptions.add_audience_csv(uow=uow(), service_code=code, csv_text=csv_text)
     return AudienceOut.model_validate(res)
 
 
-@router.get("/reports/outages", response_model=list[ReportRow])
-async def outage_report(uow: Uow, since: AwareDatetime | None = None,
+@router.get("/reports/outages", response_model=list[ReportRow], responses={200: CSV_TOO})
+async def outage_report(uow: Uow, since: AwareMoment | None = None,
                         format: Literal["json", "csv"] = Query(default="json")) -> Response | list[ReportRow]:
     """Start, restoration, duration, services, linked tickets, notices sent / failed / blocked / uncertain, who."""
     rows = [ReportRow.model_validate(r) for r in await service.report(uow=uow.read(), since=since)]

@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin_api.fields import Int32, SafeStr, TgId
+from admin_api.fields import CODE_PATTERN, Code, Int32, SafeStr, TgId
 from core.catalog.models import Organisation, Service, Staff, SupportPeriod, User
 from core.errors import ValidationFailed
 
-CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+CODE = CODE_PATTERN
 
 
 class In(BaseModel):
@@ -93,7 +93,7 @@ class GroupOut(Out):
 class PeriodIn(In):
     valid_from: date
     valid_to: date
-    service_code: SafeStr | None = Field(default=None, description="None: every contract-bound service")
+    service_code: Code | None = Field(default=None, description="None: every contract-bound service")
 
 
 class PeriodOut(Out):
@@ -124,15 +124,15 @@ class OrganisationOut(Out):
 
 
 class StaffUserIn(In):
-    tg_id: TgId | None = None
-    full_name: SafeStr = Field(min_length=1, max_length=300)
+    tg_id: TgId | None = Field(default=None, examples=[123456789])
+    full_name: SafeStr = Field(min_length=1, max_length=300, examples=["Петров Пётр"])
     login: SafeStr | None = Field(default=None, max_length=200)
     email: SafeStr | None = Field(default=None, max_length=300)
     region: SafeStr | None = Field(default=None, max_length=100)
 
 
 class StaffCreate(In):
-    line_code: SafeStr
+    line_code: SafeStr = Field(examples=["line2"], description="code of the support group (GET /groups)")
     user: StaffUserIn
     is_coordinator: bool = False
     is_service_manager: bool = False
@@ -140,7 +140,7 @@ class StaffCreate(In):
 
 
 class StaffPatch(In):
-    line_code: SafeStr | None = None
+    line_code: SafeStr | None = Field(default=None, examples=["line2"])
     is_coordinator: bool | None = None
     is_service_manager: bool | None = None
     curator_region: SafeStr | None = Field(default=None, max_length=100)

@@ -15,6 +15,10 @@ from core.tickets.lifecycle import Action, allowed_actions
 from core.tickets.models import Comment, Ticket, TicketHistory
 from core.tickets.service import Actor
 
+INCIDENT_EXAMPLE = {"steps": "Открыл карточку клиента, нажал «Сохранить»", "expected": "Карточка сохраняется",
+                    "actual": "Ошибка 500", "occurred_at": "сегодня в 10:00", "affected_users": "one",
+                    "examples": "ЛС 123456789"}
+
 
 class RequesterIn(In):
     full_name: SafeStr = Field(min_length=1, max_length=300, examples=["Иванов Иван Иванович"])
@@ -40,7 +44,8 @@ class TicketCreate(In):
     priority: Priority | None = Field(default=None, examples=[3],
                                  description="required, except where the type fixes it (ТЕКОН assistance levels)")
     requester: RequesterIn
-    fields: SafeJson = Field(default_factory=dict, description="intake fields of the request type")
+    fields: SafeJson = Field(default_factory=dict, description="intake fields of the request type",
+                             examples=[INCIDENT_EXAMPLE])
     channel: Literal["phone", "email"] = "phone"
     staff_id: Id | None = Field(default=None, description="line-1 staff member who registers it")
 
@@ -60,7 +65,7 @@ class ActorIn(In):
 
 
 class ActionIn(ActorIn):
-    action: Action
+    action: Action = Field(examples=["take"])
     assignee_id: Id | None = None
     to_line: SafeStr | None = None
     reason: SafeStr | None = Field(default=None, max_length=4000)

@@ -10,14 +10,22 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from admin_api.deps import Tz, Uow
-from admin_api.fields import SafeJson, SafeStr
+from admin_api.fields import Moment, NewCode, SafeJson, SafeStr
+from admin_api.schemas_reports import SlaReport, StoredSla
 from core.db import utcnow
 from core.sla import reports, store
 
 router = APIRouter(tags=["sla"])
+_WEEKDAYS = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+CALENDAR_EXAMPLE = {"tz": "Europe/Moscow", "hours": _WEEKDAYS, "holidays": ["2027-01-01"]}
+POLICY_EXAMPLE = {"name": "Реакция по приоритетам", "priorities": {
+    str(p): {"reaction": {"amount": minutes, "unit": "minutes", "calendar": "24x7", "from": "start"}}
+    for p, minutes in ((1, 20), (2, 40), (3, 120), (4, 180))}}
+# a report is JSON, or with format=csv a CSV table: both are documented answers
+CSV_TOO: dict[str, Any] = {"content": {"text/csv": {"schema": {"type": "string"}}}}
 
 
-@router.get("/sla/policies")
+@router.get("/sla/policies", response_model=list[StoredSla])
 async def list_policies(uow: Uow) -> list[dict[str, Any]]:
     """Every policy: code, updated_at and data (the `Policy.from_dict` shape)."""
     return await store.list_policies(uow=uow.read())
@@ -30,12 +38,13 @@ async def get_policy(uow: Uow, code: SafeStr) -> dict[str, Any]:
 
 
 @router.put("/sla/policies/{code}")
-async def put_policy(uow: Uow, code: SafeStr, body: Annotated[SafeJson, Body()]) -> dict[str, Any]:
+async def put_policy(uow: Uow, code: NewCode,
+                     body: Annotated[SafeJson, Body(examples=[POLICY_EXAMPLE])]) -> dict[str, Any]:
     """Creates or replaces a policy; 422 with the reason when it is invalid or names an unknown calendar."""
     return (await store.put_policy(uow=uow(), code=code, data=body))["data"]
 
 
-@router.get("/sla/calendars")
+@router.get("/sla/calendars", response_model=list[StoredSla])
 async def list_calendars(uow: Uow) -> list[dict[str, Any]]:
     """Every calendar: code, updated_at and data (the `BusinessCalendar.from_dict` shape)."""
     return await store.list_calendars(uow=uow.read())
@@ -48,7 +57,8 @@ async def get_calendar(uow: Uow, code: SafeStr) -> dict[str, Any]:
 
 
 @router.put("/sla/calendars/{code}")
-async def put_calendar(uow: Uow, code: SafeStr, body: Annotated[SafeJson, Body()]) -> dict[str, Any]:
+async def put_calendar(uow: Uow, code: NewCode,
+                       body: Annotated[SafeJson, Body(examples=[CALENDAR_EXAMPLE])]) -> dict[str, Any]:
     """Creates or replaces a calendar (working hours, holidays, extra working days); 422 when invalid."""
     return (await store.put_calendar(uow=uow(), code=code, data=body))["data"]
 
@@ -58,12 +68,12 @@ def _aware(moment: datetime, tz: ZoneInfo) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
 
 
-@router.get("/reports/sla", response_model=None)
+@router.get("/reports/sla", response_model=SlaReport, responses={200: CSV_TOO})
 async def sla_report(
     uow: Uow,
     tz: Tz,
-    date_from: datetime | None = Query(None, alias="from", description="clocks started at or after (ISO)"),
-    date_to: datetime | None = Query(None, alias="to", description="clocks started before (ISO); default now"),
+    date_from: Annotated[Moment | None, Query(alias="from", description="clocks started at or after (ISO)")] = None,
+    date_to: Annotated[Moment | None, Query(alias="to", description="clocks started before (ISO); default now")] = None,
     service: Annotated[SafeStr | None, Query(description="service code")] = None,
     fmt: Literal["json", "csv"] = Query("json", alias="format"),
 ) -> Response | dict[str, Any]:

@@ -26,7 +26,7 @@ Telegram = Annotated[TelegramLink, Depends(get_telegram)]
 
 
 class InvitationIn(In):
-    line_code: SafeStr | None = Field(default=None, description="the group of a new staff record")
+    line_code: SafeStr | None = Field(default=None, examples=["line2"], description="the group of a new staff record")
     staff_id: Id | None = Field(default=None, description="an existing staff record to link instead")
     is_coordinator: bool = False
     is_service_manager: bool = False
@@ -45,8 +45,8 @@ class InvitationOut(Out):
 
 
 class LineChatIn(In):
-    chat_id: TgId = Field(lt=0, description="the group's id (negative)")
-    group_code: SafeStr
+    chat_id: TgId = Field(lt=0, examples=[-1001234567890], description="the group's id (negative)")
+    group_code: SafeStr = Field(examples=["line2"])
     service_code: SafeStr | None = Field(default=None, description="null: the group's chat for all its services")
 
 
