@@ -55,7 +55,8 @@ async def seed(root: Root) -> Seeded:
     policies = [p["code"] for p in await sla_store.list_policies(uow=root.uow())]
     calendars = [c["code"] for c in await sla_store.list_calendars(uow=root.uow())]
     return Seeded(ids={
-        "ticket_id": [ticket.id], "staff_id": [line1.id, line2.id], "org_id": [org.id],
+        "ticket_id": [ticket.id], "ticket_ref": [str(ticket.id), ticket.number or ""],
+        "user_id": [requester.id], "staff_id": [line1.id, line2.id], "org_id": [org.id],
         "article_id": [a.id for a in articles], "outage_id": [outage.id], "broadcast_id": [broadcast_id],
         "service": services, "policy": policies, "calendar": calendars,
     })
