@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from admin_api.fields import Id, Priority, SafeJson, SafeStr
 from admin_api.schemas import In, Out
@@ -64,7 +64,29 @@ class ActorIn(In):
         return Actor("staff", self.staff_id) if self.staff_id is not None else Actor("user", self.user_id)
 
 
+ACTION_FIELDS = {
+    "take": "staff_id", "assign": "staff_id (the coordinator), assignee_id",
+    "return_to_coordinator": "staff_id, reason", "return_to_line1": "staff_id, reason",
+    "escalate": "staff_id, to_line (line2, line3, dev); to line 3 also defect and fix_requirements",
+    "request_info": "staff_id, text (the question to the user; the SLA clock stops)",
+    "user_answers": "user_id, text", "diagnosis_done": "staff_id, text (optional)",
+    "give_workaround": "staff_id, text", "resolve": "staff_id, closing_code, config_item, solution",
+    "confirm": "user_id (the requester)", "reject": "user_id, text (why the solution did not help)",
+    "cancel": "user_id (the requester) or staff_id", "close": "staff_id",
+    "change_priority": "staff_id, priority (1..4)", "open_op4": "staff_id, diagnostics (ТЕКОН ОП3 only)",
+    "set_internal_incident": "staff_id, internal_incident (ТЕКОН ОП4)",
+    "reclassify": "staff_id (line 1 or a service manager), service and/or type and/or to_line, reason",
+}
+
+
+ACTION_HELP = ("One lifecycle step. What each action needs besides `action`:\n"
+               + "\n".join(f"- `{a}`: {f}" for a, f in ACTION_FIELDS.items())
+               + "\nA missing field is a 422 naming it; an action the ticket's status does not allow is a 409.")
+
+
 class ActionIn(ActorIn):
+    model_config = ConfigDict(json_schema_extra={"description": ACTION_HELP})
+
     action: Action = Field(examples=["take"])
     assignee_id: Id | None = None
     to_line: SafeStr | None = None

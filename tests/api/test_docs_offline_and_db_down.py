@@ -68,3 +68,12 @@ async def test_database_down_is_a_503_with_one_log_line(url: str, tmp_path: Path
     lines = [r for r in caplog.records if r.name == "admin_api"]
     assert len(lines) == 1 and "database unavailable" in lines[0].getMessage(), [r.getMessage() for r in lines]
     assert lines[0].exc_info is None  # one line, no traceback
+
+
+async def test_every_ticket_action_documents_its_fields(anon: httpx.AsyncClient) -> None:
+    from core.tickets.lifecycle import Action
+
+    spec = (await anon.get("/openapi.json")).json()
+    doc = spec["components"]["schemas"]["ActionIn"]["description"]
+    for action in Action:
+        assert f"- `{action.value}`: " in doc, action
