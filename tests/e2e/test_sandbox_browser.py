@@ -163,3 +163,19 @@ def test_a_line_chat_as_staff_with_personas_and_topics(desk: Desk, page: Page) -
     [topic] = [t for t in line2["topics"] if t["name"] == "Разбор СД-1".replace("СД", "SD")]
     said = [m for m in desk.get(f"/chats/{line2['id']}/messages") if m.get("text") == "Беру в работу"]
     assert said and said[0]["message_thread_id"] == topic["message_thread_id"]
+
+
+def test_staff_take_the_ticket_from_its_card_in_the_line_chat(desk: Desk, page: Page) -> None:
+    """The first test's report reaches line 2's chat as a card; its staff member presses «Взять» on the page."""
+    page.locator("#group-chats li", has_text="2ЛТП (эксплуатация)").click()
+    expect(page.locator("#personas .chip.active")).to_be_visible()
+    topic = page.locator("#topics button", has_text="SD-000001")
+    if topic.count():  # forum mode: the ticket's card lives in its own topic
+        topic.first.click()
+    card = page.locator("#messages .msg.bot", has_text="SD-000001").last
+    expect(card).to_be_visible(timeout=30_000)
+    expect(card).to_contain_text("Назначено")
+    desk.step(lambda: card.locator(".inline-kb button", has_text="Взять").click())
+    card = page.locator("#messages .msg.bot", has_text="SD-000001").last
+    expect(card).to_contain_text("В работе", timeout=30_000)
+    _shot(page, "09-card-taken")
