@@ -139,6 +139,8 @@ async def _render_dirty(uow: UowFactory, *, tz: ZoneInfo, limit: int, now: datet
             text, markup = render_text(f, tz=tz), render_markup(f)
             digest = content_hash(text, markup)
             same_place = card.chat_id == row.chat_id and card.message_id is not None
+            if same_place and row.forum:  # a card posted before forum mode (in General) moves into a topic
+                same_place = await topics.thread_of(s, ticket_id=card.ticket_id, chat_id=row.chat_id) is not None
             if same_place and digest == card.rendered_hash:
                 await cards.synced(s, ticket_id=card.ticket_id, seq=card.seq, chat_id=card.chat_id,
                                    message_id=card.message_id, rendered_hash=digest)

@@ -224,3 +224,17 @@ async def test_plain_group_reply_to_the_card_reaches_the_user_with_the_name(harn
     to_user = harness.last_text(USER) or ""
     assert "Проверьте, пожалуйста, ещё раз" in to_user and "Сотрудник 5202" in to_user
     assert t.number in to_user
+
+
+async def test_a_card_posted_before_forum_mode_moves_into_a_topic_when_it_changes(harness: BotHarness) -> None:
+    t = await _setup(harness)
+    await chats.bind(uow=harness.root.uow(), chat_id=CHAT, group_code="line2", service_code=None, forum=False)
+    await _sync(harness)
+    general = harness.last_call(CHAT, "sendMessage")
+    assert general is not None and general.params.get("message_thread_id") is None
+    await chats.bind(uow=harness.root.uow(), chat_id=CHAT, group_code="line2", service_code=None, forum=True)
+    await tickets.add_comment(uow=harness.root.uow(), ticket_id=t.id, actor=Actor("user", t.requester_id),
+                              text="Есть новости?")
+    thread = await _ready(harness, t)
+    await harness.deliver()
+    assert any("Есть новости?" in (c.text or "") and "📌" not in (c.text or "") for c in _in_thread(harness, thread))
