@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.limiter import RateLimiter
 from bot.staffchat.card import content_hash, render_markup, render_text
-from bot.staffchat.topics import THREAD_GONE, ensure_topic, topic_color, topic_name
+from bot.staffchat.topics import THREAD_GONE, ensure_topic, topic_color, topic_name, topic_refusal
 from core.catalog.models import Service
 from core.staffdesk import cards, chats, topics
 from core.staffdesk.models import ChatStatus
@@ -100,6 +100,11 @@ async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: Zon
             stats.waiting += 1
             continue
         except TelegramBadRequest as exc:  # refused for this card only: logged, tried again next pass
+            broken = topic_refusal(exc.message) if item.forum else None
+            if broken is not None:  # no topic can be made there: the chat is broken (line 1 told) until fixed
+                await chats.mark_broken(uow=uow(), chat_id=item.chat_id, reason=broken)
+                stats.waiting += 1
+                continue
             if item.forum and THREAD_GONE in exc.message.lower() and thread is not None:
                 await topics.gone(uow=uow(), chat_id=item.chat_id, thread_id=thread)  # a new one next pass
                 log.warning("topic %s of ticket %s was deleted: recreated next pass", thread, item.ticket_id)

@@ -18,6 +18,7 @@ from aiogram.exceptions import TelegramAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.planning import DeliveryContext, Target, comment_files
+from bot.staffchat.port import NO_TOPICS
 from core.catalog.models import Service, User
 from core.outbox.models import OutboxEvent
 from core.staffdesk import chats, topics
@@ -27,6 +28,7 @@ from core.uow import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
 THREAD_GONE = "message thread not found"
+NOT_FORUM = "в группе выключены темы, а чат привязан как группа с темами: привяжите его заново (/bind)"
 NAME_LIMIT = 128
 # Telegram's six topic colours (createForumTopic refuses any other): blue, yellow, violet, green, rose, red
 BLUE, YELLOW, VIOLET, GREEN, ROSE, RED = 7322096, 16766590, 13338331, 9367192, 16749490, 16478047
@@ -35,6 +37,16 @@ STATUS_COLOR = {"assigned": BLUE, "in_progress": YELLOW, "waiting_user": VIOLET,
 # what the requester did, as the topic shows it: the event's topic → the heading's words
 RELAYED = {"ticket.comment": "комментарий", "ticket.user_answers": "ответ на вопрос",
            "ticket.reject": "решение не помогло, обращение снова в работе"}
+
+
+def topic_refusal(message: str) -> str | None:
+    """Why no topic can be made in a chat (the binding's reason), from Telegram's refusal; None: another one."""
+    low = message.lower()
+    if "not enough rights" in low:
+        return NO_TOPICS
+    if "not a forum" in low:
+        return NOT_FORUM
+    return None
 
 
 def topic_name(number: str, title: str) -> str:

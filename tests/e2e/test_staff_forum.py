@@ -15,13 +15,14 @@ from sqlalchemy import select
 from bot.callbacks import TicketCb
 from bot.delivery.limiter import RateLimiter
 from bot.staffchat.sync import sync_cards
+from core.outbox.models import HELD, Delivery, OutboxEvent
 from core.staffdesk import chats
 from core.staffdesk.models import ForumTopic, TicketCard
 from core.tickets import service as tickets
 from core.tickets.lifecycle import Actor
 from core.tickets.models import Comment, Ticket
 from tests import factories as f
-from tests.e2e.harness import BotHarness, Call
+from tests.e2e.harness import BotHarness, Call, bad_request
 
 CHAT, PLAIN = -100_400, -100_500
 USER, MEMBER, OUTSIDER = 7200, 5202, 9999
@@ -238,3 +239,22 @@ async def test_a_card_posted_before_forum_mode_moves_into_a_topic_when_it_change
     thread = await _ready(harness, t)
     await harness.deliver()
     assert any("Есть новости?" in (c.text or "") and "📌" not in (c.text or "") for c in _in_thread(harness, thread))
+
+
+async def test_a_forum_where_the_bot_cannot_make_topics_is_marked_broken_and_the_relay_kept(
+        harness: BotHarness) -> None:
+    t = await _setup(harness)
+    harness.session.fail_next("createForumTopic", bad_request("Bad Request: not enough rights to create a topic"))
+    await tickets.add_comment(uow=harness.root.uow(), ticket_id=t.id, actor=Actor("user", t.requester_id),
+                              text="Есть новости?")
+    await _sync(harness)
+    async with harness.root.session_factory() as s:
+        row = await chats.by_chat(s, CHAT)
+        assert row is not None and row.status == "broken" and "Управление темами" in (row.reason or "")
+    await harness.deliver()
+    assert harness.calls_to(CHAT, "sendMessage") == []
+    async with harness.root.session_factory() as s:
+        ev = await s.scalar(select(OutboxEvent).where(OutboxEvent.topic == "ticket.comment"))
+        assert ev is not None and ev.published_at is not None  # the event goes on ...
+        kept = await s.scalar(select(Delivery).where(Delivery.event_id == ev.id, Delivery.chat_id == CHAT))
+        assert kept is not None and (kept.error or "").startswith(HELD)  # ... its relay is kept for the chat
