@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.callbacks import TicketCb
 from bot.delivery.limiter import RateLimiter
 from bot.staffchat.sync import sync_cards
+from core.catalog.models import Staff
 from core.outbox.models import HELD, Delivery, OutboxEvent
 from core.staffdesk import chats
 from core.staffdesk.models import ForumTopic, TicketCard
@@ -258,3 +259,19 @@ async def test_a_forum_where_the_bot_cannot_make_topics_is_marked_broken_and_the
         assert ev is not None and ev.published_at is not None  # the event goes on ...
         kept = await s.scalar(select(Delivery).where(Delivery.event_id == ev.id, Delivery.chat_id == CHAT))
         assert kept is not None and (kept.error or "").startswith(HELD)  # ... its relay is kept for the chat
+
+
+async def test_the_users_answer_to_a_question_appears_in_the_topic(harness: BotHarness) -> None:
+    t = await _setup(harness)
+    thread = await _ready(harness, t)
+    async with harness.root.session_factory() as s:
+        member = await s.scalar(select(Staff.id))
+    for action, params in (("take", {}), ("request_info", {"text": "Какой номер наряда?"})):
+        await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action=action,
+                                   actor=Actor("staff", member), params=params)
+    await harness.deliver()
+    await harness.press(USER, TicketCb(action="answer", ticket_id=t.id))
+    await harness.send_text(USER, "Наряд 778899")
+    await harness.deliver()
+    texts = [c.text or "" for c in _in_thread(harness, thread) if "📌" not in (c.text or "")]
+    assert any("ответ на вопрос" in x and "Наряд 778899" in x for x in texts)
