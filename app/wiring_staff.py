@@ -15,16 +15,18 @@ JOB_ID = "staff-card-sync"
 def wire(root: Root) -> None:
     """Adds the group-chat routers and planners (before the bot is built), the port and the card sync."""
     from bot.staffchat.planner import plan_line_chat
-    from handlers import card_buttons, line_chat, outage_chat, works_chat
+    from bot.staffchat.topics import plan_topic
+    from handlers import card_buttons, forum_topic, line_chat, outage_chat, works_chat
 
-    # /outage and /restore before the cards' routers, whose text handlers would take the dialog's answers
-    for router in (line_chat.router, works_chat.router, outage_chat.router, card_buttons.router,
+    # /outage, /restore and /works before the cards' routers, whose text handlers would take the dialogs' answers;
+    # a forum topic's messages (outside any dialog) before the replies to a plain group's card
+    for router in (line_chat.router, works_chat.router, outage_chat.router, forum_topic.router, card_buttons.router,
                    card_buttons.outsiders):
         if router.parent_router is not None:  # a second root in one process (tests) takes it over
             router.parent_router.sub_routers.remove(router)
             router._parent_router = None
         root.routers.append(router)
-    root.delivery_planners.append(plan_line_chat)
+    root.delivery_planners.extend([plan_line_chat, plan_topic])
     root.startup_hooks.append(_connect_port)
     root.jobs.append(_register)
 

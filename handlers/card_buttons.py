@@ -9,6 +9,7 @@ USER_IN_CHAT), so two staff fill two forms at once. /cancel stops one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from core.staffdesk import cards, chats
 from core.tickets import closing
 from core.tickets import service as tickets
 from core.tickets.lifecycle import ESCALATIONS, Actor
+from core.tickets.service import FileRef
 from core.uow import UowFactory
 
 log = logging.getLogger(__name__)
@@ -243,7 +245,8 @@ async def on_text(message: Message, state: FSMContext, staff_id: int, uow: UowFa
         return
     await state.clear()
     if step in ("reply", "note"):
-        await _comment(message, uow, ticket_id=t, staff_id=staff_id, text=text, public=step == "reply")
+        await comment_from_chat(message, uow, ticket_id=t, staff_id=staff_id, text=text, public=step == "reply",
+                                ack=True)
         return
     cur = await cards.ticket_version(uow=uow(), ticket_id=t)
     if cur is None or cur[0] != v:
@@ -263,19 +266,23 @@ async def on_text(message: Message, state: FSMContext, staff_id: int, uow: UowFa
         await message.answer("Готово.")
 
 
-async def _comment(message: Message, uow: UowFactory, *, ticket_id: int, staff_id: int, text: str,
-                   public: bool) -> None:
+async def comment_from_chat(message: Message, uow: UowFactory, *, ticket_id: int, staff_id: int, text: str,
+                            public: bool, files: Sequence[FileRef] = (), ack: bool | None = None) -> None:
+    """A staff comment written in a line chat; a plain message in a forum topic is not acknowledged (the
+    group's budget of 20 messages a minute), a dialog's answer is."""
     try:
         await tickets.add_comment(uow=uow(), ticket_id=ticket_id, actor=Actor("staff", staff_id), text=text,
-                                  public=public)
+                                  public=public, files=files)
     except DomainError as exc:
         log.info("comment on %s by staff %s refused: %s", ticket_id, staff_id, exc.message)
         await message.answer("Не отправлено: обращение закрыто или недоступно.")
         return
-    await message.answer("Отправлено пользователю." if public else "Заметка сохранена (пользователь её не видит).")
+    if ack if ack is not None else not message.is_topic_message:
+        await message.answer("Отправлено пользователю." if public else
+                             "Заметка сохранена (пользователь её не видит).")
 
 
-@router.message(F.reply_to_message, F.text)
+@router.message(F.reply_to_message, F.text, ~F.is_topic_message)
 async def on_reply_to_card(message: Message, staff_id: int, uow: UowFactory) -> None:
     """A reply to a card's message reaches the user; `/note` or `#внутр` keeps it internal."""
     replied = message.reply_to_message
@@ -287,7 +294,7 @@ async def on_reply_to_card(message: Message, staff_id: int, uow: UowFactory) -> 
     internal = INTERNAL_TAG in text.lower() or text.startswith("/note")
     if text.startswith("/note"):
         text = text.removeprefix("/note").strip()
-    await _comment(message, uow, ticket_id=ticket_id, staff_id=staff_id, text=text, public=not internal)
+    await comment_from_chat(message, uow, ticket_id=ticket_id, staff_id=staff_id, text=text, public=not internal)
 
 
 @outsiders.callback_query(F.data.startswith("c:") | F.data.startswith("cp:"))

@@ -120,6 +120,12 @@ def routes(w: World) -> list[Route]:
         b = await body(request)
         return people.open_topic(w, chat_id=cid(request), from_id=int(b["from_id"]), name=str(b["name"]))
 
+    async def delete_topic(request: Request) -> Any:
+        b = await body(request)
+        people.remove_topic(w, chat_id=cid(request), from_id=int(b["from_id"]),
+                                    thread_id=int(request.path_params["thread_id"]))
+        return True
+
     async def messages(request: Request) -> Any:
         w.chat(cid(request))
         return [public(m) for m in w.messages(cid(request))]
@@ -207,6 +213,7 @@ def routes(w: World) -> list[Route]:
         Route(f"{P}/chats/{{chat_id}}/bot", api(bot_status), methods=["POST"]),
         Route(f"{P}/chats/{{chat_id}}/migrate", api(migrate), methods=["POST"]),
         Route(f"{P}/chats/{{chat_id}}/topics", api(topic), methods=["POST"]),
+        Route(f"{P}/chats/{{chat_id}}/topics/{{thread_id:int}}/delete", api(delete_topic), methods=["POST"]),
         Route(f"{P}/chats/{{chat_id}}/messages", api(messages), methods=["GET"]),
         Route(f"{P}/chats/{{chat_id}}/messages", api(say), methods=["POST"]),
         Route(f"{P}/chats/{{chat_id}}/files", api(upload), methods=["POST"]),

@@ -118,6 +118,17 @@ def open_topic(w: World, *, chat_id: int, from_id: int, name: str) -> dict[str, 
     return create_topic(w, chat, user, name, notify_bot=_bot_sees(w, chat, {"text": ""}))
 
 
+def remove_topic(w: World, *, chat_id: int, from_id: int, thread_id: int) -> None:
+    """A person deletes a topic of a forum (sends to it answer «message thread not found» from then on)."""
+    from sandbox.topics import delete_topic
+
+    chat = w.chat(chat_id)
+    _sender(w, chat, from_id)
+    if not chat.get("is_forum"):
+        raise Refusal(400, "Bad Request: the chat is not a forum")
+    delete_topic(w, chat, {"message_thread_id": thread_id})
+
+
 def block(w: World, *, user_id: int, blocked: bool) -> None:
     """A person blocks (or unblocks) the bot: sends to them get 403; the bot learns it by my_chat_member."""
     from sandbox.world import member_doc, now

@@ -82,6 +82,12 @@ def _closer(closed: bool) -> Callable[[World, dict[str, Any], dict[str, Any]], A
 
 async def _delete(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
     chat = _forum(w, p, "Bad Request: not enough rights to delete a topic")
+    delete_topic(w, chat, p)
+    return True
+
+
+def delete_topic(w: World, chat: dict[str, Any], p: dict[str, Any]) -> None:
+    """A topic and its messages are deleted (by the bot or by a person); Telegram tells the bot nothing."""
     topic = _topic(chat, p)
     tid = topic["message_thread_id"]
     for msg in w.messages(chat["id"]):
@@ -90,7 +96,6 @@ async def _delete(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
             w.save_message(msg, kind="delete")
     del chat["_sb"]["topics"][str(tid)]
     w.save_chat(chat)
-    return True
 
 
 METHODS.update(createForumTopic=_create, editForumTopic=_edit, closeForumTopic=_closer(True),

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.limiter import RateLimiter
 from bot.delivery.render import Texts, render
-from core.catalog.models import User
+from core.catalog.models import Staff, User
 from core.outbox.models import OutboxEvent
 from core.settings import Settings
-from core.tickets.models import Ticket
+from core.tickets.models import Attachment, Ticket
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -39,6 +39,10 @@ class Target:
     user_id: int | None = None  # the core user behind a private chat, marked unreachable on 403
     rekey: Rekey | None = None  # (session, old chat id, new chat id), in the worker's bookkeeping transaction
     held: str | None = None  # why this chat cannot get it now (a broken line chat): kept, sent once it is rebound
+    thread_id: int | None = None  # a forum topic of the chat (message_thread_id)
+    wait: str | None = None  # why it cannot go yet (its topic is being created): not sent, planned again next poll
+    files: tuple[tuple[str, str], ...] = ()  # ("photo" | "document", file_id) sent after the text
+    thread_gone: Callable[[], Awaitable[None]] | None = None  # Telegram says the topic is gone: forget it
 
 
 Planner = Callable[[AsyncSession, OutboxEvent, "DeliveryContext"], Awaitable[list[Target]]]
@@ -71,11 +75,27 @@ async def plan_requester(session: AsyncSession, ev: OutboxEvent, ctx: DeliveryCo
     if ev.topic == "ticket.registered":
         ticket = await session.get(Ticket, ev.ticket_id or p.get("ticket_id"))
         channel = ticket.channel if ticket is not None else None
+    files: tuple[tuple[str, str], ...] = ()
+    if ev.topic == "ticket.comment" and p.get("actor_kind") == "staff" and p.get("public"):
+        author = await session.get(Staff, p.get("actor_id")) if ctx.settings.relay_staff_name else None
+        p = {**p, "author": author.user.full_name if author is not None else None}  # RELAY_STAFF_NAME
+        files = await comment_files(session, p.get("comment_id"))
     tr = Texts(ctx.i18n, user.locale if user.locale in ("ru", "en") else "ru")
     notice = render(ev.topic, p, channel=channel, tr=tr, autoclose_days=ctx.settings.autoclose_working_days)
     if notice is None:
         return []
-    return [Target(chat_id=user.tg_id, text=notice.text, markup=notice.markup, user_id=user.id)]
+    return [Target(chat_id=user.tg_id, text=notice.text, markup=notice.markup, user_id=user.id, files=files)]
+
+
+async def comment_files(session: AsyncSession, comment_id: Any) -> tuple[tuple[str, str], ...]:
+    """The files of a comment as (photo | document, file_id), to be sent after its text."""
+    if not isinstance(comment_id, int):
+        return ()
+    rows = (await session.scalars(select(Attachment).where(Attachment.comment_id == comment_id)
+                                  .order_by(Attachment.id))).all()
+    # a photo taken by the bot is named photo_<unique id>.jpg (handlers.common.file_ref): it goes back as a photo
+    return tuple(("photo" if a.name.startswith("photo_") and a.mime == "image/jpeg" else "document", a.file_id)
+                 for a in rows)
 
 
 async def prefetch(session: AsyncSession, events: list[OutboxEvent]) -> list[User]:

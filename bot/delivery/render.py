@@ -23,6 +23,7 @@ EN = {
     "Ответьте кнопкой ниже или из раздела «Мои обращения». Пока ответа нет, срок решения не идёт.":
         "Answer with the button below or from «My requests». The resolution clock is stopped until you answer.",
     "Новый комментарий по обращению <b>{number}</b>:": "New comment on request <b>{number}</b>:",
+    "Ответ поддержки по обращению <b>{number}</b> ({name}):": "Support's answer on request <b>{number}</b> ({name}):",
     "Файлов приложено: {n}": "Files attached: {n}",
     "По обращению <b>{number}</b> предложено временное решение:": "A workaround for request <b>{number}</b>:",
     "Обращение <b>{number}</b> решено.": "Request <b>{number}</b> has been resolved.",
@@ -96,7 +97,10 @@ def render(topic: str, payload: dict[str, Any], *, channel: str | None, tr: Text
     if action == "comment":
         if not payload.get("public") or payload.get("actor_kind") != "staff":
             return None
-        parts = [tr("Новый комментарий по обращению <b>{number}</b>:", number=number), text]
+        author = escape(payload.get("author") or "")  # the staff member's name, when RELAY_STAFF_NAME is on
+        head = tr("Ответ поддержки по обращению <b>{number}</b> ({name}):", number=number, name=author) if author \
+            else tr("Новый комментарий по обращению <b>{number}</b>:", number=number)
+        parts = [head, text]
         if payload.get("files"):
             parts.append(tr("Файлов приложено: {n}", n=int(payload["files"])))
         return Notice("\n\n".join(p for p in parts if p),

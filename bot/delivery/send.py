@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+THREAD_GONE = "message thread not found"
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "peer_id_invalid")
 WORKER = None  # the Backoff key of the whole worker
 MAX_PAUSES = 5
@@ -89,16 +90,16 @@ def _bad_setup(poll: Poll, exc: Exception) -> Result:
 async def send_target(poll: Poll, event_id: int, t: Target) -> Result:
     """Sends every piece of one target's text (the keyboard on the last); never raises for a Telegram answer."""
     pieces = split_text(t.text)
+    total = len(pieces) + len(t.files)
     chat, done, errors, pauses, moved = t.chat_id, 0, 0, 0, 0
     key = (event_id, t.chat_id)
-    while done < len(pieces):
+    while done < total:
         if poll.stopped:
             return Result(DeliveryStatus.retry, poll.stopped)
         await poll.limiter.acquire(chat, tracked=True)
         try:
             try:
-                await send_one(poll.bot, chat, pieces[done],
-                               reply_markup=t.markup if done == len(pieces) - 1 else None)
+                await _send_piece(poll.bot, chat, t, pieces, done)
             finally:
                 poll.limiter.done()
             done += 1  # a retry resumes after the pieces already sent
@@ -123,6 +124,9 @@ async def send_target(poll: Poll, event_id: int, t: Target) -> Result:
         except TelegramBadRequest as exc:
             if any(g in exc.message.lower() for g in GONE):
                 return _gone(t, exc.message)
+            if t.thread_gone is not None and THREAD_GONE in exc.message.lower():
+                await t.thread_gone()  # the topic was deleted: a new one is made, this and what follows wait for it
+                return Result(DeliveryStatus.retry, exc.message, _moved(t, chat))
             log.error("delivery of event %s to %s refused: %s", event_id, chat, exc.message)
             return Result(DeliveryStatus.failed, exc.message, _moved(t, chat))
         except TelegramEntityTooLarge as exc:
@@ -141,6 +145,19 @@ async def send_target(poll: Poll, event_id: int, t: Target) -> Result:
             return Result(DeliveryStatus.retry, f"{type(exc).__name__}: {exc}", _moved(t, chat))
     poll.limiter.backoff.ok(key)
     return Result(DeliveryStatus.sent, None, _moved(t, chat))
+
+
+async def _send_piece(bot: Bot, chat: int, t: Target, pieces: list[str], i: int) -> None:
+    """Piece `i` of a target: its text pieces (the keyboard on the last), then its files, in its topic if any."""
+    if i < len(pieces):
+        extra = {"message_thread_id": t.thread_id} if t.thread_id is not None else {}
+        await send_one(bot, chat, pieces[i], reply_markup=t.markup if i == len(pieces) - 1 else None, **extra)
+        return
+    kind, file_id = t.files[i - len(pieces)]
+    if kind == "photo":
+        await bot.send_photo(chat_id=chat, photo=file_id, message_thread_id=t.thread_id)
+    else:
+        await bot.send_document(chat_id=chat, document=file_id, message_thread_id=t.thread_id)
 
 
 def _moved(t: Target, chat: int) -> int | None:

@@ -77,6 +77,8 @@ async def deliver_pending(*, delivery: DeliveryContext, limit: int = 100, sleep:
             # kept as pending for that chat; the event itself goes on (rebinding the chat reopens it)
             await commit.add(ledger.Outcome(event_id, t, claim, DeliveryStatus.retry, HELD + t.held))
             settled.add((event_id, t.chat_id))
+        elif isinstance(claim, int) and t.wait is not None:  # not yet (its topic is being made): next poll
+            await commit.add(ledger.Outcome(event_id, t, claim, DeliveryStatus.retry, t.wait))
         elif isinstance(claim, int):
             lanes.setdefault(t.chat_id, []).append((event_id, t, claim))
     gate = asyncio.Semaphore(concurrency)
@@ -138,7 +140,7 @@ def _admit(limiter: RateLimiter, plans: dict[int, list[Target]]) -> list[tuple[i
             n = per_chat.get(t.chat_id, 0)
             if t.held is None and n * limiter.gap(t.chat_id) >= LANE_SECONDS:
                 continue
-            per_chat[t.chat_id] = n + (t.held is None)
+            per_chat[t.chat_id] = n + (t.held is None and t.wait is None)
             wanted.append((event_id, t))
     return wanted
 

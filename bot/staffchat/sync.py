@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.limiter import RateLimiter
 from bot.staffchat.card import content_hash, render_markup, render_text
+from bot.staffchat.topics import THREAD_GONE, ensure_topic, topic_color, topic_name, topic_refusal
 from core.catalog.models import Service
-from core.staffdesk import cards, chats
+from core.staffdesk import cards, chats, topics
 from core.staffdesk.models import ChatStatus
 from core.tickets.models import Ticket
 from core.uow import UowFactory
@@ -37,6 +38,7 @@ class SyncStats:
     unchanged: int = 0
     waiting: int = 0  # no slot in the chat's budget (or no usable chat): next run
     reposted: int = 0
+    topics: int = 0  # forum topics created (the card follows on the next pass: the creation took the slot)
 
 
 @dataclass
@@ -48,6 +50,8 @@ class _Rendered:
     text: str
     markup: InlineKeyboardMarkup | None
     digest: str
+    forum: bool = False
+    topic: tuple[str, int] = ("", 0)  # a forum card's topic: its name and colour at creation
 
 
 async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: ZoneInfo, limit: int = 200,
@@ -71,7 +75,16 @@ async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: Zon
             continue
         await limiter.acquire(item.chat_id)
         try:
-            message_id = await _show(bot, item, stats)
+            thread = None
+            if item.forum:
+                thread, made = await ensure_topic(bot=bot, uow=uow, ticket_id=item.ticket_id, chat_id=item.chat_id,
+                                                  name=item.topic[0], icon_color=item.topic[1])
+                if thread is None or made:  # being made by another pass, or made now with this slot: next pass
+                    stats.topics += made
+                    full.add(item.chat_id)
+                    stats.waiting += 1
+                    continue
+            message_id = await _show(bot, item, stats, thread)
         except TelegramRetryAfter as exc:
             # the worker respects the same pause; nobody sleeps here
             limiter.paused_until = max(limiter.paused_until, limiter.clock() + exc.retry_after)
@@ -87,6 +100,16 @@ async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: Zon
             stats.waiting += 1
             continue
         except TelegramBadRequest as exc:  # refused for this card only: logged, tried again next pass
+            broken = topic_refusal(exc.message) if item.forum else None
+            if broken is not None:  # no topic can be made there: the chat is broken (line 1 told) until fixed
+                await chats.mark_broken(uow=uow(), chat_id=item.chat_id, reason=broken)
+                stats.waiting += 1
+                continue
+            if item.forum and THREAD_GONE in exc.message.lower() and thread is not None:
+                await topics.gone(uow=uow(), chat_id=item.chat_id, thread_id=thread)  # a new one next pass
+                log.warning("topic %s of ticket %s was deleted: recreated next pass", thread, item.ticket_id)
+                stats.waiting += 1
+                continue
             log.error("card of ticket %s refused by Telegram: %s", item.ticket_id, exc.message)
             stats.waiting += 1
             continue
@@ -121,6 +144,8 @@ async def _render_dirty(uow: UowFactory, *, tz: ZoneInfo, limit: int, now: datet
             text, markup = render_text(f, tz=tz), render_markup(f)
             digest = content_hash(text, markup)
             same_place = card.chat_id == row.chat_id and card.message_id is not None
+            if same_place and row.forum:  # a card posted before forum mode (in General) moves into a topic
+                same_place = await topics.thread_of(s, ticket_id=card.ticket_id, chat_id=row.chat_id) is not None
             if same_place and digest == card.rendered_hash:
                 await cards.synced(s, ticket_id=card.ticket_id, seq=card.seq, chat_id=card.chat_id,
                                    message_id=card.message_id, rendered_hash=digest)
@@ -128,7 +153,8 @@ async def _render_dirty(uow: UowFactory, *, tz: ZoneInfo, limit: int, now: datet
                 continue
             taken.add(row.chat_id)
             out.append(_Rendered(card.ticket_id, card.seq, row.chat_id, card.message_id if same_place else None,
-                                 text, markup, digest))
+                                 text, markup, digest, forum=row.forum,
+                                 topic=(topic_name(f.number, f.title), topic_color(f.status, f.priority))))
         await work.commit()
     return out
 
@@ -142,7 +168,7 @@ async def _chat_of(s: AsyncSession, ticket_id: int) -> int | None:
     return await chats.chat_for(s, group_code=ticket.line, service_code=service.code)
 
 
-async def _show(bot: Bot, item: _Rendered, stats: SyncStats) -> int:
+async def _show(bot: Bot, item: _Rendered, stats: SyncStats, thread: int | None = None) -> int:
     """Edits the card in place, or posts it (again, when its message was deleted); returns its message id."""
     if item.message_id is not None:
         try:
@@ -160,7 +186,8 @@ async def _show(bot: Bot, item: _Rendered, stats: SyncStats) -> int:
             log.info("card of ticket %s: message %s is gone (%s), posted again", item.ticket_id,
                      item.message_id, exc.message)
             stats.reposted += 1
-    sent = await bot.send_message(chat_id=item.chat_id, text=item.text, reply_markup=item.markup)
+    sent = await bot.send_message(chat_id=item.chat_id, text=item.text, reply_markup=item.markup,
+                                  message_thread_id=thread)
     stats.posted += 1
     assert isinstance(sent, Message)
     return sent.message_id

@@ -70,3 +70,25 @@ class TicketCard(Base):
     seq: Mapped[int] = mapped_column(Integer, default=1)
     synced_seq: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TopicStatus:
+    creating = "creating"  # claimed: one process is asking Telegram for the topic now
+    open = "open"
+    gone = "gone"  # Telegram said «message thread not found»: recreated on the next card sync
+
+
+class ForumTopic(Base):
+    """A ticket's topic in a forum line chat: one row per ticket (the primary key), so one topic is created."""
+
+    __tablename__ = "forum_topics"
+    __table_args__ = (UniqueConstraint("chat_id", "thread_id"),)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)  # the topic's message_thread_id, None until created
+    status: Mapped[str] = mapped_column(String(16), default=TopicStatus.creating)
+    name: Mapped[str] = mapped_column(String(128), default="")
+    icon_color: Mapped[int | None] = mapped_column(Integer)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -115,6 +115,26 @@ class RecordingSession(BaseSession):
         self.chat_types: dict[int, str] = {}
         self.results: dict[str, Any] = {}  # api name -> raw JSON result or callable(call) -> raw result
         self.rules = TelegramRules(clock=time.monotonic)  # the harness gives it its fake clock
+        self.topics: dict[int, dict[int, str]] = {}  # forum chat id -> its topics (thread id -> name)
+
+    def forum(self, chat_id: int) -> None:
+        """`chat_id` is a supergroup with topics: createForumTopic works there, a send to an unknown thread fails."""
+        self.topics.setdefault(chat_id, {})
+        self.chat_types[chat_id] = "supergroup"
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """Someone deletes a topic in Telegram: sends to it answer «message thread not found» from now on."""
+        self.topics[chat_id].pop(thread_id)
+
+    def _forum_refusal(self, call: Call) -> str | None:
+        chat = int(call.params.get("chat_id") or 0) if str(call.params.get("chat_id") or "").lstrip("-").isdigit() \
+            else 0
+        if call.name == "createForumTopic" and chat not in self.topics:
+            return "Bad Request: the chat is not a forum"
+        thread = call.params.get("message_thread_id")
+        if thread is not None and _is_send(call.name) and thread not in self.topics.get(chat, {thread: ""}):
+            return "Bad Request: message thread not found"
+        return None
 
     def relax(self, *rules: str) -> None:
         """Switches Telegram rules off by name (see tests/e2e/strict.py RULES), for a test that needs it."""
@@ -153,6 +173,10 @@ class RecordingSession(BaseSession):
         if exc is not None:
             call.error = exc
             raise exc
+        refused = self._forum_refusal(call)
+        if refused is not None:
+            call.error = TelegramBadRequest(method=method, message=refused)
+            raise call.error
         try:
             self.rules.check(call.name, params)
         except Refusal as refusal:
@@ -184,6 +208,8 @@ class RecordingSession(BaseSession):
         raw: dict[str, Any] = {"message_id": message_id or next(self._message_ids),
                                "date": int(datetime.now(UTC).timestamp()), "chat": self._chat(p.get("chat_id")),
                                "from": {"id": bot.id, "is_bot": True, "first_name": "Support"}}
+        if p.get("message_thread_id") is not None:
+            raw.update(message_thread_id=p["message_thread_id"], is_topic_message=True)
         if p.get("text") is not None:
             raw["text"] = p["text"]
         if p.get("caption") is not None:
@@ -204,6 +230,11 @@ class RecordingSession(BaseSession):
         name = call.name
         if name == "getMe":
             return {"id": bot.id, "is_bot": True, "first_name": "Support", "username": "support_test_bot"}
+        if name == "createForumTopic":
+            chat, thread = int(call.params["chat_id"]), next(self._message_ids)  # the «topic created» message
+            self.topics[chat][thread] = call.params["name"]
+            return {"message_thread_id": thread, "name": call.params["name"],
+                    "icon_color": call.params.get("icon_color") or 7322096}
         if name == "getFile":
             fid = call.params["file_id"]
             return {"file_id": fid, "file_unique_id": f"u-{fid}", "file_size": 1024, "file_path": f"files/{fid}"}
@@ -218,6 +249,10 @@ class RecordingSession(BaseSession):
         if (name.startswith("send") and name != "sendChatAction") or name == "forwardMessage":
             return self._message(bot, call)
         return True
+
+
+def _is_send(name: str) -> bool:
+    return (name.startswith("send") and name != "sendChatAction") or name in ("copyMessage", "forwardMessage")
 
 
 class UpdateFactory:

@@ -1,0 +1,59 @@
+"""Forum mode: what staff write in a ticket's topic reaches the requester as the desk's reply (through the outbox);
+`/note …` or a message marked `#внутр` stays an internal note. Service messages in topics (the topic created or
+edited, pins, joins) carry no text and are left alone; commands other than /note go on to their own handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import StateFilter
+from aiogram.types import Message
+
+from core.settings import Settings
+from core.staffdesk import topics
+from core.tickets.service import FileRef
+from core.uow import UowFactory
+from handlers.card_buttons import INTERNAL_TAG, LineStaff, comment_from_chat
+from handlers.common import file_ref
+
+log = logging.getLogger(__name__)
+NOTE = "/note"
+
+router = Router(name="forum-topics")
+# no dialog of the card's buttons running for this person (those answers belong to card_buttons)
+router.message.filter(F.chat.type == "supergroup", F.is_topic_message, F.message_thread_id, StateFilter(None),
+                      LineStaff())
+
+
+def split_note(text: str) -> tuple[str, bool]:
+    """(the text to keep, whether it is internal): `/note …` (also `/note@bot …`) or `#внутр` anywhere."""
+    head, _, rest = text.partition(" ")
+    if head == NOTE or head.startswith(NOTE + "@"):
+        return rest.strip(), True
+    return text, INTERNAL_TAG in text.lower()
+
+
+@router.message(F.text | F.caption | F.photo | F.document)
+async def on_topic_message(message: Message, staff_id: int, uow: UowFactory, settings: Settings) -> None:
+    """A message in a ticket's topic: a public reply to the requester, or an internal note."""
+    thread = message.message_thread_id
+    assert thread is not None  # the router's filter
+    text = (message.text or message.caption or "").strip()
+    if text.startswith("/") and not text.startswith(NOTE):
+        raise SkipHandler  # another command: its own router answers it
+    ticket_id = await topics.ticket_of(uow=uow(), chat_id=message.chat.id, thread_id=thread)
+    if ticket_id is None:
+        raise SkipHandler  # a topic that is no ticket's (or of a ticket moved to another chat)
+    text, internal = split_note(text)
+    files: list[FileRef] = []
+    if message.photo or message.document:
+        ref, problem = file_ref(message, settings.max_file_mb)
+        if ref is None:
+            await message.reply("⚠️ " + (problem or ""))
+            return
+        files.append(FileRef(**ref))
+    await comment_from_chat(message, uow, ticket_id=ticket_id, staff_id=staff_id, text=text, public=not internal,
+                            files=files)
