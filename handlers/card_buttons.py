@@ -24,6 +24,7 @@ from bot.callbacks import CardCb, PickCb
 from bot.staffchat.card import PRIORITY_NAMES, staff_status
 from bot.staffchat.sync import show_now
 from core.errors import Conflict, DomainError, ValidationFailed
+from core.outages import service as outages
 from core.staffdesk import cards, chats
 from core.tickets import closing
 from core.tickets import service as tickets
@@ -137,7 +138,7 @@ async def _tell(event: CallbackQuery | Message, text: str) -> None:
 async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: UowFactory, bot: Bot, tz: ZoneInfo,
                   state: FSMContext) -> None:
     t, v, a = callback_data.t, callback_data.v, callback_data.a
-    if a not in ACTIONS and a not in ("reply", "note"):
+    if a not in ACTIONS and a not in ("reply", "note", "out"):
         log.warning("card press refused: unknown action %r (by %s)", a, cq.from_user.id)
         await cq.answer("Кнопка не распознана.", show_alert=True)
         return
@@ -167,6 +168,18 @@ async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: 
         if isinstance(msg, Message):
             await msg.answer("Куда эскалировать?", reply_markup=_kb(
                 [(_LEVEL_NAMES.get(x, x), PickCb(a="esc", t=t, v=v, x=x)) for x in sorted(ESCALATIONS.get(level, ()))]))
+        return
+    if a == "out":
+        service = (await cards.facts_of(uow=uow(), ticket_id=t))
+        open_ = [o for o in await outages.open_outages(uow=uow.read())
+                 if service is not None and service.service_code in (o.services or [])]
+        if not open_:
+            await cq.answer("По этому сервису сейчас нет открытых аварий.", show_alert=True)
+            return
+        await cq.answer()
+        if isinstance(msg, Message):
+            await msg.answer("С какой аварией связать?", reply_markup=_kb(
+                [(f"№{o.id}: {o.title[:40]}", PickCb(a="out", t=t, v=v, x=str(o.id))) for o in open_[:10]]))
         return
     if a == "resolve":
         await cq.answer()
@@ -217,6 +230,14 @@ async def on_pick(cq: CallbackQuery, callback_data: PickCb, staff_id: int, uow: 
             await cq.answer("Приоритет изменён.")
     elif a == "esc":
         await _ask_text(cq, state, step="esc", t=t, v=v, to=x)
+    elif a == "out" and x.isdigit():
+        try:
+            await outages.link_ticket(uow=uow(), outage_id=int(x), ticket_id=t)
+        except DomainError as exc:
+            await cq.answer(exc.message, show_alert=True)
+            return
+        log.info("ticket %s linked to outage %s by staff %s", t, x, staff_id)
+        await cq.answer("Связано с аварией: обращение решится при её восстановлении.")
     elif a == "code" and x in {c.code for c in await closing.list_codes(uow=uow(), active_only=True)}:
         await _ask_text(cq, state, step="ci", t=t, v=v, code=x)
     else:

@@ -43,6 +43,7 @@ BUTTONS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("esc", "⬆️ Эскалировать", frozenset({"assigned", "in_progress"})),
     ("coord", "↩️ Вернуть координатору", frozenset({"in_progress"})),
     ("l1", "⏮ Вернуть на 1ЛТП", frozenset({"assigned", "in_progress"})),
+    ("out", "🔗 Связать с аварией", frozenset({"assigned", "in_progress", "waiting_user"})),
 )
 LABELS = {code: label for code, label, _ in BUTTONS}
 
@@ -109,6 +110,8 @@ def render_text(f: CardFacts, *, tz: ZoneInfo) -> str:
             f"Статус: <b>{escape(staff_status(f.status))}</b> · Исполнитель: "
             f"{escape(f.assignee_name) if f.assignee_name else 'не назначен'}",
             f"Заявитель: {who or '—'}"]
+    if f.outage_id is not None:
+        head.append(f"⚠️ Связано с аварией №{f.outage_id}: будет решено при её восстановлении")
     details = [_field(k, v) for k, v in f.fields.items() if v not in (None, "", [])
                and k not in ("full_name", "login", "email", "region", "diagnostics")]
     body = head + (["", "Детали:", *details] if details else [])
@@ -154,6 +157,8 @@ def actions_for(f: CardFacts) -> list[str]:
         if f.status not in statuses:
             continue
         if code == "take" and f.assignee_id is not None:
+            continue
+        if code == "out" and f.outage_id is not None:
             continue
         if code == "l1" and f.line_level == "line1":
             continue

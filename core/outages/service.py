@@ -150,6 +150,10 @@ async def link_ticket(*, uow: UnitOfWork, outage_id: int, ticket_id: int) -> Non
         if t is None:
             raise NotFound(f"ticket {ticket_id} not found")
         t.outage_id = outage_id
+        # the card shows the link (and drops its button) at the next sync
+        from core.staffdesk.cards import mark_dirty
+
+        await mark_dirty(uow.session, ticket_id=t.id, now=utcnow())
         await uow.commit()
 
 

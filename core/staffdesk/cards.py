@@ -110,6 +110,7 @@ class CardFacts:
     last_public: Exchange | None
     created_at: datetime
     closing: dict[str, str | None] = field(default_factory=dict)
+    outage_id: int | None = None  # linked to an outage: resolved with it on restoration
 
 
 async def facts(uow: UnitOfWork, *, ticket_id: int, now: datetime | None = None) -> CardFacts | None:
@@ -139,7 +140,8 @@ async def facts(uow: UnitOfWork, *, ticket_id: int, now: datetime | None = None)
         pending_question=ticket.pending_question, attachments=files, sla=sla,
         last_public=Exchange(last.author_kind, last.text, last.created_at) if last is not None else None,
         created_at=ticket.created_at,
-        closing={"closing_code": ticket.closing_code, "config_item": ticket.config_item, "solution": ticket.solution})
+        closing={"closing_code": ticket.closing_code, "config_item": ticket.config_item, "solution": ticket.solution},
+        outage_id=ticket.outage_id)
 
 
 async def ticket_version(*, uow: UnitOfWork, ticket_id: int) -> tuple[int, str, str] | None:

@@ -276,3 +276,25 @@ async def test_a_deleted_card_is_posted_again_and_its_new_id_kept(harness: BotHa
     stats = await _sync(harness)
     assert (stats.reposted, stats.posted) == (1, 1)
     assert (await _card(harness, t.id)).message_id not in (None, first)
+
+
+async def test_staff_link_a_ticket_to_an_open_outage_from_its_card(harness: BotHarness) -> None:
+    """Linking a ticket to an outage was possible only through the API."""
+    from core.outages import service as outages
+
+    t, _staff = await _setup(harness)
+    await _sync(harness)
+    calls = await _press(harness, MEMBER, "out", t)
+    answer = [c for c in calls if c.name == "answerCallbackQuery"][-1]
+    assert "нет открытых аварий" in answer.params["text"]
+    o, _ = await outages.declare(uow=harness.root.uow(), services=["nttm"], title="Сбой NTTM", tz=harness.root.tz)
+    await _press(harness, MEMBER, "out", t)
+    pick = harness.button(CHAT, f"№{o.id}")
+    await harness.press(MEMBER, pick, **G)
+    async with harness.root.session_factory() as s:
+        got = await s.get(Ticket, t.id)
+        assert got is not None and got.outage_id == o.id
+    await _sync(harness)
+    text = _card_text(harness)
+    assert f"Связано с аварией №{o.id}" in text
+    assert "Связать с аварией" not in str(harness.buttons(harness.last_call(CHAT, with_inline=True)))
