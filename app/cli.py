@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+log = logging.getLogger("support-bot")
 app = typer.Typer(help="Telegram support desk: bot, admin API and SLA scheduler.", no_args_is_help=True)
 
 BOT_OFF = (
@@ -104,6 +105,63 @@ def run(sandbox_without_token: Annotated[bool, typer.Option(
         return
     _logging()
     asyncio.run(_serve(settings, with_bot=True))
+
+
+@app.command()
+def worker() -> None:
+    """The scheduler and every timed or queued job, active in one worker at a time (several may stand by)."""
+    settings = load_settings()
+    _logging()
+    mask_secrets(settings)
+    asyncio.run(_work(settings))
+
+
+async def _work(settings: Settings) -> None:
+    from app.root import build_root
+    from core.leader import Leadership
+
+    # the bot is built for sending (delivery, broadcasts, cards); updates are taken by `web` or `run`, not here
+    root = build_root(settings, with_bot=True, with_api=False)
+    await root.startup()
+    leadership = Leadership(root.engine, poll=settings.leader_poll_seconds)
+
+    async def gain() -> None:
+        root.start_jobs()
+
+    try:
+        await leadership.lead(on_gain=gain)
+        # lost: another worker may be active by now, so this one must stop sending; its supervisor restarts it
+        log.error("leadership lost: the worker stops (it will stand by again when restarted)")
+        raise typer.Exit(1)
+    finally:
+        await leadership.release()
+        await root.shutdown()
+
+
+@app.command()
+def web() -> None:
+    """The admin API without the scheduler (any number of instances; `worker` runs the jobs)."""
+    settings = load_settings()
+    _logging()
+    asyncio.run(_web(settings))
+
+
+async def _web(settings: Settings) -> None:
+    import uvicorn
+
+    from app.root import build_root
+
+    root = build_root(settings, with_bot=False)
+    if root.api is None:
+        raise RuntimeError("the admin API was not built")
+    await root.startup()
+    server = uvicorn.Server(uvicorn.Config(root.api, host=settings.admin_api_host, port=settings.admin_api_port,
+                                           log_level="info", lifespan="off"))
+    mask_secrets(settings)
+    try:
+        await server.serve()
+    finally:
+        await root.shutdown()
 
 
 SANDBOX_INSTEAD = ("BOT_TOKEN не задан: бот работает с локальной песочницей Bot API (веб-чат ниже).\n"

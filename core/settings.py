@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     bot_username: str | None = None  # for invitation links; asked from Telegram (getMe) when empty
     invitation_hours: float = 72.0
     card_sync_seconds: float = 2.0
+    leader_poll_seconds: float = Field(2.0, gt=0)  # a standby worker tries to take over this often
     relay_staff_name: bool = True
     api_max_body_mb: float = Field(2.0, gt=0)  # every admin API route but the KB import
     kb_import_max_mb: float = Field(128.0, gt=0)  # POST /api/v1/kb/import (JSON or a zip of the Markdown export)
