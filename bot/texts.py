@@ -62,6 +62,8 @@ HISTORY = {
     "set_internal_incident": N_("получен номер внутреннего инцидента"),
     "reclassify": N_("уточнены сервис и вид обращения"),
     "requeue": N_("передано другим специалистам группы"),
+    "curator_approve": N_("согласовано куратором МРФ, передано на выдачу доступа"),
+    "curator_reject": N_("куратор МРФ отказал в доступе"),
 }
 PRIORITY = {1: N_("1 — критичный"), 2: N_("2 — высокий"), 3: N_("3 — средний"), 4: N_("4 — низкий")}
 # ТЕКОН keeps its assistance level in the priority (ОП1 → 4 … ОП4 → 1), and users know the levels by name

@@ -195,3 +195,12 @@ async def day_stats(*, uow: UnitOfWork, scopes: Sequence[GroupScope], start: dat
     spans = [(met - created).total_seconds() for met, created in reactions if met is not None]
     median = int(statistics.median(spans)) if spans else None
     return DayStats(new=new, closed=closed, breached=breached, median_reaction_seconds=median, reacted=len(spans))
+
+
+async def staff_chats(*, uow: UnitOfWork) -> list[tuple[int, str]]:
+    """(Telegram id, locale) of every active staff member linked to Telegram: where the staff menu is set."""
+    async with uow:
+        rows = (await uow.session.execute(select(User.tg_id, User.locale).join(Staff, Staff.user_id == User.id)
+                                          .where(Staff.active.is_(True), User.tg_id.is_not(None))
+                                          .order_by(User.tg_id))).all()
+    return list(dict.fromkeys((int(tg), loc or "ru") for tg, loc in rows if tg is not None))
