@@ -169,7 +169,8 @@ async def find_ticket(*, uow: UnitOfWork, number: str) -> tuple[int, str, str] |
 
 async def day_stats(*, uow: UnitOfWork, scopes: Sequence[GroupScope], start: datetime, end: datetime,
                     now: datetime | None = None) -> DayStats:
-    """From start to end: tickets registered and closed, tickets with a deadline missed, the median reaction."""
+    """From start to end: tickets registered and closed, tickets with a deadline (due in the span) missed, and the
+    median time from registration to reaction of the tickets registered in the span that were reacted to."""
     now = now or utcnow()
     scope = _in_scope(scopes)
     until = min(end, now)
@@ -177,8 +178,8 @@ async def day_stats(*, uow: UnitOfWork, scopes: Sequence[GroupScope], start: dat
         s = uow.session
         new = int(await s.scalar(select(func.count(Ticket.id)).where(
             scope, Ticket.created_at >= start, Ticket.created_at < end)) or 0)
-        closed = int(await s.scalar(select(func.count(Ticket.id)).where(
-            scope, Ticket.closed_at >= start, Ticket.closed_at < end)) or 0)
+        closed = int(await s.scalar(select(func.count(Ticket.id)).where(  # closed, not cancelled by the user
+            scope, Ticket.closed_at >= start, Ticket.closed_at < end, Ticket.status == "closed")) or 0)
         late = or_(TicketSlaTarget.breached.is_(True), TicketSlaTarget.met_at > TicketSlaTarget.due_at,
                    and_(TicketSlaTarget.met_at.is_(None), TicketSla.stopped_at.is_(None),
                         TicketSla.paused_since.is_(None)))
