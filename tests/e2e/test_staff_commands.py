@@ -94,7 +94,7 @@ async def test_my_in_a_line_chat_shows_only_the_senders_tickets(harness: BotHarn
 
 
 async def test_ticket_posts_the_card_anew_and_the_sync_edits_the_new_message(harness: BotHarness) -> None:
-    await _setup(harness)
+    staff = await _setup(harness)
     user = await f.user(harness.root, tg_id=USER)
     t = await _incident(harness, user, at=msk(24, 9))
     assert harness.root.delivery is not None and harness.bot is not None
@@ -108,6 +108,12 @@ async def test_ticket_posts_the_card_anew_and_the_sync_edits_the_new_message(har
     async with harness.root.session_factory() as s:
         card = await s.get(TicketCard, t.id)
         assert card is not None and card.message_id == posted[0].result.message_id != first
+    await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="take",
+                               actor=tickets.Actor("staff", staff["member"]))
+    start = len(harness.sent)
+    await sync_cards(uow=harness.root.uow, bot=harness.bot, limiter=harness.root.delivery.limiter, tz=harness.root.tz)
+    edits = [c for c in harness.sent[start:] if c.name == "editMessageText"]
+    assert [c.params["message_id"] for c in edits] == [posted[0].result.message_id]  # the new one is the card
     refused = _answer(await harness.send_text(MEMBER, "/ticket SD-999999", **G))
     assert "/ticket SD-000042" in refused  # an unknown number: how to use it
 
