@@ -98,6 +98,12 @@ async def test_ticket_posts_the_card_anew_and_the_sync_edits_the_new_message(har
     user = await f.user(harness.root, tg_id=USER)
     t = await _incident(harness, user, at=msk(24, 9))
     assert harness.root.delivery is not None and harness.bot is not None
+    from bot.delivery.limiter import RateLimiter
+
+    async def _no_sleep(seconds: float) -> None:
+        harness.clock.advance(seconds)
+
+    harness.root.delivery.limiter = RateLimiter(clock=harness.clock, sleep=_no_sleep)  # the process's one, faked
     await sync_cards(uow=harness.root.uow, bot=harness.bot, limiter=harness.root.delivery.limiter, tz=harness.root.tz)
     async with harness.root.session_factory() as s:
         first = (await s.get(TicketCard, t.id)).message_id  # type: ignore[union-attr]
@@ -111,7 +117,10 @@ async def test_ticket_posts_the_card_anew_and_the_sync_edits_the_new_message(har
     await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="take",
                                actor=tickets.Actor("staff", staff["member"]))
     start = len(harness.sent)
-    await sync_cards(uow=harness.root.uow, bot=harness.bot, limiter=harness.root.delivery.limiter, tz=harness.root.tz)
+    harness.clock.advance(5)
+    stats = await sync_cards(uow=harness.root.uow, bot=harness.bot, limiter=harness.root.delivery.limiter,
+                             tz=harness.root.tz)
+    assert stats.edited == 1, stats
     edits = [c for c in harness.sent[start:] if c.name == "editMessageText"]
     assert [c.params["message_id"] for c in edits] == [posted[0].result.message_id]  # the new one is the card
     refused = _answer(await harness.send_text(MEMBER, "/ticket SD-999999", **G))
