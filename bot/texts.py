@@ -91,7 +91,13 @@ def t(msgid: str) -> str:
     return _(msgid)
 
 
-def status_name(status: str) -> str:
+AWAITING_CURATOR = N_("ждёт согласования куратора МРФ")
+
+
+def status_name(status: str, approval: str | None = None) -> str:
+    """The status in the requester's words; an access request still with its МРФ curator says so."""
+    if approval == "pending" and status == "assigned":
+        return t(AWAITING_CURATOR)
     return t(STATUS.get(status, status))
 
 
@@ -180,8 +186,9 @@ def history_lines(history: Iterable[Any], *, tz: ZoneInfo) -> str:
 def ticket_card(ticket: Any, *, service_name: str, tz: ZoneInfo, history: Iterable[Any] = (),
                 comments: Iterable[Any] = (), due_text: str = "", policy: str | None = None) -> str:
     """The detail view of one ticket."""
+    status = status_name(ticket.status, getattr(ticket, "approval", None))
     parts = [f"<b>{escape(ticket.number or '')}</b> · {escape(service_name)} · {escape(type_name(ticket.type))}",
-             t(N_("Статус: {status}")).format(status=escape(status_name(ticket.status))),
+             t(N_("Статус: {status}")).format(status=escape(status)),
              t(N_("Приоритет: {p}")).format(p=escape(priority_label(ticket.priority, policy)))]
     if due_text:
         parts.append(escape(due_text))

@@ -88,6 +88,9 @@ async def test_access_request_approved_by_the_curator_reaches_line1s_queue(harne
     with pytest.raises(Conflict):
         await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="take",
                                    actor=tickets.Actor("staff", staff["agent"]))
+    # the requester sees where it is
+    theirs = [c.text or "" for c in await harness.send_text(USER, "/my") if c.name == "sendMessage"]
+    assert any("ждёт согласования куратора МРФ" in x for x in theirs)
     # the curator's /queue lists what waits for them
     mine = [c.text or "" for c in await harness.send_text(CURATOR, "/queue") if c.name == "sendMessage"]
     assert any("Запросы доступа на согласовании" in x and (t.number or "") in x for x in mine)
