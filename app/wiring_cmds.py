@@ -33,12 +33,13 @@ async def _staff_menus(root: Root) -> None:
         return
     import asyncio
 
+    from app.wiring_delivery import MENU_TIMEOUT
     from bot.commands import set_staff_commands
     from core.staffdesk.queues import staff_chats
 
-    try:
+    try:  # like the default menu: a Bot API that hangs must not hold up the start
         done = await asyncio.wait_for(set_staff_commands(root.bot, root.i18n, await staff_chats(uow=root.uow())),
-                                      timeout=30)
+                                      timeout=MENU_TIMEOUT)
         log.info("staff menus set in %s private chats", done)
     except TimeoutError:
-        log.warning("setMyCommands for staff chats did not answer in 30 s")
+        log.warning("setMyCommands for staff chats did not answer in %s s", MENU_TIMEOUT)

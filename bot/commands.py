@@ -72,6 +72,9 @@ async def set_staff_commands(bot: Bot, i18n: I18n | None, staff: list[tuple[int,
                                                             STAFF_PRIVATE_COMMANDS),
                                       scope=BotCommandScopeChat(chat_id=tg_id))
             done += 1
-        except (TelegramNetworkError, TelegramAPIError) as exc:  # a chat the bot cannot reach yet: next start
+        except TelegramNetworkError as exc:  # the Bot API is down: the rest at the next start
+            log.warning("setMyCommands for staff chats stopped: %s", exc)
+            break
+        except TelegramAPIError as exc:  # a chat the bot cannot reach yet: next start
             log.warning("setMyCommands for staff chat %s failed: %s", tg_id, exc)
     return done
