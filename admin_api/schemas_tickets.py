@@ -150,6 +150,8 @@ class TicketOut(Out):
     outage_id: int | None
     pending_question: str | None
     internal_incident: str | None
+    approval: str | None = Field(default=None, description="an access request and its МРФ curator: pending, "
+                                                           "approved, rejected, no_curator (None: not needed)")
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
@@ -191,7 +193,8 @@ class TicketPage(Out):
 
 TICKET_ATTRS = ("id", "number", "type", "service_id", "priority", "status", "line", "assignee_id", "requester_id",
                 "channel", "title", "fields", "closing_code", "solution", "workaround", "config_item", "outage_id",
-                "pending_question", "internal_incident", "created_at", "updated_at", "resolved_at", "closed_at")
+                "pending_question", "internal_incident", "approval", "created_at", "updated_at", "resolved_at",
+                "closed_at")
 
 
 def requester_out(u: User | None) -> RequesterOut | None:

@@ -62,6 +62,8 @@ class Root:
     jobs: list[JobRegistrar] = field(default_factory=list)
     delivery_planners: list[Planner] = field(default_factory=list)
     routers: list[Router] = field(default_factory=list)
+    # private-chat routers tried before the user dialogs (staff commands: a staff member's /my is their work)
+    private_routers: list[Router] = field(default_factory=list)
     outages_provider: OutagesProvider | None = None
     # the bot's side of the staff desk the admin API uses (invitation links, chat checks); filled by wiring_staff
     telegram: TelegramLink = field(default_factory=TelegramLink)

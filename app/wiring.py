@@ -18,6 +18,7 @@ def wire_domain(root: Root) -> None:
     from app import (
         wiring_alarms,
         wiring_broadcasts,
+        wiring_cmds,
         wiring_delivery,
         wiring_kb,
         wiring_mail,
@@ -32,6 +33,7 @@ def wire_domain(root: Root) -> None:
     wiring_kb.wire(root)
     wiring_delivery.wire(root)
     wiring_tickets.wire(root)
+    wiring_cmds.wire(root)  # its group routers go ahead of the cards' routers
     wiring_staff.wire(root)
     wiring_alarms.wire(root)
     wiring_broadcasts.wire(root)
@@ -55,8 +57,8 @@ def wire_bot(root: Root, *, bot_session: BaseSession | None = None) -> None:
     from bot.delivery import DeliveryContext, RateLimiter
 
     parts = dispatcher.build(settings=root.settings, session_factory=root.session_factory, uow=root.uow, tz=root.tz,
-                             kb=root.kb, outages=root.outages_provider, routers=root.routers, bot_session=bot_session,
-                             mailer=root.mailer)
+                             kb=root.kb, outages=root.outages_provider, routers=root.routers,
+                             private_routers=root.private_routers, bot_session=bot_session, mailer=root.mailer)
     root.bot, root.dp, root.user_router = parts.bot, parts.dp, parts.user_router
     root.i18n, root.throttle, root.user_cache = parts.i18n, parts.throttle, parts.user_cache
     # the planners list is the root's own: a part registering later is still seen by the worker

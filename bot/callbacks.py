@@ -44,3 +44,17 @@ class OutCb(CallbackData, prefix="og"):
 
     a: str
     v: str = ""
+
+
+class QueueCb(CallbackData, prefix="sq"):
+    """A page of a staff command's list: `k` q (the queue), m (mine), a (awaiting the curator); `o` the offset."""
+
+    k: str
+    o: int
+
+
+class ApproveCb(CallbackData, prefix="ap"):
+    """The МРФ curator's decision on an access request: `a` ok (approve) or no (reject, a reason is asked)."""
+
+    a: str
+    t: int

@@ -133,7 +133,8 @@ class BotParts:
 
 def build(*, settings: Settings, session_factory: async_sessionmaker[AsyncSession], uow: UowFactory, tz: ZoneInfo,
           kb: KnowledgeBase | None, outages: OutagesProvider | None = None, routers: list[Router] | None = None,
-          bot_session: BaseSession | None = None, mailer: Mailer | None = None) -> BotParts:
+          private_routers: list[Router] | None = None, bot_session: BaseSession | None = None,
+          mailer: Mailer | None = None) -> BotParts:
     """The Bot and the Dispatcher; the named services become the handlers' workflow data."""
     from aiogram.client.default import DefaultBotProperties
     from aiogram.enums import ParseMode
@@ -170,6 +171,8 @@ def build(*, settings: Settings, session_factory: async_sessionmaker[AsyncSessio
                     outages=outages, mailer=mailer, error_sink=None)
     installed = middlewares.install(dp, session_factory=session_factory, shared_state=bool(settings.redis_url))
     dp.errors.register(on_error)
+    for early in private_routers or []:  # private-chat routers that go before the user dialogs (staff commands)
+        dp.include_router(early)
     parent = user_router()
     dp.include_router(parent)
     for extra in routers or []:  # other parts (staff group chats) add their routers here

@@ -62,6 +62,8 @@ HISTORY = {
     "set_internal_incident": N_("получен номер внутреннего инцидента"),
     "reclassify": N_("уточнены сервис и вид обращения"),
     "requeue": N_("передано другим специалистам группы"),
+    "curator_approve": N_("согласовано куратором МРФ, передано на выдачу доступа"),
+    "curator_reject": N_("куратор МРФ отказал в доступе"),
 }
 PRIORITY = {1: N_("1 — критичный"), 2: N_("2 — высокий"), 3: N_("3 — средний"), 4: N_("4 — низкий")}
 # ТЕКОН keeps its assistance level in the priority (ОП1 → 4 … ОП4 → 1), and users know the levels by name
@@ -89,7 +91,13 @@ def t(msgid: str) -> str:
     return _(msgid)
 
 
-def status_name(status: str) -> str:
+AWAITING_CURATOR = N_("ждёт согласования куратора МРФ")
+
+
+def status_name(status: str, approval: str | None = None) -> str:
+    """The status in the requester's words; an access request still with its МРФ curator says so."""
+    if approval == "pending" and status == "assigned":
+        return t(AWAITING_CURATOR)
     return t(STATUS.get(status, status))
 
 
@@ -178,8 +186,9 @@ def history_lines(history: Iterable[Any], *, tz: ZoneInfo) -> str:
 def ticket_card(ticket: Any, *, service_name: str, tz: ZoneInfo, history: Iterable[Any] = (),
                 comments: Iterable[Any] = (), due_text: str = "", policy: str | None = None) -> str:
     """The detail view of one ticket."""
+    status = status_name(ticket.status, getattr(ticket, "approval", None))
     parts = [f"<b>{escape(ticket.number or '')}</b> · {escape(service_name)} · {escape(type_name(ticket.type))}",
-             t(N_("Статус: {status}")).format(status=escape(status_name(ticket.status))),
+             t(N_("Статус: {status}")).format(status=escape(status)),
              t(N_("Приоритет: {p}")).format(p=escape(priority_label(ticket.priority, policy)))]
     if due_text:
         parts.append(escape(due_text))

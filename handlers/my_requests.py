@@ -57,11 +57,12 @@ async def list_view(uow: UowFactory, tz: ZoneInfo, user: User, page: int) -> tup
     for t in rows_:
         due = await _due(uow, tz, t)
         line = f"<b>{escape(t.number or '')}</b> · {escape(names.get(t.service_id, ''))} · " \
-               f"{escape(texts.status_name(t.status))}"
+               f"{escape(texts.status_name(t.status, t.approval))}"
         if due:
             line += f"\n   {escape(due)}"
         lines.append(line + f"\n   <i>{escape(t.title[:80])}</i>")
-        buttons.append([(f"{t.number} · {texts.status_name(t.status)}", MyCb(a="open", tid=t.id, page=page))])
+        label = f"{t.number} · {texts.status_name(t.status, t.approval)}"
+        buttons.append([(label, MyCb(a="open", tid=t.id, page=page))])
     nav: list[Button] = []
     if page > 0:
         nav.append(("⬅️", MyCb(a="page", page=page - 1)))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from html import escape
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
+from aiogram.utils.i18n import I18n
 
+from bot.commands import set_staff_commands
 from bot.texts import _
 from core.errors import Conflict, NotFound
 from core.staffdesk import invitations
@@ -20,7 +22,8 @@ router = Router(name="staff-invite")
 
 
 @router.message(CommandStart(deep_link=True, magic=F.args.startswith(invitations.PREFIX)))
-async def on_invitation(message: Message, command: CommandObject, state: FSMContext, uow: UowFactory) -> None:
+async def on_invitation(message: Message, command: CommandObject, state: FSMContext, uow: UowFactory, bot: Bot,
+                        i18n: I18n | None = None, locale: str | None = None) -> None:
     await state.clear()
     tg = message.from_user
     assert tg is not None  # a private message has a sender
@@ -42,6 +45,7 @@ async def on_invitation(message: Message, command: CommandObject, state: FSMCont
     except NotFound:
         await message.answer(_("Приглашение не найдено. Проверьте ссылку или попросите новую."))
         return
+    await set_staff_commands(bot, i18n, [(tg.id, locale or "ru")])  # the staff menu in this chat from now on
     role = _("координатор группы") if linked.is_coordinator else _("сотрудник группы")
     await message.answer(_("Готово: ваш аккаунт Telegram связан с записью сотрудника — {role} «{group}». "
                            "Карточки обращений и кнопки работы с ними — в чате вашей группы.")

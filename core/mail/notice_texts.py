@@ -19,6 +19,8 @@ HEADS: dict[str, dict[str, tuple[str, str]]] = {
         "close": ("закрыто", "Обращение {n} закрыто."),
         "autoclose": ("закрыто", "Обращение {n} закрыто автоматически: решение не подтвердили в срок."),
         "cancel": ("отменено", "Обращение {n} отменено."),
+        "approved": ("согласовано", "Запрос доступа {n} согласован куратором МРФ и передан на выдачу доступа."),
+        "rejected": ("отказано", "В доступе по запросу {n} отказано куратором МРФ. Причина:"),
     },
     "en": {
         "registered": ("registered", "Your request {n} has been registered."),
@@ -31,6 +33,9 @@ HEADS: dict[str, dict[str, tuple[str, str]]] = {
         "close": ("closed", "Request {n} is closed."),
         "autoclose": ("closed", "Request {n} was closed automatically: the solution was not confirmed in time."),
         "cancel": ("cancelled", "Request {n} has been cancelled."),
+        "approved": ("approved", "Access request {n} was approved by the regional curator and passed on to grant "
+                                 "the access."),
+        "rejected": ("refused", "The regional curator refused access request {n}. Reason:"),
     },
 }
 TAILS = {
@@ -52,9 +57,13 @@ TAILS = {
     },
 }
 CHANGED = ("escalate", "return_to_coordinator", "return_to_line1")
+# the МРФ curator's decisions on an access request (core/tickets/approval.py)
+CURATOR = {"curator.approved": "approved", "curator.rejected": "rejected"}
 
 
 def _kind(topic: str, p: dict[str, Any]) -> str | None:
+    if topic in CURATOR:
+        return CURATOR[topic]
     action = topic.removeprefix("ticket.")
     if action == "registered":
         return "registered"
@@ -73,7 +82,7 @@ def _kind(topic: str, p: dict[str, Any]) -> str | None:
 
 def notice_mail(topic: str, payload: dict[str, Any], *, to: str, locale: str) -> Mail | None:
     """The mail about one ticket event, or None when the event says nothing new to the requester."""
-    if not topic.startswith("ticket."):
+    if not topic.startswith("ticket.") and topic not in CURATOR:
         return None
     kind = _kind(topic, payload)
     if kind is None:
@@ -83,10 +92,10 @@ def notice_mail(topic: str, payload: dict[str, Any], *, to: str, locale: str) ->
     what, head = HEADS[loc][kind]
     tails = TAILS[loc]
     parts = [head.format(n=number)]
-    text = str(payload.get("text") or "").strip()
+    text = str(payload.get("text") or payload.get("reason") or "").strip()
     if kind == "resolve" and text:
         parts.append(f"{tails['solution']}\n{text}")
-    elif kind in ("request_info", "comment", "give_workaround") and text:
+    elif kind in ("request_info", "comment", "give_workaround", "rejected") and text:
         parts.append(text)
     if kind in ("request_info", "resolve"):
         parts.append(tails[kind])

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog.models import LineGroup, Service, Staff, User
@@ -37,7 +37,8 @@ async def mark_dirty(session: AsyncSession, *, ticket_id: int, now: datetime | N
 
 async def mark_group_dirty(session: AsyncSession, *, group_code: str, service_code: str | None) -> None:
     """A chat was (re)bound: the open tickets of that group get their card there."""
-    q = select(Ticket.id).where(Ticket.line == group_code, Ticket.status.not_in([s.value for s in FINAL]))
+    q = select(Ticket.id).where(Ticket.line == group_code, Ticket.status.not_in([s.value for s in FINAL]),
+                                or_(Ticket.approval.is_(None), Ticket.approval != "pending"))
     if service_code:
         q = q.join(Service, Service.id == Ticket.service_id).where(Service.code == service_code)
     for tid in (await session.scalars(q)).all():

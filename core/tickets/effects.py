@@ -10,7 +10,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.sla import clock
 from core.staffdesk import cards
 from core.tickets import closing, reclassify, routing
-from core.tickets.lifecycle import ESCALATIONS, SYSTEM_ACTIONS, USER_ACTIONS, Action, Actor, Step
+from core.tickets.lifecycle import ESCALATIONS, SYSTEM, SYSTEM_ACTIONS, USER_ACTIONS, Action, Actor, Status, Step
 from core.tickets.models import Comment, Ticket
 
 if TYPE_CHECKING:
@@ -89,6 +89,9 @@ async def authorize(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor
             raise Forbidden(f"the system cannot '{act.value}'")
         return
     staff = await _staff(uow, actor.id)
+    if ticket.approval == "pending":
+        raise Conflict(f"{ticket.number} is an access request awaiting the МРФ curator's approval",
+                       approval="pending")
     if act in (Action.user_answers, Action.confirm, Action.reject):
         raise Forbidden(f"only the requester can '{act.value}'")
     if staff.group.service_code not in (None, service.code):
@@ -262,6 +265,10 @@ def _line3_task(ticket: Ticket, *, params: dict[str, Any], text: str, details: d
 async def after_register(*, uow: UnitOfWork, ticket: Ticket, service: Service, now: datetime) -> None:
     """Hook after registration (the SLA clock starts here; the card is to be posted)."""
     await clock.start(uow=uow, ticket=ticket, service=service, now=now)
+    if ticket.approval == "pending":  # an access request waiting for its МРФ curator: no card, clock stopped
+        await clock.on_step(uow=uow, ticket=ticket, step=Step(Action.request_info, Status.assigned, Status.assigned),
+                            actor=SYSTEM, now=now)
+        return
     await cards.mark_dirty(uow.session, ticket_id=ticket.id, now=now)
 
 

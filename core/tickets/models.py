@@ -32,6 +32,10 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_status_line", "status", "line"),
         Index("ix_tickets_requester", "requester_id", "id"),
+        # /stats: a group's tickets registered or closed in a day; the curator's pending access requests
+        Index("ix_tickets_line_created", "line", "created_at"),
+        Index("ix_tickets_line_closed", "line", "closed_at"),
+        Index("ix_tickets_approval", "approval"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     type: Mapped[str] = mapped_column(String(32))
@@ -53,6 +57,8 @@ class Ticket(Base):
     pending_question: Mapped[str | None] = mapped_column(Text)
     # ТЕКОН ОП4 (002 §5): the number of the incident ТП2 opens in its internal database
     internal_incident: Mapped[str | None] = mapped_column(String(100))
+    # an access request and the МРФ curator (003): None (not needed), pending, approved, rejected, no_curator
+    approval: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(index=True)

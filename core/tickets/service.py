@@ -17,7 +17,7 @@ from core.catalog.intake import FieldKind, RequestType, intake_fields, validate_
 from core.catalog.models import Organisation, Service, Staff, User
 from core.db import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from core.tickets import effects, races, routing
+from core.tickets import approval, effects, races, routing
 from core.tickets.contract import check_contract
 from core.tickets.lifecycle import SYSTEM, Action, Actor, Step, next_status
 from core.tickets.models import Attachment, Comment, Ticket, TicketHistory, parse_number
@@ -166,6 +166,7 @@ async def _register_in(uow: UnitOfWork, *, service: Service, request_type: str, 
     uow.session.add(TicketHistory(ticket_id=ticket.id, at=now, actor_kind=who.kind, actor_id=who.id,
                                   action="register", from_status=None, to_status="assigned",
                                   details={"channel": channel}))
+    await approval.on_register(uow=uow, ticket=ticket, user=user, now=now)
     await effects.after_register(uow=uow, ticket=ticket, service=service, now=now)
     uow.add_event("ticket.registered", _event_payload(ticket, type=request_type, service=service.code),
                   ticket_id=ticket.id)

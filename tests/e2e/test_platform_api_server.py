@@ -78,7 +78,10 @@ async def test_polling_through_a_bot_api_compatible_server(settings: Settings) -
         await root.shutdown()
         await runner.cleanup()
     methods = [m for m, _ in api.calls]
-    assert methods.count("setMyCommands") == 3 and "getUpdates" in methods
+    # the default menu (default, ru, en), then the line chats' (BotCommandScopeAllGroupChats: default, ru, en)
+    assert methods.count("setMyCommands") == 6 and "getUpdates" in methods
+    scopes = [json.loads(p["scope"])["type"] for m, p in api.calls if m == "setMyCommands"]
+    assert scopes == ["default"] * 3 + ["all_group_chats"] * 3
     reply = next(p for m, p in api.calls if m == "sendMessage")
     assert reply["chat_id"] == "77" and reply["text"] == "pong <b>ok</b>" and reply["parse_mode"] == "HTML"
     menus = [json.loads(p["commands"]) for m, p in api.calls if m == "setMyCommands"]

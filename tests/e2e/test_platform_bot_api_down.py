@@ -49,7 +49,7 @@ async def test_unreachable_bot_api_at_start_is_waited_for_and_reported_once_a_mi
     assert "the admin API keeps serving" in warnings[0].getMessage()
     assert any("works again after 30" in r.getMessage() for r in caplog.records)
     menus = [c for c in harness.sent if c.name == "setMyCommands"]
-    assert len(menus) == 6  # the startup's three, and again once the API answered
+    assert len(menus) == 12  # the startup's six (default and group chats, each ×3), and again once it answered
 
 
 async def test_crashed_polling_is_restarted(harness: BotHarness) -> None:

@@ -25,9 +25,9 @@ def handled_commands(router: Router) -> set[str]:
 
 
 async def test_startup_sets_the_menu_for_default_ru_and_en_from_the_catalog(harness: BotHarness) -> None:
-    menus = [c for c in harness.sent if c.name == "setMyCommands"]
+    menus = [c for c in harness.sent if c.name == "setMyCommands" and isinstance(c.params["scope"],
+                                                                                 BotCommandScopeDefault)]
     assert [c.params["language_code"] for c in menus] == [None, "ru", "en"]
-    assert all(isinstance(c.params["scope"], BotCommandScopeDefault) for c in menus)
     names = [c for c, _ in COMMANDS]
     assert all([b.command for b in c.params["commands"]] == names for c in menus)
     default, ru, en = ({b.command: b.description for b in c.params["commands"]} for c in menus)

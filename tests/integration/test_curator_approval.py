@@ -1,0 +1,82 @@
+"""The МРФ curator's approval use cases on a real database: who may decide, what a decision writes (history,
+outbox, the SLA clock), refusals that write nothing, and the e-mail a phone requester gets."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.catalog import service as catalog
+from core.errors import Conflict, Forbidden, ValidationFailed
+from core.mail.models import EmailNotice
+from core.mail.notices import plan_notices
+from core.outbox.models import OutboxEvent
+from core.sla.models import TicketSla
+from core.tickets import approval
+from core.tickets import service as tickets
+from core.tickets.models import Ticket, TicketHistory
+
+CALLER = {"full_name": "Сидоров Сидор", "login": "s.sidorov", "email": "s.sidorov@corp.example.ru",
+          "region": "МРФ Центр"}
+FIELDS = {"full_name": CALLER["full_name"], "login": CALLER["login"], "role": "оператор", "region": "МРФ Центр"}
+
+
+async def _curator(root, region: str, tg_id: int) -> int:
+    staff = await catalog.create_staff(uow=root.uow(), line_code="line1", curator_region=region,
+                                       user={"tg_id": tg_id, "full_name": f"Куратор {tg_id}"})
+    return staff.id
+
+
+async def _request(root) -> Ticket:
+    return await tickets.register_on_behalf(uow=root.uow(), service_code="nttm", request_type="access_request",
+                                            priority=3, requester=dict(CALLER), fields=dict(FIELDS))
+
+
+async def _rows(root, model, ticket_id: int) -> list:
+    async with root.session_factory() as s:
+        col = model.ticket_id
+        return list((await s.scalars(select(model).where(col == ticket_id).order_by(model.id))).all())
+
+
+async def test_a_pending_request_has_its_clock_stopped_until_the_curator_approves(root) -> None:
+    curator = await _curator(root, "МРФ Центр", 6101)
+    t = await _request(root)
+    async with root.session_factory() as s:
+        sla = await s.get(TicketSla, t.id)
+        assert sla is not None and sla.paused_since is not None  # nobody may act: its deadlines wait
+    await approval.approve(uow=root.uow(), ticket_id=t.id, staff_id=curator)
+    async with root.session_factory() as s:
+        sla = await s.get(TicketSla, t.id)
+        ticket = await s.get(Ticket, t.id)
+        assert sla is not None and sla.paused_since is None and ticket is not None and ticket.approval == "approved"
+    assert [h.action for h in await _rows(root, TicketHistory, t.id)] == ["register", "curator_approve"]
+    topics = [e.topic for e in await _rows(root, OutboxEvent, t.id)]
+    assert topics == ["curator.requested", "ticket.registered", "curator.approved"]
+
+
+async def test_refusals_write_nothing(root) -> None:
+    await _curator(root, "МРФ Центр", 6101)
+    south = await _curator(root, "МРФ Юг", 6102)
+    centre = await _curator(root, "  мрф центр", 6103)  # case and spaces do not matter
+    t = await _request(root)
+    with pytest.raises(Forbidden):
+        await approval.approve(uow=root.uow(), ticket_id=t.id, staff_id=south)
+    with pytest.raises(ValidationFailed):
+        await approval.reject(uow=root.uow(), ticket_id=t.id, staff_id=centre, reason="  ")
+    assert [h.action for h in await _rows(root, TicketHistory, t.id)] == ["register"]
+    await approval.reject(uow=root.uow(), ticket_id=t.id, staff_id=centre, reason="Нет основания")
+    with pytest.raises(Conflict):
+        await approval.approve(uow=root.uow(), ticket_id=t.id, staff_id=centre)
+    assert [h.action for h in await _rows(root, TicketHistory, t.id)] == ["register", "curator_reject"]
+
+
+async def test_a_phone_requester_is_told_the_rejection_and_its_reason_by_email(root) -> None:
+    curator = await _curator(root, "МРФ Центр", 6101)
+    t = await _request(root)
+    await approval.reject(uow=root.uow(), ticket_id=t.id, staff_id=curator, reason="Роль не положена отделу")
+    await plan_notices(uow=root.uow())
+    async with root.session_factory() as s:
+        mails = list((await s.scalars(select(EmailNotice).order_by(EmailNotice.id))).all())
+    rejected = [m for m in mails if "отказано" in m.subject]
+    assert len(rejected) == 1 and rejected[0].address == CALLER["email"]
+    assert "Роль не положена отделу" in rejected[0].body and t.number in rejected[0].subject
