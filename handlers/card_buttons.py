@@ -23,6 +23,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot.callbacks import CardCb, PickCb
 from bot.staffchat.card import PRIORITY_NAMES, staff_status
 from bot.staffchat.sync import show_now
+from bot.staffchat.who import chat_and_sender
 from core.errors import Conflict, DomainError, ValidationFailed
 from core.outages import service as outages
 from core.staffdesk import cards, chats
@@ -61,10 +62,10 @@ class LineStaff(Filter):
     """The sender is an active member of the group this chat is bound to; gives the handler `staff_id`."""
 
     async def __call__(self, event: CallbackQuery | Message, uow: UowFactory) -> bool | dict[str, Any]:
-        msg = event.message if isinstance(event, CallbackQuery) else event
-        if msg is None or event.from_user is None:
+        where = chat_and_sender(event)
+        if where is None:
             return False
-        staff_id = await chats.staff_in_chat(uow=uow(), chat_id=msg.chat.id, tg_id=event.from_user.id)
+        staff_id = await chats.staff_in_chat(uow=uow(), chat_id=where[0], tg_id=where[1])
         return {"staff_id": staff_id} if staff_id is not None else False
 
 

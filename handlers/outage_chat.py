@@ -20,6 +20,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.callbacks import OutCb
+from bot.staffchat.who import chat_and_sender
 from bot.texts import _
 from core.errors import DomainError
 from core.outages import service as outages
@@ -46,10 +47,10 @@ class MayDeclare(Filter):
     """The sender may declare outages from this chat; gives the handler `declarer`."""
 
     async def __call__(self, event: CallbackQuery | Message, uow: UowFactory) -> bool | dict[str, Any]:
-        msg = event.message if isinstance(event, CallbackQuery) else event
-        if msg is None or event.from_user is None:
+        where = chat_and_sender(event)
+        if where is None:
             return False
-        d = await declarer_in_chat(uow=uow.read(), chat_id=msg.chat.id, tg_id=event.from_user.id)
+        d = await declarer_in_chat(uow=uow.read(), chat_id=where[0], tg_id=where[1])
         return {"declarer": d} if d is not None else False
 
 
