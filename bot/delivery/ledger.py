@@ -45,7 +45,10 @@ async def claim(factory: async_sessionmaker[AsyncSession], wanted: list[tuple[in
     stale = now - timedelta(seconds=stale_after)
     result: dict[Key, int | str] = {}
     async with factory() as s:
-        rows = (await s.scalars(select(Delivery).where(Delivery.event_id.in_({e for e, _ in wanted})))).all()
+        # PostgreSQL: rows another worker is claiming right now are skipped, not waited for (SQLite ignores it);
+        # a skipped row looks new here, its insert then meets the unique key and the batch is left as "busy"
+        rows = (await s.scalars(select(Delivery).where(Delivery.event_id.in_({e for e, _ in wanted}))
+                                .with_for_update(skip_locked=True))).all()
         existing = {(r.event_id, r.chat_id): r for r in rows}
         fresh: list[tuple[Key, Delivery]] = []
         for event_id, t in wanted:

@@ -78,7 +78,9 @@ async def claim(factory: async_sessionmaker[AsyncSession], broadcast_ids: Sequen
                        BroadcastRecipient.attempts, BroadcastRecipient.unpin_message_id)
                 .where(BroadcastRecipient.broadcast_id == bid, BroadcastRecipient.status == RecipientStatus.pending,
                        or_(BroadcastRecipient.not_before.is_(None), BroadcastRecipient.not_before <= at))
-                .order_by(BroadcastRecipient.id).limit(share))).all()
+                .order_by(BroadcastRecipient.id).limit(share)
+                # two senders (a failover) take disjoint rows on PostgreSQL; SQLite has one writer anyway
+                .with_for_update(skip_locked=True))).all()
             if rows:
                 texts[bid] = (await s.scalar(select(Broadcast.texts).where(Broadcast.id == bid))) or {}
                 picked.extend(tuple(r) for r in rows)  # type: ignore[misc]
