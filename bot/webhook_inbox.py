@@ -7,7 +7,8 @@
   instances never handle one twice), feeds it and marks it done. A failure (an exception out of the Dispatcher,
   or one the error handler logged as unexpected) is written to the row (attempts, last error) and retried after
   a capped exponential backoff; it is never dropped. After BLOCK_ATTEMPTS failures it stops holding back the
-  chat's later updates, and goes on being retried at the cap.
+  chat's later updates, and goes on being retried at the cap. Telegram's own refusal of a reply (400 «chat not
+  found», 403 blocked) would be refused again: such an update is marked done with its error kept, not retried.
 """
 
 from __future__ import annotations
@@ -131,6 +132,8 @@ class InboxFeeder:
         await self._finish(update_id, error)
 
     async def _finish(self, update_id: int, error: BaseException | None) -> None:
+        from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+
         now = self.clock()
         async with self._factory() as s:
             row = await s.get(WebhookUpdate, update_id)
@@ -139,6 +142,11 @@ class InboxFeeder:
             row.claimed_until = None
             if error is None:
                 row.done_at = now
+            elif isinstance(error, TelegramBadRequest | TelegramForbiddenError):
+                row.attempts += 1
+                row.last_error = f"{type(error).__name__}: {error}"[:2000]
+                row.done_at = now  # the same request would be refused again
+                log.warning("webhook: update %s refused by Telegram (%s): not retried", update_id, row.last_error)
             else:
                 row.attempts += 1
                 row.last_error = f"{type(error).__name__}: {error}"[:2000]

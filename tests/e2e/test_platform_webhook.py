@@ -23,7 +23,7 @@ from bot.webhook_inbox import BLOCK_ATTEMPTS, InboxFeeder, chat_of
 from core.db import utcnow
 from core.settings import Settings
 from tests.conftest import _empty
-from tests.e2e.harness import RecordingSession, UpdateFactory
+from tests.e2e.harness import RecordingSession, UpdateFactory, bad_request
 
 SECRET = "s3cret_Webhook-token-0123"
 PATH = "/telegram/webhook"
@@ -188,3 +188,13 @@ def test_chat_of_a_button_press_is_its_message_chat() -> None:
     upd = UpdateFactory().callback(9, "x:1", chat_type="supergroup", chat_id=-100123)
     assert chat_of(upd.model_dump(mode="json", exclude_none=True, by_alias=True)) == -100123
     assert chat_of({"update_id": 1, "inline_query": {"id": "1", "from": {"id": 5}, "query": ""}}) == 5
+
+
+async def test_a_reply_telegram_refuses_is_not_retried_but_kept(web: Web) -> None:
+    web.session.fail_next("sendMessage", bad_request("Bad Request: chat not found"), times=2)  # reply and apology
+    await web.post(web.text_update(9, "/subscriptions"))
+    assert await web.feeder.run_once() == 1
+    [row] = await web.rows()
+    assert row.done_at is not None and row.attempts == 1 and "chat not found" in (row.last_error or "")
+    web.clock.shift += timedelta(hours=1)
+    assert await web.feeder.run_once() == 0
