@@ -43,6 +43,8 @@ def mask_secrets(settings: Settings) -> None:
     secrets = [settings.admin_api_token.get_secret_value()]
     if settings.bot_token is not None:
         secrets.append(settings.bot_token.get_secret_value())
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
     for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
         install(secrets, logging.getLogger(name or None))
 
@@ -103,8 +105,17 @@ def run(sandbox_without_token: Annotated[bool, typer.Option(
         typer.echo(SANDBOX_INSTEAD, err=True)
         sandbox()
         return
+    if settings.webhook_url is not None:
+        typer.echo(WEBHOOK_NOT_POLLING, err=True)
+        raise typer.Exit(2)
     _logging()
     asyncio.run(_serve(settings, with_bot=True))
+
+
+WEBHOOK_NOT_POLLING = ("WEBHOOK_URL задан: обновления принимает `support-bot web` (задачи — `support-bot worker`); "
+                       "для опроса (polling) очистите WEBHOOK_URL и выполните `support-bot webhook delete`.\n"
+                       "WEBHOOK_URL is set: `support-bot web` takes the updates (`support-bot worker` runs the jobs); "
+                       "to poll, empty WEBHOOK_URL and run `support-bot webhook delete`.")
 
 
 @app.command()
@@ -140,7 +151,7 @@ async def _work(settings: Settings) -> None:
 
 @app.command()
 def web() -> None:
-    """The admin API without the scheduler (any number of instances; `worker` runs the jobs)."""
+    """The admin API without the scheduler, and with WEBHOOK_URL the webhook receiver (any number of instances)."""
     settings = load_settings()
     _logging()
     asyncio.run(_web(settings))
@@ -151,17 +162,97 @@ async def _web(settings: Settings) -> None:
 
     from app.root import build_root
 
-    root = build_root(settings, with_bot=False)
+    webhook = settings.webhook_url is not None
+    # webhook mode: the bot is built to handle the posted updates and to reply, but never polls
+    root = build_root(settings, with_bot=webhook)
     if root.api is None:
         raise RuntimeError("the admin API was not built")
+    if webhook and root.bot is None:
+        typer.echo("WEBHOOK_URL needs BOT_TOKEN / для WEBHOOK_URL нужен BOT_TOKEN", err=True)
+        raise typer.Exit(2)
     await root.startup()
+    tasks: list[asyncio.Task[Any]] = []
+    if webhook:
+        from app.webhook import serve_webhook
+
+        tasks.append(asyncio.create_task(serve_webhook(root).run()))
     server = uvicorn.Server(uvicorn.Config(root.api, host=settings.admin_api_host, port=settings.admin_api_port,
                                            log_level="info", lifespan="off"))
     mask_secrets(settings)
     try:
         await server.serve()
     finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await root.shutdown()
+
+
+webhook_app = typer.Typer(help="Telegram webhook: set it once at deploy, delete it, show its state.",
+                          no_args_is_help=True)
+app.add_typer(webhook_app, name="webhook")
+
+
+def _with_bot(action: Callable[[Root], Awaitable[T]]) -> T:
+    """Runs `action(root)` on a root with the bot (no API, no database work)."""
+    from app.root import build_root
+
+    settings = load_settings()
+    mask_secrets(settings)
+
+    async def _go() -> T:
+        root = build_root(settings, with_api=False)
+        try:
+            if root.bot is None:
+                typer.echo("BOT_TOKEN is required / нужен BOT_TOKEN", err=True)
+                raise typer.Exit(2)
+            return await action(root)
+        finally:
+            await root.shutdown()
+
+    return asyncio.run(_go())
+
+
+@webhook_app.command("set")
+def webhook_set(drop_pending: Annotated[bool, typer.Option(
+        "--drop-pending", help="drop the updates Telegram holds for the bot")] = False) -> None:
+    """setWebhook: WEBHOOK_URL with WEBHOOK_SECRET and the update types the bot handles."""
+    from app.webhook import set_webhook
+
+    async def _go(root: Root) -> list[str]:
+        if root.settings.webhook_url is None or root.bot is None or root.dp is None:
+            typer.echo("WEBHOOK_URL and WEBHOOK_SECRET are required / нужны WEBHOOK_URL и WEBHOOK_SECRET", err=True)
+            raise typer.Exit(2)
+        return await set_webhook(bot=root.bot, dp=root.dp, settings=root.settings, drop_pending=drop_pending)
+
+    updates = _with_bot(_go)
+    typer.echo(f"webhook set / вебхук установлен; allowed_updates: {', '.join(updates)}")
+
+
+@webhook_app.command("delete")
+def webhook_delete(drop_pending: Annotated[bool, typer.Option(
+        "--drop-pending", help="drop the updates Telegram holds for the bot")] = False) -> None:
+    """deleteWebhook (back to polling with `support-bot run`)."""
+    async def _go(root: Root) -> None:
+        assert root.bot is not None
+        await root.bot.delete_webhook(drop_pending_updates=drop_pending)
+
+    _with_bot(_go)
+    typer.echo("webhook deleted / вебхук удалён")
+
+
+@webhook_app.command("info")
+def webhook_info() -> None:
+    """getWebhookInfo: the URL, pending updates, the last error."""
+    import json
+
+    from app import webhook
+
+    async def _go(root: Root) -> dict[str, Any]:
+        assert root.bot is not None
+        return await webhook.webhook_info(bot=root.bot)
+
+    typer.echo(json.dumps(_with_bot(_go), ensure_ascii=False, indent=2))
 
 
 SANDBOX_INSTEAD = ("BOT_TOKEN не задан: бот работает с локальной песочницей Bot API (веб-чат ниже).\n"

@@ -169,7 +169,8 @@ def build(*, settings: Settings, session_factory: async_sessionmaker[AsyncSessio
         mailer = LogMailer()
     dp = Dispatcher(storage=storage, events_isolation=isolation, uow=uow, tz=tz, kb=kb, settings=settings,
                     outages=outages, mailer=mailer, error_sink=None)
-    installed = middlewares.install(dp, session_factory=session_factory, shared_state=bool(settings.redis_url))
+    installed = middlewares.install(dp, session_factory=session_factory, shared_state=bool(settings.redis_url),
+                                    dedup=settings.webhook_url is None)
     dp.errors.register(on_error)
     for early in private_routers or []:  # private-chat routers that go before the user dialogs (staff commands)
         dp.include_router(early)

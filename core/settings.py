@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -9,6 +10,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDERS = {"changeme", "change-me", "secret", "token", "admin", "password", "your-admin-token-here",
                 "please-change-this-token"}
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -61,6 +63,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True  # STARTTLS after connecting (port 587); false for a local relay without TLS
     smtp_ssl: bool = False  # TLS from the first byte (port 465)
     smtp_timeout: float = Field(30.0, gt=0)
+    # webhook mode (`support-bot web` takes the updates; `support-bot webhook set` registers them with Telegram)
+    webhook_url: str | None = None  # the public https URL Telegram posts to, path included
+    webhook_secret: SecretStr | None = None  # X-Telegram-Bot-Api-Secret-Token: 1-256 of A-Z a-z 0-9 _ -
+    webhook_path: str = "/telegram/webhook"  # where the web process listens (behind the balancer's URL)
 
     @field_validator("admin_api_token")
     @classmethod
@@ -105,7 +111,32 @@ class Settings(BaseSettings):
             self.smtp_starttls = False  # implicit TLS already encrypts: STARTTLS on top of it is refused by servers
         return self
 
-    @field_validator("redis_url", "telegram_api_url", "bot_username", "smtp_host", "smtp_user", mode="before")
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _empty_secret(cls, v: object) -> object:
+        return None if v in ("", None) else v
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not WEBHOOK_SECRET.fullmatch(v.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return v
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        if self.webhook_url is None:
+            return self
+        if not self.webhook_url.startswith("https://"):
+            raise ValueError("WEBHOOK_URL must be an https:// URL (Telegram posts only over HTTPS)")
+        if self.webhook_secret is None:
+            raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET: every request is checked against it")
+        if not self.webhook_path.startswith("/"):
+            raise ValueError("WEBHOOK_PATH must start with /")
+        return self
+
+    @field_validator("redis_url", "telegram_api_url", "bot_username", "webhook_url", "smtp_host", "smtp_user",
+                     mode="before")
     @classmethod
     def _empty_none(cls, v: object) -> object:
         return None if v == "" else v

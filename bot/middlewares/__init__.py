@@ -35,15 +35,18 @@ class Installed:
     user_cache: UserCache
 
 
-def install(dp: Dispatcher, *, session_factory: async_sessionmaker[AsyncSession], shared_state: bool) -> Installed:
-    """Registers the middlewares; `shared_state` is true when several processes share the FSM (REDIS_URL)."""
+def install(dp: Dispatcher, *, session_factory: async_sessionmaker[AsyncSession], shared_state: bool,
+            dedup: bool = True) -> Installed:
+    """Registers the middlewares; `shared_state`: several processes share the FSM (REDIS_URL); `dedup`: polling."""
     i18n = make_i18n()
     throttle = ThrottlingMiddleware()
     users = UserMiddleware(session_factory)
     dp.update.outer_middleware(ReplyScopeMiddleware())
     dp.update.outer_middleware(CallbackAnswerMiddleware())
     # one process owns the updates unless REDIS_URL shares the state between several: see dedup.py
-    dp.update.outer_middleware(DedupMiddleware(session_factory, deferred=not shared_state))
+    # in webhook mode the inbox's primary key is the dedup (bot.webhook_inbox): a retried update must get through
+    if dedup:
+        dp.update.outer_middleware(DedupMiddleware(session_factory, deferred=not shared_state))
     dp.update.outer_middleware(users)
     dp.update.outer_middleware(DataI18nMiddleware(i18n))
     dp.update.outer_middleware(throttle)
