@@ -89,9 +89,10 @@ async def test_works_announced_from_line1_chat_urgent_when_under_24_hours(harnes
     await h.send_text(LEAD, (soon + timedelta(hours=2)).strftime(fmt), **_in(LINE1_CHAT))
     assert "меньше 24 часов" in (h.last_text(LINE1_CHAT) or "")
     await _press(h, LEAD, LINE1_CHAT, "срочные")
-    assert "Работы №1 объявлены" in (h.last_text(LINE1_CHAT) or ""), h.texts(LINE1_CHAT)[-2:]
     async with root.session_factory() as s:
         w = (await s.scalars(select(PlannedWork))).one()
         stages = sorted((await s.scalars(select(PlannedNotice.stage))).all())
+    # ids go on across the suite's tests (the tables are emptied, not recreated): the one written here is named
+    assert f"Работы №{w.id} объявлены" in (h.last_text(LINE1_CHAT) or ""), h.texts(LINE1_CHAT)[-2:]
     assert w.kind == "release" and w.urgent and w.changes == ["Новый фильтр нарядов", "Экспорт в Excel"]
     assert w.starts_at == soon and w.created_by == "Сотрудник 5401" and stages == ["end", "reminder", "start"]
