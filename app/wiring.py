@@ -19,6 +19,7 @@ def wire_domain(root: Root) -> None:
     from app import (
         wiring_alarms,
         wiring_broadcasts,
+        wiring_cachebus,
         wiring_cmds,
         wiring_delivery,
         wiring_kb,
@@ -41,6 +42,7 @@ def wire_domain(root: Root) -> None:
     wiring_outages.wire(root)
     wiring_planned.wire(root)
     wiring_mail.wire(root)
+    wiring_cachebus.wire(root)
 
 
 def wire_api(root: Root) -> None:

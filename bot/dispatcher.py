@@ -162,7 +162,9 @@ def build(*, settings: Settings, session_factory: async_sessionmaker[AsyncSessio
     for mw in (pin_response_type, answer_once, RetryAfter(limiter=reply_limiter)):
         if mw not in session_mws:
             session_mws(mw)
-    storage, isolation = make_storage(redis_url=settings.redis_url, session_factory=session_factory)
+    # webhook mode: any number of web instances take this bot's updates, so the SQL storage caches nothing
+    storage, isolation = make_storage(redis_url=settings.redis_url, session_factory=session_factory,
+                                      shared=settings.webhook_url is not None)
     # isolation serialises the updates of one chat+user, so a quick double tap cannot race the FSM state;
     # the keyword arguments are the workflow data every handler may name (uow, tz, kb, settings, outages, mailer)
     if mailer is None:
