@@ -159,7 +159,7 @@ def build(*, settings: Settings, session_factory: async_sessionmaker[AsyncSessio
     for old in [m for m in session_mws if isinstance(m, RetryAfter)]:  # a session reused by a second root (tests)
         session_mws._middlewares.remove(old)
     # outermost first: a waited-out 429 is retried below the one-answer guard, so it is not a second answer
-    for mw in (pin_response_type, answer_once, RetryAfter(limiter=reply_limiter)):
+    for mw in (pin_response_type, answer_once, RetryAfter(limiter=reply_limiter, pace=settings.replies_share_rate)):
         if mw not in session_mws:
             session_mws(mw)
     # webhook mode: any number of web instances take this bot's updates, so the SQL storage caches nothing

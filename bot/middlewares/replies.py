@@ -10,7 +10,7 @@ With shared limits (REDIS_URL: several processes send for one bot) the session g
 each sent or edited message of a reply takes a slot of the global rate every process shares (no per-chat
 gap: a reply answers the user's own step), waits out a 429 another process met, and a 429 met by a reply
 pauses every process. A reply is never held longer than `max_wait` by the limiter: then it goes, and
-Telegram decides.
+Telegram decides. `pace=False` (REPLIES_SHARE_RATE=false) takes no slot: only the 429s are shared.
 """
 
 from __future__ import annotations
@@ -50,10 +50,11 @@ class RetryAfter:
     """A Bot session middleware; `sleep` is injectable (the e2e harness advances its fake clock)."""
 
     def __init__(self, *, max_wait: float = 30.0, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, pace: bool = True) -> None:
         self.max_wait = max_wait
         self.sleep = sleep
         self.limiter = limiter
+        self.pace = pace
 
     async def __call__(self, make_request: Any, bot: Bot, method: Any) -> Any:
         if not _IN_UPDATE.get():
@@ -75,7 +76,8 @@ class RetryAfter:
     async def _slot(self, method: Any) -> None:
         chat = getattr(method, "chat_id", None)
         name: str = method.__api_method__
-        if self.limiter is None or not isinstance(chat, int) or not name.startswith(COUNTED) or name in UNCOUNTED:
+        if self.limiter is None or not self.pace or not isinstance(chat, int) or not name.startswith(COUNTED) \
+                or name in UNCOUNTED:
             return
         try:
             await asyncio.wait_for(self.limiter.acquire(chat), self.max_wait)

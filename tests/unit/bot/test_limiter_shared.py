@@ -156,3 +156,22 @@ async def test_dialog_replies_take_shared_slots_only_for_messages() -> None:
     assert all(t[1] == 0.0 for t in shared.takes)
     assert shared.pauses == [3]  # the reply's 429 pauses every process
     assert calls == ["sendMessage", "sendChatAction", "answerCallbackQuery", "editMessageText", "editMessageText"]
+
+
+async def test_replies_unpaced_take_no_slot_but_still_share_a_429() -> None:
+    c, shared, lim = pair(per_chat=0.0, per_group=0.0)
+    refused = [False]
+
+    async def make_request(bot: Any, method: Any) -> str:
+        if not refused[0]:
+            refused[0] = True
+            raise TelegramRetryAfter(method=method, message="Too Many Requests", retry_after=2)
+        return "ok"
+
+    mw = RetryAfter(limiter=lim, sleep=c.sleep, pace=False)
+    token = _IN_UPDATE.set(True)
+    try:
+        assert await mw(make_request, None, Method(chat_id=5)) == "ok"  # type: ignore[arg-type]
+    finally:
+        _IN_UPDATE.reset(token)
+    assert shared.takes == [] and shared.pauses == [2]
