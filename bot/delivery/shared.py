@@ -20,6 +20,7 @@ PAUSE, WINDOW, BUCKET, CHAT, URGENT = "pause", "window", "bucket", "chat", "urge
 
 # KEYS: pause, window, bucket, chat (or ""), urgent. ARGV: rate, burst, gap, window seconds, low (0/1), member.
 _TAKE = """
+if redis.replicate_commands then redis.replicate_commands() end  -- TIME in a script: Redis < 5 needs this
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 local rate, burst, gap, span = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -52,6 +53,7 @@ return {'0', 'ok'}
 
 # KEYS: pause. ARGV: seconds. The deadline only grows; returns the seconds left.
 _PAUSE = """
+if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 local until_ = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now + tonumber(ARGV[1]))
