@@ -87,6 +87,7 @@ class RateLimiter:
         self.shared = shared
         self._shared_down_until = float("-inf")  # Redis failed: local limits only until then
         self._shared_logged = float("-inf")
+        self._shared_said_down = False  # its recovery is said only after its failure was
         self._urgent_marked = float("-inf")
 
     def _refill(self, now: float) -> None:
@@ -195,15 +196,15 @@ class RateLimiter:
         except Exception as exc:  # whatever Redis does, sending goes on under this process's own limits
             self._shared_failed(exc)
             return 0.0
-        if self._shared_logged > float("-inf"):
+        if self._shared_said_down:
             log.warning("shared Telegram limits in Redis answer again")
-            self._shared_logged = float("-inf")
+            self._shared_said_down = False
         return wait
 
     def _shared_failed(self, exc: Exception) -> None:
         now = self.clock()
         self._shared_down_until = now + SHARED_RETRY
         if now - self._shared_logged >= SHARED_LOG_EVERY:
-            self._shared_logged = now
+            self._shared_logged, self._shared_said_down = now, True
             log.warning("shared Telegram limits unavailable (%s: %s): this process keeps to its own limits",
                         type(exc).__name__, exc)

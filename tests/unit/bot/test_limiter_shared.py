@@ -115,6 +115,14 @@ async def test_redis_down_the_local_limits_go_on_and_it_is_said_once_a_minute(
     await lim.acquire(100)
     assert shared.takes and shared.takes[-1][0] == 100  # asked again once Redis answers
     assert any("answer again" in r.message for r in caplog.records)
+    for _ in range(3):  # a flapping Redis: still at most one line a minute
+        shared.broken = True
+        c.now += limiter_mod.SHARED_RETRY
+        await lim.acquire(200)
+        shared.broken = False
+        c.now += limiter_mod.SHARED_RETRY
+        await lim.acquire(201)
+    assert sum("unavailable" in r.message for r in caplog.records) == 2
     shared.broken = True
     await lim.pause(1, wait=False)  # a 429 while Redis is down is still kept here
     assert lim.wait_time(5) == pytest.approx(1.0)
