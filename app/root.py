@@ -76,6 +76,7 @@ class Root:
     i18n: I18n | None = None
     throttle: ThrottlingMiddleware | None = None
     user_cache: UserCache | None = None
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # connections closed at shutdown
 
     async def startup(self) -> None:
         """Applies migrations and seeds reference data; idempotent."""
@@ -95,6 +96,8 @@ class Root:
             self.scheduler.shutdown(wait=False)
         if self.bot is not None:
             await self.bot.session.close()
+        for close in self.closers:
+            await close()
         await self.engine.dispose()
         if self.read_engine is not None:
             await self.read_engine.dispose()

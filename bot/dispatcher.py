@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from aiogram.client.session.base import BaseSession
     from aiogram.utils.i18n import I18n
 
+    from bot.delivery.limiter import RateLimiter
     from bot.middlewares.throttle import ThrottlingMiddleware
     from bot.middlewares.user_cache import UserCache
     from core.mail.port import Mailer
@@ -134,8 +135,9 @@ class BotParts:
 def build(*, settings: Settings, session_factory: async_sessionmaker[AsyncSession], uow: UowFactory, tz: ZoneInfo,
           kb: KnowledgeBase | None, outages: OutagesProvider | None = None, routers: list[Router] | None = None,
           private_routers: list[Router] | None = None, bot_session: BaseSession | None = None,
-          mailer: Mailer | None = None) -> BotParts:
-    """The Bot and the Dispatcher; the named services become the handlers' workflow data."""
+          mailer: Mailer | None = None, reply_limiter: RateLimiter | None = None) -> BotParts:
+    """The Bot and the Dispatcher; the named services become the handlers' workflow data (`reply_limiter`:
+    the shared Telegram limits the dialog replies keep to, with REDIS_URL)."""
     from aiogram.client.default import DefaultBotProperties
     from aiogram.enums import ParseMode
 
@@ -157,10 +159,12 @@ def build(*, settings: Settings, session_factory: async_sessionmaker[AsyncSessio
     for old in [m for m in session_mws if isinstance(m, RetryAfter)]:  # a session reused by a second root (tests)
         session_mws._middlewares.remove(old)
     # outermost first: a waited-out 429 is retried below the one-answer guard, so it is not a second answer
-    for mw in (pin_response_type, answer_once, RetryAfter()):
+    for mw in (pin_response_type, answer_once, RetryAfter(limiter=reply_limiter, pace=settings.replies_share_rate)):
         if mw not in session_mws:
             session_mws(mw)
-    storage, isolation = make_storage(redis_url=settings.redis_url, session_factory=session_factory)
+    # webhook mode: any number of web instances take this bot's updates, so the SQL storage caches nothing
+    storage, isolation = make_storage(redis_url=settings.redis_url, session_factory=session_factory,
+                                      shared=settings.webhook_url is not None)
     # isolation serialises the updates of one chat+user, so a quick double tap cannot race the FSM state;
     # the keyword arguments are the workflow data every handler may name (uow, tz, kb, settings, outages, mailer)
     if mailer is None:

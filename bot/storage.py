@@ -36,8 +36,9 @@ def flat_key(key: StorageKey) -> str:
 class SqlStorage(BaseStorage):
     """FSM state and data in the `bot_fsm` table, with a write-through cache of recent contexts.
 
-    The cache is sound because one process owns the SQL storage (one polling bot per token); several bot
-    instances must use REDIS_URL instead. A cleared context leaves no row behind.
+    The cache is sound because one process owns the SQL storage (one polling bot per token). Several webhook
+    instances without REDIS_URL share the table with `cache_size=0` (another instance may have moved the
+    dialog on); with REDIS_URL they use RedisStorage. A cleared context leaves no row behind.
     """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, cache_size: int = 10_000) -> None:
@@ -112,9 +113,10 @@ class SqlStorage(BaseStorage):
         self._cache.clear()
 
 
-def make_storage(*, redis_url: str | None,
-                 session_factory: async_sessionmaker[AsyncSession]) -> tuple[BaseStorage, BaseEventIsolation]:
-    """RedisStorage (+ Redis lock isolation) when REDIS_URL is set, else the SQL storage with in-process locks."""
+def make_storage(*, redis_url: str | None, session_factory: async_sessionmaker[AsyncSession],
+                 shared: bool = False) -> tuple[BaseStorage, BaseEventIsolation]:
+    """RedisStorage (+ Redis lock isolation) when REDIS_URL is set, else the SQL storage with in-process locks
+    (`shared`: other processes handle updates too, so nothing is cached)."""
     if redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
@@ -122,4 +124,4 @@ def make_storage(*, redis_url: str | None,
         return redis_storage, redis_storage.create_isolation()
     from aiogram.fsm.storage.memory import SimpleEventIsolation
 
-    return SqlStorage(session_factory), SimpleEventIsolation()
+    return SqlStorage(session_factory, cache_size=0 if shared else 10_000), SimpleEventIsolation()

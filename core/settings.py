@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=25.0, gt=0)
     # Telegram's paid broadcasts (the owner enables them, Stars are charged): lets send_rate go up to 1,000/s
     allow_paid_broadcast: bool = False
+    # with REDIS_URL: dialog replies take slots of the send_rate all processes share (false: replies unpaced, as
+    # in one process; a 429 they meet still pauses everyone)
+    replies_share_rate: bool = True
     autoclose_working_days: int = 3
     max_file_mb: int = 20
     # staff in Telegram: invitation links, the card sync of line chats, replies relayed to the user

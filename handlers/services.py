@@ -2,8 +2,9 @@
 
 A report asks for the services four times (the list, the chosen one, its types, its intake) and my-requests
 once per view; the catalog changes a few times a year. Any in-process change of a Service (the admin API in
-the bot's process) drops the copy at once through a session event; a change made by another process shows
-within `TTL` seconds, which only delays a new service or a renamed button: the ticket use case checks the
+the bot's process) drops the copy at once through a session event; a change committed by another process
+drops it within milliseconds with REDIS_URL (core/cachebus.py), else shows within `TTL` seconds, which only
+delays a new service or a renamed button: the ticket use case checks the
 service against the database when the ticket is registered.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from core import cachebus
 from core.catalog import service as catalog
 from core.catalog.models import Service
 from core.errors import NotFound
@@ -56,6 +58,9 @@ async def get_service(uow: UowFactory, code: str) -> Service:
     raise NotFound(f"service '{code}' not found")
 
 
+cachebus.register("services", lambda _key: forget())
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _ctx: Any) -> None:
     if any(isinstance(o, Service) for o in (*session.new, *session.dirty, *session.deleted)):
@@ -67,9 +72,11 @@ def _after_flush(session: Session, _ctx: Any) -> None:
 def _after_commit(session: Session) -> None:
     if session.info.pop("services_changed", False):
         forget()  # again: a read between the flush and the commit saw the old rows
+        cachebus.changed("services")
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _bulk_statement(state: ORMExecuteState) -> None:
     if (state.is_update or state.is_delete) and state.bind_mapper is not None and state.bind_mapper.class_ is Service:
         forget()
+        state.session.info["services_changed"] = True  # the other processes drop theirs once it is committed

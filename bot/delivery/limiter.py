@@ -1,17 +1,23 @@
 """Telegram send limits: ≤ `rate` messages per second overall, ≥ `per_chat` seconds between messages to one
 private chat, ≥ `per_group` seconds to one group (20 a minute); and the worker's backoff while Telegram is down.
 
-The clock and the sleep are injectable, so tests run on a fake clock without waiting.
+With `shared` (bot/delivery/shared.py, REDIS_URL) every send also asks the limits all processes share, and a
+429 pauses them all; a Redis that fails leaves this process on its own limits (logged once a minute), it never
+stops sending. The clock and the sleep are injectable, so tests run on a fake clock without waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 
+from bot.delivery.shared import PAUSE, WINDOW, SharedLimits
+
+log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -52,6 +58,8 @@ class _Slot:
 
 _CURRENT: ContextVar[_Slot | None] = ContextVar("limiter_slot", default=None)
 STALE_SLOT = 5.0  # an in-flight send older than this is counted from its start (its caller never said done)
+SHARED_RETRY = 1.0  # after a Redis failure the shared limits are asked again this much later (local meanwhile)
+SHARED_LOG_EVERY = 60.0
 
 
 class RateLimiter:
@@ -65,7 +73,7 @@ class RateLimiter:
 
     def __init__(self, *, rate: float = 30.0, burst: int = 30, per_chat: float = 1.0, per_group: float = 3.0,
                  clock: Callable[[], float] = time.monotonic, sleep: Sleep = asyncio.sleep,
-                 window: bool = False) -> None:
+                 window: bool = False, shared: SharedLimits | None = None) -> None:
         self.rate, self.burst, self.per_chat, self.per_group = rate, burst, per_chat, per_group
         self.clock, self.sleep = clock, sleep
         self.backoff = Backoff(clock)
@@ -76,6 +84,11 @@ class RateLimiter:
         self._window: deque[_Slot] | None = deque(maxlen=max(1, int(rate))) if window and rate <= 10_000 else None
         self._urgent = 0  # normal-priority callers waiting right now
         self.window_margin = 0.02
+        self.shared = shared
+        self._shared_down_until = float("-inf")  # Redis failed: local limits only until then
+        self._shared_logged = float("-inf")
+        self._shared_said_down = False  # its recovery is said only after its failure was
+        self._urgent_marked = float("-inf")
 
     def _refill(self, now: float) -> None:
         self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
@@ -123,7 +136,9 @@ class RateLimiter:
                     delay = 1.0 / self.rate if self.rate < 1e6 else 1e-4  # a ticket notice takes this slot
                 # a tiny remainder is float noise: sleeping it would not move a fake clock at all
                 if delay <= 1e-6:
-                    break
+                    delay = await self._ask_shared(chat_id, low=low)  # the other processes' sends count too
+                    if delay <= 1e-6:
+                        break
                 await self.sleep(delay)
                 waited += delay
         finally:
@@ -148,9 +163,48 @@ class RateLimiter:
         if slot is not None and slot.end is None:
             slot.end = self.clock()
 
-    async def pause(self, seconds: float) -> None:
-        """429: nobody sends for `seconds` (the worker sleeps now, later acquires respect it too)."""
+    async def pause(self, seconds: float, *, wait: bool = True) -> None:
+        """429: nobody sends for `seconds`, in any process with shared limits (the caller sleeps now unless
+        `wait` is False; later acquires respect it too)."""
         self.paused_until = max(self.paused_until, self.clock() + seconds)
+        if self._shared_usable():
+            assert self.shared is not None
+            try:  # another process may already have a longer pause: wait that one out
+                left = await self.shared.pause(seconds)
+                self.paused_until = max(self.paused_until, self.clock() + left)
+            except Exception as exc:
+                self._shared_failed(exc)
         delay = self.paused_until - self.clock()
-        if delay > 0:
+        if wait and delay > 0:
             await self.sleep(delay)
+
+    def _shared_usable(self) -> bool:
+        return self.shared is not None and self.clock() >= self._shared_down_until
+
+    async def _ask_shared(self, chat_id: int, *, low: bool) -> float:
+        """Seconds the shared limits want this send to wait (0: its slot is taken there, or Redis is unusable)."""
+        if not self._shared_usable():
+            return 0.0
+        assert self.shared is not None
+        try:
+            wait, why = await self.shared.take(chat_id, gap=self.gap(chat_id), low=low)
+            if why == PAUSE:  # a 429 seen by another process: wait_time() says so to this one's callers too
+                self.paused_until = max(self.paused_until, self.clock() + wait)
+            elif why == WINDOW and not low and self.clock() - self._urgent_marked >= 0.1:
+                self._urgent_marked = self.clock()
+                await self.shared.urgent()
+        except Exception as exc:  # whatever Redis does, sending goes on under this process's own limits
+            self._shared_failed(exc)
+            return 0.0
+        if self._shared_said_down:
+            log.warning("shared Telegram limits in Redis answer again")
+            self._shared_said_down = False
+        return wait
+
+    def _shared_failed(self, exc: Exception) -> None:
+        now = self.clock()
+        self._shared_down_until = now + SHARED_RETRY
+        if now - self._shared_logged >= SHARED_LOG_EVERY:
+            self._shared_logged, self._shared_said_down = now, True
+            log.warning("shared Telegram limits unavailable (%s: %s): this process keeps to its own limits",
+                        type(exc).__name__, exc)

@@ -3,8 +3,9 @@
 Every in-process change of a user drops its entry: ORM flushes of a User (profile, language, organisation,
 the admin API when it runs in the bot's process) and bulk UPDATE/DELETE statements on users (the delivery
 worker marking a user unreachable) are seen through session events, so this process never serves its own
-stale write. A change made by ANOTHER process (an admin API run separately) is seen after at most `ttl`
-seconds; that is acceptable because the cached user only feeds the dialogs (names, locale, whether the
+stale write. A change committed by ANOTHER process (an admin API run separately, another web instance) drops
+the entry there too within milliseconds with REDIS_URL (core/cachebus.py), else after at most `ttl`
+seconds; the TTL is acceptable because the cached user only feeds the dialogs (names, locale, whether the
 profile is complete): the ticket use cases read the requester and the organisation's contract from the
 database themselves, so a stale entry can make the dialog ask one question too many, never register a
 ticket against the wrong data.
@@ -21,6 +22,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from core import cachebus
 from core.catalog.models import User
 
 _CACHES: weakref.WeakSet[UserCache] = weakref.WeakSet()
@@ -71,6 +73,9 @@ def _forget(tg_id: int | None) -> None:
         cache.forget(tg_id)
 
 
+cachebus.register("user", lambda key: _forget(int(key) if key is not None else None))
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _ctx: Any) -> None:
     # a new row cannot be cached anywhere yet (a miss is never cached), so only changes and deletions count
@@ -85,14 +90,19 @@ def _after_flush(session: Session, _ctx: Any) -> None:
 def _after_commit(session: Session) -> None:
     for tg_id in session.info.pop("user_cache_drop", ()):
         _forget(tg_id)
+        cachebus.changed("user", str(tg_id))
+    if session.info.pop("user_cache_drop_all", False):
+        cachebus.changed("user")
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, _previous: Any) -> None:
     session.info.pop("user_cache_drop", None)
+    session.info.pop("user_cache_drop_all", None)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _bulk_statement(state: ORMExecuteState) -> None:
     if (state.is_update or state.is_delete) and state.bind_mapper is not None and state.bind_mapper.class_ is User:
         _forget(None)  # which rows a WHERE clause hits is unknown here: drop everything (rare statements)
+        state.session.info["user_cache_drop_all"] = True  # and the other processes too, once committed

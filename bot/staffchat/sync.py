@@ -91,8 +91,8 @@ async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: Zon
                     continue
             message_id = await _show(bot, item, stats, thread)
         except TelegramRetryAfter as exc:
-            # the worker respects the same pause; nobody sleeps here
-            limiter.paused_until = max(limiter.paused_until, limiter.clock() + exc.retry_after)
+            # the worker (and with shared limits every process) respects the same pause; nobody sleeps here
+            await limiter.pause(exc.retry_after, wait=False)
             full.add(item.chat_id)
             stats.waiting += 1
             continue
