@@ -30,6 +30,8 @@ HOLDOUT = ROOT / "tests" / "unit" / "kb" / "holdout_queries.json"
 HARD = ROOT / "tests" / "unit" / "kb" / "holdout_hard_2026-12-02.json"
 # Written blind on 2026-12-02 by another hand before the threshold and symptom picker were tuned: the check set.
 CHECK = ROOT / "tests" / "unit" / "kb" / "holdout_kbsearch_2026-12-02.json"
+# Written blind on 2026-12-02 by a third hand (never scored before its first report): the untouched check set.
+BLIND3 = ROOT / "tests" / "unit" / "kb" / "holdout_blind3_2026-12-02.json"
 
 
 def build_index(
@@ -142,7 +144,9 @@ def main() -> None:
     report("hard hold-out 2026-12-02 (tuning), eval + sample KB", score(big, keys_big, hard))
     check = json.loads(CHECK.read_text(encoding="utf-8"))["queries"]
     report("check hold-out 2026-12-02 (kbsearch), eval + sample KB", score(big, keys_big, check))
-    for name, qs in (("tuning", hard), ("check", check)):
+    blind3 = json.loads(BLIND3.read_text(encoding="utf-8"))["queries"]
+    report("blind hold-out 3 2026-12-02 (untouched), eval + sample KB", score(big, keys_big, blind3))
+    for name, qs in (("tuning", hard), ("check", check), ("blind 3", blind3)):
         longs = [q for q in qs if q["kind"] in ("long", "neg-long")]
         report(f"long messages only ({name})", score(big, keys_big, longs))
 

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kb.search import meaning
+from kb.search.intent import asks_how, fault_title
 from kb.search.lookup import TermLookup
 from kb.search.models import ArticleDoc, Hit
 from kb.search.scoring import add_open, add_seen
@@ -29,6 +30,8 @@ _K1, _B = 1.2, 0.75
 _RERANK = 30
 # Coverage is judged against the core of the question: at least _CORE_MIN of its weight, or _CORE_SHARE of it.
 _CORE_MIN, _CORE_SHARE = 3.0, 0.5
+# What a how-to question loses on an article about a fault (kb.search.intent); calibrated on the tuning hold-out.
+INTENT_PENALTY = 0.3
 # Float slack for the pruning bound: admitting a few extra candidates is harmless, missing one is not.
 _SLACK = 1e-9
 
@@ -63,6 +66,7 @@ class SearchIndex:
         self._groups = [list(g) for g in synonyms]
         self._analyzer = Analyzer(self._groups)
         self._docs: dict[int, _Entry] = {}
+        self._fault: set[int] = set()  # articles whose title names a fault
         # Per term: doc -> field factor (what scoring reads) and doc -> weighted tf (only BM25 reads it).
         self._ff: dict[str, dict[int, float]] = {}
         self._tf: dict[str, dict[int, float]] = {}
@@ -139,6 +143,7 @@ class SearchIndex:
     def _drop(self, doc_id: int) -> bool:
         entry = self._docs.pop(doc_id, None)
         self._vec.pop(doc_id, None)
+        self._fault.discard(doc_id)
         if entry is None:
             return False
         self._total_len -= entry.length
@@ -166,6 +171,8 @@ class SearchIndex:
                     field[term] = factor
         length = float(sum(tf.values()))
         self._docs[doc.id] = _Entry(doc, plain, dict(tf), length)
+        if fault_title(doc.title):
+            self._fault.add(doc.id)
         vec = meaning.decode(doc.vector, self.embedder.dim) if self.embedder is not None else None
         if vec is not None:
             self._vec[doc.id] = vec
@@ -248,22 +255,36 @@ class SearchIndex:
         # Long messages carry side details; judge coverage against the core of the question.
         return out, min(total, max(_CORE_MIN, _CORE_SHARE * total))
 
-    def _bonus(self, query: str) -> tuple[list[int], dict[int, int], npt.NDArray[np.float64]] | None:
-        """Per article, what the meaning signal adds; None when search is lexical-only."""
-        if self.embedder is None or len(self._vec) < meaning.MIN_ARTICLES:
-            return None
+    def _bonus(self, qvec: meaning.Vec) -> tuple[list[int], dict[int, int], npt.NDArray[np.float64]]:
+        """Per article, what the meaning signal adds for this query vector."""
         if self._mat is None:
             ids = list(self._vec)
             stack = np.stack([self._vec[i] for i in ids])
             self._mat = (ids, {d: k for k, d in enumerate(ids)}, np.ascontiguousarray(stack[:, 0]),
                          np.ascontiguousarray(stack[:, 1]))
         ids, pos, full, title = self._mat
-        return ids, pos, meaning.bonus(full, title, self.embedder.query(query))
+        return ids, pos, meaning.bonus(full, title, qvec)
 
     def _rank(self, query: str, service: str | None, *, min_conf: float = 0.0, prune: bool = True) -> Ranked:
+        """Candidates best first; a how-to question's fault articles lose INTENT_PENALTY."""
+        text = symptom_text(query)
+        qvec = None
+        if self.embedder is not None and len(self._vec) >= meaning.MIN_ARTICLES:
+            qvec = self.embedder.query(text)
+        if not self._fault or not asks_how(text):
+            return self._rank_all(text, service, qvec, min_conf=min_conf, prune=prune)
+        out = []
+        for rank, conf, doc_id, used in self._rank_all(text, service, qvec, min_conf=min_conf, prune=prune):
+            cut = INTENT_PENALTY if doc_id in self._fault else 0.0
+            if conf - cut >= min_conf:
+                out.append((rank - cut, conf - cut, doc_id, used))
+        out.sort(key=lambda r: (-r[0], r[2]))
+        return out
+
+    def _rank_all(self, query: str, service: str | None, qvec: meaning.Vec | None, *, min_conf: float = 0.0,
+                  prune: bool = True) -> Ranked:
         """Lexical candidates moved by the meaning bonus, plus the articles closest in meaning, best first."""
-        query = symptom_text(query)
-        got = self._bonus(query)
+        got = self._bonus(qvec) if qvec is not None else None
         if got is None:
             return self._rank_lex(query, service, min_conf=min_conf, prune=prune)
         ids, pos, bonus = got
