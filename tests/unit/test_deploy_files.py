@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 from typer.testing import CliRunner
@@ -14,18 +15,18 @@ from app.cli import app
 from core.settings import Settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-COMPOSE = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+COMPOSE: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
 SETTINGS = {name.upper() for name in Settings.model_fields}
 # compose's own variables (interpolated into compose.yaml, not read by the product)
 COMPOSE_ONLY = {"DOMAIN", "POSTGRES_PASSWORD"}
 
 
-def _app_services() -> dict[str, dict[str, object]]:
+def _app_services() -> dict[str, dict[str, Any]]:
     return {name: svc for name, svc in COMPOSE["services"].items() if "build" in svc}
 
 
 def test_compose_runs_two_web_and_two_workers_beside_postgres_redis_and_a_proxy() -> None:
-    roles = sorted(str(svc["command"][0]) for svc in _app_services().values())  # type: ignore[index]
+    roles = sorted(str(svc["command"][0]) for svc in _app_services().values())
     assert roles == ["web", "web", "worker", "worker"]
     assert {"postgres", "redis", "caddy"} <= set(COMPOSE["services"])
 
@@ -33,7 +34,7 @@ def test_compose_runs_two_web_and_two_workers_beside_postgres_redis_and_a_proxy(
 def test_every_role_is_a_command_of_the_cli() -> None:
     runner = CliRunner()
     for svc in _app_services().values():
-        command = [str(c) for c in svc["command"]]  # type: ignore[attr-defined]
+        command = [str(c) for c in svc["command"]]
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0, (command, result.output)
 
@@ -43,13 +44,13 @@ def test_every_setting_deploy_sets_is_one_the_product_reads() -> None:
                    if line and not line.startswith("#")]
     unknown = set(env_example) - SETTINGS - COMPOSE_ONLY
     for svc in _app_services().values():
-        unknown |= set(svc.get("environment", {})) - SETTINGS  # type: ignore[arg-type]
+        unknown |= set(svc.get("environment", {})) - SETTINGS
     assert not unknown, f"deploy sets what the product never reads: {sorted(unknown)}"
 
 
 def test_the_proxy_reaches_the_web_port_and_probes_a_real_route() -> None:
     caddy = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
-    ports = {svc["environment"]["ADMIN_API_PORT"] for svc in _app_services().values()}  # type: ignore[index]
+    ports = {svc["environment"]["ADMIN_API_PORT"] for svc in _app_services().values()}
     assert len(ports) == 1
     port = ports.pop()
     upstreams = re.findall(r"\b(web\d):(\d+)\b", caddy)
