@@ -8,28 +8,25 @@ same use case the admin API calls (core.outages.service).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from html import escape
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import Command, Filter, StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message
 
 from bot.callbacks import OutCb
-from bot.staffchat.who import chat_and_sender
 from bot.texts import _
 from core.errors import DomainError
 from core.outages import service as outages
-from core.outages.declarers import Declarer, declarer_in_chat
+from core.outages.declarers import Declarer
 from core.uow import UowFactory
+from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, parse_eta, rows_kb
 
 log = logging.getLogger(__name__)
-GROUPS = ("group", "supergroup")
-ANSWER = F.text & ~F.text.startswith("/")  # a command is not an answer to a step
 router = Router(name="outage-chat")
 router.message.filter(F.chat.type.in_(GROUPS))
 router.callback_query.filter(F.message.chat.type.in_(GROUPS))
@@ -43,41 +40,8 @@ class OutageSG(StatesGroup):
     resolution = State()
 
 
-class MayDeclare(Filter):
-    """The sender may declare outages from this chat; gives the handler `declarer`."""
-
-    async def __call__(self, event: CallbackQuery | Message, uow: UowFactory) -> bool | dict[str, Any]:
-        where = chat_and_sender(event)
-        if where is None:
-            return False
-        d = await declarer_in_chat(uow=uow.read(), chat_id=where[0], tg_id=where[1])
-        return {"declarer": d} if d is not None else False
-
-
-def _kb(rows: list[tuple[str, OutCb]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=t, callback_data=cb.pack())]
-                                                 for t, cb in rows])
-
-
 def _skip_cancel() -> InlineKeyboardMarkup:
-    return _kb([(_("Пропустить ➡️"), OutCb(a="skip")), (_("✖️ Отмена"), OutCb(a="cancel"))])
-
-
-def parse_eta(text: str, *, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """«18:30» (today, or tomorrow when past), «03.12 18:30», «03.12.2026 18:30»; None when not understood."""
-    text = " ".join(text.split())
-    local = now.astimezone(tz)
-    for fmt in ("%d.%m.%Y %H:%M", "%d.%m %H:%M", "%H:%M"):
-        try:
-            parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 (the zone is attached right below)
-        except ValueError:
-            continue
-        if fmt == "%H:%M":
-            at = local.replace(hour=parsed.hour, minute=parsed.minute, second=0, microsecond=0)
-            return at + timedelta(days=1) if at <= local else at
-        year = parsed.year if "%Y" in fmt else local.year
-        return parsed.replace(year=year, tzinfo=tz)
-    return None
+    return rows_kb([(_("Пропустить ➡️"), OutCb(a="skip")), (_("✖️ Отмена"), OutCb(a="cancel"))])
 
 
 @router.message(Command("outage"), MayDeclare())
@@ -85,7 +49,7 @@ async def on_outage(message: Message, state: FSMContext, declarer: Declarer) -> 
     await state.clear()
     rows = [(name, OutCb(a="svc", v=code)) for code, name in declarer.services]
     rows.append((_("✖️ Отмена"), OutCb(a="cancel")))
-    await message.answer(_("⚠️ Объявление аварии. Шаг 1 из 4: какой сервис не работает?"), reply_markup=_kb(rows))
+    await message.answer(_("⚠️ Объявление аварии. Шаг 1 из 4: какой сервис не работает?"), reply_markup=rows_kb(rows))
 
 
 @router.callback_query(OutCb.filter(F.a == "cancel"))
@@ -167,7 +131,7 @@ async def _confirm(message: Message, state: FSMContext, tz: ZoneInfo) -> None:
              "Ожидаемое восстановление: {eta}\n\nУведомление получат чаты линий сервиса (с закреплением), "
              "сервис-менеджеры и пользователи сервиса.").format(
         svc=escape(d["svc_name"]), title=escape(d["title"]), what=escape(d.get("what") or "—"), eta=eta)
-    await message.answer(text, reply_markup=_kb([(_("📣 Объявить"), OutCb(a="go")),
+    await message.answer(text, reply_markup=rows_kb([(_("📣 Объявить"), OutCb(a="go")),
                                                  (_("✖️ Отмена"), OutCb(a="cancel"))]))
 
 
@@ -204,7 +168,7 @@ async def on_restore(message: Message, state: FSMContext, uow: UowFactory, decla
         return
     rows = [(f"№{o.id}: {o.title[:40]}", OutCb(a="pick", v=str(o.id))) for o in open_[:10]]
     rows.append((_("✖️ Отмена"), OutCb(a="cancel")))
-    await message.answer(_("Какая авария устранена?"), reply_markup=_kb(rows))
+    await message.answer(_("Какая авария устранена?"), reply_markup=rows_kb(rows))
 
 
 @router.callback_query(OutCb.filter(F.a == "pick"), MayDeclare())

@@ -20,7 +20,7 @@ from core.errors import DomainError
 from core.outages.declarers import Declarer
 from core.planned import service as planned
 from core.uow import UowFactory
-from handlers.outage_chat import ANSWER, GROUPS, MayDeclare, _kb, parse_eta
+from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, parse_eta, rows_kb
 
 router = Router(name="works-chat")
 router.message.filter(F.chat.type.in_(GROUPS))
@@ -44,7 +44,7 @@ async def _ask(message: Message, text: str) -> None:
 @router.message(Command("works"), MayDeclare())
 async def on_works(message: Message, state: FSMContext) -> None:
     await state.clear()
-    await message.answer(_("🛠 Объявление о работах. Шаг 1 из 6: что планируется?"), reply_markup=_kb([
+    await message.answer(_("🛠 Объявление о работах. Шаг 1 из 6: что планируется?"), reply_markup=rows_kb([
         (_("Плановые работы"), OutCb(a="wk", v="works")), (_("Релиз (обновление)"), OutCb(a="wk", v="release")),
         (_("✖️ Отмена"), OutCb(a="cancel"))]))
 
@@ -59,7 +59,7 @@ async def on_kind(cq: CallbackQuery, callback_data: OutCb, state: FSMContext, de
     if isinstance(cq.message, Message):
         rows = [(name, OutCb(a="wsvc", v=code)) for code, name in declarer.services]
         rows.append((_("✖️ Отмена"), OutCb(a="cancel")))
-        await cq.message.edit_text(_("Шаг 2 из 6: какой сервис?"), reply_markup=_kb(rows))
+        await cq.message.edit_text(_("Шаг 2 из 6: какой сервис?"), reply_markup=rows_kb(rows))
 
 
 @router.callback_query(OutCb.filter(F.a == "wsvc"), MayDeclare())
@@ -119,7 +119,7 @@ async def _confirm(message: Message, state: FSMContext, tz: ZoneInfo) -> None:
     if soon:
         text += "\n\n" + _("❗ До начала меньше 24 часов: регламент требует предупреждать за сутки. Объявить как "
                            "срочные работы? Это будет видно в уведомлении и в отчёте.")
-    await message.answer(text, reply_markup=_kb([
+    await message.answer(text, reply_markup=rows_kb([
         (_("❗ Объявить как срочные") if soon else _("📣 Объявить"), OutCb(a="wgo")),
         (_("✖️ Отмена"), OutCb(a="cancel"))]))
 
