@@ -13,7 +13,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramMigrateToChat, TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramRetryAfter,
+)
 from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +29,7 @@ from bot.staffchat.topics import THREAD_GONE, ensure_topic, topic_color, topic_n
 from core.catalog.models import Service
 from core.staffdesk import cards, chats, topics
 from core.staffdesk.models import ChatStatus
+from core.tickets.lifecycle import FINAL
 from core.tickets.models import Ticket
 from core.uow import UowFactory
 
@@ -52,11 +59,13 @@ class _Rendered:
     digest: str
     forum: bool = False
     topic: tuple[str, int] = ("", 0)  # a forum card's topic: its name and colour at creation
+    close: bool = False  # the ticket is finished and its topic still open in Telegram: it is closed
 
 
 # a chat whose next slot is this close is waited for within the pass: skipping it until the next pass (every
 # CARD_SYNC_SECONDS) left every slot idle for part of a pass, 15 messages a minute of the group's 20
 WAIT_IN_PASS = 2.0  # CARD_SYNC_SECONDS by default: a slot due before the next pass is waited for now
+TOPIC_SAME = "topic_not_modified"  # Telegram's answer to closing a closed topic
 
 
 async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: ZoneInfo, limit: int = 200,
@@ -90,6 +99,10 @@ async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: Zon
                     stats.waiting += 1
                     continue
             message_id = await _show(bot, item, stats, thread)
+            await _store(uow, item, message_id)
+            if item.close and thread is not None:
+                await _close_topic(bot, uow, limiter, item, thread)
+            continue
         except TelegramRetryAfter as exc:
             # the worker (and with shared limits every process) respects the same pause; nobody sleeps here
             await limiter.pause(exc.retry_after, wait=False)
@@ -118,8 +131,28 @@ async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: Zon
             log.error("card of ticket %s refused by Telegram: %s", item.ticket_id, exc.message)
             stats.waiting += 1
             continue
-        await _store(uow, item, message_id)
     return stats
+
+
+async def _close_topic(bot: Bot, uow: UowFactory, limiter: RateLimiter, item: _Rendered, thread: int) -> None:
+    """A finished ticket's topic is closed, so the forum's open topics are the open work (a final status is never
+    left, so a topic is never reopened)."""
+    try:
+        await limiter.acquire(item.chat_id)
+        await bot.close_forum_topic(chat_id=item.chat_id, message_thread_id=thread)
+    except TelegramBadRequest as exc:
+        if TOPIC_SAME not in exc.message.lower():  # already closed by hand in Telegram: just noted below
+            log.warning("topic %s of ticket %s not closed: %s", thread, item.ticket_id, exc.message)
+            return
+    except TelegramAPIError as exc:  # a 429 or Telegram down: the card is dirty again, the next pass retries
+        if isinstance(exc, TelegramRetryAfter):
+            await limiter.pause(exc.retry_after, wait=False)
+        work = uow()
+        async with work:
+            await cards.mark_dirty(work.session, ticket_id=item.ticket_id)
+            await work.commit()
+        return
+    await topics.set_closed(uow=uow(), ticket_id=item.ticket_id)
 
 
 async def _render_dirty(uow: UowFactory, *, tz: ZoneInfo, limit: int, now: datetime | None,
@@ -151,7 +184,9 @@ async def _render_dirty(uow: UowFactory, *, tz: ZoneInfo, limit: int, now: datet
             same_place = card.chat_id == row.chat_id and card.message_id is not None
             if same_place and row.forum:  # a card posted before forum mode (in General) moves into a topic
                 same_place = await topics.thread_of(s, ticket_id=card.ticket_id, chat_id=row.chat_id) is not None
-            if same_place and digest == card.rendered_hash:
+            close = row.forum and f.status in FINAL and await topics.closed_state(
+                s, ticket_id=card.ticket_id, chat_id=row.chat_id) is False
+            if same_place and digest == card.rendered_hash and not close:
                 await cards.synced(s, ticket_id=card.ticket_id, seq=card.seq, chat_id=card.chat_id,
                                    message_id=card.message_id, rendered_hash=digest)
                 out.append(_Rendered(card.ticket_id, card.seq, row.chat_id, card.message_id, text, markup, "same"))
@@ -159,7 +194,8 @@ async def _render_dirty(uow: UowFactory, *, tz: ZoneInfo, limit: int, now: datet
             taken.add(row.chat_id)
             out.append(_Rendered(card.ticket_id, card.seq, row.chat_id, card.message_id if same_place else None,
                                  text, markup, digest, forum=row.forum,
-                                 topic=(topic_name(f.number, f.title), topic_color(f.status, f.priority))))
+                                 topic=(topic_name(f.number, f.title), topic_color(f.status, f.priority)),
+                                 close=close))
         await work.commit()
     return out
 

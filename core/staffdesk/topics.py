@@ -66,7 +66,7 @@ async def created(*, uow: UnitOfWork, ticket_id: int, chat_id: int, thread_id: i
     async with uow:
         await uow.session.execute(update(ForumTopic).where(ForumTopic.ticket_id == ticket_id).values(
             chat_id=chat_id, thread_id=thread_id, status=TopicStatus.open, name=name, icon_color=icon_color,
-            updated_at=utcnow()).execution_options(synchronize_session=False))
+            closed=False, updated_at=utcnow()).execution_options(synchronize_session=False))
         await uow.commit()
 
 
@@ -109,3 +109,18 @@ async def ticket_of(*, uow: UnitOfWork, chat_id: int, thread_id: int) -> int | N
     async with uow:
         return await uow.session.scalar(select(ForumTopic.ticket_id).where(
             ForumTopic.chat_id == chat_id, ForumTopic.thread_id == thread_id, ForumTopic.status == TopicStatus.open))
+
+
+async def closed_state(session: AsyncSession, *, ticket_id: int, chat_id: int) -> bool | None:
+    """Whether the ticket's open topic in this chat is closed in Telegram; None when it has no topic there."""
+    return await session.scalar(select(ForumTopic.closed).where(
+        ForumTopic.ticket_id == ticket_id, ForumTopic.chat_id == chat_id, ForumTopic.status == TopicStatus.open,
+        ForumTopic.thread_id.is_not(None)))
+
+
+async def set_closed(*, uow: UnitOfWork, ticket_id: int) -> None:
+    """Telegram closed the ticket's topic."""
+    async with uow:
+        await uow.session.execute(update(ForumTopic).where(ForumTopic.ticket_id == ticket_id).values(
+            closed=True, updated_at=utcnow()).execution_options(synchronize_session=False))
+        await uow.commit()

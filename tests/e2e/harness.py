@@ -116,6 +116,7 @@ class RecordingSession(BaseSession):
         self.results: dict[str, Any] = {}  # api name -> raw JSON result or callable(call) -> raw result
         self.rules = TelegramRules(clock=time.monotonic)  # the harness gives it its fake clock
         self.topics: dict[int, dict[int, str]] = {}  # forum chat id -> its topics (thread id -> name)
+        self.closed_topics: set[tuple[int, int]] = set()  # (chat id, thread id) of topics closed in Telegram
 
     def forum(self, chat_id: int) -> None:
         """`chat_id` is a supergroup with topics: createForumTopic works there, a send to an unknown thread fails."""
@@ -134,6 +135,11 @@ class RecordingSession(BaseSession):
         thread = call.params.get("message_thread_id")
         if thread is not None and _is_send(call.name) and thread not in self.topics.get(chat, {thread: ""}):
             return "Bad Request: message thread not found"
+        if call.name in ("closeForumTopic", "reopenForumTopic"):
+            if chat not in self.topics or thread not in self.topics[chat]:
+                return "Bad Request: message thread not found"
+            if ((chat, thread) in self.closed_topics) == (call.name == "closeForumTopic"):
+                return "Bad Request: TOPIC_NOT_MODIFIED"
         return None
 
     def relax(self, *rules: str) -> None:
@@ -235,6 +241,10 @@ class RecordingSession(BaseSession):
             self.topics[chat][thread] = call.params["name"]
             return {"message_thread_id": thread, "name": call.params["name"],
                     "icon_color": call.params.get("icon_color") or 7322096}
+        if name in ("closeForumTopic", "reopenForumTopic"):
+            where = (int(call.params["chat_id"]), int(call.params["message_thread_id"]))
+            (self.closed_topics.add if name == "closeForumTopic" else self.closed_topics.discard)(where)
+            return True
         if name == "getFile":
             fid = call.params["file_id"]
             return {"file_id": fid, "file_unique_id": f"u-{fid}", "file_size": 1024, "file_path": f"files/{fid}"}

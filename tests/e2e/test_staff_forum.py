@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.types import ForumTopicCreated, ForumTopicEdited, Message
 from sqlalchemy import select
 
@@ -275,3 +276,51 @@ async def test_the_users_answer_to_a_question_appears_in_the_topic(harness: BotH
     await harness.deliver()
     texts = [c.text or "" for c in _in_thread(harness, thread) if "📌" not in (c.text or "")]
     assert any("ответ на вопрос" in x and "Наряд 778899" in x for x in texts)
+
+
+def _closes(h: BotHarness, thread: int) -> list[Call]:
+    return [c for c in h.calls_to(CHAT, "closeForumTopic") if c.params.get("message_thread_id") == thread]
+
+
+async def test_a_finished_tickets_topic_is_closed_once(harness: BotHarness) -> None:
+    t = await _setup(harness)
+    thread = await _ready(harness, t)
+    assert _closes(harness, thread) == []  # an open ticket's topic stays open
+    await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="cancel",
+                               actor=Actor("user", t.requester_id))
+    await _sync(harness)
+    await _sync(harness)
+    closes = _closes(harness, thread)
+    assert len(closes) == 1 and closes[0].error is None
+    assert (CHAT, thread) in harness.session.closed_topics
+    assert (await _topic(harness, t.id)).closed
+    edits = [c for c in harness.calls_to(CHAT, "editMessageText") if c.error is None]
+    assert edits and "Отмен" in (edits[-1].text or "")  # the card shows the final status in the closed topic
+
+
+async def test_a_topic_close_refused_with_429_is_retried_on_the_next_pass(harness: BotHarness) -> None:
+    t = await _setup(harness)
+    thread = await _ready(harness, t)
+    harness.session.fail_next("closeForumTopic", lambda m: TelegramRetryAfter(
+        method=m, message="Too Many Requests: retry after 3", retry_after=3))
+    await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="cancel",
+                               actor=Actor("user", t.requester_id))
+    await _sync(harness)
+    assert not (await _topic(harness, t.id)).closed
+    await _sync(harness)
+    await _sync(harness)
+    assert [c.error is None for c in _closes(harness, thread)] == [False, True]
+    assert (await _topic(harness, t.id)).closed
+
+
+async def test_a_topic_closed_by_hand_is_noted_without_retrying(harness: BotHarness) -> None:
+    t = await _setup(harness)
+    thread = await _ready(harness, t)
+    harness.session.closed_topics.add((CHAT, thread))  # someone closed it in Telegram before the ticket ended
+    await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="cancel",
+                               actor=Actor("user", t.requester_id))
+    for _ in range(3):
+        await _sync(harness)
+    closes = _closes(harness, thread)
+    assert len(closes) == 1 and "TOPIC_NOT_MODIFIED" in str(closes[0].error)
+    assert (await _topic(harness, t.id)).closed
