@@ -4,6 +4,7 @@ one person with their tickets."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog.models import User
 from core.errors import NotFound
@@ -21,7 +22,7 @@ async def search(*, uow: UnitOfWork, q: str | None = None, region: str | None = 
         if key:
             stmt = stmt.where(User.search_text.contains(key, autoescape=True))
         if region and region.strip():
-            stmt = stmt.where(User.region == " ".join(region.split()))
+            stmt = stmt.where(User.region.in_(await regions_like(uow.session, region)))
         total = await uow.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = (await uow.session.scalars(stmt.order_by(User.full_name, User.id).offset(offset).limit(limit))).all()
         return list(rows), total
@@ -37,3 +38,13 @@ async def with_tickets(*, uow: UnitOfWork, user_id: int, limit: int = 100) -> tu
         total = await uow.session.scalar(select(func.count()).select_from(q.subquery())) or 0
         rows = (await uow.session.scalars(q.order_by(Ticket.id.desc()).limit(limit))).all()
         return user, list(rows), total
+
+
+async def regions_like(session: AsyncSession, text: str) -> list[str]:
+    """The МРФ names people have that contain `text` in any case («сибир» → «Сибирь»).
+
+    Matched in Python over the few distinct names: SQLite's lower() folds only Latin letters.
+    """
+    key = search_key(text)
+    names = (await session.scalars(select(User.region).where(User.region.is_not(None)).distinct())).all()
+    return [n for n in names if n and key in search_key(n)]

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
 from core.catalog.models import Service, User
+from core.catalog.users import regions_like
 from core.db import utcnow
 from core.sla.models import TicketSla, TicketSlaTarget
 from core.text import search_key
@@ -62,7 +63,7 @@ def _text(q: str) -> ColumnElement[bool]:
     return or_(match, Ticket.id == number) if number is not None and number < 2**31 else match
 
 
-def _query(flt: TicketFilter, now: datetime) -> Select[Ticket]:
+def _query(flt: TicketFilter, now: datetime, regions: list[str] | None = None) -> Select[Ticket]:
     q = select(Ticket)
     conds: list[ColumnElement[bool]] = []
     if flt.status:
@@ -72,9 +73,9 @@ def _query(flt: TicketFilter, now: datetime) -> Select[Ticket]:
     if flt.service:
         q = q.join(Service, Service.id == Ticket.service_id)
         conds.append(Service.code == flt.service)
-    if flt.region:
+    if regions is not None:
         q = q.join(User, User.id == Ticket.requester_id)
-        conds.append(User.region == " ".join(flt.region.split()))
+        conds.append(User.region.in_(regions))
     for value, column in ((flt.priority, Ticket.priority), (flt.line, Ticket.line),
                           (flt.assignee_id, Ticket.assignee_id), (flt.requester_id, Ticket.requester_id)):
         if value:
@@ -96,7 +97,8 @@ async def search(*, uow: UnitOfWork, flt: TicketFilter, offset: int = 0, limit: 
                  now: datetime | None = None) -> tuple[list[Ticket], int]:
     """Tickets matching the filter, newest first, with the total count."""
     async with uow:
-        q = _query(flt, now or utcnow())
+        regions = await regions_like(uow.session, flt.region) if flt.region and flt.region.strip() else None
+        q = _query(flt, now or utcnow(), regions)
         total = await uow.session.scalar(select(func.count()).select_from(q.subquery())) or 0
         rows = (await uow.session.scalars(q.order_by(Ticket.id.desc()).offset(offset).limit(limit))).all()
         return list(rows), total

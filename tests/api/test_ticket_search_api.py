@@ -64,6 +64,9 @@ async def test_filters_requester_region_and_creation_dates(client: httpx.AsyncCl
     assert await _ids(client, requester=volga.id) == [old.id]
     assert await _ids(client, region="Урал") == [new.id]
     assert await _ids(client, region="Урал", requester=volga.id) == []
+    assert await _ids(client, region="урал") == [new.id]  # any case, a part of the name
+    assert await _ids(client, region="вол") == [old.id]
+    assert await _ids(client, region="Сибирь") == []
     now = datetime.now(UTC)
     assert sorted(await _ids(client, created_from=(now - timedelta(hours=1)).isoformat())) == sorted([old.id, new.id])
     assert await _ids(client, created_to=(now - timedelta(hours=1)).isoformat()) == []
