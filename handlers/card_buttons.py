@@ -15,16 +15,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, Filter
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import CardCb, PickCb
-from bot.staffchat.card import PRIORITY_NAMES, staff_status
-from bot.staffchat.sync import show_now
-from bot.staffchat.who import chat_and_sender
-from core.errors import Conflict, DomainError, ValidationFailed
+from bot.staffchat.card import PRIORITY_NAMES
+from core.errors import DomainError
 from core.outages import service as outages
 from core.staffdesk import cards, chats
 from core.tickets import closing
@@ -32,9 +30,9 @@ from core.tickets import service as tickets
 from core.tickets.lifecycle import ESCALATIONS, Actor
 from core.tickets.service import FileRef
 from core.uow import UowFactory
+from handlers.card_steps import GROUPS, LineStaff, apply_press, checked, pick_kb
 
 log = logging.getLogger(__name__)
-GROUPS = ("group", "supergroup")
 INTERNAL_TAG = "#внутр"
 # a dialog's text step: what it asks and which params the text becomes
 PROMPTS = {
@@ -58,81 +56,11 @@ class CardSG(StatesGroup):
     text = State()
 
 
-class LineStaff(Filter):
-    """The sender is an active member of the group this chat is bound to; gives the handler `staff_id`."""
-
-    async def __call__(self, event: CallbackQuery | Message, uow: UowFactory) -> bool | dict[str, Any]:
-        where = chat_and_sender(event)
-        if where is None:
-            return False
-        staff_id = await chats.staff_in_chat(uow=uow(), chat_id=where[0], tg_id=where[1])
-        return {"staff_id": staff_id} if staff_id is not None else False
-
-
 router = Router(name="card-buttons")
 router.callback_query.filter(F.message.chat.type.in_(GROUPS), LineStaff())
 router.message.filter(F.chat.type.in_(GROUPS), LineStaff())
 outsiders = Router(name="card-outsiders")
 outsiders.callback_query.filter(F.message.chat.type.in_(GROUPS))
-
-
-def _kb(rows: list[tuple[str, PickCb]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=t, callback_data=cb.pack())]
-                                                 for t, cb in rows])
-
-
-async def _stale(cq: CallbackQuery, uow: UowFactory, bot: Bot, tz: ZoneInfo, ticket_id: int) -> None:
-    status, who = await cards.who_and_what(uow=uow(), ticket_id=ticket_id)
-    extra = f" Исполнитель: {who}." if who else ""
-    await cq.answer(f"Карточка устарела, вот текущая. Статус: {staff_status(status)}.{extra}", show_alert=True)
-    msg = cq.message
-    if isinstance(msg, Message):
-        await show_now(uow=uow, bot=bot, tz=tz, ticket_id=ticket_id, chat_id=msg.chat.id, message_id=msg.message_id)
-
-
-async def _checked(cq: CallbackQuery, uow: UowFactory, bot: Bot, tz: ZoneInfo, t: int, v: int) -> bool:
-    """A ticket of this chat, shown at its current version; else a polite refusal (and a log line)."""
-    msg = cq.message
-    chat_id = msg.chat.id if msg is not None else 0
-    if not await chats.ticket_in_chat(uow=uow(), chat_id=chat_id, ticket_id=t):
-        log.warning("card press refused: ticket %s is not a ticket of chat %s (by %s, data %r)", t, chat_id,
-                    cq.from_user.id, cq.data)
-        await cq.answer("Эта кнопка не относится к обращениям этого чата.", show_alert=True)
-        return False
-    cur = await cards.ticket_version(uow=uow(), ticket_id=t)
-    if cur is None or cur[0] != v:
-        await _stale(cq, uow, bot, tz, t)
-        return False
-    return True
-
-
-async def _apply(event: CallbackQuery | Message, uow: UowFactory, *, ticket_id: int, action: str, staff_id: int,
-                 params: dict[str, Any] | None = None) -> bool:
-    """The use case of the admin API's actions; its refusals are told in plain words."""
-    try:
-        await tickets.apply_action(uow=uow(), ticket_id=ticket_id, action=action, actor=Actor("staff", staff_id),
-                                   params=params or {})
-    except Conflict:
-        status, who = await cards.who_and_what(uow=uow(), ticket_id=ticket_id)
-        text = f"Не применено: обращение уже изменилось (статус: {staff_status(status)}" + (
-            f", исполнитель: {who})." if who else ").")
-        await _tell(event, text)
-        return False
-    except ValidationFailed as exc:
-        await _tell(event, "Не применено: " + "; ".join(exc.fields.values() or [exc.message]))
-        return False
-    except DomainError as exc:
-        log.info("card action %s on %s by staff %s refused: %s", action, ticket_id, staff_id, exc.message)
-        await _tell(event, "Не применено: у вас нет прав на это действие или оно сейчас недоступно.")
-        return False
-    return True
-
-
-async def _tell(event: CallbackQuery | Message, text: str) -> None:
-    if isinstance(event, CallbackQuery):
-        await event.answer(text[:200], show_alert=True)
-    else:
-        await event.answer(escape(text))
 
 
 @router.callback_query(CardCb.filter())
@@ -143,31 +71,31 @@ async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: 
         log.warning("card press refused: unknown action %r (by %s)", a, cq.from_user.id)
         await cq.answer("Кнопка не распознана.", show_alert=True)
         return
-    if not await _checked(cq, uow, bot, tz, t, v):
+    if not await checked(cq, uow, bot, tz, t, v):
         return
     msg = cq.message
     if a in ("take", "diag"):
-        if await _apply(cq, uow, ticket_id=t, action=ACTIONS[a], staff_id=staff_id):
+        if await apply_press(cq, uow, ticket_id=t, action=ACTIONS[a], staff_id=staff_id):
             await cq.answer("Готово: взято в работу." if a == "take" else "Готово.")
         return
     if a == "assign":
         people = await chats.members(uow=uow(), group_code=(await _line(uow, t)))
         await cq.answer()
         if isinstance(msg, Message):
-            await msg.answer("Кому назначить?", reply_markup=_kb([(name, PickCb(a="asg", t=t, v=v, x=str(sid)))
+            await msg.answer("Кому назначить?", reply_markup=pick_kb([(name, PickCb(a="asg", t=t, v=v, x=str(sid)))
                                                                    for sid, name in people]))
         return
     if a == "prio":
         await cq.answer()
         if isinstance(msg, Message):
-            await msg.answer("Новый приоритет:", reply_markup=_kb([(name, PickCb(a="prio", t=t, v=v, x=str(p)))
+            await msg.answer("Новый приоритет:", reply_markup=pick_kb([(name, PickCb(a="prio", t=t, v=v, x=str(p)))
                                                                     for p, name in PRIORITY_NAMES.items()]))
         return
     if a == "esc":
         level = await _level(uow, t)
         await cq.answer()
         if isinstance(msg, Message):
-            await msg.answer("Куда эскалировать?", reply_markup=_kb(
+            await msg.answer("Куда эскалировать?", reply_markup=pick_kb(
                 [(_LEVEL_NAMES.get(x, x), PickCb(a="esc", t=t, v=v, x=x)) for x in sorted(ESCALATIONS.get(level, ()))]))
         return
     if a == "out":
@@ -179,14 +107,14 @@ async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: 
             return
         await cq.answer()
         if isinstance(msg, Message):
-            await msg.answer("С какой аварией связать?", reply_markup=_kb(
+            await msg.answer("С какой аварией связать?", reply_markup=pick_kb(
                 [(f"№{o.id}: {o.title[:40]}", PickCb(a="out", t=t, v=v, x=str(o.id))) for o in open_[:10]]))
         return
     if a == "resolve":
         await cq.answer()
         if isinstance(msg, Message):
             codes = await closing.list_codes(uow=uow(), active_only=True)  # the catalog (003 «Код закрытия»)
-            await msg.answer("Код закрытия:", reply_markup=_kb([(c.name, PickCb(a="code", t=t, v=v, x=c.code))
+            await msg.answer("Код закрытия:", reply_markup=pick_kb([(c.name, PickCb(a="code", t=t, v=v, x=c.code))
                                                                  for c in codes]))
         return
     await _ask_text(cq, state, step=a, t=t, v=v)
@@ -220,13 +148,13 @@ async def _ask_text(cq: CallbackQuery, state: FSMContext, *, step: str, t: int, 
 async def on_pick(cq: CallbackQuery, callback_data: PickCb, staff_id: int, uow: UowFactory, bot: Bot, tz: ZoneInfo,
                   state: FSMContext) -> None:
     t, v, a, x = callback_data.t, callback_data.v, callback_data.a, callback_data.x
-    if not await _checked(cq, uow, bot, tz, t, v):
+    if not await checked(cq, uow, bot, tz, t, v):
         return
     if a == "asg" and x.isdigit():
-        if await _apply(cq, uow, ticket_id=t, action="assign", staff_id=staff_id, params={"assignee_id": int(x)}):
+        if await apply_press(cq, uow, ticket_id=t, action="assign", staff_id=staff_id, params={"assignee_id": int(x)}):
             await cq.answer("Назначено.")
     elif a == "prio" and x in ("1", "2", "3", "4"):
-        if await _apply(cq, uow, ticket_id=t, action="change_priority", staff_id=staff_id,
+        if await apply_press(cq, uow, ticket_id=t, action="change_priority", staff_id=staff_id,
                         params={"priority": int(x)}):
             await cq.answer("Приоритет изменён.")
     elif a == "esc":
@@ -284,7 +212,7 @@ async def on_text(message: Message, state: FSMContext, staff_id: int, uow: UowFa
     action = ACTIONS.get({"solution": "resolve", "fix": "esc"}.get(str(step), str(step)))
     if action is None:
         return
-    if await _apply(message, uow, ticket_id=t, action=action, staff_id=staff_id, params=params):
+    if await apply_press(message, uow, ticket_id=t, action=action, staff_id=staff_id, params=params):
         await message.answer("Готово.")
 
 

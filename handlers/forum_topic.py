@@ -16,7 +16,8 @@ from core.settings import Settings
 from core.staffdesk import topics
 from core.tickets.service import FileRef
 from core.uow import UowFactory
-from handlers.card_buttons import INTERNAL_TAG, LineStaff, comment_from_chat
+from handlers.card_buttons import INTERNAL_TAG, comment_from_chat
+from handlers.card_steps import LineStaff
 from handlers.common import file_ref
 
 log = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ from core.staffdesk import cards, chats, queues
 from core.staffdesk.queues import GroupScope, QueuePage, StaffRef
 from core.tickets import approval
 from core.uow import UowFactory
-from handlers.card_buttons import LineStaff
+from handlers.card_steps import LineStaff
 
 log = logging.getLogger(__name__)
 GROUPS = ("group", "supergroup")
