@@ -44,6 +44,7 @@ BUTTONS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("coord", "↩️ Вернуть координатору", frozenset({"in_progress"})),
     ("l1", "⏮ Вернуть на 1ЛТП", frozenset({"assigned", "in_progress"})),
     ("out", "🔗 Связать с аварией", frozenset({"assigned", "in_progress", "waiting_user"})),
+    ("rcl", "🔀 Сменить услугу", frozenset({"assigned", "in_progress"})),  # line 1's cards only
 )
 LABELS = {code: label for code, label, _ in BUTTONS}
 
@@ -163,6 +164,8 @@ def actions_for(f: CardFacts) -> list[str]:
         if code == "l1" and f.line_level == "line1":
             continue
         if code == "esc" and not ESCALATIONS.get(f.line_level):
+            continue
+        if code == "rcl" and f.line_level != "line1":
             continue
         codes.append(code)
     return codes
