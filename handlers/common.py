@@ -43,13 +43,19 @@ async def say(event: Event, text: str, markup: Markup = None) -> Message:
         if not isinstance(msg, Message):  # a button under a message too old for Telegram to return
             return await event.bot.send_message(chat_id=event.from_user.id, text=text,  # type: ignore[union-attr]
                                                 reply_markup=markup)
-        if msg.reply_markup is not None:
-            try:
-                await msg.edit_reply_markup(reply_markup=None)
-            except TelegramBadRequest as exc:  # already edited or deleted: the answer below matters more
-                log.info("could not drop the keyboard of message %s: %s", msg.message_id, exc.message)
+        await drop_keyboard(msg)
         return await msg.answer(text, reply_markup=markup)
     return await event.answer(text, reply_markup=markup)
+
+
+async def drop_keyboard(msg: Message) -> None:
+    """Removes the pressed message's keyboard; one already gone (a retried update, an edit) is no failure."""
+    if msg.reply_markup is None:
+        return
+    try:
+        await msg.edit_reply_markup(reply_markup=None)
+    except TelegramBadRequest as exc:  # already edited or deleted: the answer that follows matters more
+        log.info("could not drop the keyboard of message %s: %s", msg.message_id, exc.message)
 
 
 def reason(code: str) -> str:

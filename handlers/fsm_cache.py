@@ -82,6 +82,12 @@ class CachedContext(FSMContext):
         self._state_dirty = self._data_dirty = False
 
 
+async def write_now(state: FSMContext) -> None:
+    """Writes the dialog state at once (what must survive a crash in the middle of this step)."""
+    if isinstance(state, CachedContext):
+        await state.flush()
+
+
 class CachedStateMiddleware(BaseMiddleware):
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:

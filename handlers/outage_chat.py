@@ -24,6 +24,7 @@ from core.errors import DomainError
 from core.outages import service as outages
 from core.outages.declarers import Declarer
 from core.uow import UowFactory
+from handlers.common import drop_keyboard
 from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, parse_eta, rows_kb
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ async def on_cancel(cq: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await cq.answer(_("Отменено"))
     if isinstance(cq.message, Message):
-        await cq.message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(cq.message)
 
 
 @router.callback_query(OutCb.filter(F.a == "svc"), MayDeclare())
@@ -70,7 +71,7 @@ async def on_service(cq: CallbackQuery, callback_data: OutCb, state: FSMContext,
     await state.update_data(svc=callback_data.v, svc_name=names[callback_data.v])
     await cq.answer()
     if isinstance(cq.message, Message):
-        await cq.message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(cq.message)
         # a reply reaches the bot in a group even with privacy mode on; ForceReply makes the client reply
         await cq.message.answer(_("Сервис: <b>{svc}</b>. Шаг 2 из 4: заголовок аварии одной строкой.").format(
             svc=escape(names[callback_data.v])), reply_markup=ForceReply(selective=True))
@@ -102,7 +103,7 @@ async def on_skip(cq: CallbackQuery, state: FSMContext, tz: ZoneInfo) -> None:
     await cq.answer()
     if not isinstance(cq.message, Message):
         return
-    await cq.message.edit_reply_markup(reply_markup=None)
+    await drop_keyboard(cq.message)
     if await state.get_state() == OutageSG.what.state:
         await state.update_data(what="")
         await _ask_eta(cq.message, state)
@@ -154,7 +155,7 @@ async def on_go(cq: CallbackQuery, state: FSMContext, uow: UowFactory, tz: ZoneI
 
 async def _answer(cq: CallbackQuery, text: str) -> None:
     if isinstance(cq.message, Message):
-        await cq.message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(cq.message)
         await cq.message.answer(text)
 
 
@@ -180,7 +181,7 @@ async def on_pick(cq: CallbackQuery, callback_data: OutCb, state: FSMContext) ->
     await state.update_data(outage_id=int(callback_data.v))
     await cq.answer()
     if isinstance(cq.message, Message):
-        await cq.message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(cq.message)
         await cq.message.answer(_("Авария №{id}: что было сделано? Это решение получат пользователи и связанные "
                                   "обращения.").format(id=callback_data.v), reply_markup=ForceReply(selective=True))
 

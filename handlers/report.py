@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from html import escape
 from typing import Any
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -26,7 +27,7 @@ from core.tickets import service as tickets
 from core.tickets.service import FileRef
 from core.uow import UowFactory
 from core.verification.codes import Policy
-from handlers import common, report_outage, selfservice, services, verify
+from handlers import common, fsm_cache, report_outage, selfservice, services, verify
 from handlers import report_answers as answers
 from handlers import report_steps as steps
 from handlers.common import ANSWER_TEXT, NOT_COMMAND, Event, refuse_button, say
@@ -234,7 +235,7 @@ async def on_send(call: CallbackQuery, state: FSMContext, uow: UowFactory, kb: K
     query = " ".join(str(data["vals"][k]) for k in DESC_KEYS if data["vals"].get(k))
     if query and isinstance(call.message, Message):
         await call.answer()
-        await call.message.edit_reply_markup(reply_markup=None)
+        await common.drop_keyboard(call.message)
         if await selfservice.offer(call.message, state, kb=kb, uow=uow, user=user, query=query, service=data["svc"],
                                    ctx="report_final", exclude=data.get("ss_seen", [])):
             await state.set_state(ReportSG.kb)
@@ -250,10 +251,16 @@ async def create(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
     data = await state.get_data()
     if data.get("vf") and not await verify.still_allowed(event, state, uow, user):
         return
+    if "ik" not in data:
+        # kept before registering: the same «Отправить» handled again after a crash finds this dialog's ticket
+        data["ik"] = uuid4().hex
+        await state.update_data(ik=data["ik"])
+        await fsm_cache.write_now(state)
     try:
         ticket = await tickets.register(uow=uow(), service_code=data["svc"], request_type=data["rtype"],
                                         priority=data["prio"], requester_id=user.id, fields=data["vals"],
-                                        attachments=[FileRef(**f) for f in data.get("files", [])], tz=tz)
+                                        attachments=[FileRef(**f) for f in data.get("files", [])], tz=tz,
+                                        intake_key=data["ik"])
     except ContractRequired as exc:
         await state.set_state(ReportSG.summary)
         await say(event, "⛔ " + escape(exc.message), inline([

@@ -20,6 +20,7 @@ from core.errors import DomainError
 from core.outages.declarers import Declarer
 from core.planned import service as planned
 from core.uow import UowFactory
+from handlers.common import drop_keyboard
 from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, parse_eta, rows_kb
 
 router = Router(name="works-chat")
@@ -72,7 +73,7 @@ async def on_service(cq: CallbackQuery, callback_data: OutCb, state: FSMContext,
     await state.set_state(WorksSG.title)
     await cq.answer()
     if isinstance(cq.message, Message):
-        await cq.message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(cq.message)
         await _ask(cq.message, _("Шаг 3 из 6: название работ одной строкой."))
 
 
@@ -142,5 +143,5 @@ async def on_go(cq: CallbackQuery, state: FSMContext, uow: UowFactory, tz: ZoneI
         text = _("🛠 Работы №{id} объявлены; напоминание придёт за час до начала, затем — о начале и окончании."
                  ).format(id=w.id)
     if isinstance(cq.message, Message):
-        await cq.message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(cq.message)
         await cq.message.answer(text)

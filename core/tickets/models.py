@@ -67,6 +67,8 @@ class Ticket(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # title and details casefolded (core.text.search_key), kept by the mapper events below: the full-text search
     search_text: Mapped[str | None] = mapped_column(Text)
+    # the intake dialog's key: an «Отправить» handled twice (a retried update after a crash) finds this ticket
+    intake_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     __mapper_args__ = {"version_id_col": version}
 
     @property

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, select, true
+from sqlalchemy.exc import IntegrityError
 
 from core.catalog import people
 from core.catalog import repo as catalog_repo
@@ -48,20 +49,39 @@ async def register(*, uow: UnitOfWork, service_code: str, request_type: str, pri
                    requester_id: int,
                    fields: dict[str, Any], channel: str = "telegram", attachments: Sequence[FileRef] = (),
                    actor: Actor | None = None, tz: ZoneInfo = ZoneInfo("Europe/Moscow"),
-                   now: datetime | None = None) -> Ticket:
-    """Registers a ticket with all the details its type and service require."""
+                   now: datetime | None = None, intake_key: str | None = None) -> Ticket:
+    """Registers a ticket with all the details its type and service require; once per `intake_key`.
+
+    `intake_key` names one intake dialog: its «Отправить» handled again (an update retried after a crash, or two
+    instances whose lease overlapped) returns the ticket it registered instead of a second one.
+    """
+    if intake_key is not None and (found := await _by_intake_key(uow, intake_key)) is not None:
+        return found
+    try:
+        async with uow:
+            # the requester and the service in one round trip: on SQLite each statement costs several thread hops
+            row = (await uow.session.execute(_requester_and_service(),
+                                             {"uid": requester_id, "code": service_code})).first()
+            if row is None:
+                await _service(uow, service_code)
+                raise NotFound(f"unknown user {requester_id}")
+            user, service = row
+            ticket = await _register_in(uow, service=_active(service, service_code), request_type=request_type,
+                                        priority=priority, user=user, fields=fields, channel=channel,
+                                        attachments=attachments, actor=actor, tz=tz, now=now or utcnow(),
+                                        intake_key=intake_key)
+            await uow.commit()
+            return ticket
+    except IntegrityError:
+        # the same key committed by the other handling a moment ago: its ticket (and its one notice) stand
+        if intake_key is None or (found := await _by_intake_key(uow, intake_key)) is None:
+            raise
+        return found
+
+
+async def _by_intake_key(uow: UnitOfWork, intake_key: str) -> Ticket | None:
     async with uow:
-        # the requester and the service in one round trip: on SQLite each statement costs several thread hops
-        row = (await uow.session.execute(_requester_and_service(), {"uid": requester_id, "code": service_code})).first()
-        if row is None:
-            await _service(uow, service_code)
-            raise NotFound(f"unknown user {requester_id}")
-        user, service = row
-        ticket = await _register_in(uow, service=_active(service, service_code), request_type=request_type,
-                                    priority=priority, user=user, fields=fields, channel=channel,
-                                    attachments=attachments, actor=actor, tz=tz, now=now or utcnow())
-        await uow.commit()
-        return ticket
+        return await uow.session.scalar(select(Ticket).where(Ticket.intake_key == intake_key))
 
 
 async def register_on_behalf(*, uow: UnitOfWork, service_code: str, request_type: str, priority: int | None,
@@ -129,7 +149,7 @@ async def _service(uow: UnitOfWork, code: str) -> Service:
 
 async def _register_in(uow: UnitOfWork, *, service: Service, request_type: str, priority: int | None, user: User,
                        fields: dict[str, Any], channel: str, attachments: Sequence[FileRef], actor: Actor | None,
-                       tz: ZoneInfo, now: datetime) -> Ticket:
+                       tz: ZoneInfo, now: datetime, intake_key: str | None = None) -> Ticket:
     service_code = service.code
     if request_type not in RequestType.__members__ or (
             service.request_types and request_type not in service.request_types):
@@ -157,7 +177,8 @@ async def _register_in(uow: UnitOfWork, *, service: Service, request_type: str, 
     line = await routing.first_group(uow.session, service=service, request_type=request_type)
     ticket = Ticket(type=request_type, service_id=service.id, priority=priority, status="assigned",
                     line=line, requester_id=user.id, channel=channel,
-                    title=effects.make_title(clean, request_type), fields=clean, created_at=now, updated_at=now)
+                    title=effects.make_title(clean, request_type), fields=clean, created_at=now, updated_at=now,
+                    intake_key=intake_key)
     uow.session.add(ticket)
     await uow.session.flush()
     for ref in attachments:

@@ -57,14 +57,15 @@ async def fsm(h: BotHarness, uid: int) -> tuple[str | None, dict[str, Any]]:
     return await h.dp.storage.get_state(key), await h.dp.storage.get_data(key)
 
 
-async def answer_every_step(h: BotHarness, uid: int, *, max_steps: int = 40) -> None:
-    """Answers whatever the report dialog asks (a valid example, the first choice, «Нет», «Согласен») and sends."""
+async def answer_every_step(h: BotHarness, uid: int, *, max_steps: int = 40, until: str | None = None) -> None:
+    """Answers whatever the report dialog asks (a valid example, the first choice, «Нет», «Согласен») and sends;
+    with `until` (a state), stops when the dialog gets there."""
     from bot.states import ReportSG
     from core.catalog.intake import FIELDS, FieldKind
 
     for _ in range(max_steps):
         state, data = await fsm(h, uid)
-        if state is None:
+        if state is None or state == until:
             return
         if state == ReportSG.field.state:
             spec = FIELDS[data["keys"][data["idx"]]]

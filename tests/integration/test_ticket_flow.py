@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -131,3 +132,19 @@ async def test_return_to_line1_of_a_ticket_already_on_line1_is_refused(root) -> 
         await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="return_to_line1",
                                    actor=Actor("staff", desk.id), params={"reason": "не наш сервис"})
     assert await _count(root, TicketHistory, ticket_id=t.id) == 1
+
+
+async def test_one_intake_key_registers_one_ticket_also_when_two_handlings_race(root) -> None:
+    u = await f.user(root)
+
+    async def send() -> int:
+        t = await tickets.register(uow=root.uow(), service_code="nttm", request_type="incident", priority=3,
+                                   requester_id=u.id, fields=dict(f.INCIDENT_FIELDS), intake_key="dialog-7788")
+        return t.id
+
+    ids = await asyncio.gather(send(), send(), send())
+    assert len(set(ids)) == 1  # on PostgreSQL two pass the first look and one meets the unique key
+    assert await _count(root, OutboxEvent, topic="ticket.registered") == 1
+    other = await tickets.register(uow=root.uow(), service_code="nttm", request_type="incident", priority=3,
+                                   requester_id=u.id, fields=dict(f.INCIDENT_FIELDS), intake_key="dialog-7789")
+    assert other.id != ids[0]
