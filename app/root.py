@@ -80,8 +80,9 @@ class Root:
 
     async def startup(self) -> None:
         """Applies migrations and seeds reference data; idempotent."""
-        await migrate.upgrade(self.engine)
-        await seed_catalog(uow=self.uow())
+        async with migrate.startup_lock(self.engine):
+            await migrate.upgrade(self.engine)
+            await seed_catalog(uow=self.uow())
         for hook in self.startup_hooks:
             await hook(self)
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 ROOT = Path(__file__).resolve().parent.parent
+STARTUP_LOCK_KEY = 0x5D_0002  # beside core.leader's key: processes starting together take turns at migrating
 
 
 def alembic_config() -> Config:
@@ -44,3 +48,23 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 def head_revision() -> str | None:
     """The newest revision in the migrations folder."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+@contextlib.asynccontextmanager
+async def startup_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """One process at a time migrates and seeds (PostgreSQL's advisory lock; SQLite has one process).
+
+    Several web and worker processes started together on a fresh database each ran the migrations: one
+    created the tables while another's CREATE TABLE failed on them, and that process crashed at start.
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": STARTUP_LOCK_KEY})
+        await conn.commit()  # the lock is the session's: no transaction stays open while the others migrate
+        try:
+            yield
+        finally:
+            await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": STARTUP_LOCK_KEY})
+            await conn.commit()
