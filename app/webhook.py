@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
@@ -32,7 +33,8 @@ def serve_webhook(root: Root) -> InboxFeeder:
         raise RuntimeError("webhook mode needs the API, the bot and WEBHOOK_SECRET")
     secret = settings.webhook_secret.get_secret_value().encode()
     factory = root.session_factory
-    feeder = InboxFeeder(session_factory=factory, bot=root.bot, dp=root.dp)
+    feeder = InboxFeeder(session_factory=factory, bot=root.bot, dp=root.dp,
+                         lease=timedelta(seconds=settings.webhook_lease_seconds))
 
     @root.api.post(settings.webhook_path, include_in_schema=False)
     async def telegram_webhook(request: Request) -> JSONResponse:

@@ -164,7 +164,8 @@ def build(*, settings: Settings, session_factory: async_sessionmaker[AsyncSessio
             session_mws(mw)
     # webhook mode: any number of web instances take this bot's updates, so the SQL storage caches nothing
     storage, isolation = make_storage(redis_url=settings.redis_url, session_factory=session_factory,
-                                      shared=settings.webhook_url is not None)
+                                      shared=settings.webhook_url is not None,
+                                      lock_seconds=settings.webhook_lease_seconds)
     # isolation serialises the updates of one chat+user, so a quick double tap cannot race the FSM state;
     # the keyword arguments are the workflow data every handler may name (uow, tz, kb, settings, outages, mailer)
     if mailer is None:

@@ -114,14 +114,18 @@ class SqlStorage(BaseStorage):
 
 
 def make_storage(*, redis_url: str | None, session_factory: async_sessionmaker[AsyncSession],
-                 shared: bool = False) -> tuple[BaseStorage, BaseEventIsolation]:
+                 shared: bool = False, lock_seconds: float = 30.0) -> tuple[BaseStorage, BaseEventIsolation]:
     """RedisStorage (+ Redis lock isolation) when REDIS_URL is set, else the SQL storage with in-process locks
-    (`shared`: other processes handle updates too, so nothing is cached)."""
+    (`shared`: other processes handle updates too, so nothing is cached).
+
+    `lock_seconds`: how long a chat's lock outlives a holder killed mid-update (aiogram's default is 60 s, so
+    after a SIGKILL that chat waited a minute although its update was retried after the 30 s lease).
+    """
     if redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
         redis_storage = RedisStorage.from_url(redis_url)
-        return redis_storage, redis_storage.create_isolation()
+        return redis_storage, redis_storage.create_isolation(lock_kwargs={"timeout": lock_seconds})
     from aiogram.fsm.storage.memory import SimpleEventIsolation
 
     return SqlStorage(session_factory, cache_size=0 if shared else 10_000), SimpleEventIsolation()

@@ -34,7 +34,10 @@ log = logging.getLogger(__name__)
 RETRY_BASE = 2.0  # seconds before the first retry; doubled at each failure
 RETRY_CAP = 600.0
 BLOCK_ATTEMPTS = 5  # failures after which an update no longer holds back its chat's later updates
-LEASE = timedelta(minutes=5)  # a process that died while handling: another one takes the update after this
+# a process that died while handling: another one takes the update after this. Short, so a killed instance's
+# chats wait seconds, not minutes; renewed every third of it while the update is being handled, so a slow one
+# is never taken by a second instance
+LEASE = timedelta(seconds=30)
 KEEP_DONE = timedelta(days=1)  # Telegram does not redeliver older updates
 
 
@@ -79,8 +82,9 @@ class InboxFeeder:
     """Feeds stored updates to the Dispatcher; `wake` is set by the route when a new one was stored."""
 
     def __init__(self, *, session_factory: async_sessionmaker[AsyncSession], bot: Bot, dp: Dispatcher,
-                 clock: Callable[[], datetime] = utcnow, batch: int = 200) -> None:
+                 clock: Callable[[], datetime] = utcnow, batch: int = 200, lease: timedelta = LEASE) -> None:
         self._factory, self.bot, self.dp, self.clock, self.batch = session_factory, bot, dp, clock, batch
+        self.lease = lease
         self.wake = asyncio.Event()
 
     async def run_once(self) -> int:
@@ -111,9 +115,22 @@ class InboxFeeder:
                 update(WebhookUpdate)
                 .where(WebhookUpdate.update_id == update_id, WebhookUpdate.done_at.is_(None),
                        or_(WebhookUpdate.claimed_until.is_(None), WebhookUpdate.claimed_until < now))
-                .values(claimed_until=now + LEASE)))
+                .values(claimed_until=now + self.lease)))
             await s.commit()
             return bool(res.rowcount)
+
+    async def _renew(self, update_id: int) -> None:
+        """Extends the lease while the update is handled (cancelled when it ends)."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                async with self._factory() as s:
+                    await s.execute(update(WebhookUpdate).where(WebhookUpdate.update_id == update_id,
+                                                                WebhookUpdate.done_at.is_(None))
+                                    .values(claimed_until=self.clock() + self.lease))
+                    await s.commit()
+            except Exception:  # the database is away: the handling goes on; at worst another instance retries
+                log.warning("webhook: the lease of update %s could not be renewed", update_id, exc_info=True)
 
     async def _handle(self, update_id: int) -> None:
         from aiogram.types import Update
@@ -122,12 +139,15 @@ class InboxFeeder:
             payload = await s.scalar(select(WebhookUpdate.payload).where(WebhookUpdate.update_id == update_id))
         error: BaseException | None = None
         sink: list[BaseException] = []
+        renewal = asyncio.create_task(self._renew(update_id))
         try:
             upd = Update.model_validate(payload, context={"bot": self.bot})
             # the error handler (bot.dispatcher.on_error) puts an unexpected exception here, after the apology
             await self.dp.feed_update(self.bot, upd, error_sink=sink)
         except Exception as exc:
             error = exc
+        finally:
+            renewal.cancel()
         error = error or (sink[0] if sink else None)
         await self._finish(update_id, error)
 

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     webhook_url: str | None = None  # the public https URL Telegram posts to, path included
     webhook_secret: SecretStr | None = None  # X-Telegram-Bot-Api-Secret-Token: 1-256 of A-Z a-z 0-9 _ -
     webhook_path: str = "/telegram/webhook"  # where the web process listens (behind the balancer's URL)
+    # an update a killed web instance was handling is taken by another one after this (renewed while handling);
+    # also how long a chat's Redis lock outlives a killed holder
+    webhook_lease_seconds: float = Field(30.0, ge=3)
 
     @field_validator("admin_api_token")
     @classmethod

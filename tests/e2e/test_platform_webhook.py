@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 from collections.abc import AsyncIterator
@@ -14,7 +15,7 @@ import pytest
 from aiogram import F, Router
 from aiogram.types import Message
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.root import Root, build_root
 from app.webhook import SECRET_HEADER, serve_webhook
@@ -198,3 +199,41 @@ async def test_a_reply_telegram_refuses_is_not_retried_but_kept(web: Web) -> Non
     assert row.done_at is not None and row.attempts == 1 and "chat not found" in (row.last_error or "")
     web.clock.shift += timedelta(hours=1)
     assert await web.feeder.run_once() == 0
+
+
+def slow_router(started: asyncio.Event, release: asyncio.Event) -> Router:
+    r = Router(name="test-webhook-slow")
+
+    @r.message(F.text == "slow")
+    async def slow(message: Message) -> None:
+        started.set()
+        await release.wait()
+        await message.answer("slow one done")
+
+    return r
+
+
+async def test_a_slow_update_keeps_its_lease_and_a_dead_instances_lease_runs_out(web: Web) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+    first_router(web.root, slow_router(started, release))
+    web.feeder.lease = timedelta(seconds=0.6)  # renewed every 0.2 s while handled
+    other = InboxFeeder(session_factory=web.root.session_factory, bot=web.feeder.bot, dp=web.feeder.dp,
+                        lease=timedelta(seconds=0.6))  # a second web instance on the same table
+    await web.post(web.text_update(11, "slow"))
+    handling = asyncio.create_task(web.feeder.run_once())
+    await asyncio.wait_for(started.wait(), 10)
+    await asyncio.sleep(1.5)  # longer than the lease: only the renewal keeps the other instance off it
+    # bounded: without the renewal the other instance takes the update and hangs in the slow handler
+    assert await asyncio.wait_for(other.run_once(), 5) == 0
+    release.set()
+    assert await asyncio.wait_for(handling, 10) == 1
+    assert web.texts(11) == ["slow one done"]
+    # an instance killed mid-update renews nothing: once its lease ran out, another instance takes the update
+    await web.post(web.text_update(12, "/subscriptions"))
+    async with web.root.session_factory() as s:
+        await s.execute(update(WebhookUpdate).where(WebhookUpdate.chat_id == 12)
+                        .values(claimed_until=utcnow() + timedelta(seconds=0.6)))
+        await s.commit()
+    assert await other.run_once() == 0  # still leased by the dead one
+    await asyncio.sleep(0.8)
+    assert await other.run_once() == 1 and "Уведомления по сервисам" in web.texts(12)[-1]

@@ -60,5 +60,6 @@ def test_uncompilable_catalog_means_russian_ids(tmp_path: Path, monkeypatch: pyt
 def test_storage_choice() -> None:
     storage, isolation = make_storage(redis_url="redis://localhost:6379/0", session_factory=None)  # type: ignore[arg-type]
     assert isinstance(storage, RedisStorage) and isinstance(isolation, RedisEventIsolation)
+    assert isolation.lock_kwargs == {"timeout": 30.0}  # a killed holder's chat waits the lease, not aiogram's 60 s
     storage2, _ = make_storage(redis_url=None, session_factory=None)  # type: ignore[arg-type]
     assert isinstance(storage2, SqlStorage)
