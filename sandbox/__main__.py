@@ -17,9 +17,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("data"), help="folder of sandbox.sqlite3 and the files")
     parser.add_argument("--token", help="the bot's token (default: the stored one, else a new one)")
     parser.add_argument("--no-rate-limits", action="store_true", help="never answer 429")
+    parser.add_argument("--webhook-over-http", action="store_true",
+                        help="post to an https:// webhook URL over plain HTTP, on any port (a TLS proxy on loopback)")
     args = parser.parse_args()
     token = args.token or stored_token(args.data) or new_token()
-    config = SandboxConfig(token=token, data_dir=args.data, rate_limits=not args.no_rate_limits)
+    config = SandboxConfig(token=token, data_dir=args.data, rate_limits=not args.no_rate_limits,
+                           webhook_over_http=args.webhook_over_http)
     print(f"web chat: http://{args.host}:{args.port}  bot token: {token}  "
           f"TELEGRAM_API_URL=http://{args.host}:{args.port}", flush=True)
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="warning")

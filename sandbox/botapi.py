@@ -43,6 +43,7 @@ async def close(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
 @method("getUpdates")
 async def get_updates(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
     """Long polling: waits up to `timeout` s for updates; a newer getUpdates ends an older one with 409."""
+    w.webhook.check_polling()
     offset = _opt_int(p.get("offset"))
     limit = max(1, min(100, _opt_int(p.get("limit")) or 100))
     timeout = max(0, min(50, _opt_int(p.get("timeout")) or 0))
@@ -61,17 +62,19 @@ async def get_updates(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
                                "instance is running")
 
 
+@method("setWebhook")
+async def set_webhook(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
+    return w.webhook.set(p)
+
+
 @method("deleteWebhook")
 async def delete_webhook(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
-    if _bool(p.get("drop_pending_updates")):
-        for u in w.store.all("update"):
-            w.store.delete("update", u["update_id"])
-    return True
+    return w.webhook.delete(drop_pending=_bool(p.get("drop_pending_updates")))
 
 
 @method("getWebhookInfo")
 async def get_webhook_info(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(w.store.all("update"))}
+    return w.webhook.info()
 
 
 # --- command menus --------------------------------------------------------------------------------------------

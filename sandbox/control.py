@@ -85,7 +85,7 @@ def routes(w: World) -> list[Route]:
 
     async def revision(request: Request) -> Any:
         return {"revision": w.revision, "pending_updates": len(w.store.all("update")),
-                "polling": w.poll_generation}
+                "polling": w.poll_generation, **w.webhook.stats()}
 
     async def create_user(request: Request) -> Any:
         b = await body(request)
@@ -175,7 +175,9 @@ def routes(w: World) -> list[Route]:
                 w.rules.active |= RATE_RULES
             else:
                 w.rules.active -= RATE_RULES
-        return {"rate_limits": bool(RATE_RULES & w.rules.active)}
+        if "webhook_duplicate_every" in b:  # every Nth delivered update is posted twice (0: never)
+            w.webhook.duplicate_every = max(0, int(b["webhook_duplicate_every"]))
+        return {"rate_limits": bool(RATE_RULES & w.rules.active), "webhook_duplicate_every": w.webhook.duplicate_every}
 
     async def file(request: Request) -> Response:
         doc = w.store.get("file", request.path_params["file_id"])

@@ -38,6 +38,7 @@ class SandboxConfig:
     token: str
     data_dir: Path = Path("data")
     rate_limits: bool = True
+    webhook_over_http: bool = False  # https:// webhook URLs posted over plain HTTP (a TLS proxy on loopback)
 
     @property
     def db_path(self) -> Path:
@@ -99,7 +100,7 @@ def create_app(config: SandboxConfig) -> Starlette:
     store = Store(config.db_path)
     store.put("meta", "token", config.token)
     world = World(store, token=config.token, files_dir=config.data_dir / "sandbox-files",
-                  rate_limits=config.rate_limits)
+                  rate_limits=config.rate_limits, webhook_over_http=config.webhook_over_http)
 
     async def bot_api(request: Request) -> Response:
         if request.path_params["token"] != world.token:
@@ -137,9 +138,11 @@ def create_app(config: SandboxConfig) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        world.webhook.start()  # a webhook set before a restart is delivered to again
         try:
             yield
         finally:
+            await world.webhook.stop()
             store.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -23,6 +23,8 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # a test double: surviving a crash of the process is enough, an fsync per change only slows a load test
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS docs (kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,"
                          " PRIMARY KEY (kind, key))")
         self.docs: dict[str, dict[str, Any]] = {k: {} for k in KINDS}

@@ -14,6 +14,7 @@ from typing import Any
 
 from sandbox.rules import RATE_RULES, Refusal, TelegramRules, dump_markup
 from sandbox.store import Store
+from sandbox.webhook import WebhookDelivery
 
 CHAT_NOT_FOUND = "Bad Request: chat not found"
 CANT_INITIATE = "Forbidden: bot can't initiate conversation with a user"
@@ -33,8 +34,10 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
 class World:
     """Everything the sandbox knows; methods raise Refusal with Telegram's status and wording."""
 
-    def __init__(self, store: Store, *, token: str, files_dir: Path, rate_limits: bool = True) -> None:
+    def __init__(self, store: Store, *, token: str, files_dir: Path, rate_limits: bool = True,
+                 webhook_over_http: bool = False) -> None:
         self.store, self.files_dir = store, files_dir
+        self.webhook = WebhookDelivery(self, over_http=webhook_over_http)
         self.token = token
         bot_id = int(token.partition(":")[0])
         self.bot: dict[str, Any] = {"id": bot_id, "is_bot": True, "first_name": "Support desk (sandbox)",
@@ -49,6 +52,10 @@ class World:
         self.revision = 0  # grows with every published change: a test waits until it stops growing
         self.callbacks: dict[str, dict[str, Any]] = {}
         self._answered: dict[str, asyncio.Event] = {}
+        # a chat's message ids: reading one chat must not scan every message (thousands of users in a load test)
+        self._by_chat: dict[int, set[int]] = {}
+        for msg in store.all("message"):
+            self._by_chat.setdefault(msg["chat"]["id"], set()).add(msg["message_id"])
         for msg in store.all("message"):  # «message is not modified» survives a restart
             if msg.get("from", {}).get("id") == bot_id:
                 self.rules.remember("sendMessage", {"chat_id": msg["chat"]["id"], **_content_of(msg)},
@@ -177,8 +184,8 @@ class World:
         return None if msg is None or msg["_sb"].get("deleted") else msg
 
     def messages(self, chat_id: int) -> list[dict[str, Any]]:
-        found = [m for m in self.store.all("message") if m["chat"]["id"] == chat_id and not m["_sb"].get("deleted")]
-        return sorted(found, key=lambda m: m["message_id"])
+        found = (self.store.get("message", f"{chat_id}:{mid}") for mid in sorted(self._by_chat.get(chat_id, ())))
+        return [m for m in found if m is not None and not m["_sb"].get("deleted")]
 
     def add_message(self, chat: dict[str, Any], sender: dict[str, Any], content: dict[str, Any], *,
                     thread_id: int | None = None, notify_bot: bool = False, extra: dict[str, Any] | None = None,
@@ -202,15 +209,20 @@ class World:
 
     def save_message(self, msg: dict[str, Any], *, kind: str = "edit") -> None:
         self.store.put("message", f"{msg['chat']['id']}:{msg['message_id']}", msg)
+        self._by_chat.setdefault(msg["chat"]["id"], set()).add(msg["message_id"])
         self.publish({"type": kind, "chat_id": msg["chat"]["id"], "message_id": msg["message_id"]})
 
     # --- updates ------------------------------------------------------------------------------------------
     def push_update(self, kind: str, payload: dict[str, Any]) -> int:
         uid = self.store.next_id("update", 1)
         self.store.put("update", uid, {"update_id": uid, kind: payload})
+        self.poke_updates()
+        return uid
+
+    def poke_updates(self) -> None:
+        """Wakes whoever waits for updates (a long poll, the webhook delivery)."""
         self._updates_event.set()
         self._updates_event = asyncio.Event()
-        return uid
 
     def pending_updates(self, offset: int | None, limit: int, allowed: list[str] | None) -> list[dict[str, Any]]:
         ups = sorted(self.store.all("update"), key=lambda u: u["update_id"])
