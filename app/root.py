@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -90,6 +91,8 @@ class Root:
         """Starts the scheduler with every periodic job (one process runs them)."""
         for register in self.jobs:
             register(self)
+        if self.settings.log_job_runs:
+            self.scheduler.add_listener(_log_job_run, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         self.scheduler.start()
 
     async def shutdown(self) -> None:
@@ -102,6 +105,10 @@ class Root:
         await self.engine.dispose()
         if self.read_engine is not None:
             await self.read_engine.dispose()
+
+
+def _log_job_run(event: JobExecutionEvent) -> None:
+    log.info("job run: %s scheduled %s", event.job_id, event.scheduled_run_time.isoformat())
 
 
 def build_root(settings: Settings, *, with_bot: bool = True, with_api: bool = True,

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     invitation_hours: float = 72.0
     card_sync_seconds: float = 2.0
     leader_poll_seconds: float = Field(2.0, gt=0)  # a standby worker tries to take over this often
+    log_job_runs: bool = False  # one log line per run of a timed job (the scale test checks none ran twice)
     relay_staff_name: bool = True
     api_max_body_mb: float = Field(2.0, gt=0)  # every admin API route but the KB import
     kb_import_max_mb: float = Field(128.0, gt=0)  # POST /api/v1/kb/import (JSON or a zip of the Markdown export)
