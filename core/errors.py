@@ -39,7 +39,7 @@ class IdentityTaken(Conflict):
     `fields` maps each taken field ("login", "email", "tg_id") to a text for whoever typed it; `field` is the first.
     """
 
-    code = "identity_taken"
+    code = "conflict"  # the code the admin API answered before this error had its own class; `fields` names it
 
     def __init__(self, fields: dict[str, str], message: str | None = None) -> None:
         super().__init__(message or " and ".join(fields) + " belongs to another person", fields=dict(fields))
