@@ -51,7 +51,7 @@ async def _ask_login(event: Event, state: FSMContext) -> None:
 
 async def _ask_login_again(event: Event, state: FSMContext, exc: IdentityTaken, values: dict[str, Any]) -> None:
     """The login or e-mail is another employee's: the login step again, everything else of the dialog kept."""
-    value = escape(str(values.get(exc.field) or ""))
+    value = escape(str(values.get(exc.field) or next(iter(values.values()), "")))
     if exc.field == "email":
         text = _("Почта <b>{value}</b> уже указана в профиле другого сотрудника. Проверьте, нет ли опечатки, "
                  "или напишите другой адрес (или логин в системе).").format(value=value)
