@@ -12,7 +12,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import ErrorEvent
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.errors import Conflict, ContractRequired, DomainError, Forbidden, NotFound, ValidationFailed
+from core.errors import Conflict, ContractRequired, DomainError, Forbidden, IdentityTaken, NotFound, ValidationFailed
 from core.settings import Settings
 from core.uow import UowFactory
 
@@ -41,6 +41,8 @@ def user_error_text(exc: BaseException, data: dict[str, Any]) -> str | None:
     """A short text for the user; None for an exception that is not the user's business (and gets logged)."""
     if isinstance(exc, NotFound):
         return _tr(data, "Не найдено")
+    if isinstance(exc, IdentityTaken):  # a dialog that does not ask again itself still names the field
+        return "\n".join([_tr(data, "Проверьте данные:"), *(f"• {t}" for t in exc.fields.values())])
     if isinstance(exc, Conflict):
         return _tr(data, "Обращение уже изменилось, обновите карточку")
     if isinstance(exc, Forbidden):

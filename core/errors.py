@@ -33,6 +33,20 @@ class IllegalTransition(Conflict):
         self.action = action
 
 
+class IdentityTaken(Conflict):
+    """A login, e-mail or Telegram account that another person already has (one person per each, any case).
+
+    `fields` maps each taken field ("login", "email", "tg_id") to a text for whoever typed it; `field` is the first.
+    """
+
+    code = "conflict"  # the code the admin API answered before this error had its own class; `fields` names it
+
+    def __init__(self, fields: dict[str, str], message: str | None = None) -> None:
+        super().__init__(message or " and ".join(fields) + " belongs to another person", fields=dict(fields))
+        self.fields = dict(fields)
+        self.field = next(iter(fields), "")
+
+
 class Forbidden(DomainError):
     code = "forbidden"
 

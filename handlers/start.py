@@ -18,6 +18,7 @@ from core.catalog import service as catalog
 from core.catalog.intake import EMAIL_RE, FIELDS, check_value
 from core.catalog.models import User
 from core.db import utcnow
+from core.errors import IdentityTaken
 from core.settings import Settings
 from core.uow import UowFactory
 from core.verification import service as verification
@@ -48,6 +49,19 @@ async def _ask_login(event: Event, state: FSMContext) -> None:
                        "<i>i.ivanov@example.ru</i>"))
 
 
+async def _ask_login_again(event: Event, state: FSMContext, exc: IdentityTaken, values: dict[str, Any]) -> None:
+    """The login or e-mail is another employee's: the login step again, everything else of the dialog kept."""
+    value = escape(str(values.get(exc.field) or next(iter(values.values()), "")))
+    if exc.field == "email":
+        text = _("Почта <b>{value}</b> уже указана в профиле другого сотрудника. Проверьте, нет ли опечатки, "
+                 "или напишите другой адрес (или логин в системе).").format(value=value)
+    else:
+        text = _("Логин <b>{value}</b> уже указан в профиле другого сотрудника. Проверьте, нет ли опечатки, "
+                 "или напишите другой логин (или рабочую почту).").format(value=value)
+    await state.set_state(ProfileSG.login)
+    await say(event, text)
+
+
 async def _ask_region(event: Event, state: FSMContext) -> None:
     await state.set_state(ProfileSG.region)
     rows = [[(r, ProfCb(a="region", v=str(i)))] for i, r in enumerate(REGIONS)]
@@ -70,7 +84,8 @@ async def on_full_name(message: Message, state: FSMContext, uow: UowFactory, tz:
 
 
 @router.message(ProfileSG.login, ANSWER_TEXT)
-async def on_login(message: Message, state: FSMContext, uow: UowFactory, user: User) -> None:
+async def on_login(message: Message, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None, user: User,
+                   settings: Settings) -> None:
     text = (message.text or "").strip()
     if "@" in text and not EMAIL_RE.match(text):
         await message.answer(_("Это не похоже на адрес почты. Пример: <i>i.ivanov@example.ru</i>"))
@@ -79,10 +94,14 @@ async def on_login(message: Message, state: FSMContext, uow: UowFactory, user: U
         await message.answer(_("Логин — одно слово без пробелов, например: <i>i.ivanov</i>"))
         return
     values = {"email": text} if "@" in text else {"login": text}
-    if (await state.get_data()).get("pf_one"):
+    data = await state.get_data()
+    if data.get("pf_one"):
         await _save_one(message, state, uow, user, **values)
         return
     await state.update_data(pf_login=values)
+    if data.get("pf_region"):  # the region was chosen before the login turned out to be taken: not asked again
+        await _region_chosen(message, state, uow, kb, user, data["pf_region"], Policy.of(settings))
+        return
     await _ask_region(message, state)
 
 
@@ -116,8 +135,13 @@ async def _region_chosen(event: Event, state: FSMContext, uow: UowFactory, kb: K
     if data.get("pf_one"):
         await _save_one(event, state, uow, user, region=region)
         return
-    saved = await catalog.upsert_user(uow=uow(), tg_id=user.tg_id, full_name=data["pf_full_name"],
-                                      region=region, **data["pf_login"])
+    try:
+        saved = await catalog.upsert_user(uow=uow(), tg_id=user.tg_id, full_name=data["pf_full_name"],
+                                          region=region, **data["pf_login"])
+    except IdentityTaken as exc:
+        await state.update_data(pf_region=region)
+        await _ask_login_again(event, state, exc, data["pf_login"])
+        return
     then, seed, counted = data.get("then"), data.get("seed"), bool(data.get("ft_counted"))
     await state.clear()
     saved_text = _("Спасибо, {name}! Профиль сохранён — изменить его можно в меню «Профиль».").format(
@@ -134,7 +158,11 @@ async def _region_chosen(event: Event, state: FSMContext, uow: UowFactory, kb: K
 
 
 async def _save_one(event: Event, state: FSMContext, uow: UowFactory, user: User, **values: Any) -> None:
-    saved = await catalog.upsert_user(uow=uow(), tg_id=user.tg_id, **values)
+    try:
+        saved = await catalog.upsert_user(uow=uow(), tg_id=user.tg_id, **values)
+    except IdentityTaken as exc:  # only a login or e-mail can be taken: the edit of the login asks again
+        await _ask_login_again(event, state, exc, values)
+        return
     await state.clear()
     await say(event, _("Сохранено."))
     await show_profile(event, saved)

@@ -2,6 +2,10 @@
 
 Finding and creating a person is race-free on both databases: the INSERT says ON CONFLICT DO NOTHING, so of
 two transactions creating one login at once the second waits for the first and then finds its row.
+
+A login, e-mail or Telegram account another person holds is refused with `IdentityTaken` naming the field: looked
+up (case-insensitively, as the indexes compare) before anything is flushed, and, when a concurrent transaction
+takes it meanwhile, read from the unique index the database names.
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog.models import User
-from core.errors import ValidationFailed
+from core.errors import Conflict, IdentityTaken
 from core.text import search_key
 from core.uow import UnitOfWork
 
@@ -21,7 +26,26 @@ IDENTITY = ("tg_id", "full_name", "login", "email")
 TAKEN = {
     "login": "Логин: уже указан в профиле другого человека — проверьте его или обратитесь в поддержку",
     "email": "E-mail: уже указан в профиле другого человека — проверьте его или обратитесь в поддержку",
+    "tg_id": "Telegram: этот аккаунт уже привязан к другому человеку",
 }
+# the unique indexes and constraints of `users` as PostgreSQL and SQLite name them in their errors
+_UNIQUE = (("uq_users_lower_login", "login"), ("uq_users_lower_email", "email"), ("uq_users_tg_id", "tg_id"),
+           ("users.tg_id", "tg_id"))
+
+
+def taken(*fields: str) -> IdentityTaken:
+    """The error for login / e-mail / Telegram account held by another person."""
+    return IdentityTaken({f: TAKEN[f] for f in fields})
+
+
+def taken_meanwhile(exc: IntegrityError, **written: object) -> IdentityTaken | Conflict:
+    """What a concurrent transaction took between the look-up and the flush, from the index the database names;
+    a database that names none: the keys this write set."""
+    text = str(exc.orig)
+    fields = [f for name, f in _UNIQUE if name in text] or [f for f, v in written.items() if v]
+    if not fields:
+        return Conflict("Telegram account, login or e-mail belongs to another person")
+    return taken(*dict.fromkeys(fields))
 
 
 def clean_key(value: str | None) -> str | None:
@@ -68,26 +92,28 @@ async def _create(uow: UnitOfWork, *, tg_id: int | None, login: str | None, emai
         session, tg_id=tg_id, login=login, email=email)
     if user is None:
         # the row in the way belongs to someone else (another Telegram account with this login or e-mail)
-        field = "login" if login and await by_login(session, login) else "email"
-        raise ValidationFailed(f"{field} belongs to another person", fields={field: TAKEN[field]})
+        raise taken("login" if login and await by_login(session, login) else "email")
     return user
 
 
 async def _check_free(session: AsyncSession, user: User, *, login: str | None, email: str | None) -> None:
-    problems = {}
+    problems = []
     for field, key, lookup in (("login", login, by_login), ("email", email, by_email)):
         if key and (getattr(user, field) or "").lower() != key.lower():
             other = await lookup(session, key)
             if other is not None and other.id != user.id:
-                problems[field] = TAKEN[field]
+                problems.append(field)
     if problems:
-        raise ValidationFailed("login or e-mail belongs to another person", fields=problems)
+        raise taken(*problems)
 
 
 async def upsert_in(uow: UnitOfWork, *, tg_id: int | None = None, full_name: str | None = None,
                     login: str | None = None, email: str | None = None, region: str | None = None,
                     organisation_id: int | None = None, locale: str | None = None) -> User:
-    """Finds a person by Telegram id, login or e-mail (in that order), creating one if none, and updates it."""
+    """Finds a person by Telegram id, login or e-mail (in that order), creating one if none, and updates it.
+
+    `IdentityTaken` when the login or e-mail is another person's; the caller's transaction is then to be rolled
+    back (nothing of this person is half-written)."""
     login, email = clean_key(login), clean_key(email)
     user = await _find(uow.session, tg_id=tg_id, login=login, email=email)
     if user is None:
@@ -100,28 +126,32 @@ async def upsert_in(uow: UnitOfWork, *, tg_id: int | None = None, full_name: str
         if value is not None:
             setattr(user, key, value)
     user.profile_complete = bool(user.full_name and (user.login or user.email) and user.region)
-    await uow.session.flush()
+    await flush(uow, login=login, email=email)
     return user
+
+
+async def flush(uow: UnitOfWork, **written: object) -> None:
+    """Flushes a person's row; a login, e-mail or Telegram account taken meanwhile is `IdentityTaken`."""
+    try:
+        await uow.session.flush()
+    except IntegrityError as exc:
+        raise taken_meanwhile(exc, **written) from exc
 
 
 async def set_identity(uow: UnitOfWork, user: User, changes: dict[str, Any]) -> None:
     """Changes a known person's Telegram id, login, e-mail or name; a 409 when another person holds one of them."""
-    from sqlalchemy.exc import IntegrityError
-
-    from core.errors import Conflict
-
     session = uow.session
     if "tg_id" in changes and changes["tg_id"] is not None and changes["tg_id"] != user.tg_id:
         other = await session.scalar(select(User).where(User.tg_id == changes["tg_id"]))
         if other is not None:
-            raise Conflict(f"Telegram account {changes['tg_id']} belongs to another person",
-                           fields={"tg_id": "Telegram: этот аккаунт уже привязан к другому человеку"})
+            raise IdentityTaken({"tg_id": TAKEN["tg_id"]},
+                                f"Telegram account {changes['tg_id']} belongs to another person")
     for field, lookup in (("login", by_login), ("email", by_email)):
         key = clean_key(changes.get(field)) if field in changes else None
         if key and (getattr(user, field) or "").lower() != key.lower():
             other = await lookup(session, key)
             if other is not None and other.id != user.id:
-                raise Conflict(f"{field} '{key}' belongs to another person", fields={field: TAKEN[field]})
+                raise IdentityTaken({field: TAKEN[field]}, f"{field} '{key}' belongs to another person")
     for field in ("tg_id", "full_name", "login", "email"):
         if field in changes:
             value = changes[field]
@@ -129,7 +159,7 @@ async def set_identity(uow: UnitOfWork, user: User, changes: dict[str, Any]) -> 
     try:
         await session.flush()
     except IntegrityError as exc:  # taken meanwhile by a concurrent transaction
-        raise Conflict("Telegram account, login or e-mail belongs to another person") from exc
+        raise taken_meanwhile(exc) from exc
 
 
 async def for_call_in(uow: UnitOfWork, *, full_name: str | None, login: str | None, email: str | None,
@@ -149,5 +179,5 @@ async def for_call_in(uow: UnitOfWork, *, full_name: str | None, login: str | No
     if organisation_id is not None:
         user.organisation_id = organisation_id  # the company the caller named: the contract check runs on it
     user.profile_complete = bool(user.full_name and (user.login or user.email) and user.region)
-    await uow.session.flush()
+    await flush(uow, **blanks)
     return user

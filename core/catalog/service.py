@@ -175,11 +175,17 @@ async def has_valid_contract(*, uow: UnitOfWork, org_id: int, service_code: str,
 async def upsert_user(*, uow: UnitOfWork, tg_id: int | None = None, full_name: str | None = None,
                       login: str | None = None, email: str | None = None, region: str | None = None,
                       organisation_id: int | None = None, locale: str | None = None) -> User:
-    """Finds a user by Telegram id, login or e-mail (in that order) and updates what is given."""
+    """Finds a user by Telegram id, login or e-mail (in that order) and updates what is given.
+
+    A login or e-mail another person has (whatever the case) is `IdentityTaken` naming the field, also when a
+    concurrent registration takes it meanwhile; the transaction is rolled back, nothing of it is saved."""
     async with uow:
         user = await upsert_user_in(uow, tg_id=tg_id, full_name=full_name, login=login, email=email, region=region,
                                     organisation_id=organisation_id, locale=locale)
-        await uow.commit()
+        try:
+            await uow.commit()
+        except IntegrityError as exc:
+            raise people.taken_meanwhile(exc, login=login, email=email) from exc
         return user
 
 
@@ -226,13 +232,10 @@ async def create_staff(*, uow: UnitOfWork, line_code: str, user: dict[str, Any],
     """Adds a user (found or created) to a line group."""
     async with uow:
         group = await _check_line(uow, line_code)
-        # found or created race-free: two records made at once for one Telegram id share one person
-        try:
-            person = await people.upsert_in(uow, tg_id=user.get("tg_id"), full_name=user.get("full_name") or None,
-                                            login=user.get("login"), email=user.get("email"),
-                                            region=user.get("region"))
-        except ValidationFailed as exc:  # a login or e-mail is one person's: another's is a conflict
-            raise Conflict(exc.message, fields=exc.fields) from exc
+        # found or created race-free: two records made at once for one Telegram id share one person; a login or
+        # e-mail of another person is IdentityTaken (a Conflict: 409 naming the field)
+        person = await people.upsert_in(uow, tg_id=user.get("tg_id"), full_name=user.get("full_name") or None,
+                                        login=user.get("login"), email=user.get("email"), region=user.get("region"))
         staff = Staff(user_id=person.id, line_code=line_code, is_coordinator=is_coordinator,
                       is_service_manager=is_service_manager, curator_region=curator_region, user=person,
                       group=group)

@@ -4,9 +4,11 @@ e-mail of a staff member can be changed, and each belongs to one person (409 whe
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from app.root import Root
+from core.catalog import people
 from core.outbox.models import OutboxEvent
 from tests import factories as f
 
@@ -80,3 +82,20 @@ async def test_a_login_is_one_persons(client: httpx.AsyncClient, root: Root) -> 
     same = await client.post("/api/v1/staff", json={"line_code": "line2", "user": {
         "tg_id": 7301, "full_name": "Ким", "login": "k.kim"}})
     assert same.status_code == 201  # the person with that login (and that Telegram account) joins the line
+
+
+async def test_an_email_of_another_person_is_409_naming_it_also_when_taken_meanwhile(
+        client: httpx.AsyncClient, root: Root, monkeypatch: pytest.MonkeyPatch) -> None:
+    await f.user(root, tg_id=7311, login="e.owner", email="e.owner@example.ru")
+    await f.user(root, tg_id=7312, login="e.other")  # already known to the bot: the address is an UPDATE
+    body = {"line_code": "line2", "user": {"tg_id": 7312, "full_name": "Другой", "email": "E.Owner@Example.RU"}}
+    clash = await client.post("/api/v1/staff", json=body)
+    assert clash.status_code == 409 and set(clash.json()["error"]["fields"]) == {"email"}
+
+    async def nobody(*_: object) -> None:  # a concurrent registration commits the address after the look-up
+        return None
+
+    monkeypatch.setattr(people, "by_email", nobody)
+    raced = await client.post("/api/v1/staff", json=body)
+    assert raced.status_code == 409 and set(raced.json()["error"]["fields"]) == {"email"}, raced.text
+    assert (await client.get("/api/v1/staff")).json() == []

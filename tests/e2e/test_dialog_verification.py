@@ -180,3 +180,19 @@ async def test_an_english_client_gets_the_verification_and_the_mail_in_english(h
     assert mail.subject.startswith("Confirmation code")
     await h.send_text(uid, mail.code(), language_code="en")
     assert "is confirmed" in (h.last_text(uid) or "")
+
+
+async def test_a_taken_login_asked_again_still_leads_to_the_email_confirmation(harness: BotHarness,
+                                                                               smtp_server: LocalSmtp) -> None:
+    h, uid = harness, 7181
+    await onboard(h, 7180, login="l.lebedev")
+    await h.send_text(uid, "/start")
+    await h.send_text(uid, "Лебедева Лена Львовна")
+    await h.send_text(uid, "L.Lebedev")
+    await tap(h, uid, "МРФ Волга")
+    assert "уже указан в профиле другого сотрудника" in (h.last_text(uid) or "")
+    await h.send_text(uid, "l.lebedeva")
+    said = h.last_text(uid) or ""
+    assert "Профиль сохранён" in said and "рабочую почту" in said and "МРФ" not in said
+    assert (await fsm(h, uid))[0] == "VerifySG:email"
+    assert (await db_user(h, uid)).login == "l.lebedeva"

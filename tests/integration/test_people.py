@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.root import Root
 from core import migrate
+from core.catalog import people
 from core.catalog import service as catalog
 from core.catalog.models import Service, User
-from core.errors import ValidationFailed
+from core.errors import IdentityTaken
 from core.tickets import service as tickets
 from core.tickets.models import Ticket
 from tests import factories as f
@@ -53,13 +54,52 @@ async def test_database_refuses_a_second_person_with_one_login_or_email_whatever
 
 async def test_telegram_user_cannot_take_the_login_of_another_person(root: Root) -> None:
     await f.user(root, tg_id=4101, login="o.owner")
-    with pytest.raises(ValidationFailed) as err:
+    with pytest.raises(IdentityTaken) as err:
         await catalog.upsert_user(uow=root.uow(), tg_id=4102, full_name="Другой", login="O.Owner",
                                   email="other@example.ru", region="МРФ Центр")
     assert set(err.value.fields) == {"login"}
     me = await f.user(root, tg_id=4103, login="me.me")
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(IdentityTaken):
         await catalog.upsert_user(uow=root.uow(), tg_id=me.tg_id, email="O.OWNER@example.ru")
+
+
+async def _person(root: Root, tg_id: int) -> tuple[str, str | None, str | None, str | None, bool] | None:
+    async with root.session_factory() as s:
+        u = await s.scalar(select(User).where(User.tg_id == tg_id))
+        return None if u is None else (u.full_name, u.login, u.email, u.region, u.profile_complete)
+
+
+async def test_a_taken_login_or_email_is_identity_taken_naming_the_field_and_saves_nothing(root: Root) -> None:
+    await f.user(root, tg_id=4111, login="o.owner", email="o.owner@example.ru")
+    await catalog.upsert_user(uow=root.uow(), tg_id=4112)  # as the bot's first message makes a Telegram user
+    before = await _person(root, 4112)
+    for given, field in (({"login": "O.OWNER"}, "login"), ({"email": "O.Owner@Example.RU"}, "email")):
+        with pytest.raises(IdentityTaken) as err:
+            await catalog.upsert_user(uow=root.uow(), tg_id=4112, full_name="Другой Человек", region="МРФ Урал",
+                                      **given)
+        assert (err.value.field, set(err.value.fields)) == (field, {field})
+        assert await _person(root, 4112) == before  # the name and the region were rolled back with it
+    # and a person never seen before (no Telegram row yet) meets the same error
+    with pytest.raises(IdentityTaken) as err:
+        await catalog.upsert_user(uow=root.uow(), tg_id=4113, full_name="Третий", login="o.Owner", region="МРФ Урал")
+    assert err.value.field == "login" and await _person(root, 4113) is None
+
+
+async def test_a_login_taken_by_a_concurrent_registration_is_identity_taken_not_an_integrity_error(
+        root: Root, monkeypatch: pytest.MonkeyPatch) -> None:
+    await f.user(root, tg_id=4121, login="race.login", email="race@example.ru")
+    await catalog.upsert_user(uow=root.uow(), tg_id=4122)
+
+    async def nobody(*_: object) -> None:  # the other transaction commits after this one looked
+        return None
+
+    monkeypatch.setattr(people, "by_login", nobody)
+    monkeypatch.setattr(people, "by_email", nobody)
+    for given, field in (({"login": "RACE.login"}, "login"), ({"email": "Race@Example.ru"}, "email")):
+        with pytest.raises(IdentityTaken) as err:
+            await catalog.upsert_user(uow=root.uow(), tg_id=4122, full_name="Гонщик", region="МРФ Урал", **given)
+        assert err.value.field == field and isinstance(err.value.__cause__, IntegrityError)
+    assert await _person(root, 4122) == ("", None, None, None, False)
 
 
 async def test_person_first_known_by_login_is_found_from_telegram(root: Root) -> None:
