@@ -114,7 +114,8 @@ def _log_job_run(event: JobExecutionEvent) -> None:
 def build_root(settings: Settings, *, with_bot: bool = True, with_api: bool = True,
                bot_session: BaseSession | None = None) -> Root:
     """Builds everything from settings; nothing runs until startup()/start_jobs()."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
+                         max_overflow=settings.db_max_overflow, pre_ping=settings.db_pool_pre_ping)
     session_factory = make_session_factory(engine)
     read_engine = make_read_engine(settings.database_url)
     read_factory = make_session_factory(read_engine) if read_engine is not None else None

@@ -111,7 +111,7 @@ class Cluster:
                    # the load measures the product, not Telegram's 30 messages/s: dialog replies unpaced (the
                    # sandbox runs without rate limits); notices keep the shared SEND_RATE
                    REPLIES_SHARE_RATE="false", LEADER_POLL_SECONDS="0.5", DELIVERY_POLL_SECONDS="0.3",
-                   LOG_JOB_RUNS="true", SLA_SWEEP_SECONDS="2", PYTHONUNBUFFERED="1", **extra)
+                   LOG_JOB_RUNS="true", SLA_SWEEP_SECONDS="2", DB_POOL_PRE_PING="false", PYTHONUNBUFFERED="1", **extra)
         return env
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str], port: int | None = None) -> Proc:

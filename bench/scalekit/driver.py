@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import aiohttp
 
 NUMBER = re.compile(r"SD-\d+")
 STEP_TIMEOUT = 60.0  # one answer; a killed web instance's leased updates wait out their lease (30 s)
@@ -51,8 +51,9 @@ class Driver:
         # a person reads and types: ~1 s between two actions, the pace the product's per-user throttle allows
         # (1 update/s after a burst of 5); faster, the bot rightly answers «подождите пару секунд»
         self.sandbox, self.think = sandbox, think
-        self.http = httpx.AsyncClient(base_url=sandbox + "/sandbox/api", timeout=60,
-                                      limits=httpx.Limits(max_connections=200, max_keepalive_connections=200))
+        # aiohttp rather than httpx: the driver shares the 2 cores with what it measures, so it must be cheap
+        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60),
+                                          connector=aiohttp.TCPConnector(limit=200))
         self._events: dict[int, asyncio.Event] = {}
         self._listen: asyncio.Task[None] | None = None
         self.bot_id = 0
@@ -70,49 +71,54 @@ class Driver:
             self._listen.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listen
-        await self.http.aclose()
+        await self.http.close()
 
     async def call(self, method: str, path: str, **kw: Any) -> Any:
-        resp = await self.http.request(method, path, **kw)
-        data = resp.json()
-        if not data.get("ok"):
-            raise DialogError(f"{method} {path}: {resp.status_code} {data.get('description')}")
-        return data["result"]
+        async with self.http.request(method, f"{self.sandbox}/sandbox/api{path}", **kw) as resp:
+            data = await resp.json()
+            if not data.get("ok"):
+                raise DialogError(f"{method} {path}: {resp.status} {data.get('description')}")
+            return data["result"]
 
     async def _stream(self) -> None:
         while True:
             try:
-                async with self.http.stream("GET", f"{self.sandbox}/sandbox/events", timeout=None) as resp:
-                    async for line in resp.aiter_lines():
+                async with self.http.get(f"{self.sandbox}/sandbox/events",
+                                         timeout=aiohttp.ClientTimeout(total=None)) as resp:
+                    async for raw in resp.content:
+                        line = raw.decode()
                         if line.startswith("data: "):
                             event = json.loads(line[6:])
                             chat = event.get("chat_id")
                             if isinstance(chat, int) and chat in self._events:
                                 self._events[chat].set()
-            except httpx.HTTPError:
+            except aiohttp.ClientError:
                 await asyncio.sleep(0.5)
 
-    async def bot_messages(self, chat: int) -> list[dict[str, Any]]:
-        return [m for m in await self.call("GET", f"/chats/{chat}/messages") if m["from"]["id"] == self.bot_id]
+    async def bot_messages(self, chat: int, *, last: int = 0) -> list[dict[str, Any]]:
+        msgs = await self.call("GET", f"/chats/{chat}/messages", params={"last": last})
+        return [m for m in msgs if m["from"]["id"] == self.bot_id]
 
     async def wait(self, chat: int, check: Check, what: str, seconds: float = STEP_TIMEOUT) -> list[dict[str, Any]]:
-        """Waits until `check` holds on the chat's bot messages (re-read after each change of the chat)."""
+        """Waits until `check` holds on the chat's newest bot messages, re-read after each change of the chat
+        (the caller cleared the chat's event before its action, so the answer's event is not missed)."""
         event = self._events[chat]
         deadline = time.monotonic() + seconds
         while True:
+            left = deadline - time.monotonic()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), max(0.01, min(left, 2.0)))  # re-read now and then anyway
             event.clear()
-            msgs = await self.bot_messages(chat)
+            msgs = await self.bot_messages(chat, last=4)
             if check(msgs):
                 return msgs
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if time.monotonic() >= deadline:
                 raise DialogError(f"user {chat}: no {what} within {seconds:.0f} s; last: "
                                   f"{_text(msgs[-1])[:200] if msgs else '—'}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), min(left, 2.0))  # re-read now and then: an event may be missed
 
     async def say(self, run: UserRun, text: str, check: Check, what: str) -> list[dict[str, Any]]:
         await asyncio.sleep(self.think if run.latencies else 0)
+        self._events[run.uid].clear()
         t0 = time.monotonic()
         await self.call("POST", f"/chats/{run.uid}/messages", json={"from_id": run.uid, "text": text})
         self.updates_sent += 1
@@ -126,6 +132,7 @@ class Driver:
             found = [b for b in _buttons(msg) if contains in b["text"] and "callback_data" in b]
             if found:
                 await asyncio.sleep(self.think)
+                self._events[run.uid].clear()
                 t0 = time.monotonic()
                 pressed = await self.call("POST", f"/chats/{run.uid}/press", json={
                     "from_id": run.uid, "message_id": msg["message_id"], "data": found[0]["callback_data"]})
@@ -179,7 +186,7 @@ class Driver:
             async with gate:
                 try:
                     await self.dialog(run)
-                except (DialogError, httpx.HTTPError) as exc:
+                except (DialogError, aiohttp.ClientError, TimeoutError) as exc:
                     run.error = str(exc)
                 if self.on_done is not None:
                     self.on_done(run)

@@ -5,7 +5,8 @@ the admin API when it runs in the bot's process) and bulk UPDATE/DELETE statemen
 worker marking a user unreachable) are seen through session events, so this process never serves its own
 stale write. A change committed by ANOTHER process (an admin API run separately, another web instance) drops
 the entry there too within milliseconds with REDIS_URL (core/cachebus.py), else after at most `ttl`
-seconds; the TTL is acceptable because the cached user only feeds the dialogs (names, locale, whether the
+seconds (a user whose profile is not complete yet is never cached: onboarding decides on the fresh row); the
+TTL is acceptable because the cached user only feeds the dialogs (names, locale, whether the
 profile is complete): the ticket use cases read the requester and the organisation's contract from the
 database themselves, so a stale entry can make the dialog ask one question too many, never register a
 ticket against the wrong data.
@@ -51,6 +52,11 @@ class UserCache:
         """Keeps `user` unless something was dropped since `generation` was read (it may be older than that)."""
         if generation != self.generation or user.tg_id is None or user.unreachable:
             return  # an unreachable user is reset on their next message, which needs the fresh row
+        if not user.profile_complete:
+            # in the middle of onboarding, each step decides on the fresh row: with several web instances the next
+            # update of the chat may be handled by another one before the bus's drop of the profile just saved
+            # there arrives, and a cached incomplete profile would ask the full name again (bench/scale.py saw it)
+            return
         self._by_tg[user.tg_id] = (user, self.clock())
         self._by_tg.move_to_end(user.tg_id)
         while len(self._by_tg) > self.size:

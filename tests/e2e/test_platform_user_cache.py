@@ -51,11 +51,14 @@ async def test_a_known_sender_costs_no_user_query_until_the_entry_expires(harnes
     harness.add_router(whoami_router())
     cache: UserCache = harness.root.user_cache
     cache.clock = harness.clock
+    await catalog.upsert_user(uow=harness.root.uow(), tg_id=UID, full_name="Петров Пётр Петрович", login="p.petrov",
+                              region="МРФ Волга")
+    await harness.send_text(UID, "whoami")  # the first contact syncs the Telegram fields (a write: a drop)
     await harness.send_text(UID, "whoami")
     with user_queries(harness) as seen:
         await harness.send_text(UID, "whoami")
         await harness.send_text(UID, "whoami")
-    assert seen == [] and harness.last_text(UID) == f"User{UID}|ru|False"
+    assert seen == [] and harness.last_text(UID) == "Петров Пётр Петрович|ru|False"
     harness.clock.advance(cache.ttl)
     with user_queries(harness) as seen:
         await harness.send_text(UID, "whoami")
@@ -85,10 +88,30 @@ async def test_a_cached_user_blocked_by_delivery_is_reachable_again_when_writing
         assert await s.scalar(select(User.unreachable).where(User.tg_id == UID)) is False
 
 
+async def test_a_user_still_onboarding_is_read_fresh_so_another_instances_saved_profile_counts(
+        harness: BotHarness) -> None:
+    # the regression bench/scale.py found: web A saved the profile, web B served «📝 Сообщить о проблеме» from its
+    # cached incomplete user (the bus's drop not there yet) and asked the full name again
+    harness.add_router(whoami_router())
+    await harness.send_text(UID, "whoami")  # a new sender: no complete profile yet
+    with user_queries(harness) as seen:
+        await harness.send_text(UID, "whoami")
+    assert len(seen) == 1  # not served from the cache
+    async with harness.root.session_factory() as s:  # «another process» commits the profile, no drop here
+        row = await s.scalar(select(User).where(User.tg_id == UID))
+        assert row is not None
+        row.full_name, row.login, row.region, row.profile_complete = "Иванов Иван", "i.ivanov", "Москва", True
+        await s.commit()
+    harness.root.user_cache.forget()  # what this process's own session hook did; the fresh row is what counts
+    await harness.send_text(UID, "whoami")
+    assert harness.last_text(UID).startswith("Иванов Иван|")
+
+
 def test_cache_expiry_size_and_generation() -> None:
     now = [0.0]
     cache = UserCache(ttl=10, size=2, clock=lambda: now[0])
-    a, b, c = (User(id=i, tg_id=100 + i, full_name=str(i), unreachable=False) for i in range(3))
+    a, b, c = (User(id=i, tg_id=100 + i, full_name=str(i), unreachable=False, profile_complete=True)
+               for i in range(3))
     cache.put(a, generation=cache.generation)
     cache.put(b, generation=cache.generation)
     assert cache.get(100) is a  # a is now the most recent, so c pushes b out
@@ -100,5 +123,7 @@ def test_cache_expiry_size_and_generation() -> None:
     assert cache.get(100) is None
     now[0] = 10.0
     assert cache.get(102) is None  # expired
-    cache.put(User(id=9, tg_id=109, unreachable=True), generation=cache.generation)
+    cache.put(User(id=9, tg_id=109, unreachable=True, profile_complete=True), generation=cache.generation)
     assert cache.get(109) is None  # an unreachable user is read fresh, so the next message can reset it
+    cache.put(User(id=8, tg_id=108, unreachable=False, profile_complete=False), generation=cache.generation)
+    assert cache.get(108) is None  # still onboarding: read fresh
