@@ -53,7 +53,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 20,
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 5, max_overflow: int = 10,
                 pre_ping: bool = True) -> AsyncEngine:
     """Engine with SQLite tuned for concurrent readers (WAL, FKs, busy timeout); for a server database a pool
     of `pool_size` kept connections (+ `max_overflow` opened and closed again under a peak)."""
@@ -71,8 +71,8 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overfl
             # must therefore never hold one session while opening another (the suite runs with this pool).
             kwargs.update(pool_size=1, max_overflow=0)
     else:
-        # SQLAlchemy's default of 5 kept connections made a loaded web instance open and close overflow ones all
-        # the time (a TCP connect, a TLS probe, auth, asyncpg's type setup each): bench/scale.py spent ~15% there
+        # SQLAlchemy's defaults (5 + 10): bench/scale.py with 10 + 20 showed no gain on 2 cores, and four processes
+        # of 30 would pass PostgreSQL's default max_connections of 100
         kwargs.update(pool_pre_ping=pre_ping, pool_size=pool_size, max_overflow=max_overflow)
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):

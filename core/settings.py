@@ -47,8 +47,9 @@ class Settings(BaseSettings):
     leader_poll_seconds: float = Field(2.0, gt=0)  # a standby worker tries to take over this often
     # PostgreSQL: connections each process keeps, the extra ones a peak may open, and the liveness check of a
     # connection at every checkout (one round trip; off, a connection the server dropped fails one request)
-    db_pool_size: int = Field(10, ge=1)
-    db_max_overflow: int = Field(20, ge=0)
+    # (every process may hold size + overflow: keep their sum under PostgreSQL's max_connections, 100 by default)
+    db_pool_size: int = Field(5, ge=1)
+    db_max_overflow: int = Field(10, ge=0)
     db_pool_pre_ping: bool = True
     log_job_runs: bool = False  # one log line per run of a timed job (the scale test checks none ran twice)
     relay_staff_name: bool = True

@@ -267,7 +267,6 @@ async def create(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
             [(_("🏢 Изменить организацию"), ProfCb(a="org", v="summary"))],
             [(_("✖️ Отмена"), RepCb(a="cancel"))]]))
         return
-    await state.clear()
     due_text = await common.deadline_text(uow, tz, ticket.id)
     text = _("✅ Обращение <b>{number}</b> зарегистрировано.").format(number=escape(ticket.number or ""))
     text += "\n" + _("Специалист возьмёт его в работу; я напишу, когда статус изменится или понадобятся "
@@ -275,6 +274,9 @@ async def create(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
     if due_text:
         text += "\n" + escape(due_text) + "."
     await say(event, text, main_menu())
+    # cleared only once the number went out: a process dying before that leaves the dialog (and its intake key)
+    # as it was, so the retried press finds the ticket and tells it (at worst twice), never «кнопка не действует»
+    await state.clear()
 
 
 @router.callback_query(RepCb.filter(F.a == "back"))

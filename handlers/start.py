@@ -143,18 +143,20 @@ async def _region_chosen(event: Event, state: FSMContext, uow: UowFactory, kb: K
         await _ask_login_again(event, state, exc, data["pf_login"])
         return
     then, seed, counted = data.get("then"), data.get("seed"), bool(data.get("ft_counted"))
-    await state.clear()
     saved_text = _("Спасибо, {name}! Профиль сохранён — изменить его можно в меню «Профиль».").format(
         name=escape(saved.full_name))
     if then == "report":
+        await state.clear()
         await say(event, saved_text)
         await report_steps.start_report(event, state, uow, kb, saved, policy=policy, seed=seed, counted=counted)
     elif policy.required and not await verification.may_file(uow=uow(), user_id=saved.id, policy=policy):
+        await state.clear()
         await verify.offer(event, state, uow, saved, policy, intro=saved_text + "\n\n" + _(
             "Сообщать о проблемах могут сотрудники компании с подтверждённой рабочей почтой; база знаний открыта "
             "всем."))
     else:
         await say(event, saved_text, main_menu())
+        await state.clear()  # after the reply: a retried press after a crash saves again and tells it
 
 
 async def _save_one(event: Event, state: FSMContext, uow: UowFactory, user: User, **values: Any) -> None:

@@ -111,7 +111,7 @@ class Cluster:
                    # the load measures the product, not Telegram's 30 messages/s: dialog replies unpaced (the
                    # sandbox runs without rate limits); notices keep the shared SEND_RATE
                    REPLIES_SHARE_RATE="false", LEADER_POLL_SECONDS="0.5", DELIVERY_POLL_SECONDS="0.3",
-                   LOG_JOB_RUNS="true", SLA_SWEEP_SECONDS="2", DB_POOL_PRE_PING="false", PYTHONUNBUFFERED="1", **extra)
+                   LOG_JOB_RUNS="true", SLA_SWEEP_SECONDS="2", PYTHONUNBUFFERED="1", **extra)
         return env
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str], port: int | None = None) -> Proc:
@@ -172,6 +172,14 @@ class Cluster:
             await asyncio.sleep(0.05)
 
     async def start(self) -> None:
+        """Starts everything; on a failure stops what was started (no process is left behind on the database)."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         self.tmp.mkdir(parents=True, exist_ok=True)
         await self._fresh_database()
         await self._flush_redis()
@@ -185,7 +193,7 @@ class Cluster:
             self._cli(f"web{i}", ["web"], self.env(ADMIN_API_PORT=str(port)), port)
         for proc in self.web_procs():
             await self._until_up(f"http://127.0.0.1:{proc.port}/healthz", proc)
-        bal = self._spawn("balancer", [sys.executable, "-m", "bench.scalekit.balancer", "--port",
+        bal = self._spawn("balancer", [sys.executable, str(Path(__file__).with_name("balancer.py")), "--port",
                                        str(self.balancer_port), "--to", ",".join(map(str, ports))], self.env())
         await self._until_up(f"http://127.0.0.1:{self.balancer_port}/healthz", bal)
         for i in range(1, self.workers + 1):

@@ -79,3 +79,30 @@ async def test_two_dialogs_of_one_user_are_two_tickets(harness: BotHarness) -> N
     async with h.root.session_factory() as s:
         keys = (await s.scalars(select(Ticket.intake_key))).all()
     assert len(keys) == 2 and len(set(keys)) == 2 and None not in keys  # a new dialog, a new key
+
+
+async def test_send_whose_confirmation_was_lost_tells_the_number_when_handled_again(harness: BotHarness) -> None:
+    # bench/scale.py: a web instance SIGKILLed after the ticket's commit and before its «зарегистрировано» went
+    # out; the dialog state was already cleared, so the retried press said «Эта кнопка больше не действует»
+    from tests.e2e.harness import network_error
+
+    h, uid = harness, 7303
+    await _until_summary(h, uid)
+    summary = h.last_call(uid, with_inline=True)
+    assert summary is not None
+    mid = summary.result.message_id
+    text, markup = h.session.rules.contents[(uid, mid)]
+    press = h.updates.callback(uid, h.button(uid, "Отправить"), message_id=mid, message_text=text or "…",
+                               reply_markup=InlineKeyboardMarkup.model_validate_json(markup))
+    h.session.fail_next("sendMessage", network_error("the process died while sending"), times=10)
+    with pytest.raises(Exception):  # noqa: B017 - whatever the failed send raised, the step did not end
+        await h.feed(press)
+    h.session._failures.clear()  # the instance that retries has a working connection
+    assert await _count(h, Ticket) == 1
+    assert (await fsm(h, uid))[0] == ReportSG.summary.state  # not cleared before the user was told
+    await h.feed(press.model_copy(update={"update_id": press.update_id + 10_000}))
+    done = h.last_text(uid) or ""
+    async with h.root.session_factory() as s:
+        [ticket] = (await s.scalars(select(Ticket))).all()
+    assert "зарегистрировано" in done and ticket.number is not None and ticket.number in done
+    assert (await fsm(h, uid))[0] is None
