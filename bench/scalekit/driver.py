@@ -53,7 +53,9 @@ class Driver:
         self.sandbox, self.think = sandbox, think
         # aiohttp rather than httpx: the driver shares the 2 cores with what it measures, so it must be cheap
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60),
-                                          connector=aiohttp.TCPConnector(limit=200))
+                                          # under uvicorn's 5 s keep-alive: a connection idle while a user
+                                          # waits is never reused just as the server closes it
+                                          connector=aiohttp.TCPConnector(limit=200, keepalive_timeout=3))
         self._events: dict[int, asyncio.Event] = {}
         self._listen: asyncio.Task[None] | None = None
         self.bot_id = 0
@@ -74,11 +76,18 @@ class Driver:
         await self.http.close()
 
     async def call(self, method: str, path: str, **kw: Any) -> Any:
-        async with self.http.request(method, f"{self.sandbox}/sandbox/api{path}", **kw) as resp:
-            data = await resp.json()
-            if not data.get("ok"):
-                raise DialogError(f"{method} {path}: {resp.status} {data.get('description')}")
-            return data["result"]
+        for attempt in range(3):
+            try:
+                async with self.http.request(method, f"{self.sandbox}/sandbox/api{path}", **kw) as resp:
+                    data = await resp.json()
+                    if not data.get("ok"):
+                        raise DialogError(f"{method} {path}: {resp.status} {data.get('description')}")
+                    return data["result"]
+            except aiohttp.ServerDisconnectedError:
+                # a kept connection the sandbox closed before reading the request: nothing was done, send again
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     async def _stream(self) -> None:
         while True:

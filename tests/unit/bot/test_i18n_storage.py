@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -63,3 +64,19 @@ def test_storage_choice() -> None:
     assert isolation.lock_kwargs == {"timeout": 30.0}  # a killed holder's chat waits the lease, not aiogram's 60 s
     storage2, _ = make_storage(redis_url=None, session_factory=None)  # type: ignore[arg-type]
     assert isinstance(storage2, SqlStorage)
+
+
+async def test_more_updates_at_once_than_redis_connections_wait_for_one_instead_of_failing() -> None:
+    # bench/scale.py: redis-py's default pool raised «Too many connections» past 100 updates in flight
+    from aiogram.fsm.storage.base import StorageKey
+
+    storage, _ = make_storage(redis_url="redis://127.0.0.1:6379/15", session_factory=None,  # type: ignore[arg-type]
+                              redis_connections=2)
+    keys = [StorageKey(bot_id=1, chat_id=900_000 + i, user_id=900_000 + i) for i in range(30)]
+    try:
+        await asyncio.gather(*(storage.set_data(k, {"n": i}) for i, k in enumerate(keys)))
+        assert [await storage.get_data(k) for k in keys] == [{"n": i} for i in range(30)]
+    finally:
+        for k in keys:
+            await storage.set_data(k, {})
+        await storage.close()
