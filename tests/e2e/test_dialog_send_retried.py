@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, Update
 from sqlalchemy import func, select
 
 from bot.states import ReportSG
@@ -31,6 +31,16 @@ async def _until_summary(h: BotHarness, uid: int) -> None:
     assert "Проверьте обращение" in (h.last_text(uid) or "")
 
 
+def _send_press(h: BotHarness, uid: int) -> Update:
+    """The press of «Отправить» as Telegram sends it: the summary with its keyboard, as it was when pressed."""
+    summary = h.last_call(uid, with_inline=True)
+    assert summary is not None
+    mid = summary.result.message_id
+    text, markup = h.session.rules.contents[(uid, mid)]
+    return h.updates.callback(uid, h.button(uid, "Отправить"), message_id=mid, message_text=text or "…",
+                              reply_markup=InlineKeyboardMarkup.model_validate_json(markup))
+
+
 async def test_send_retried_after_a_crash_past_the_commit_registers_one_ticket_and_tells_its_number(
         harness: BotHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     h, uid = harness, 7301
@@ -41,13 +51,7 @@ async def test_send_retried_after_a_crash_past_the_commit_registers_one_ticket_a
         await real(**kw)
         raise RuntimeError("the process died after the commit")
 
-    summary = h.last_call(uid, with_inline=True)
-    assert summary is not None
-    mid = summary.result.message_id
-    text, markup = h.session.rules.contents[(uid, mid)]
-    # the update as Telegram sends it: the summary with its keyboard, as it was when pressed
-    press = h.updates.callback(uid, h.button(uid, "Отправить"), message_id=mid, message_text=text or "…",
-                               reply_markup=InlineKeyboardMarkup.model_validate_json(markup))
+    press = _send_press(h, uid)
     monkeypatch.setattr(tickets, "register", commit_then_die)
     with pytest.raises(RuntimeError, match="died after the commit"):
         await h.feed(press)
@@ -88,12 +92,7 @@ async def test_send_whose_confirmation_was_lost_tells_the_number_when_handled_ag
 
     h, uid = harness, 7303
     await _until_summary(h, uid)
-    summary = h.last_call(uid, with_inline=True)
-    assert summary is not None
-    mid = summary.result.message_id
-    text, markup = h.session.rules.contents[(uid, mid)]
-    press = h.updates.callback(uid, h.button(uid, "Отправить"), message_id=mid, message_text=text or "…",
-                               reply_markup=InlineKeyboardMarkup.model_validate_json(markup))
+    press = _send_press(h, uid)
     h.session.fail_next("sendMessage", network_error("the process died while sending"), times=10)
     with pytest.raises(Exception):  # noqa: B017 - whatever the failed send raised, the step did not end
         await h.feed(press)
