@@ -14,15 +14,13 @@ import contextlib
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
 
 from sandbox.rules import Refusal
-
-if TYPE_CHECKING:
-    from sandbox.world import World
+from sandbox.store import Store
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -42,6 +40,16 @@ def chat_of(update: dict[str, Any]) -> int | None:
         msg = update["callback_query"].get("message")
         return int(msg["chat"]["id"]) if msg else int(update["callback_query"]["from"]["id"])
     return None
+
+
+class World(Protocol):
+    """What the delivery needs of the sandbox's world (which owns it: no import of it here)."""
+
+    store: Store
+
+    async def wait_updates(self, seconds: float) -> None: ...
+
+    def poke_updates(self) -> None: ...
 
 
 class WebhookDelivery:
