@@ -113,6 +113,31 @@ class SqlStorage(BaseStorage):
         self._cache.clear()
 
 
+def atomic_redis_storage(redis: Any) -> BaseStorage:
+    """aiogram's RedisStorage with `set_state_and_data` in one MULTI/EXEC (the FSM cache's flush uses it).
+
+    Separately, a process killed between the two writes of a step's end (data cleared, state not yet) left the
+    dialog at «summary» with no answers: the retried «Отправить» failed on every retry (bench/scale.py, SIGKILL)."""
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    class AtomicRedisStorage(RedisStorage):
+        async def set_state_and_data(self, key: StorageKey, state: StateType, data: Mapping[str, Any]) -> None:
+            state_key, data_key = self.key_builder.build(key, "state"), self.key_builder.build(key, "data")
+            async with self.redis.pipeline(transaction=True) as pipe:
+                if state is None:
+                    pipe.delete(state_key)
+                else:
+                    value = cast(str, state.state if isinstance(state, State) else state)
+                    pipe.set(state_key, value, ex=self.state_ttl)
+                if data:
+                    pipe.set(data_key, self.json_dumps(dict(data)), ex=self.data_ttl)
+                else:
+                    pipe.delete(data_key)
+                await pipe.execute()
+
+    return AtomicRedisStorage(redis=redis)
+
+
 def make_storage(*, redis_url: str | None, session_factory: async_sessionmaker[AsyncSession],
                  shared: bool = False, lock_seconds: float = 30.0,
                  redis_connections: int = 100) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -130,7 +155,7 @@ def make_storage(*, redis_url: str | None, session_factory: async_sessionmaker[A
         from redis.asyncio import BlockingConnectionPool, Redis
 
         pool = BlockingConnectionPool.from_url(redis_url, max_connections=redis_connections, timeout=30)
-        redis_storage = RedisStorage(redis=Redis(connection_pool=pool))
+        redis_storage = cast(RedisStorage, atomic_redis_storage(Redis(connection_pool=pool)))
         return redis_storage, redis_storage.create_isolation(lock_kwargs={"timeout": lock_seconds})
     from aiogram.fsm.storage.memory import SimpleEventIsolation
 

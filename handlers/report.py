@@ -232,6 +232,10 @@ async def on_edit(call: CallbackQuery, callback_data: RepCb, state: FSMContext, 
 async def on_send(call: CallbackQuery, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None, tz: ZoneInfo,
                   user: User) -> None:
     data = await state.get_data()
+    if "vals" not in data:  # a dialog whose answers are gone (an older storage's half-written end): nothing to send
+        await state.clear()
+        await refuse_button(call, "summary without its answers")
+        return
     query = " ".join(str(data["vals"][k]) for k in DESC_KEYS if data["vals"].get(k))
     if query and isinstance(call.message, Message):
         await call.answer()

@@ -34,6 +34,7 @@ class Result:
     tickets: int = 0
     users_with_two_tickets: int = 0
     takes_failed: list[str] = field(default_factory=list)
+    takes_retried: int = 0  # a take whose answer was lost with a killed instance, found done on the retry
     notices_missing: int = 0
     notices_twice: int = 0
     resent_uncertain: int = 0  # deliveries claimed by the killed worker and sent again after their claim went stale
@@ -59,7 +60,7 @@ class Result:
                f"{self.p(0.5):.3f} s, p95 {self.p(0.95):.3f} s, max {max(self.latencies, default=0):.3f} s",
                f"webhook: {self.webhook}",
                f"tickets {self.tickets}, users with two tickets {self.users_with_two_tickets}; takes failed "
-               f"{len(self.takes_failed)}",
+               f"{len(self.takes_failed)} (answer lost, done on retry: {self.takes_retried})",
                f"«{TAKEN}» notices: missing {self.notices_missing}, twice {self.notices_twice} "
                f"(deliveries re-sent after the kill, uncertain: {self.resent_uncertain}); inbox rows not done "
                f"{self.inbox_not_done}",
@@ -134,6 +135,12 @@ async def run(cluster: Cluster, *, users: int, concurrency: int, kill_web_at: fl
                 ticket = got.json()
                 resp = await _retrying(lambda t=ticket: api.post(f"/tickets/{t['id']}/actions", json={
                     "action": "take", "staff_id": staff[t["line"]]}))
+                if resp.status_code == 409:
+                    # a retry after the instance died past the commit (its answer lost): the first one took it
+                    now = (await _retrying(lambda t=ticket: api.get(f"/tickets/{t['id']}"))).json()
+                    if now.get("status") == "in_progress":
+                        res.takes_retried += 1
+                        continue
                 if resp.status_code != 200:
                     res.takes_failed.append(f"{run.number}: {resp.status_code} {resp.text[:200]}")
             except Exception as exc:
@@ -174,7 +181,7 @@ async def _notices(driver: Driver, runs: list[UserRun], res: Result, *, deadline
         await asyncio.sleep(1.0)
     await asyncio.sleep(3.0)  # a late second copy would show now
     counts = {r.uid: sum(TAKEN in (m.get("text") or "") for m in await driver.bot_messages(r.uid)) for r in done}
-    res.notices_missing = sum(1 for c in counts.values() if c == 0) - len(res.takes_failed)
+    res.notices_missing = sum(1 for c in counts.values() if c == 0)  # a failed take has none: counted apart
     res.notices_twice = sum(1 for c in counts.values() if c > 1)
 
 

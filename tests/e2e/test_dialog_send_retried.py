@@ -105,3 +105,17 @@ async def test_send_whose_confirmation_was_lost_tells_the_number_when_handled_ag
         [ticket] = (await s.scalars(select(Ticket))).all()
     assert "зарегистрировано" in done and ticket.number is not None and ticket.number in done
     assert (await fsm(h, uid))[0] is None
+
+
+async def test_send_on_a_summary_whose_answers_are_gone_is_refused_not_retried_forever(harness: BotHarness) -> None:
+    # bench/scale.py: a half-written end of a step (data cleared, state still «summary») made every retry of the
+    # press fail with KeyError: 'vals' (and apologise each time)
+    from aiogram.fsm.storage.base import StorageKey
+
+    h, uid = harness, 7304
+    await _until_summary(h, uid)
+    press = _send_press(h, uid)
+    key = StorageKey(bot_id=h.bot.id, chat_id=uid, user_id=uid)
+    await h.dp.storage.set_data(key, {})
+    await h.feed(press)  # no exception: the update is done
+    assert (await fsm(h, uid))[0] is None and await _count(h, Ticket) == 0

@@ -80,3 +80,31 @@ async def test_more_updates_at_once_than_redis_connections_wait_for_one_instead_
         for k in keys:
             await storage.set_data(k, {})
         await storage.close()
+
+
+async def test_the_end_of_a_step_is_one_redis_transaction() -> None:
+    # bench/scale.py: a SIGKILL between the data's and the state's write left «summary» with no answers
+    from aiogram.fsm.storage.base import StorageKey
+
+    storage, _ = make_storage(redis_url="redis://127.0.0.1:6379/15", session_factory=None)  # type: ignore[arg-type]
+    key = StorageKey(bot_id=1, chat_id=910_001, user_id=910_001)
+    both = getattr(storage, "set_state_and_data", None)
+    assert both is not None  # handlers/fsm_cache.py flushes a step through it when it exists
+    sent: list[list[object]] = []
+    real = storage.redis.pipeline  # type: ignore[attr-defined]
+
+    def spy(*args: object, **kw: object) -> object:
+        pipe = real(*args, **kw)
+        sent.append(pipe.command_stack)
+        return pipe
+
+    storage.redis.pipeline = spy  # type: ignore[attr-defined]
+    try:
+        await both(key, "ReportSG:summary", {"vals": {"q": "?"}})
+        assert await storage.get_state(key) == "ReportSG:summary"
+        assert await storage.get_data(key) == {"vals": {"q": "?"}}
+        await both(key, None, {})
+        assert await storage.get_state(key) is None and await storage.get_data(key) == {}
+        assert len(sent) == 2  # each write of both went through one MULTI/EXEC pipeline
+    finally:
+        await storage.close()
