@@ -60,9 +60,13 @@ async def test_import_beside_updates_keeps_writes_and_reads_live(root: Root, cli
     during_r = [d for s, d in reads if t0 <= s <= t1]
     # bounds relative to the import itself, so a loaded machine slows both sides alike: in one transaction
     # the writes made no progress at all until it committed (one wait as long as the import)
+    # the calls that overlapped the import (one started before it and waiting through it counts too); not the
+    # first ones, which open the pool's connections, nor those after it (a loaded CI run saw one of those > 1.7 s)
+    overlap_w = [d for st, d in writes if st <= t1 and st + d >= t0]
+    overlap_r = [d for st, d in reads if st <= t1 and st + d >= t0]
     assert len(during_w) >= 3, (took, during_w)
-    assert max(d for _, d in writes) < 0.5 * took, (took, sorted(during_w)[-3:])
-    assert len(during_r) >= 3 and max(d for _, d in reads) < 0.5 * took, (took, sorted(during_r)[-3:])
+    assert max(overlap_w) < 0.5 * took, (took, sorted(overlap_w)[-3:])
+    assert len(during_r) >= 3 and max(overlap_r) < 0.5 * took, (took, sorted(overlap_r)[-3:])
     assert (await client.get(f"{KB}/articles")).json()["total"] == 2000
 
 
