@@ -100,14 +100,34 @@ class SandboxClient:
         if settle:
             await self.settle(since)
 
-    async def button(self, chat_id: int, contains: str) -> tuple[int, str]:
-        """The message id and callback data of the newest button whose text contains `contains`."""
-        for msg in reversed(await self.bot_messages(chat_id)):
-            for row in (msg.get("reply_markup") or {}).get("inline_keyboard", []):
-                for b in row:
-                    if contains in b["text"] and "callback_data" in b:
-                        return msg["message_id"], b["callback_data"]
-        raise SandboxError(f"no button «{contains}» in chat {chat_id}: {await self.texts(chat_id)}")
+    async def button(self, chat_id: int, contains: str, *, wait: float = 30.0) -> tuple[int, str]:
+        """The message id and callback data of the newest button whose text contains `contains`.
+
+        Waits for it up to `wait` seconds: on a loaded machine the bot can be quiet for longer than `settle`'s
+        quiet spell between a callback's answer and the message that follows it (a CI run on PostgreSQL pressed
+        «Отправить» before the summary had come).
+        """
+        deadline = time.monotonic() + wait
+        while True:
+            for msg in reversed(await self.bot_messages(chat_id)):
+                for row in (msg.get("reply_markup") or {}).get("inline_keyboard", []):
+                    for b in row:
+                        if contains in b["text"] and "callback_data" in b:
+                            return msg["message_id"], b["callback_data"]
+            if time.monotonic() > deadline:
+                raise SandboxError(f"no button «{contains}» in chat {chat_id}: {await self.texts(chat_id)}")
+            await asyncio.sleep(0.2)
+
+    async def wait_text(self, chat_id: int, contains: str, *, wait: float = 30.0) -> str:
+        """The bot's newest message in the chat once it contains `contains` (waits up to `wait` seconds)."""
+        deadline = time.monotonic() + wait
+        while True:
+            last = await self.last_text(chat_id)
+            if contains in last:
+                return last
+            if time.monotonic() > deadline:
+                raise SandboxError(f"the bot's last message in chat {chat_id} never had «{contains}»: {last!r}")
+            await asyncio.sleep(0.2)
 
     async def tap(self, uid: int, contains: str, *, chat_id: int | None = None) -> dict[str, Any]:
         """Presses the button; returns the bot's answer to the callback query."""

@@ -56,6 +56,7 @@ async def _report_until_summary(sb: SandboxClient, uid: int) -> None:
     await sb.tap(uid, "Да")
     await sb.tap(uid, "Нет")
     await sb.tap(uid, "Согласен")
+    await sb.wait_text(uid, "Проверьте обращение")
 
 
 @pytest.fixture
@@ -84,9 +85,8 @@ async def test_a_users_report_is_taken_resolved_by_line_2_and_confirmed_over_htt
     menu = await sb.call("GET", f"/chats/{anna['id']}/menu")
     assert {"command": "report", "description": "Сообщить о проблеме"} in menu  # setMyCommands reached the page
     await _report_until_summary(sb, anna["id"])
-    assert "Проверьте обращение" in await sb.last_text(anna["id"])
     await sb.tap(anna["id"], "Отправить")
-    done = await sb.last_text(anna["id"])
+    done = await sb.wait_text(anna["id"], "зарегистрировано")
     assert "зарегистрировано" in done and "SD-" in done
     [ticket] = (await api.get("/tickets")).json()["items"]
     assert ticket["line"] == "line2" and ticket["number"] in done
@@ -102,7 +102,7 @@ async def test_a_users_report_is_taken_resolved_by_line_2_and_confirmed_over_htt
     assert any("взято в работу" in t for t in texts)
     assert "Индекс пересоздан" in texts[-1]
     await sb.tap(anna["id"], "Подтвердить")
-    assert "закрыто" in await sb.last_text(anna["id"])
+    await sb.wait_text(anna["id"], "закрыто")
     assert (await api.get(f"/tickets/{ticket['id']}")).json()["status"] == "closed"
 
 
