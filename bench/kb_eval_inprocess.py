@@ -32,6 +32,8 @@ HARD = ROOT / "tests" / "unit" / "kb" / "holdout_hard_2026-12-02.json"
 CHECK = ROOT / "tests" / "unit" / "kb" / "holdout_kbsearch_2026-12-02.json"
 # Written blind on 2026-12-02 by a third hand (never scored before its first report): the untouched check set.
 BLIND3 = ROOT / "tests" / "unit" / "kb" / "holdout_blind3_2026-12-02.json"
+# Written blind on 2026-12-03 by a fourth hand before the offer gate was fitted (nothing is fitted on it).
+BLIND4 = ROOT / "tests" / "unit" / "kb" / "holdout_blind4_2026-12-03.json"
 
 
 def build_index(
@@ -146,7 +148,9 @@ def main() -> None:
     report("check hold-out 2026-12-02 (kbsearch), eval + sample KB", score(big, keys_big, check))
     blind3 = json.loads(BLIND3.read_text(encoding="utf-8"))["queries"]
     report("blind hold-out 3 2026-12-02 (untouched), eval + sample KB", score(big, keys_big, blind3))
-    for name, qs in (("tuning", hard), ("check", check), ("blind 3", blind3)):
+    blind4 = json.loads(BLIND4.read_text(encoding="utf-8"))["queries"]
+    report("blind hold-out 4 2026-12-03 (untouched), eval + sample KB", score(big, keys_big, blind4))
+    for name, qs in (("tuning", hard), ("check", check), ("blind 3", blind3), ("blind 4", blind4)):
         longs = [q for q in qs if q["kind"] in ("long", "neg-long")]
         report(f"long messages only ({name})", score(big, keys_big, longs))
 
