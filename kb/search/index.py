@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from kb.search import meaning
+from kb.search import gate, meaning
 from kb.search.intent import asks_how, fault_title
 from kb.search.lookup import TermLookup
 from kb.search.models import ArticleDoc, Hit
@@ -36,6 +36,19 @@ INTENT_PENALTY = 0.3
 _SLACK = 1e-9
 
 Ranked = list[tuple[float, float, int, set[str]]]
+
+
+@dataclass
+class _Meaning:
+    """What the meaning signal saw for one query: the offer gate's inputs beside the ranking."""
+
+    pos: dict[int, int]
+    sim_full: npt.NDArray[np.float64]
+    sim_title: npt.NDArray[np.float64]
+    z: npt.NDArray[np.float64]
+    lex: dict[int, float]
+    how: bool
+    words: int
 
 
 @dataclass
@@ -255,43 +268,58 @@ class SearchIndex:
         # Long messages carry side details; judge coverage against the core of the question.
         return out, min(total, max(_CORE_MIN, _CORE_SHARE * total))
 
-    def _bonus(self, qvec: meaning.Vec) -> tuple[list[int], dict[int, int], npt.NDArray[np.float64]]:
-        """Per article, what the meaning signal adds for this query vector."""
+    def _similar(self, qvec: meaning.Vec) -> tuple[list[int], dict[int, int], tuple[npt.NDArray[np.float64], ...]]:
+        """Per article, the cosines and z of this query vector (meaning.similarities)."""
         if self._mat is None:
             ids = list(self._vec)
             stack = np.stack([self._vec[i] for i in ids])
             self._mat = (ids, {d: k for k, d in enumerate(ids)}, np.ascontiguousarray(stack[:, 0]),
                          np.ascontiguousarray(stack[:, 1]))
         ids, pos, full, title = self._mat
-        return ids, pos, meaning.bonus(full, title, qvec)
+        return ids, pos, meaning.similarities(full, title, qvec)
+
+    @property
+    def _meaning_on(self) -> bool:
+        return self.embedder is not None and len(self._vec) >= meaning.MIN_ARTICLES
 
     def _rank(self, query: str, service: str | None, *, min_conf: float = 0.0, prune: bool = True) -> Ranked:
         """Candidates best first; a how-to question's fault articles lose INTENT_PENALTY."""
+        return self._rank_ctx(query, service, min_conf=min_conf, prune=prune)[0]
+
+    def _rank_ctx(self, query: str, service: str | None, *, min_conf: float = 0.0,
+                  prune: bool = True) -> tuple[Ranked, _Meaning | None]:
         text = symptom_text(query)
         qvec = None
-        if self.embedder is not None and len(self._vec) >= meaning.MIN_ARTICLES:
-            qvec = self.embedder.query(text)
-        if not self._fault or not asks_how(text):
-            return self._rank_all(text, service, qvec, min_conf=min_conf, prune=prune)
+        if self.embedder is not None and self._meaning_on:
+            # The model reads the words the lexical side reads: «ghbynth yt gtxfnftn» means nothing to it.
+            qvec = self.embedder.query(self._analyzer.fix_layout(text, self._known))
+        how = bool(self._fault) and asks_how(text)
+        ranked, ctx = self._rank_all(text, service, qvec, min_conf=min_conf, prune=prune)
+        if ctx is not None:
+            ctx.how, ctx.words = how, len(text.split())
+        if not how:
+            return ranked, ctx
         out = []
-        for rank, conf, doc_id, used in self._rank_all(text, service, qvec, min_conf=min_conf, prune=prune):
+        for rank, conf, doc_id, used in ranked:
             cut = INTENT_PENALTY if doc_id in self._fault else 0.0
             if conf - cut >= min_conf:
                 out.append((rank - cut, conf - cut, doc_id, used))
         out.sort(key=lambda r: (-r[0], r[2]))
-        return out
+        return out, ctx
 
     def _rank_all(self, query: str, service: str | None, qvec: meaning.Vec | None, *, min_conf: float = 0.0,
-                  prune: bool = True) -> Ranked:
+                  prune: bool = True) -> tuple[Ranked, _Meaning | None]:
         """Lexical candidates moved by the meaning bonus, plus the articles closest in meaning, best first."""
-        got = self._bonus(qvec) if qvec is not None else None
-        if got is None:
-            return self._rank_lex(query, service, min_conf=min_conf, prune=prune)
-        ids, pos, bonus = got
+        if qvec is None:
+            return self._rank_lex(query, service, min_conf=min_conf, prune=prune), None
+        ids, pos, (sim_full, sim_title, z) = self._similar(qvec)
+        bonus = meaning.WEIGHT * (z - meaning.Z_FLOOR)
         lift = max(0.0, float(bonus.max()))
         out: dict[int, tuple[float, float, int, set[str]]] = {}
+        lex: dict[int, float] = {}
         for rank, conf, doc_id, used in self._rank_lex(query, service, min_conf=max(0.0, min_conf - lift),
                                                        prune=prune):
+            lex[doc_id] = conf
             # An article without vectors yet (an import still being embedded) keeps its lexical confidence.
             b = float(bonus[pos[doc_id]]) if doc_id in pos else -math.inf
             c = min(1.0, max(0.0, conf + b, b + meaning.SOLO_OFFSET)) if doc_id in pos else conf
@@ -304,7 +332,7 @@ class SearchIndex:
                 out[doc_id] = (c, c, doc_id, set())
         ranked = [r for r in out.values() if r[1] >= min_conf]
         ranked.sort(key=lambda r: (-r[0], r[2]))
-        return ranked[:_RERANK]
+        return ranked[:_RERANK], _Meaning(pos, sim_full, sim_title, z, lex, False, 0)
 
     def _rank_lex(self, query: str, service: str | None, *, min_conf: float = 0.0, prune: bool = True) -> Ranked:
         """Candidates with confidence >= min_conf, best first; prune=False walks every posting (for tests)."""
@@ -379,12 +407,51 @@ class SearchIndex:
         if cached is not None:
             self._cache.move_to_end(key)
             return list(cached)
-        hits = self._offer(self._rank(query, service, min_conf=self.threshold), limit)
+        if gate.MODEL is not None and self._meaning_on:
+            hits = [self._hit(doc_id, p, terms) for doc_id, p, terms in self._gated(query, service, limit)
+                    if p >= self.threshold]
+        else:
+            hits = self._offer(self._rank(query, service, min_conf=self.threshold), limit)
         if self._cache_size > 0:
             self._cache[key] = tuple(hits)
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return hits
+
+    def gate_inputs(self, query: str, *, service: str | None = None,
+                    limit: int = 3) -> list[tuple[int, float, tuple[float, ...]]]:
+        """The top candidates, their blended confidence and the gate's inputs (bench/kb_gate.py fits on them)."""
+        ranked, ctx = self._rank_ctx(query, service, min_conf=gate.MIN_CONF)
+        return self._gate_rows(ranked, ctx, limit)
+
+    def _gate_rows(self, ranked: Ranked, ctx: _Meaning | None,
+                   limit: int) -> list[tuple[int, float, tuple[float, ...]]]:
+        if ctx is None or not ranked:
+            return []
+        z = ctx.z
+        order = np.sort(z)
+        z_top, z_gap = float(order[-1]), float(order[-1] - order[-2]) if len(order) > 1 else 0.0
+        sim_top = float(np.maximum(ctx.sim_full, ctx.sim_title).max())
+        confs = [r[1] for r in ranked]
+        out = []
+        for i, (_, conf, doc_id, _) in enumerate(ranked[:limit]):
+            p = ctx.pos.get(doc_id)
+            others = max((c for j, c in enumerate(confs) if j != i), default=0.0)
+            x = gate.features(conf=conf, lex=ctx.lex.get(doc_id, 0.0), z=float(z[p]) if p is not None else 0.0,
+                              sim_full=float(ctx.sim_full[p]) if p is not None else 0.0,
+                              sim_title=float(ctx.sim_title[p]) if p is not None else 0.0,
+                              fault=doc_id in self._fault, gap=conf - others, z_top=z_top, z_gap=z_gap,
+                              sim_top=sim_top, words=ctx.words, how=ctx.how)
+            out.append((doc_id, conf, x))
+        return out
+
+    def _gated(self, query: str, service: str | None, limit: int) -> list[tuple[int, float, set[str]]]:
+        """Top candidates with the gate's probability that each answers the question (the offered score)."""
+        model = gate.MODEL
+        assert model is not None
+        ranked, ctx = self._rank_ctx(query, service, min_conf=gate.MIN_CONF)
+        used = {doc_id: terms for _, _, doc_id, terms in ranked}
+        return [(doc_id, model.probability(x), used[doc_id]) for doc_id, _, x in self._gate_rows(ranked, ctx, limit)]
 
     def _offer(self, ranked: Ranked, limit: int) -> list[Hit]:
         if not ranked:

@@ -112,9 +112,17 @@ def decode(blob: bytes | None, dim: int) -> npt.NDArray[np.float32] | None:
     return np.frombuffer(blob, dtype=np.float32).reshape(2, dim)
 
 
+def similarities(
+    full: npt.NDArray[np.float32], title: npt.NDArray[np.float32], q: Vec
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Per article: cosine with the whole article, with its title, and the better of both standardised over the base."""
+    sf, st = (full @ q).astype(np.float64), (title @ q).astype(np.float64)
+    sim = np.maximum(sf, st)
+    z = (sim - np.median(sim)) / (float(sim.std()) + 1e-6)
+    return sf, st, z
+
+
 def bonus(full: npt.NDArray[np.float32], title: npt.NDArray[np.float32], q: Vec) -> npt.NDArray[np.float64]:
     """Per article, what the meaning adds to (or takes from) lexical confidence."""
-    sim = np.maximum(full @ q, title @ q).astype(np.float64)
-    z = (sim - np.median(sim)) / (float(sim.std()) + 1e-6)
-    out: npt.NDArray[np.float64] = WEIGHT * (z - Z_FLOOR)
+    out: npt.NDArray[np.float64] = WEIGHT * (similarities(full, title, q)[2] - Z_FLOOR)
     return out

