@@ -34,6 +34,8 @@ CHECK = ROOT / "tests" / "unit" / "kb" / "holdout_kbsearch_2026-12-02.json"
 BLIND3 = ROOT / "tests" / "unit" / "kb" / "holdout_blind3_2026-12-02.json"
 # Written blind on 2026-12-03 by a fourth hand before the offer gate was fitted (nothing is fitted on it).
 BLIND4 = ROOT / "tests" / "unit" / "kb" / "holdout_blind4_2026-12-03.json"
+# Written blind on 2026-12-03 by a fifth hand after the gate was fitted, before anything was read of it: the check.
+BLIND5 = ROOT / "tests" / "unit" / "kb" / "holdout_blind5_2026-12-03.json"
 
 
 def build_index(
@@ -150,7 +152,10 @@ def main() -> None:
     report("blind hold-out 3 2026-12-02 (untouched), eval + sample KB", score(big, keys_big, blind3))
     blind4 = json.loads(BLIND4.read_text(encoding="utf-8"))["queries"]
     report("blind hold-out 4 2026-12-03 (untouched), eval + sample KB", score(big, keys_big, blind4))
-    for name, qs in (("tuning", hard), ("check", check), ("blind 3", blind3), ("blind 4", blind4)):
+    blind5 = json.loads(BLIND5.read_text(encoding="utf-8"))["queries"]
+    report("blind hold-out 5 2026-12-03 (untouched), eval + sample KB", score(big, keys_big, blind5))
+    for name, qs in (("tuning", hard), ("check", check), ("blind 3", blind3), ("blind 4", blind4),
+                     ("blind 5", blind5)):
         longs = [q for q in qs if q["kind"] in ("long", "neg-long")]
         report(f"long messages only ({name})", score(big, keys_big, longs))
 

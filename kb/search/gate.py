@@ -12,7 +12,11 @@ numbers it prints are pasted below); its bias puts the chosen operating point at
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 # Below this blended confidence a candidate is not even shown to the gate (keeps the lexical pruning useful).
 MIN_CONF = 0.1
@@ -40,6 +44,38 @@ def features(*, conf: float, lex: float, z: float, sim_full: float, sim_title: f
     """One candidate's gate inputs in NAMES order."""
     return (conf, lex, z, sim_full, sim_title, float(fault), gap, z_top, z_gap, sim_top, math.log1p(words),
             float(how))
+
+
+@dataclass
+class Seen:
+    """What the meaning signal saw for one query (per article position in the vector matrix)."""
+
+    pos: dict[int, int]
+    sim_full: npt.NDArray[np.float64]
+    sim_title: npt.NDArray[np.float64]
+    z: npt.NDArray[np.float64]
+    lex: dict[int, float]  # lexical confidence of the candidates found by words
+    how: bool
+    words: int
+
+
+def inputs(ranked: Sequence[tuple[float, int]], seen: Seen, fault: set[int],
+           limit: int) -> list[tuple[int, float, tuple[float, ...]]]:
+    """The first `limit` of the ranked (confidence, article) pairs with their gate inputs."""
+    order = np.sort(seen.z)
+    z_top = float(order[-1])
+    z_gap = float(order[-1] - order[-2]) if len(order) > 1 else 0.0
+    sim_top = float(np.maximum(seen.sim_full, seen.sim_title).max())
+    out = []
+    for i, (conf, doc_id) in enumerate(ranked[:limit]):
+        p = seen.pos.get(doc_id)
+        others = max((c for j, (c, _) in enumerate(ranked) if j != i), default=0.0)
+        x = features(conf=conf, lex=seen.lex.get(doc_id, 0.0), z=float(seen.z[p]) if p is not None else 0.0,
+                     sim_full=float(seen.sim_full[p]) if p is not None else 0.0,
+                     sim_title=float(seen.sim_title[p]) if p is not None else 0.0, fault=doc_id in fault,
+                     gap=conf - others, z_top=z_top, z_gap=z_gap, sim_top=sim_top, words=seen.words, how=seen.how)
+        out.append((doc_id, conf, x))
+    return out
 
 
 MODEL = Model(

@@ -39,19 +39,6 @@ Ranked = list[tuple[float, float, int, set[str]]]
 
 
 @dataclass
-class _Meaning:
-    """What the meaning signal saw for one query: the offer gate's inputs beside the ranking."""
-
-    pos: dict[int, int]
-    sim_full: npt.NDArray[np.float64]
-    sim_title: npt.NDArray[np.float64]
-    z: npt.NDArray[np.float64]
-    lex: dict[int, float]
-    how: bool
-    words: int
-
-
-@dataclass
 class _Entry:
     doc: ArticleDoc
     plain: str
@@ -287,7 +274,7 @@ class SearchIndex:
         return self._rank_ctx(query, service, min_conf=min_conf, prune=prune)[0]
 
     def _rank_ctx(self, query: str, service: str | None, *, min_conf: float = 0.0,
-                  prune: bool = True) -> tuple[Ranked, _Meaning | None]:
+                  prune: bool = True) -> tuple[Ranked, gate.Seen | None]:
         text = symptom_text(query)
         qvec = None
         if self.embedder is not None and self._meaning_on:
@@ -308,7 +295,7 @@ class SearchIndex:
         return out, ctx
 
     def _rank_all(self, query: str, service: str | None, qvec: meaning.Vec | None, *, min_conf: float = 0.0,
-                  prune: bool = True) -> tuple[Ranked, _Meaning | None]:
+                  prune: bool = True) -> tuple[Ranked, gate.Seen | None]:
         """Lexical candidates moved by the meaning bonus, plus the articles closest in meaning, best first."""
         if qvec is None:
             return self._rank_lex(query, service, min_conf=min_conf, prune=prune), None
@@ -332,7 +319,7 @@ class SearchIndex:
                 out[doc_id] = (c, c, doc_id, set())
         ranked = [r for r in out.values() if r[1] >= min_conf]
         ranked.sort(key=lambda r: (-r[0], r[2]))
-        return ranked[:_RERANK], _Meaning(pos, sim_full, sim_title, z, lex, False, 0)
+        return ranked[:_RERANK], gate.Seen(pos, sim_full, sim_title, z, lex, False, 0)
 
     def _rank_lex(self, query: str, service: str | None, *, min_conf: float = 0.0, prune: bool = True) -> Ranked:
         """Candidates with confidence >= min_conf, best first; prune=False walks every posting (for tests)."""
@@ -424,26 +411,11 @@ class SearchIndex:
         ranked, ctx = self._rank_ctx(query, service, min_conf=gate.MIN_CONF)
         return self._gate_rows(ranked, ctx, limit)
 
-    def _gate_rows(self, ranked: Ranked, ctx: _Meaning | None,
+    def _gate_rows(self, ranked: Ranked, ctx: gate.Seen | None,
                    limit: int) -> list[tuple[int, float, tuple[float, ...]]]:
         if ctx is None or not ranked:
             return []
-        z = ctx.z
-        order = np.sort(z)
-        z_top, z_gap = float(order[-1]), float(order[-1] - order[-2]) if len(order) > 1 else 0.0
-        sim_top = float(np.maximum(ctx.sim_full, ctx.sim_title).max())
-        confs = [r[1] for r in ranked]
-        out = []
-        for i, (_, conf, doc_id, _) in enumerate(ranked[:limit]):
-            p = ctx.pos.get(doc_id)
-            others = max((c for j, c in enumerate(confs) if j != i), default=0.0)
-            x = gate.features(conf=conf, lex=ctx.lex.get(doc_id, 0.0), z=float(z[p]) if p is not None else 0.0,
-                              sim_full=float(ctx.sim_full[p]) if p is not None else 0.0,
-                              sim_title=float(ctx.sim_title[p]) if p is not None else 0.0,
-                              fault=doc_id in self._fault, gap=conf - others, z_top=z_top, z_gap=z_gap,
-                              sim_top=sim_top, words=ctx.words, how=ctx.how)
-            out.append((doc_id, conf, x))
-        return out
+        return gate.inputs([(conf, doc_id) for _, conf, doc_id, _ in ranked], ctx, self._fault, limit)
 
     def _gated(self, query: str, service: str | None, limit: int) -> list[tuple[int, float, set[str]]]:
         """Top candidates with the gate's probability that each answers the question (the offered score)."""
