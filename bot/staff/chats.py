@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.catalog.intake import same_region
 from core.catalog.models import LineGroup, Service, Staff, User
 from core.staffdesk import chats as staffdesk_chats
 
@@ -77,10 +78,9 @@ async def service_managers(session: AsyncSession, *, service_id: int) -> list[Pe
 
 
 async def curators(session: AsyncSession, *, region: str | None) -> list[Person]:
-    """The МРФ curators of a region (compared without case and surrounding spaces)."""
+    """The МРФ curators of a region (as core.catalog.intake.same_region compares them)."""
     if not region or not region.strip():
         return []
     rows = (await session.scalars(select(Staff).where(Staff.curator_region.is_not(None), Staff.active.is_(True))
                                   .order_by(Staff.id))).all()
-    wanted = region.strip().casefold()
-    return _people(s for s in rows if (s.curator_region or "").strip().casefold() == wanted)
+    return _people(s for s in rows if same_region(s.curator_region, region))

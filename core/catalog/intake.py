@@ -51,6 +51,20 @@ FIRST_LINE: dict[str, str] = {
 REGIONS = ("Москва", "КЦ", "СЗ", "ЮГ", "Центр", "Урал", "Сибирь", "Дальний Восток", "Волга")
 
 
+def region_key(name: str | None) -> str:
+    """One МРФ however it is written: «МРФ Урал» (the profile's button), «Урал» (an administrator), «мрф  урал»."""
+    words = (name or "").replace("ё", "е").replace("Ё", "Е").casefold().split()
+    if words and words[0] in ("мрф", "mrf"):
+        words = words[1:]
+    return " ".join(words)
+
+
+def same_region(a: str | None, b: str | None) -> bool:
+    """Whether two spellings name the same МРФ (an empty one matches nothing)."""
+    ka, kb = region_key(a), region_key(b)
+    return bool(ka) and ka == kb
+
+
 class FieldKind(StrEnum):
     text = "text"
     email = "email"

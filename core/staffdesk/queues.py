@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
+from core.catalog.intake import region_key
 from core.catalog.models import Service, Staff, User
 from core.db import utcnow
 from core.sla.models import TicketSla, TicketSlaTarget
@@ -144,11 +145,11 @@ async def mine(*, uow: UnitOfWork, staff_ids: Sequence[int], offset: int = 0, li
 async def awaiting_curator(*, uow: UnitOfWork, regions: Sequence[str], offset: int = 0,
                            limit: int = 10) -> QueuePage:
     """Access requests of these МРФ waiting for the curator's decision, oldest first."""
-    wanted = {r.strip().casefold() for r in regions if r and r.strip()}
+    wanted = {region_key(r) for r in regions} - {""}
     async with uow:
         rows = (await uow.session.execute(select(Ticket, User.region).join(User, User.id == Ticket.requester_id)
                                           .where(Ticket.approval == PENDING).order_by(Ticket.id))).all()
-    mine_ = [t for t, region in rows if (region or "").strip().casefold() in wanted]
+    mine_ = [t for t, region in rows if region_key(region) in wanted]
     items = [QueueItem(t.id, t.number or "", t.title, t.status, t.priority, t.line, None, None)
              for t in mine_[offset:offset + limit]]
     return QueuePage(items, len(mine_), offset, limit)

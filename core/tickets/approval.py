@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from core.catalog.intake import same_region
 from core.catalog.models import Staff, User
 from core.db import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -27,17 +28,13 @@ ACCESS_REQUEST = "access_request"
 REASON_MAX = 1000
 
 
-def _same_region(a: str | None, b: str | None) -> bool:
-    return bool(a and b and a.strip().casefold() == b.strip().casefold())
-
-
 async def curators_of(uow: UnitOfWork, region: str | None) -> list[Staff]:
-    """The active curators of a МРФ (compared without case and surrounding spaces)."""
+    """The active curators of a МРФ («МРФ Урал» and «Урал» are one; case and spaces do not count)."""
     if not region or not region.strip():
         return []
     rows = (await uow.session.scalars(select(Staff).where(Staff.curator_region.is_not(None),
                                                           Staff.active.is_(True)).order_by(Staff.id))).all()
-    return [s for s in rows if _same_region(s.curator_region, region)]
+    return [s for s in rows if same_region(s.curator_region, region)]
 
 
 def _payload(ticket: Ticket, **extra: object) -> dict[str, object]:
@@ -70,7 +67,7 @@ async def _decided(uow: UnitOfWork, *, ticket_id: int, staff_id: int) -> tuple[T
         raise NotFound(f"staff member {staff_id} not found")
     user = await s.get(User, ticket.requester_id)
     region = user.region if user is not None else None
-    if not _same_region(staff.curator_region, region or str((ticket.fields or {}).get("region") or "")):
+    if not same_region(staff.curator_region, region or str((ticket.fields or {}).get("region") or "")):
         raise Forbidden("only the curator of the requester's МРФ decides on this access request")
     if ticket.approval != PENDING:
         raise Conflict(f"ticket {ticket.number} awaits no approval", approval=ticket.approval)

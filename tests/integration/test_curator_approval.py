@@ -80,3 +80,14 @@ async def test_a_phone_requester_is_told_the_rejection_and_its_reason_by_email(r
     rejected = [m for m in mails if "отказано" in m.subject]
     assert len(rejected) == 1 and rejected[0].address == CALLER["email"]
     assert "Роль не положена отделу" in rejected[0].body and t.number in rejected[0].subject
+
+
+async def test_curator_written_without_mrf_prefix_gets_the_request_of_a_profile_with_it(root) -> None:
+    # The profile's button stores «МРФ Центр», an administrator wrote «Центр»: the request skipped the curator.
+    curator = await _curator(root, "Центр", 6104)
+    t = await _request(root)
+    assert t.approval == "pending"
+    await approval.approve(uow=root.uow(), ticket_id=t.id, staff_id=curator)
+    async with root.session_factory() as s:
+        ticket = await s.get(Ticket, t.id)
+        assert ticket is not None and ticket.approval == "approved"
