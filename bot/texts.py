@@ -92,12 +92,15 @@ def t(msgid: str) -> str:
 
 
 AWAITING_CURATOR = N_("ждёт согласования куратора МРФ")
+CURATOR_REJECTED = N_("отказано куратором МРФ")
 
 
 def status_name(status: str, approval: str | None = None) -> str:
     """The status in the requester's words; an access request still with its МРФ curator says so."""
     if approval == "pending" and status == "assigned":
         return t(AWAITING_CURATOR)
+    if approval == "rejected":
+        return t(CURATOR_REJECTED)
     return t(STATUS.get(status, status))
 
 
@@ -194,7 +197,10 @@ def ticket_card(ticket: Any, *, service_name: str, tz: ZoneInfo, history: Iterab
         parts.append(escape(due_text))
     if ticket.status == "waiting_user" and ticket.pending_question:
         parts.append(t(N_("❓ Вопрос специалиста: {q}")).format(q=escape(ticket.pending_question)))
-    if ticket.status in ("resolved", "closed") and ticket.solution:
+    if getattr(ticket, "approval", None) == "rejected" and ticket.solution:
+        # the curator's reason is not a solution of the problem
+        parts.append(t(N_("⛔ Причина отказа: {s}")).format(s=escape(ticket.solution)))
+    elif ticket.status in ("resolved", "closed") and ticket.solution:
         parts.append(t(N_("✅ Решение: {s}")).format(s=escape(ticket.solution)))
     block = fields_block(ticket.fields or {}, tz=tz)
     if block:

@@ -273,10 +273,15 @@ async def create(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
         return
     due_text = await common.deadline_text(uow, tz, ticket.id)
     text = _("✅ Обращение <b>{number}</b> зарегистрировано.").format(number=escape(ticket.number or ""))
-    text += "\n" + _("Специалист возьмёт его в работу; я напишу, когда статус изменится или понадобятся "
-                     "уточнения. Следить за ним можно в разделе «Мои обращения».")
-    if due_text:
-        text += "\n" + escape(due_text) + "."
+    if ticket.approval == "pending":
+        # its clock waits for the curator: no deadlines to promise yet
+        text += "\n" + _("Это запрос доступа: сначала его согласует куратор вашего МРФ, затем специалисты выдадут "
+                         "доступ. Я напишу, когда куратор решит. Следить за запросом можно в разделе «Мои обращения».")
+    else:
+        text += "\n" + _("Специалист возьмёт его в работу; я напишу, когда статус изменится или понадобятся "
+                         "уточнения. Следить за ним можно в разделе «Мои обращения».")
+        if due_text:
+            text += "\n" + escape(due_text) + "."
     await say(event, text, main_menu())
     # cleared only once the number went out: a process dying before that leaves the dialog (and its intake key)
     # as it was, so the retried press finds the ticket and tells it (at worst twice), never «кнопка не действует»

@@ -164,3 +164,25 @@ async def test_curator_and_requester_read_english(harness: BotHarness) -> None:
     assert "refused access request" in (harness.last_text(USER) or "") and "Not your department" in (
         harness.last_text(USER) or "")
     assert (await _ticket(harness, t.id)).status == "closed"
+
+
+async def test_access_request_waiting_for_the_curator_says_so_at_registration_not_deadlines(
+        harness: BotHarness) -> None:
+    # The user was told «Специалист возьмёт его в работу» and the deadlines of a clock that waits for the curator;
+    # the curator is written without «МРФ», as an administrator does («Волга»), the profile has «МРФ Волга».
+    from tests.e2e.dialogs import answer_every_step, onboard, tap
+
+    h, uid = harness, 7590
+    await catalog.create_staff(uow=h.root.uow(), line_code="line1", curator_region="Волга",
+                               user={"tg_id": 5590, "full_name": "Куратор Волги"})
+    await onboard(h, uid)
+    await h.send_text(uid, "📝 Сообщить о проблеме")
+    await tap(h, uid, "NTTM")
+    await tap(h, uid, "Предоставление доступа")
+    await answer_every_step(h, uid)
+    async with h.root.session_factory() as s:
+        [ticket] = (await s.scalars(select(Ticket))).all()
+    assert ticket.approval == "pending"
+    last = h.last_text(uid) or ""
+    assert f"Обращение <b>{ticket.number}</b> зарегистрировано" in last
+    assert "согласует куратор вашего МРФ" in last and "Ответим" not in last

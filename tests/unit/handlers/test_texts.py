@@ -56,3 +56,12 @@ def test_every_status_and_history_action_has_words() -> None:
 
     assert set(texts.STATUS) == {s.value for s in Status}
     assert {a.value for a in Action} | {"register", "comment"} <= set(texts.HISTORY)
+
+
+def test_a_curators_refusal_is_not_shown_as_a_solution() -> None:
+    ticket = SimpleNamespace(number="SD-000006", type="access_request", status="closed", priority=3,
+                             approval="rejected", pending_question=None,
+                             solution="Роль администратора выдаётся только по служебной записке", fields={})
+    card = texts.ticket_card(ticket, service_name="NTTM", tz=MSK)
+    assert "Статус: отказано куратором МРФ" in card
+    assert "⛔ Причина отказа: Роль администратора" in card and "Решение" not in card
