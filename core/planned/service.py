@@ -79,7 +79,7 @@ def _check(kind: str, codes: list[str], title: str, starts_at: datetime, ends_at
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         problems["starts_at"] = "Время с часовым поясом, например 2026-12-10T22:00:00+03:00"
     elif ends_at <= starts_at:
-        problems["ends_at"] = "Окончание позже начала"
+        problems["ends_at"] = "Окончание должно быть позже начала"
     elif starts_at <= now:
         problems["starts_at"] = "Начало ещё не наступило: о работах сообщают заранее"
     elif starts_at - now < LEAD and not urgent:
