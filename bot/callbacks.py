@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 
 # actions of TicketCb: what a button on a ticket message asks for
-TICKET_ACTIONS = ("open", "answer", "confirm", "reject", "cancel", "comment")
+TICKET_ACTIONS = ("open", "answer", "answer_ft", "confirm", "reject", "cancel", "comment")
 
 
 class TicketCb(CallbackData, prefix="t"):

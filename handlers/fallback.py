@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -9,9 +10,12 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.callbacks import TicketCb
 from bot.keyboards import RepCb, inline, main_menu
 from bot.texts import _
 from core.catalog.models import User
+from core.tickets import queries
+from core.tickets.queries import TicketFilter
 from core.uow import UowFactory
 from handlers import report_outage, selfservice
 from handlers.common import refuse_button
@@ -29,6 +33,36 @@ async def on_free_text(message: Message, state: FSMContext, kb: KnowledgeBase | 
         await message.answer(_("Здравствуйте! Опишите проблему подробнее или выберите действие в меню."),
                              reply_markup=main_menu())
         return
+    # A specialist waits for this user's answer: the text is most likely it, typed without «Ответить» (it was taken
+    # for a new problem and the ticket's clock stayed stopped). Asked, not assumed.
+    waiting, _n = await queries.search(uow=uow(), flt=TicketFilter(requester_id=user.id, status="waiting_user"),
+                                       limit=1)
+    if waiting:
+        t = waiting[0]
+        await state.update_data(ft_text=text)
+        await message.answer(
+            _("По обращению <b>{number}</b> специалист ждёт вашего ответа:\n<i>{q}</i>\n\nЭто ответ на его вопрос?")
+            .format(number=escape(t.number or ""), q=escape(t.pending_question or "")),
+            reply_markup=inline([[(_("✅ Да, отправить как ответ"), TicketCb(action="answer_ft", ticket_id=t.id))],
+                                 [(_("📝 Нет, это другое"), RepCb(a="ft_other"))]]))
+        return
+    await _as_new_request(message, state, kb=kb, uow=uow, tz=tz, user=user, text=text)
+
+
+@router.callback_query(RepCb.filter(F.a == "ft_other"))
+async def on_not_an_answer(call: CallbackQuery, state: FSMContext, kb: KnowledgeBase | None, uow: UowFactory,
+                           tz: ZoneInfo, user: User) -> None:
+    text = str((await state.get_data()).get("ft_text") or "")
+    if not text or not isinstance(call.message, Message):
+        await refuse_button(call, "free text gone")
+        return
+    await call.answer()
+    await _as_new_request(call.message, state, kb=kb, uow=uow, tz=tz, user=user, text=text)
+
+
+async def _as_new_request(message: Message, state: FSMContext, *, kb: KnowledgeBase | None, uow: UowFactory,
+                          tz: ZoneInfo, user: User, text: str) -> None:
+    """Free text as the start of a request: an outage it matches, articles that may answer it, or a new ticket."""
     # free text is the start of a request: counted once here, not again when «Создать обращение» is pressed
     if kb is not None:
         await kb.record_request_started(uow=uow(), user_id=user.id)

@@ -217,6 +217,22 @@ async def on_text_action(call: CallbackQuery, callback_data: TicketCb, state: FS
     await say(call, prompt, inline([[(_("✖️ Отмена"), MyCb(a="drop"))]]))
 
 
+@router.callback_query(TicketCb.filter(F.action == "answer_ft"))
+async def on_free_text_is_the_answer(call: CallbackQuery, callback_data: TicketCb, state: FSMContext,
+                                     uow: UowFactory, user: User) -> None:
+    text = str((await state.get_data()).get("ft_text") or "")
+    ticket = await _ticket_in(call, uow, user, callback_data.ticket_id, ("waiting_user",)) if text else None
+    if ticket is None:
+        if not text:
+            await refuse_button(call, "free text gone")
+        return
+    await tickets.apply_action(uow=uow(), ticket_id=ticket.id, action="user_answers", actor=Actor("user", user.id),
+                               params={"text": text})
+    await state.clear()
+    await say(call, _("Спасибо! Ответ передан специалисту, работа по <b>{number}</b> продолжается.").format(
+        number=escape(ticket.number or "")), main_menu())
+
+
 @router.callback_query(MyCb.filter(F.a == "drop"))
 async def on_drop(call: CallbackQuery, state: FSMContext) -> None:
     await state.clear()

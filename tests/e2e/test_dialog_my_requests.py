@@ -120,3 +120,33 @@ async def test_paged_list_and_someone_elses_ticket(harness: BotHarness) -> None:
     assert "не найдено" in (h.last_text(uid) or "")
     await h.press(uid, TicketCb(action="cancel", ticket_id=foreign.id))
     assert (await _ticket(h, foreign.id)).status == "assigned"
+
+
+async def test_an_answer_typed_without_pressing_reply_is_asked_about_and_sent(harness: BotHarness) -> None:
+    # The text was taken for a new problem («Похоже, вы описываете проблему…») and the clock stayed stopped.
+    h, uid = harness, 7311
+    ticket, staff = await _setup(h, uid)
+    await tickets.apply_action(uow=h.root.uow(), ticket_id=ticket.id, action="request_info", actor=staff,
+                               params={"text": "Номер наряда?"})
+    await h.send_text(uid, "Наряд 7788-2026, ошибка была в 14:05")
+    asked = h.last_text(uid) or ""
+    assert ticket.number in asked and "Номер наряда?" in asked and "Это ответ на его вопрос?" in asked
+    await tap(h, uid, "Да, отправить как ответ")
+    assert "Ответ передан специалисту" in (h.last_text(uid) or "")
+    t = await _ticket(h, ticket.id)
+    assert t.status == "in_progress" and t.pending_question is None
+    async with h.root.session_factory() as s:
+        assert (await s.get(TicketSla, ticket.id)).paused_since is None
+        texts = [c.text for c in (await s.scalars(select(Comment).where(Comment.ticket_id == ticket.id))).all()]
+    assert "Наряд 7788-2026, ошибка была в 14:05" in texts
+
+
+async def test_a_new_problem_typed_while_a_question_waits_goes_on_as_a_new_request(harness: BotHarness) -> None:
+    h, uid = harness, 7312
+    ticket, staff = await _setup(h, uid)
+    await tickets.apply_action(uow=h.root.uow(), ticket_id=ticket.id, action="request_info", actor=staff,
+                               params={"text": "Номер наряда?"})
+    await h.send_text(uid, "Не открывается отчёт по нарядам в NTTM, белый экран")
+    await tap(h, uid, "Нет, это другое")
+    assert "Создать обращение" in str(h.sent[-1].reply_markup or "") + (h.last_text(uid) or "")
+    assert (await _ticket(h, ticket.id)).status == "waiting_user"  # the question still waits
