@@ -12,7 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.keyboards import REGIONS, ProfCb, inline, main_menu
-from bot.states import ProfileSG
+from bot.states import ProfileSG, ReportSG
 from bot.texts import N_, _, current_i18n
 from core.catalog import service as catalog
 from core.catalog.intake import EMAIL_RE, FIELDS, check_value
@@ -33,10 +33,15 @@ router = Router(name="start")
 
 @router.message(CommandStart())
 async def on_start(message: Message, state: FSMContext, user: User) -> None:
+    # /start in the middle of a report throws its draft away: said, not done silently
+    dropped = (await state.get_state() or "").startswith(ReportSG.__name__ + ":")
     await state.clear()
     if user.profile_complete:
-        await message.answer(_("Здравствуйте, {name}! Я бот техподдержки. Расскажите, что случилось, или выберите "
-                               "действие в меню.").format(name=escape(user.full_name)), reply_markup=main_menu())
+        text = _("Здравствуйте, {name}! Я бот техподдержки. Расскажите, что случилось, или выберите "
+                 "действие в меню.").format(name=escape(user.full_name))
+        if dropped:
+            text = _("Черновик обращения не сохранён — начнём заново.") + "\n" + text
+        await message.answer(text, reply_markup=main_menu())
         return
     await message.answer(_("Здравствуйте! Я бот техподдержки: помогу найти ответ в базе знаний, приму обращение и "
                            "расскажу, как идёт работа над ним.\nСначала познакомимся — это нужно один раз."))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.tickets.models import Attachment, Ticket
-from tests.e2e.dialogs import db_user, onboard, tap
+from tests.e2e.dialogs import db_user, fsm, onboard, tap
 from tests.e2e.harness import BotHarness
 
 
@@ -141,3 +141,17 @@ async def test_a_report_before_the_profile_collects_it_first_then_goes_on(harnes
     [ticket] = await _tickets(h)
     assert ticket.fields["login"] == "s.sidorov" and ticket.fields["role"] == "Оператор контакт-центра"
     assert ticket.line == "crm-duty"  # CRM B2C access requests go to its Дежурная смена
+
+
+async def test_start_in_the_middle_of_a_report_says_the_draft_is_dropped(harness: BotHarness) -> None:
+    h, uid = harness, 7395
+    await onboard(h, uid)
+    await h.send_text(uid, "/start")
+    assert "Черновик" not in (h.last_text(uid) or "")  # nothing to drop
+    await h.send_text(uid, "📝 Сообщить о проблеме")
+    await tap(h, uid, "NTTM")
+    await tap(h, uid, "Инцидент")
+    await h.send_text(uid, "Открыл наряд, нажал «Закрыть»")
+    await h.send_text(uid, "/start")
+    assert (h.last_text(uid) or "").startswith("Черновик обращения не сохранён")
+    assert (await fsm(h, uid))[0] is None
