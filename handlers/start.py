@@ -15,7 +15,7 @@ from bot.keyboards import REGIONS, ProfCb, inline, main_menu
 from bot.states import ProfileSG, ReportSG
 from bot.texts import N_, _, current_i18n
 from core.catalog import service as catalog
-from core.catalog.intake import EMAIL_RE, FIELDS, check_value
+from core.catalog.intake import EMAIL_RE, FIELDS, check_value, same_region
 from core.catalog.models import User
 from core.db import utcnow
 from core.errors import IdentityTaken
@@ -121,6 +121,17 @@ async def on_region(call: CallbackQuery, callback_data: ProfCb, state: FSMContex
         await refuse_button(call, "not a region")
         return
     await _region_chosen(call, state, uow, kb, user, REGIONS[int(callback_data.v)], Policy.of(settings))
+
+
+@router.message(ProfileSG.region, ANSWER_TEXT)
+async def on_region_typed(message: Message, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None,
+                          user: User, settings: Settings) -> None:
+    # «Урал» typed instead of pressed: the same МРФ as the button «МРФ Урал»
+    found = [r for r in REGIONS if same_region(r, message.text)]
+    if not found:
+        await message.answer(_("Выберите МРФ кнопкой выше или нажмите «Другой», чтобы написать свой филиал."))
+        return
+    await _region_chosen(message, state, uow, kb, user, found[0], Policy.of(settings))
 
 
 @router.message(ProfileSG.region_other, ANSWER_TEXT)

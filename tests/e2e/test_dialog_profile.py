@@ -55,3 +55,16 @@ async def test_an_english_telegram_client_gets_english_dialogs(harness: BotHarne
     await h.press(uid, h.button(uid, "Consultation"), language_code="en")
     await h.send_text(uid, "How?", language_code="en")  # too short for a question
     assert "too short" in (h.last_text(uid) or "")
+
+
+async def test_a_region_typed_instead_of_pressed_is_taken(harness: BotHarness) -> None:
+    # «Урал» typed at the МРФ step got only «Сейчас я жду другой ответ…»
+    h, uid = harness, 7004
+    await h.send_text(uid, "/start")
+    await h.send_text(uid, "Сидоров Сидор Сидорович")
+    await h.send_text(uid, "s.sidorov")
+    await h.send_text(uid, "Марс")
+    assert "кнопкой выше" in (h.last_text(uid) or "")
+    await h.send_text(uid, "урал")
+    assert "Профиль сохранён" in (h.last_text(uid) or "")
+    assert (await db_user(h, uid)).region == "МРФ Урал"
