@@ -249,6 +249,25 @@ async def on_answer(message: Message, state: FSMContext, uow: UowFactory, user: 
         number=escape(data["number"])), reply_markup=main_menu())
 
 
+@router.message(MyReqSG.answer, F.photo | F.document)
+async def on_answer_with_file(message: Message, state: FSMContext, uow: UowFactory, settings: Settings,
+                              user: User) -> None:
+    # a screenshot with a caption is an answer too (it was refused as «Сейчас я жду другой ответ»)
+    data = await state.get_data()
+    ref, problem = file_ref(message, settings.max_file_mb)
+    if ref is None:
+        await message.answer("⚠️ " + (problem or ""))
+        return
+    actor = Actor("user", user.id)
+    await tickets.add_comment(uow=uow(), ticket_id=data["tid"], actor=actor, text="", public=True,
+                              files=[FileRef(**ref)], now=utcnow())
+    await tickets.apply_action(uow=uow(), ticket_id=data["tid"], action="user_answers", actor=actor,
+                               params={"text": (message.caption or "").strip() or _("📎 Ответ — в приложенном файле")})
+    await state.clear()
+    await message.answer(_("Спасибо! Ответ передан специалисту, работа по <b>{number}</b> продолжается.").format(
+        number=escape(data["number"])), reply_markup=main_menu())
+
+
 @router.message(MyReqSG.reject, ANSWER_TEXT)
 async def on_reject(message: Message, state: FSMContext, uow: UowFactory, user: User) -> None:
     data = await state.get_data()

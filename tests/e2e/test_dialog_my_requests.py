@@ -150,3 +150,22 @@ async def test_a_new_problem_typed_while_a_question_waits_goes_on_as_a_new_reque
     await tap(h, uid, "Нет, это другое")
     assert "Создать обращение" in str(h.sent[-1].reply_markup or "") + (h.last_text(uid) or "")
     assert (await _ticket(h, ticket.id)).status == "waiting_user"  # the question still waits
+
+
+async def test_an_answer_sent_as_a_photo_with_a_caption_is_taken(harness: BotHarness) -> None:
+    # «Ответить», then a screenshot captioned «вот скрин»: refused as «Сейчас я жду другой ответ…»
+    h, uid = harness, 7313
+    ticket, staff = await _setup(h, uid)
+    await tickets.apply_action(uow=h.root.uow(), ticket_id=ticket.id, action="request_info", actor=staff,
+                               params={"text": "Пришлите скриншот ошибки"})
+    await h.send_text(uid, "📋 Мои обращения")
+    await tap(h, uid, ticket.number)
+    await tap(h, uid, "Ответить")
+    await h.send_photo(uid, caption="вот скрин")
+    assert "Ответ передан специалисту" in (h.last_text(uid) or "")
+    t = await _ticket(h, ticket.id)
+    assert t.status == "in_progress" and t.pending_question is None
+    async with h.root.session_factory() as s:
+        texts = [c.text for c in (await s.scalars(select(Comment).where(Comment.ticket_id == ticket.id))).all()]
+        files = (await s.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id))).all()
+    assert "вот скрин" in texts and len(files) == 1
