@@ -65,7 +65,8 @@ async def on_service(call: CallbackQuery, callback_data: RepCb, state: FSMContex
                   .format(svc=escape(svc.name)))
         await ask_organisation(call, state, uow, ret="report")
         return
-    outages = await open_for_service(uow=uow.read(), service_code=svc.code)
+    declined = set((await state.get_data()).get("o_no", []))
+    outages = [o for o in await open_for_service(uow=uow.read(), service_code=svc.code) if o.id not in declined]
     if outages:
         await report_outage.offer(call, state, outages, tz)
         return

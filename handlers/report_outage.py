@@ -65,6 +65,7 @@ async def offer(event: Event, state: FSMContext, outages: list[Outage], tz: Zone
                 other: RepCb | None = None) -> None:
     """Shows the open outages of the chosen service with the two ways on."""
     await state.set_state(ReportSG.outage)
+    await state.update_data(o_shown=[o.id for o in outages[:SHOWN]])
     lines = [_("⚠️ <b>Сейчас на этом сервисе авария</b> — возможно, это она:")]
     rows: list[list[Button]] = []
     for o in outages[:SHOWN]:
@@ -115,4 +116,6 @@ async def on_mine(call: CallbackQuery, callback_data: RepCb, state: FSMContext, 
 
 @router.callback_query(ReportSG.outage, RepCb.filter(F.a == "oo"))
 async def on_other(call: CallbackQuery, state: FSMContext, uow: UowFactory) -> None:
+    data = await state.get_data()
+    await state.update_data(o_no=[*data.get("o_no", []), *data.get("o_shown", [])])
     await steps.ask_type(call, state, uow)

@@ -44,9 +44,12 @@ async def start_report(event: Event, state: FSMContext, uow: UowFactory, kb: Kno
     if not await verify.gate(event, state, uow, user, policy, seed=seed, counted=counted):
         return
     data = await state.get_data()
+    declined = data.get("o_shown", []) if await state.get_state() == ReportSG.outage.state else []
     await state.clear()
-    # create() checks again before registering (an approval revoked meanwhile, a dialog older than the setting)
-    await state.update_data(seed=seed, ss_seen=data.get("ss_seen", []), ss_desc_done=False, vf=policy.required)
+    # create() checks again before registering (an approval revoked meanwhile, a dialog older than the setting);
+    # o_no: outages the user said were not their problem («У меня другое»), not offered again in this report
+    await state.update_data(seed=seed, ss_seen=data.get("ss_seen", []), ss_desc_done=False, vf=policy.required,
+                            o_no=declined)
     if kb is not None and not counted:
         await kb.record_request_started(uow=uow(), user_id=user.id)
     await ask_service(event, state, uow)

@@ -88,3 +88,16 @@ async def test_free_text_that_describes_the_outage_gets_its_notice_first(harness
     await h.send_text(UID, "Наряды не открываются у коллег тоже, карточка пустая")
     await tap(h, UID, "У меня другое")
     assert "В какой системе проблема? Выберите сервис" in (h.last_text(UID) or "")
+
+
+async def test_an_outage_declined_from_free_text_is_not_offered_again_for_its_service(harness: BotHarness) -> None:
+    # «У меня другое», then the same service chosen: the same outage notice came back
+    h, root = harness, harness.root
+    await onboard(h, UID)
+    await outages.declare(uow=root.uow(), services=["nttm"], title="Не открываются наряды",
+                          what="Карточка наряда пустая", tz=root.tz)
+    await h.send_text(UID, "Наряды в NTTM не открываются, карточка пустая")
+    assert "Сейчас на этом сервисе авария" in (h.last_text(UID) or "")
+    await tap(h, UID, "У меня другое")
+    await tap(h, UID, "NTTM")
+    assert "авария" not in (h.last_text(UID) or "") and "Выберите вид обращения" in (h.last_text(UID) or "")
