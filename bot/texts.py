@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n.core import I18n
 
-from core.catalog.intake import CHOICE_NAMES, FIELDS, TYPE_NAMES, FieldKind
+from core.catalog.intake import CHOICE_NAMES, FIELDS, INTERNAL_FIELDS, TYPE_NAMES, FieldKind
 
 
 def current_i18n() -> I18n | None:
@@ -108,9 +108,9 @@ def type_name(rtype: str) -> str:
     return TYPE_NAMES.get(rtype, {}).get(locale(), rtype)
 
 
-def affected_name(code: str) -> str:
-    """The label of a choice value (массовость, среда, этап) in the dialog language."""
-    return CHOICE_NAMES.get(code, {}).get(locale(), code)
+def affected_name(code: str, lang: str | None = None) -> str:
+    """The label of a choice value (массовость, среда, этап) in `lang`, else the dialog language."""
+    return CHOICE_NAMES.get(code, {}).get(lang or locale(), code)
 
 
 def when(dt: datetime, *, now: datetime, tz: ZoneInfo) -> str:
@@ -147,24 +147,30 @@ def next_deadline(due: Mapping[str, datetime | None], *, now: datetime) -> datet
     return min(ahead) if ahead else None
 
 
-def field_label(key: str) -> str:
+def field_label(key: str, lang: str | None = None) -> str:
     spec = FIELDS.get(key)
-    return spec.label[locale()] if spec else key
+    return spec.label[lang or locale()] if spec else key
 
 
-def field_value(key: str, value: Any, *, tz: ZoneInfo, limit: int = 600) -> str:
-    """A field value for display (escaped, cut to `limit` characters so a card fits one message)."""
+def plain_value(key: str, value: Any, *, tz: ZoneInfo, lang: str | None = None) -> str:
+    """A field value as the requester gave it (not escaped): a choice by the label it was picked by, a moment
+    in local time «ДД.ММ.ГГГГ ЧЧ:ММ», a list joined. `lang` None: the dialog language."""
     spec = FIELDS.get(key)
     if spec is not None and spec.kind is FieldKind.choice:
-        return escape(affected_name(str(value)))
+        return affected_name(str(value), lang)
     if spec is not None and spec.kind is FieldKind.past_datetime and isinstance(value, str):
         try:
             return datetime.fromisoformat(value).astimezone(tz).strftime("%d.%m.%Y %H:%M")
         except ValueError:
-            return escape(value)
+            return value
     if isinstance(value, list):
-        return escape(", ".join(str(getattr(v, "name", v)) for v in value))
-    text = str(value)
+        return ", ".join(str(getattr(v, "name", v)) for v in value)
+    return str(value)
+
+
+def field_value(key: str, value: Any, *, tz: ZoneInfo, limit: int = 600) -> str:
+    """A field value for display (escaped, cut to `limit` characters so a card fits one message)."""
+    text = plain_value(key, value, tz=tz)
     return escape(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
@@ -172,7 +178,7 @@ def fields_block(values: Mapping[str, Any], *, tz: ZoneInfo, order: Iterable[str
     """Lines «<b>label</b>: value»."""
     keys = list(order) if order is not None else list(values)
     return "\n".join(f"<b>{escape(field_label(k))}</b>: {field_value(k, values[k], tz=tz)}"
-                     for k in keys if k in values and values[k] not in (None, "", []))
+                     for k in keys if k in values and values[k] not in (None, "", []) and k not in INTERNAL_FIELDS)
 
 
 def history_lines(history: Iterable[Any], *, tz: ZoneInfo) -> str:

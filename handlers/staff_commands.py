@@ -70,6 +70,14 @@ def _scopes(staff: list[StaffRef]) -> list[GroupScope]:
     return [GroupScope(code) for code in dict.fromkeys(s.group_code for s in staff)]
 
 
+async def _where(uow: UowFactory, scopes: list[GroupScope]) -> str:
+    """The groups of a queue or a day's figures as the catalog names them («1ЛТП (Service Desk)»), not by code."""
+    if not scopes:
+        return ""
+    names = await queues.group_names(uow=uow.read(), codes=[s.group_code for s in scopes])
+    return ", ".join(names[s.group_code] for s in scopes)
+
+
 def _regions(staff: list[StaffRef]) -> list[str]:
     return [s.curator_region for s in staff if s.curator_region]
 
@@ -110,7 +118,7 @@ async def on_group_queue(message: Message, uow: UowFactory, tz: ZoneInfo, i18n: 
     scope = await queues.chat_scope(uow=uow(), chat_id=message.chat.id)
     assert scope is not None  # LineStaff: the chat is bound
     await _show(message, uow, _tr(i18n, "ru"), tz, "q", scopes=[scope], staff_ids=[], regions=[], offset=0,
-                where=scope.group_code, edit=False)
+                where=await _where(uow, [scope]), edit=False)
 
 
 @group_router.message(Command("my"))
@@ -133,7 +141,7 @@ async def on_group_page(cq: CallbackQuery, callback_data: QueueCb, uow: UowFacto
     kind = callback_data.k if callback_data.k in ("q", "m") else "q"
     await _show(msg, uow, _tr(i18n, "ru"), tz, kind, scopes=[scope] if scope else [],
                 staff_ids=[s.staff_id for s in staff], regions=[], offset=max(0, callback_data.o),
-                where=scope.group_code if scope else "", edit=True)
+                where=await _where(uow, [scope] if scope else []), edit=True)
 
 
 @group_router.message(Command("ticket"))
@@ -185,7 +193,8 @@ async def on_group_stats(message: Message, uow: UowFactory, tz: ZoneInfo, i18n: 
     start, end, day = _day(tz, now)
     stats = await queues.day_stats(uow=uow(), scopes=[scope], start=start, end=end, now=now)
     tr = _tr(i18n, "ru")
-    await message.answer(render_stats(stats, title=tr("Сегодня: {where}", where=scope.group_code), day=day, tr=tr))
+    await message.answer(render_stats(stats, title=tr("Сегодня: {where}", where=await _where(uow, [scope])), day=day,
+                                      tr=tr))
 
 
 @group_outsiders.message(Command(*STAFF_COMMANDS))
@@ -203,7 +212,7 @@ async def on_private(message: Message, command: CommandObject, staff: list[Staff
                      tz: ZoneInfo, i18n: I18n | None = None, locale: str | None = None) -> None:
     tr = _tr(i18n, locale)
     scopes, ids, regions = _scopes(staff), [s.staff_id for s in staff], _regions(staff)
-    where = ", ".join(s.group_code for s in scopes)
+    where = await _where(uow, scopes)
     if command.command == "queue":
         await _show(message, uow, tr, tz, "q", scopes=scopes, staff_ids=ids, regions=regions, offset=0,
                     where=where, edit=False)

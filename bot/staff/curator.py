@@ -18,7 +18,7 @@ from bot.staff.texts import Tr
 from bot.staff.views import curator_request
 from bot.staffchat.planner import group_target
 from bot.telegram import escape
-from core.catalog.models import Service, User
+from core.catalog.models import LineGroup, Service, User
 from core.outbox.models import OutboxEvent
 from core.tickets import routing
 from core.tickets.models import Ticket
@@ -50,11 +50,12 @@ async def plan_curator(session: AsyncSession, ev: OutboxEvent, ctx: DeliveryCont
         line1 = await routing.group_at(session, service_code=code, level="line1")
         if line1 is None:
             return []
+        group = await session.get(LineGroup, ticket.line)  # the queue it waits in, as the catalog names it
         text = Tr(ctx.i18n, "ru")(
             "🔑 Запрос доступа <b>{number}</b>: у МРФ «{region}» нет куратора, согласовать некому. Запрос в очереди "
             "группы «{line}»; назначьте куратора МРФ (PATCH /api/v1/staff/{{id}}, curator_region) или согласуйте "
             "доступ по регламенту вручную.", number=escape(number), region=escape(str(p.get("region") or "—")),
-            line=escape(ticket.line))
+            line=escape(group.name if group is not None and group.name else ticket.line))
         return await group_target(session, group_code=line1.code, service_code=code, text=text)
     user = await session.get(User, ticket.requester_id)
     if user is None or user.tg_id is None or user.unreachable:

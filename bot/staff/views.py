@@ -33,7 +33,7 @@ def _item(tr: Tr, it: QueueItem, *, tz: ZoneInfo, now: datetime, with_line: bool
     parts.append(tr("исполнитель: {who}", who=escape(it.assignee_name)) if it.assignee_name
                  else tr("не назначено"))
     if with_line:
-        parts.append(escape(it.line))
+        parts.append(escape(it.line_name or it.line))
     return head + "\n   " + " · ".join(parts)
 
 

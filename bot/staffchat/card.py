@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CardCb
-from bot.texts import TECON_LEVELS, type_name
-from core.catalog.intake import FIELDS
+from bot.texts import TECON_LEVELS, field_label, plain_value, type_name
+from core.catalog.intake import FIELDS, INTERNAL_FIELDS
 from core.staffdesk.cards import CardFacts
-from core.tickets.lifecycle import ESCALATIONS
+from core.tickets.lifecycle import ESCALATIONS, FINAL, OPEN
 
 TARGET_NAMES = {"reaction": "реакция", "diagnosis": "диагностика", "workaround": "обходное решение",
                 "resolution": "решение", "op4_incident": "инцидент ТП2"}
@@ -65,7 +65,12 @@ def _duration(seconds: int) -> str:
 
 
 def _sla_lines(f: CardFacts, tz: ZoneInfo) -> list[str]:
+    """The targets' due moments. «осталось» / «просрочено на» count calendar time from the card's reading to the
+    due moment, as people read «до 10.12 14:25» (the clock's remaining seconds are working time: 13-hour days for
+    P3–P4). No countdown while the clock is paused or once the ticket is closed or cancelled."""
     targets = f.sla.get("targets") or {}
+    final = f.status in FINAL
+    paused = bool(f.sla.get("paused"))
     lines = []
     for name, t in targets.items():
         label = TARGET_NAMES.get(name, name)
@@ -73,15 +78,20 @@ def _sla_lines(f: CardFacts, tz: ZoneInfo) -> list[str]:
         if t.get("met_at") is not None:
             lines.append(f"• {label}: выполнено{' (с нарушением)' if t.get('breached') else ''}")
             continue
-        left = t.get("remaining_seconds")
         when = due.astimezone(tz).strftime("%d.%m %H:%M")
-        if left is None:
-            lines.append(f"• {label}: до {when}")
-        elif left >= 0:
-            lines.append(f"• {label}: до {when}, осталось {_duration(left)}")
+        left = t.get("remaining_seconds")
+        late = bool(t.get("breached")) or (left is not None and left < 0)
+        if final:
+            lines.append(f"• {label}: ‼️ не выполнено в срок (срок {when})" if late
+                         else f"• {label}: не выполнено (срок был {when})")
+        elif paused or f.as_of is None:
+            lines.append(f"• {label}: ‼️ просрочено (срок {when})" if late else f"• {label}: до {when}")
+        elif due >= f.as_of:
+            lines.append(f"• {label}: до {when}, осталось {_duration(int((due - f.as_of).total_seconds()))}")
         else:
-            lines.append(f"• {label}: ‼️ просрочено на {_duration(left)} (срок {when})")
-    if f.sla.get("paused"):
+            lines.append(f"• {label}: ‼️ просрочено на {_duration(int((f.as_of - due).total_seconds()))} "
+                         f"(срок {when})")
+    if paused and not final:
         lines.append("⏸ Часы SLA остановлены: ждём ответа пользователя")
     return lines
 
@@ -90,11 +100,10 @@ def _sla_lines(f: CardFacts, tz: ZoneInfo) -> list[str]:
 TASK_LABELS = {"defect": "Дефект", "fix_requirements": "Требования к исправлению"}
 
 
-def _field(key: str, value: object) -> str:
-    spec = FIELDS.get(key)
-    label = spec.label["ru"] if spec is not None else TASK_LABELS.get(key, key)
-    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-    text = " ".join(text.split())
+def _field(key: str, value: object, tz: ZoneInfo) -> str:
+    """«• label: value» as the requester saw it when giving it (choices by label, moments in local time)."""
+    label = field_label(key, "ru") if key in FIELDS else TASK_LABELS.get(key, key)
+    text = " ".join(plain_value(key, value, tz=tz, lang="ru").split())
     if len(text) > FIELD_LIMIT:
         text = text[:FIELD_LIMIT - 1] + "…"
     return f"• {escape(label)}: {escape(text)}"
@@ -111,10 +120,10 @@ def render_text(f: CardFacts, *, tz: ZoneInfo) -> str:
             f"Статус: <b>{escape(staff_status(f.status))}</b> · Исполнитель: "
             f"{escape(f.assignee_name) if f.assignee_name else 'не назначен'}",
             f"Заявитель: {who or '—'}"]
-    if f.outage_id is not None:
+    if f.outage_id is not None and f.status in OPEN:
         head.append(f"⚠️ Связано с аварией №{f.outage_id}: будет решено при её восстановлении")
-    details = [_field(k, v) for k, v in f.fields.items() if v not in (None, "", [])
-               and k not in ("full_name", "login", "email", "region", "diagnostics")]
+    details = [_field(k, v, tz) for k, v in f.fields.items() if v not in (None, "", [])
+               and k not in ("full_name", "login", "email", "region", "diagnostics") and k not in INTERNAL_FIELDS]
     body = head + (["", "Детали:", *details] if details else [])
     if f.attachments:
         body.append(f"📎 Вложений: {f.attachments}")
@@ -130,7 +139,7 @@ def render_text(f: CardFacts, *, tz: ZoneInfo) -> str:
     if f.status in ("resolved", "closed") and f.closing.get("solution"):
         closing = [f"Решение: {escape(_short(f.closing['solution'] or ''))}"]
         if f.closing.get("closing_code"):
-            closing.append(f"Код закрытия: {escape(f.closing['closing_code'] or '')}")
+            closing.append(f"Код закрытия: {escape(f.closing.get('closing_name') or f.closing['closing_code'] or '')}")
         if f.closing.get("config_item"):
             closing.append(f"КЕ: {escape(f.closing['config_item'] or '')}")
         body += ["", *closing]

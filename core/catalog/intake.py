@@ -192,6 +192,9 @@ CHOICE_NAMES: dict[str, dict[str, str]] = {
     "work": {"ru": "При работе в программе", "en": "While working in the program"},
     "login": {"ru": "При входе в программу", "en": "When logging in"},
 }
+# keys the desk itself writes into a ticket's fields (bookkeeping, not the requester's details): never listed as
+# details on a card
+INTERNAL_FIELDS = frozenset({"outage_id"})
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

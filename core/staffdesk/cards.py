@@ -14,6 +14,7 @@ from core.catalog.models import LineGroup, Service, Staff, User
 from core.db import utcnow
 from core.sla import clock
 from core.staffdesk.models import TicketCard
+from core.tickets import closing
 from core.tickets.lifecycle import FINAL
 from core.tickets.models import Attachment, Comment, Ticket
 from core.uow import UnitOfWork
@@ -110,8 +111,9 @@ class CardFacts:
     sla: dict[str, Any]
     last_public: Exchange | None
     created_at: datetime
-    closing: dict[str, str | None] = field(default_factory=dict)
+    closing: dict[str, str | None] = field(default_factory=dict)  # closing_code, closing_name, config_item, solution
     outage_id: int | None = None  # linked to an outage: resolved with it on restoration
+    as_of: datetime | None = None  # the moment `sla` was read: what the countdowns count from
 
 
 async def facts(uow: UnitOfWork, *, ticket_id: int, now: datetime | None = None) -> CardFacts | None:
@@ -128,7 +130,9 @@ async def facts(uow: UnitOfWork, *, ticket_id: int, now: datetime | None = None)
     last = await session.scalar(select(Comment).where(Comment.ticket_id == ticket_id, Comment.public.is_(True))
                                 .order_by(Comment.id.desc()).limit(1))
     files = len((await session.scalars(select(Attachment.id).where(Attachment.ticket_id == ticket_id))).all())
-    sla = await clock.snapshot(uow=uow, ticket_id=ticket_id, priority=ticket.priority, now=now or utcnow())
+    now = now or utcnow()
+    sla = await clock.snapshot(uow=uow, ticket_id=ticket_id, priority=ticket.priority, now=now)
+    code_name = await closing.code_name(session, ticket.closing_code) if ticket.closing_code else None
     org = requester.organisation.name if requester.organisation is not None else None
     return CardFacts(
         ticket_id=ticket.id, number=ticket.number or "", version=ticket.version, title=ticket.title,
@@ -141,8 +145,9 @@ async def facts(uow: UnitOfWork, *, ticket_id: int, now: datetime | None = None)
         pending_question=ticket.pending_question, attachments=files, sla=sla,
         last_public=Exchange(last.author_kind, last.text, last.created_at) if last is not None else None,
         created_at=ticket.created_at,
-        closing={"closing_code": ticket.closing_code, "config_item": ticket.config_item, "solution": ticket.solution},
-        outage_id=ticket.outage_id)
+        closing={"closing_code": ticket.closing_code, "closing_name": code_name, "config_item": ticket.config_item,
+                 "solution": ticket.solution},
+        outage_id=ticket.outage_id, as_of=now)
 
 
 async def ticket_version(*, uow: UnitOfWork, ticket_id: int) -> tuple[int, str, str] | None:

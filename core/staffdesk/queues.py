@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from core.catalog.intake import region_key
-from core.catalog.models import Service, Staff, User
+from core.catalog.models import LineGroup, Service, Staff, User
 from core.db import utcnow
 from core.sla.models import TicketSla, TicketSlaTarget
 from core.staffdesk import chats
@@ -54,6 +54,7 @@ class QueueItem:
     line: str
     assignee_name: str | None
     due_at: datetime | None  # the next target not met yet
+    line_name: str = ""  # the group as the catalog names it («1ЛТП (Service Desk)»)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,20 @@ async def staff_of(*, uow: UnitOfWork, tg_id: int) -> list[StaffRef]:
         rows = (await uow.session.scalars(select(Staff).join(Staff.user).where(
             User.tg_id == tg_id, Staff.active.is_(True)).order_by(Staff.id))).all()
         return [StaffRef(s.id, s.line_code, s.curator_region, s.user.locale or "ru") for s in rows]
+
+
+async def group_names(*, uow: UnitOfWork, codes: Sequence[str]) -> dict[str, str]:
+    """The groups as the catalog names them, by code (a code the catalog lacks names itself)."""
+    async with uow:
+        return await _names_in(uow, codes)
+
+
+async def _names_in(uow: UnitOfWork, codes: Sequence[str]) -> dict[str, str]:
+    wanted = list(dict.fromkeys(codes))
+    rows = (await uow.session.execute(select(LineGroup.code, LineGroup.name)
+                                      .where(LineGroup.code.in_(wanted)))).all() if wanted else []
+    found = {code: name for code, name in rows if name}
+    return {code: found.get(code, code) for code in wanted}
 
 
 def _in_scope(scopes: Sequence[GroupScope]) -> ColumnElement[bool]:
@@ -125,8 +140,10 @@ async def _page(uow: UnitOfWork, where: ColumnElement[bool], *, offset: int, lim
         if ids:
             for st in (await s.scalars(select(Staff).where(Staff.id.in_(ids)))).all():
                 names[st.id] = st.user.full_name or f"#{st.id}"
+        groups = await _names_in(uow, [t.line for t, _ in rows])
         items = [QueueItem(t.id, t.number or "", t.title, t.status, t.priority, t.line,
-                           names.get(t.assignee_id) if t.assignee_id else None, d) for t, d in rows]
+                           names.get(t.assignee_id) if t.assignee_id else None, d, groups.get(t.line, t.line))
+                 for t, d in rows]
         return QueuePage(items, total, offset, limit)
 
 
@@ -149,9 +166,11 @@ async def awaiting_curator(*, uow: UnitOfWork, regions: Sequence[str], offset: i
     async with uow:
         rows = (await uow.session.execute(select(Ticket, User.region).join(User, User.id == Ticket.requester_id)
                                           .where(Ticket.approval == PENDING).order_by(Ticket.id))).all()
-    mine_ = [t for t, region in rows if region_key(region) in wanted]
-    items = [QueueItem(t.id, t.number or "", t.title, t.status, t.priority, t.line, None, None)
-             for t in mine_[offset:offset + limit]]
+        mine_ = [t for t, region in rows if region_key(region) in wanted]
+        shown = mine_[offset:offset + limit]
+        groups = await _names_in(uow, [t.line for t in shown])
+    items = [QueueItem(t.id, t.number or "", t.title, t.status, t.priority, t.line, None, None,
+                       groups.get(t.line, t.line)) for t in shown]
     return QueuePage(items, len(mine_), offset, limit)
 
 

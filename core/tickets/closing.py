@@ -22,6 +22,9 @@ SEED_CODES = (("resolved", "Решено"), ("not_reproducible", "Не восп�
               ("duplicate", "Дубликат"), ("consultation", "Консультация оказана"),
               ("impossible", "Невозможно выполнить"))
 # classes of problems per service (003: «поле для фиксирования класса проблемы»); «Авария» is shared
+# the codes the desk sets itself, picked by nobody from the catalog: their names as a card shows them
+SYSTEM_CODES = {"confirmed": "Подтверждено пользователем", "cancelled": "Отменено пользователем",
+                "curator_rejected": "Отказано куратором МРФ"}
 SEED_CLASSES = ("Интеграция", "Доступ", "Данные", "Интерфейс", "Производительность", "Консультация")
 SHORT_NAMES = {"omnichat": "ОмниЧат", "crm-b2c": "CRM B2C", "nttm": "NTTM", "clm": "CLM", "tecon": "ТЕКОН"}
 OUTAGE_ITEM, OUTAGE_CODE = "Авария", "resolved"
@@ -46,6 +49,14 @@ async def seed(session: AsyncSession) -> int:
             session.add_all(ConfigItem(name=f"{c} / {short}", service_code=service) for c in SEED_CLASSES)
         added += 1 + len(SHORT_NAMES) * len(SEED_CLASSES)
     return added
+
+
+async def code_name(session: AsyncSession, code: str) -> str:
+    """A closing code by its name: the catalog's (even if turned off), else the built-in one, else the code."""
+    row = await session.get(ClosingCode, code)
+    if row is not None and row.name:
+        return row.name
+    return dict(SEED_CODES).get(code) or SYSTEM_CODES.get(code, code)
 
 
 async def _code(session: AsyncSession, value: str) -> ClosingCode | None:

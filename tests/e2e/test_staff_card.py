@@ -71,6 +71,14 @@ def _card_text(h: BotHarness) -> str:
     return texts[-1].text or ""
 
 
+def _card_of(h: BotHarness, number: str) -> str:
+    """The newest text of the card of ticket `number` in the line chat."""
+    texts = [c.text or "" for c in h.session.calls if c.chat_id == CHAT and c.name in ("sendMessage", "editMessageText")
+             and c.error is None and f"📌 <b>{number}</b>" in (c.text or "")]
+    assert texts, number
+    return texts[-1]
+
+
 async def test_a_new_tickets_card_is_posted_once_with_everything_a_line_needs(harness: BotHarness) -> None:
     t, _ = await _setup(harness)
     stats = await _sync(harness)
@@ -298,3 +306,89 @@ async def test_staff_link_a_ticket_to_an_open_outage_from_its_card(harness: BotH
     text = _card_text(harness)
     assert f"Связано с аварией №{o.id}" in text
     assert "Связать с аварией" not in str(harness.buttons(harness.last_call(CHAT, with_inline=True)))
+
+
+async def test_card_shows_choice_labels_and_local_time_not_raw_values(harness: BotHarness) -> None:
+    """The card showed «Среда: prod», «Массовость: several» and the UTC ISO timestamp of «Время возникновения»."""
+    from datetime import UTC, datetime
+
+    _t, _staff = await _setup(harness)
+    await _sync(harness)  # the first ticket's card out of the way
+    user = await f.user(harness.root, tg_id=USER + 1, login="u7101", full_name="Петров Пётр")
+    at = datetime(2026, 11, 24, 11, 24, 47, 997302, tzinfo=UTC)  # 14:24 in Moscow, the desk's timezone
+    t = await tickets.register(uow=harness.root.uow(), service_code="nttm", request_type="incident", priority=3,
+                           requester_id=user.id, fields={**f.INCIDENT_FIELDS, "environment": "prod",
+                                                         "affected_users": "several", "occurred_at": at.isoformat()})
+    await _sync(harness)
+    text = _card_of(harness, t.number or "")
+    assert "Среда: Продуктивная" in text and "Массовость: Несколько человек" in text, text
+    assert "Время возникновения: 24.11.2026 14:24" in text, text
+    assert "prod" not in text and "several" not in text and "+00:00" not in text
+
+
+async def test_card_of_a_closed_outage_ticket_names_the_code_and_hides_outage_bookkeeping(
+        harness: BotHarness) -> None:
+    """A closed ticket of an outage showed «Код закрытия: resolved», «• outage_id: 1» and still «будет решено при её
+    восстановлении»."""
+    from core.outages import service as outages
+    from core.outages.affected import report_affected
+
+    _t, staff = await _setup(harness)
+    await _sync(harness)
+    o, _ = await outages.declare(uow=harness.root.uow(), services=["nttm"], title="Сбой NTTM", tz=harness.root.tz)
+    user = await f.user(harness.root, tg_id=USER + 2, login="u7102", full_name="Иванова Ирина")
+    t, _new = await report_affected(uow=harness.root.uow(), outage_id=o.id, user_id=user.id, service_code="nttm")
+    await _sync(harness)
+    assert f"Связано с аварией №{o.id}: будет решено" in _card_of(harness, t.number or "")  # while open
+    _o, _b, linked = await outages.restore(uow=harness.root.uow(), outage_id=o.id, resolution="Перезапустили сервис",
+                                           tz=harness.root.tz)
+    assert linked == [t.id]
+    await outages.resolve_linked(uow_factory=harness.root.uow, ticket_ids=linked, staff_id=staff["member"],
+                                 resolution="Перезапустили сервис")
+    await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="confirm",
+                               actor=tickets.Actor("user", user.id))
+    await _sync(harness)
+    text = _card_of(harness, t.number or "")
+    assert "Статус: <b>Закрыто</b>" in text, text
+    assert "Код закрытия: Решено" in text and "resolved" not in text, text
+    assert "outage_id" not in text
+    assert "будет решено при её восстановлении" not in text
+
+
+async def test_card_countdown_is_calendar_time_to_the_due_moment_and_gone_once_cancelled(
+        harness: BotHarness) -> None:
+    """A P3 card read «решение: до 01.12 09:00, осталось 2 д 16 ч»: working seconds (13-hour days) printed as
+    calendar days; and a cancelled ticket's card still counted «реакция: … осталось 54 мин»."""
+    from core.sla.models import TicketSlaTarget
+    from tests.e2e.staff_helpers import msk
+
+    await _setup(harness)
+    await _sync(harness)
+    user = await f.user(harness.root, tg_id=USER + 3, login="u7103", full_name="Сидоров Семён")
+    t = await tickets.register(uow=harness.root.uow(), service_code="nttm", request_type="incident", priority=3,
+                               requester_id=user.id, fields=dict(f.INCIDENT_FIELDS), now=msk(24, 9))
+    async with harness.root.session_factory() as s:
+        due = await s.scalar(select(TicketSlaTarget.due_at).where(TicketSlaTarget.ticket_id == t.id,
+                                                                  TicketSlaTarget.target == "resolution"))
+    assert due is not None
+    read_at = msk(24, 9, 6)
+    assert harness.root.delivery is not None and harness.bot is not None
+    harness.clock.advance(5)
+    await sync_cards(uow=harness.root.uow, bot=harness.bot, limiter=harness.root.delivery.limiter,
+                     tz=harness.root.tz, now=read_at)
+    text = _card_of(harness, t.number or "")
+    left = due - read_at  # 5 working days of 13 hours are about 7 calendar days here
+    days, hours = left.days, left.seconds // 3600
+    assert days >= 6, left
+    when = due.astimezone(harness.root.tz).strftime("%d.%m %H:%M")
+    assert f"• решение: до {when}, осталось {days} д {hours} ч" in text, text
+    assert "• реакция: до 24.11 10:00, осталось 54 мин" in text, text  # 1 working hour, within working time
+    await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="cancel",
+                               actor=tickets.Actor("user", user.id), now=msk(24, 9, 6))
+    harness.clock.advance(5)
+    await sync_cards(uow=harness.root.uow, bot=harness.bot, limiter=harness.root.delivery.limiter,
+                     tz=harness.root.tz, now=msk(24, 9, 7))
+    text = _card_of(harness, t.number or "")
+    assert "Отменено пользователем" in text, text
+    assert "осталось" not in text and "просрочено на" not in text and "Часы SLA остановлены" not in text, text
+    assert "• реакция: не выполнено (срок был 24.11 10:00)" in text, text

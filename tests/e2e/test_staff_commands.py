@@ -63,7 +63,7 @@ async def test_queue_in_a_line_chat_lists_the_groups_open_tickets_by_due_time_in
                                actor=tickets.Actor("staff", staff["member"]), now=msk(24, 9, 30))
     calls = await harness.send_text(MEMBER, "/queue", **G)
     text = _answer(calls)
-    assert "Очередь: line2" in text and "1–10 из 12" in text
+    assert "Очередь: 2ЛТП (эксплуатация)" in text and "1–10 из 12" in text
     numbers = [t.number or "" for t in made]
     # P2's reaction is due sooner than P4's: the untaken P2s first, oldest first, then the P4s
     p2, p4 = numbers[2::2], numbers[1::2]
@@ -148,6 +148,26 @@ async def test_stats_on_a_frozen_clock(harness: BotHarness, frozen: datetime) ->
     assert yesterday.id and late.id
 
 
+async def test_queue_and_stats_name_the_group_not_its_code(harness: BotHarness, frozen: datetime) -> None:
+    """/queue answered «Очередь: line2» and /stats «Сегодня: line2 · 24.11.2026»: the group's code, not its name."""
+    await _setup(harness)
+    await catalog_staff(harness, line="line3", tg_id=MEMBER)  # privately: two groups, both named
+    for text in (_answer(await harness.send_text(MEMBER, "/queue", **G)),
+                 _answer(await harness.send_text(MEMBER, "/stats", **G))):
+        assert "2ЛТП (эксплуатация)" in text and "line2" not in text, text
+    assert "<b>Сегодня: 2ЛТП (эксплуатация)</b> · 24.11.2026" in _answer(await harness.send_text(MEMBER, "/stats", **G))
+    for text in (_answer(await harness.send_text(MEMBER, "/queue")),
+                 _answer(await harness.send_text(MEMBER, "/stats"))):
+        assert "2ЛТП (эксплуатация), 3ЛТП (разработка)" in text and "line" not in text, text
+
+
+async def catalog_staff(h: BotHarness, *, line: str, tg_id: int) -> None:
+    from core.catalog import service as catalog
+
+    await catalog.create_staff(uow=h.root.uow(), line_code=line,
+                               user={"tg_id": tg_id, "full_name": f"Сотрудник {tg_id}"})
+
+
 async def test_commands_by_a_non_member_in_a_line_chat_are_refused(harness: BotHarness) -> None:
     await _setup(harness)
     text = _answer(await harness.send_text(STRANGER, "/queue", **G))
@@ -159,7 +179,7 @@ async def test_private_queue_and_my_for_staff_and_user_my_untouched(harness: Bot
     user = await f.user(harness.root, tg_id=USER)
     t = await _incident(harness, user, at=msk(24, 9))
     text = _answer(await harness.send_text(MEMBER, "/queue"))
-    assert "Очередь: line2" in text and (t.number or "") in text
+    assert "Очередь: 2ЛТП (эксплуатация)" in text and (t.number or "") in text
     await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="take",
                                actor=tickets.Actor("staff", staff["member"]))
     assert (t.number or "") in _answer(await harness.send_text(MEMBER, "/my"))

@@ -145,6 +145,9 @@ async def test_no_curator_for_the_region_line1_is_told_and_the_request_is_queued
     await harness.deliver()
     told = [x for x in harness.texts(L1CHAT) if "нет куратора" in x]
     assert len(told) == 1 and "МРФ Сибирь" in told[0] and (t.number or "") in told[0]
+    # the queue it waits in by the group's name, not its code; the admin hint stays
+    assert "группы «1ЛТП (Service Desk)»" in told[0] and "«line1»" not in told[0], told[0]
+    assert "PATCH /api/v1/staff/{id}, curator_region" in told[0]
     assert not harness.calls_to(CURATOR) and not harness.calls_to(OTHER_CURATOR)
     queue = [c.text or "" for c in await harness.send_text(AGENT, "/queue", **G) if c.name == "sendMessage"]
     assert (t.number or "") in queue[-1]
