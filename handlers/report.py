@@ -262,7 +262,7 @@ async def create(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
         await fsm_cache.write_now(state)
     try:
         ticket = await tickets.register(uow=uow(), service_code=data["svc"], request_type=data["rtype"],
-                                        priority=data["prio"], requester_id=user.id, fields=data["vals"],
+                                        priority=data["prio"], requester_id=user.id, fields=steps.ticket_fields(data),
                                         attachments=[FileRef(**f) for f in data.get("files", [])], tz=tz,
                                         intake_key=data["ik"])
     except ContractRequired as exc:

@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import CardCb
 from bot.texts import TECON_LEVELS, type_name
-from core.catalog.intake import FIELDS
+from core.catalog.intake import CHOICE_NAMES, FIELDS, FieldKind
 from core.staffdesk.cards import CardFacts
 from core.tickets.lifecycle import ESCALATIONS
 
@@ -93,6 +93,9 @@ TASK_LABELS = {"defect": "Дефект", "fix_requirements": "Требовани
 def _field(key: str, value: object) -> str:
     spec = FIELDS.get(key)
     label = spec.label["ru"] if spec is not None else TASK_LABELS.get(key, key)
+    if spec is not None and spec.kind is FieldKind.choice:
+        # «Массовость: Все пользователи региона», not the stored code «all»
+        value = CHOICE_NAMES.get(str(value), {}).get("ru", value)
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     text = " ".join(text.split())
     if len(text) > FIELD_LIMIT:
