@@ -6,13 +6,21 @@ continues into the report, so they live here, below both.
 
 from __future__ import annotations
 
-from aiogram.fsm.context import FSMContext
+from html import escape
+from zoneinfo import ZoneInfo
 
-from bot.keyboards import ProfCb, inline
+from aiogram.fsm.context import FSMContext
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.keyboards import ProfCb, RepCb, inline, main_menu
 from bot.states import ProfileSG
 from bot.texts import _
 from core.catalog import service as catalog
+from core.catalog.models import Organisation
+from core.db import utcnow
+from core.tickets.contract import has_valid_period
 from core.uow import UowFactory
+from handlers import services
 from handlers.common import Event, say
 
 
@@ -23,9 +31,40 @@ async def begin_profile(event: Event, state: FSMContext) -> None:
 
 
 async def ask_organisation(event: Event, state: FSMContext, uow: UowFactory, *, ret: str) -> None:
-    """Asks the organisation (a list, or a typed name that must match); `ret` says where to go next."""
+    """Asks the organisation (a list, or a typed name or part of it); `ret` says where to go next."""
     orgs = await catalog.list_organisations(uow=uow())
+    if not orgs:
+        # nothing to choose from: waiting in this step would only answer «не нашёл» to every name
+        await state.clear()
+        await say(event, _("В справочнике поддержки пока нет ни одной организации, поэтому выбрать её не из чего, "
+                           "а обращение по договору сопровождения принять нельзя. Попросите менеджера вашего "
+                           "договора передать в поддержку название организации и срок договора — после этого её "
+                           "можно будет выбрать здесь или в профиле («🏢 Организация»). Другие способы связаться "
+                           "с поддержкой — в /help."), main_menu())
+        return
     await state.update_data(org_return=ret)
     await state.set_state(ProfileSG.organisation)
-    rows = [[(o.name[:60], ProfCb(a="orgpick", v=str(o.id)))] for o in orgs[:30]]
-    await say(event, _("Выберите вашу организацию из списка или напишите её название."), inline(rows) if rows else None)
+    await say(event, _("Выберите вашу организацию из списка или напишите её название (можно часть)."),
+              org_buttons(orgs[:30]))
+
+
+def org_buttons(orgs: list[Organisation]) -> InlineKeyboardMarkup | None:
+    return inline([[(o.name[:60], ProfCb(a="orgpick", v=str(o.id)))] for o in orgs]) if orgs else None
+
+
+async def contract_refused(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo, *, org: Organisation,
+                           service_code: str, ret: str) -> bool:
+    """Tells, right when the organisation is known and before any detail is asked, that it has no valid support
+    contract for the service (DOMAIN: the desk checks it before helping); True when it was refused."""
+    svc = await services.get_service(uow, service_code)
+    day = utcnow().astimezone(tz).date()
+    if not svc.requires_contract or has_valid_period(org, service_code=svc.code, day=day):
+        return False
+    await state.update_data(org_return=ret)
+    await state.set_state(ProfileSG.organisation)  # another name can be typed right away
+    await say(event, "⛔ " + _("У организации «{org}» нет действующего договора сопровождения сервиса «{svc}» на "
+                              "{day}, поэтому обращение принять нельзя. Обратитесь к менеджеру вашего договора "
+                              "или выберите другую организацию.").format(
+        org=escape(org.name), svc=escape(svc.name), day=f"{day:%d.%m.%Y}"),
+        inline([[(_("🏢 Изменить организацию"), ProfCb(a="org", v=ret))], [(_("✖️ Отмена"), RepCb(a="cancel"))]]))
+    return True

@@ -17,10 +17,11 @@ from bot import texts
 from bot.keyboards import ProfCb, RepCb, inline, main_menu
 from bot.states import ReportSG
 from bot.texts import _
+from core.catalog import service as catalog
 from core.catalog.intake import AFFECTED_NAMES, FIELDS, FieldKind, check_value
-from core.catalog.models import User
+from core.catalog.models import Organisation, User
 from core.db import utcnow
-from core.errors import ContractRequired
+from core.errors import ContractRequired, NotFound
 from core.outages.service import open_for_service
 from core.settings import Settings
 from core.tickets import service as tickets
@@ -31,7 +32,7 @@ from handlers import common, fsm_cache, report_outage, selfservice, services, ve
 from handlers import report_answers as answers
 from handlers import report_steps as steps
 from handlers.common import ANSWER_TEXT, NOT_COMMAND, Event, refuse_button, say
-from handlers.profile_steps import ask_organisation
+from handlers.profile_steps import ask_organisation, contract_refused
 from handlers.report_steps import DESC_KEYS, start_report
 from kb.service import KnowledgeBase
 
@@ -60,17 +61,32 @@ async def on_service(call: CallbackQuery, callback_data: RepCb, state: FSMContex
         await refuse_button(call, "no active service with this code")
         return
     await state.update_data(svc=svc.code, svc_name=svc.name, svc_policy=svc.sla_policy)
-    if svc.requires_contract and user.organisation_id is None:
-        await say(call, _("Сервис «{svc}» обслуживается по договору сопровождения — укажите вашу организацию.")
-                  .format(svc=escape(svc.name)))
-        await ask_organisation(call, state, uow, ret="report")
-        return
+    if svc.requires_contract:
+        org = await _organisation(uow, user)
+        if org is None:
+            await say(call, _("Сервис «{svc}» обслуживается по договору сопровождения — укажите вашу организацию.")
+                      .format(svc=escape(svc.name)))
+            await ask_organisation(call, state, uow, ret="report")
+            return
+        # checked before any detail is asked, not only at «Отправить»
+        if await contract_refused(call, state, uow, tz, org=org, service_code=svc.code, ret="report"):
+            return
     declined = set((await state.get_data()).get("o_no", []))
     outages = [o for o in await open_for_service(uow=uow.read(), service_code=svc.code) if o.id not in declined]
     if outages:
         await report_outage.offer(call, state, outages, tz)
         return
     await steps.ask_type(call, state, uow)
+
+
+async def _organisation(uow: UowFactory, user: User) -> Organisation | None:
+    """The user's organisation as stored now (the user of the update may be a cached copy)."""
+    if user.organisation_id is None:
+        return None
+    try:
+        return await catalog.get_organisation(uow=uow(), org_id=user.organisation_id)
+    except NotFound:
+        return None
 
 
 @router.callback_query(ReportSG.rtype, RepCb.filter(F.a == "type"))
@@ -263,7 +279,7 @@ async def create(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
         await fsm_cache.write_now(state)
     try:
         ticket = await tickets.register(uow=uow(), service_code=data["svc"], request_type=data["rtype"],
-                                        priority=data["prio"], requester_id=user.id, fields=data["vals"],
+                                        priority=data["prio"], requester_id=user.id, fields=steps.ticket_fields(data),
                                         attachments=[FileRef(**f) for f in data.get("files", [])], tz=tz,
                                         intake_key=data["ik"])
     except ContractRequired as exc:

@@ -17,7 +17,7 @@ from bot.texts import _
 from core.catalog.intake import AFFECTED_NAMES, FIELDS, FieldKind, check_value, intake_fields
 from core.catalog.models import User
 from core.db import utcnow
-from core.tickets.priority import needs_impact, propose_priority
+from core.tickets.priority import IMPACT_FIELDS, impact_fields, needs_impact, propose_priority
 from core.tickets.service import PROFILE_KEYS
 from core.uow import UowFactory
 from core.verification.codes import Policy
@@ -146,8 +146,10 @@ async def ask_impact(event: Event, state: FSMContext, *, first: bool = False,
     if first:
         steps = []
         if needs_impact(data["rtype"]):
-            ask_who = data["rtype"] != "change" and "affected_users" not in data["vals"]
-            steps = (["affected"] if ask_who else []) + ["blocked", "workaround"]
+            ask_who = data["rtype"] != "change"
+            # a service whose intake asks one of them as a field already has that answer
+            steps = [k for k in (["affected"] if ask_who else []) + ["blocked", "workaround"]
+                     if IMPACT_FIELDS[k] not in data["vals"]]
         await state.update_data(imp_steps=steps, imp_i=0)
         data = await state.get_data()
     i = data["imp_i"] if step is None else step
@@ -170,11 +172,23 @@ async def ask_impact(event: Event, state: FSMContext, *, first: bool = False,
     await say(event, text, inline(rows))
 
 
+def impact_values(data: dict[str, Any]) -> dict[str, str]:
+    """The impact answers of this dialog as ticket fields (Массовость, Работа остановлена, Есть обходной путь)."""
+    asked = set(data.get("imp_steps") or ())
+    return impact_fields({k: v for k, v in data.get("imp", {}).items() if k in asked})
+
+
+def ticket_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """What the ticket keeps: the answered fields and the impact answers the priority was proposed from."""
+    return {**data["vals"], **impact_values(data)}
+
+
 def proposed(data: dict[str, Any]) -> int:
-    imp = data.get("imp", {})
-    affected = data["vals"].get("affected_users") or imp.get("affected")
-    return propose_priority(request_type=data["rtype"], affected=affected, blocked=imp.get("blocked"),
-                            workaround=imp.get("workaround"))
+    values = ticket_fields(data)
+    blocked, workaround = values.get("work_blocked"), values.get("has_workaround")
+    return propose_priority(request_type=data["rtype"], affected=values.get("affected_users"),
+                            blocked=None if blocked is None else blocked == "yes",
+                            workaround=None if workaround is None else workaround == "yes")
 
 
 async def ask_priority(event: Event, state: FSMContext) -> None:
@@ -191,7 +205,8 @@ async def ask_priority(event: Event, state: FSMContext) -> None:
 
 
 def summary_text(data: dict[str, Any], tz: ZoneInfo) -> str:
-    values = {**data.get("pre", {}), **data["vals"]}
+    values = {**data.get("pre", {}), **ticket_fields(data)}
+    order = [*data["order"], *(k for k in impact_values(data) if k not in data["order"])]
     if data.get("files"):
         names = ", ".join(f["name"] for f in data["files"])
         for key in data["order"]:
@@ -201,7 +216,7 @@ def summary_text(data: dict[str, Any], tz: ZoneInfo) -> str:
              _("Сервис: {svc}").format(svc=escape(data["svc_name"])),
              _("Вид: {t}").format(t=escape(texts.type_name(data["rtype"]))),
              _("Приоритет: {p}").format(p=escape(texts.priority_label(data["prio"], data.get("svc_policy")))), "",
-             texts.fields_block(values, tz=tz, order=data["order"])]
+             texts.fields_block(values, tz=tz, order=order)]
     return "\n".join(lines)
 
 

@@ -25,7 +25,7 @@ from core.verification import service as verification
 from core.verification.codes import Policy
 from handlers import report_steps, verify
 from handlers.common import ANSWER_TEXT, Event, refuse_button, say
-from handlers.profile_steps import ask_organisation, begin_profile
+from handlers.profile_steps import ask_organisation, begin_profile, contract_refused, org_buttons
 from kb.service import KnowledgeBase
 
 router = Router(name="start")
@@ -247,12 +247,15 @@ async def on_org_pick(call: CallbackQuery, callback_data: ProfCb, state: FSMCont
 
 @router.message(ProfileSG.organisation, ANSWER_TEXT)
 async def on_org_text(message: Message, state: FSMContext, uow: UowFactory, tz: ZoneInfo, user: User) -> None:
-    wanted = " ".join((message.text or "").split()).casefold()
     orgs = await catalog.list_organisations(uow=uow())
-    match = [o for o in orgs if o.name.casefold() == wanted]
+    match = catalog.match_organisations(orgs, message.text or "")
     if not match:
         await message.answer(_("Не нашёл организацию «{name}». Выберите её из списка или проверьте название.")
-                             .format(name=escape(message.text or "")))
+                             .format(name=escape(message.text or "")), reply_markup=org_buttons(orgs[:30]))
+        return
+    if len(match) > 1:
+        await message.answer(_("Под «{name}» подходят несколько организаций — выберите вашу:")
+                             .format(name=escape(message.text or "")), reply_markup=org_buttons(match[:30]))
         return
     await _org_chosen(message, state, uow, tz, user, match[0].id)
 
@@ -260,9 +263,13 @@ async def on_org_text(message: Message, state: FSMContext, uow: UowFactory, tz: 
 async def _org_chosen(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo, user: User,
                       org_id: int) -> None:
     saved = await catalog.upsert_user(uow=uow(), tg_id=user.tg_id, organisation_id=org_id)
-    ret = (await state.get_data()).get("org_return", "profile")
-    org = saved.organisation.name if saved.organisation is not None else ""
-    await say(event, _("Организация: {org}.").format(org=escape(org)))
+    data = await state.get_data()
+    ret = data.get("org_return", "profile")
+    org = saved.organisation
+    await say(event, _("Организация: {org}.").format(org=escape(org.name if org is not None else "")))
+    if ret in ("report", "summary") and org is not None and data.get("svc") and await contract_refused(
+            event, state, uow, tz, org=org, service_code=data["svc"], ret=ret):
+        return
     if ret == "report":
         await report_steps.ask_type(event, state, uow)
     elif ret == "summary":

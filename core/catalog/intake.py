@@ -113,6 +113,14 @@ FIELDS: dict[str, FieldSpec] = {f.key: f for f in [
     _f("affected_users", FieldKind.choice, ("Массовость", "How many users are affected"),
        ("Сколько пользователей затронуто", "How many users are affected"),
        ("Только я", "Only me"), choices=("one", "several", "many", "all")),
+    # the impact questions of the intake (core/tickets/priority.py IMPACT_FIELDS): kept with the ticket so the
+    # lines see why the priority was proposed
+    _f("work_blocked", FieldKind.choice, ("Работа остановлена", "Work is blocked"),
+       ("Можете ли вы выполнить свою задачу", "Whether you can do your task at all"),
+       ("Да", "Yes"), choices=("yes", "no")),
+    _f("has_workaround", FieldKind.choice, ("Есть обходной путь", "A workaround exists"),
+       ("Можно ли пока сделать то же самое иначе", "Whether the same can be done another way for now"),
+       ("Нет", "No"), choices=("yes", "no")),
     _f("examples", T, ("Примеры", "Examples"),
        ("Логин, лицевой счёт, номер наряда, линия, имя абонента — на чём видна проблема",
         "Login, account, work order, line, subscriber — where the problem shows"),
@@ -191,6 +199,8 @@ CHOICE_NAMES: dict[str, dict[str, str]] = {
     "preprod": {"ru": "Препродуктивная", "en": "Pre-productive"},
     "work": {"ru": "При работе в программе", "en": "While working in the program"},
     "login": {"ru": "При входе в программу", "en": "When logging in"},
+    "yes": {"ru": "Да", "en": "Yes"},
+    "no": {"ru": "Нет", "en": "No"},
 }
 # keys the desk itself writes into a ticket's fields (bookkeeping, not the requester's details): never listed as
 # details on a card

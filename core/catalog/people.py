@@ -127,6 +127,9 @@ async def upsert_in(uow: UnitOfWork, *, tg_id: int | None = None, full_name: str
             setattr(user, key, value)
     user.profile_complete = bool(user.full_name and (user.login or user.email) and user.region)
     await flush(uow, login=login, email=email)
+    if organisation_id is not None:
+        # the relationship was loaded with the row (selectin): without this it still names the previous one
+        await uow.session.refresh(user, ["organisation"])
     return user
 
 

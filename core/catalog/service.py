@@ -113,6 +113,23 @@ async def list_organisations(*, uow: UnitOfWork) -> list[Organisation]:
         return list((await uow.session.scalars(select(Organisation).order_by(Organisation.id))).all())
 
 
+_QUOTES = str.maketrans({c: " " for c in "\"'«»“”„`"})
+
+
+def _org_key(name: str) -> str:
+    return " ".join(name.translate(_QUOTES).split()).casefold()
+
+
+def match_organisations(orgs: list[Organisation], text: str) -> list[Organisation]:
+    """The organisations a typed name means: the one named exactly, else every one whose name contains it
+    (case, quotes and spacing ignored: «ромашка» finds «ООО "Ромашка"»)."""
+    wanted = _org_key(text)
+    if not wanted:
+        return []
+    exact = [o for o in orgs if _org_key(o.name) == wanted]
+    return exact or [o for o in orgs if wanted in _org_key(o.name)]
+
+
 def _periods(raw: list[dict[str, Any]]) -> list[SupportPeriod]:
     out = []
     for i, p in enumerate(raw):

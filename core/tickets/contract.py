@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from core.catalog.models import Service, User
+from core.catalog.models import Organisation, Service, User
 from core.errors import ContractRequired
+
+
+def has_valid_period(org: Organisation, *, service_code: str, day: date) -> bool:
+    """Whether the organisation has a support period of this service (or of every service) covering `day`."""
+    return any(p.valid_from <= day <= p.valid_to and p.service_code in (None, service_code) for p in org.periods)
 
 
 def check_contract(*, service: Service, user: User, on: datetime, tz: ZoneInfo) -> None:
@@ -18,7 +23,7 @@ def check_contract(*, service: Service, user: User, on: datetime, tz: ZoneInfo) 
         raise ContractRequired(f"Сервис «{service.name}» обслуживается только по договору сопровождения. "
                                "Укажите организацию в профиле.", service=service.code)
     day = on.astimezone(tz).date()
-    if not any(p.valid_from <= day <= p.valid_to and p.service_code in (None, service.code) for p in org.periods):
+    if not has_valid_period(org, service_code=service.code, day=day):
         raise ContractRequired(f"У организации «{org.name}» нет действующего договора сопровождения сервиса "
                                f"«{service.name}» на {day:%d.%m.%Y}. Обратитесь к вашему менеджеру договора.",
                                service=service.code, organisation=org.name)

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 # request types whose impact is asked; the others have a fixed proposal
 IMPACT_TYPES = frozenset({"incident", "access_problem", "change"})
 MASS = frozenset({"many", "all"})
+# each impact question and the ticket field its answer is kept in (core/catalog/intake.py FIELDS): the lines see
+# «Массовость», «Работа остановлена», «Есть обходной путь» on the card, the API returns them in `fields`
+IMPACT_FIELDS = {"affected": "affected_users", "blocked": "work_blocked", "workaround": "has_workaround"}
+
+
+def impact_fields(answers: Mapping[str, Any]) -> dict[str, str]:
+    """The ticket fields of the impact answers given ({"affected": "all", "blocked": True, ...})."""
+    out: dict[str, str] = {}
+    for kind, key in IMPACT_FIELDS.items():
+        value = answers.get(kind)
+        if value is None:
+            continue
+        out[key] = str(value) if kind == "affected" else ("yes" if value else "no")
+    return out
 
 
 def needs_impact(request_type: str) -> bool:

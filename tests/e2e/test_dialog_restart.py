@@ -54,8 +54,26 @@ async def test_contract_service_asks_the_organisation_and_explains_a_refusal(har
     assert "Не нашёл организацию" in (h.last_text(uid) or "")
     await h.send_text(uid, "ооо ромашка")
     assert (await db_user(h, uid)).organisation_id is not None
+    # the expired contract is told when the organisation is chosen, before the details are asked
+    assert "нет действующего договора" in (h.last_text(uid) or "")
+    assert await _tickets(h) == []
+    assert "Изменить организацию" in str(h.buttons(h.last_call(uid, with_inline=True)))
+
+
+async def test_a_contract_ended_while_the_details_were_typed_is_still_refused_at_send(harness: BotHarness) -> None:
+    h, uid = harness, 7405
+    today = datetime.now(UTC).date()
+    org = await catalog.create_organisation(uow=h.root.uow(), name="ООО Ромашка",
+                                            periods=[{"valid_from": today - timedelta(days=400),
+                                                      "valid_to": today + timedelta(days=30)}])
+    await onboard(h, uid)
+    await h.send_text(uid, "📝 Сообщить о проблеме")
+    await tap(h, uid, "ТЕКОН")
+    await h.send_text(uid, "ООО Ромашка")
     await tap(h, uid, "Консультация")
     await h.send_text(uid, "Как выгрузить показания счётчиков за месяц?")
+    await catalog.update_organisation(uow=h.root.uow(), org_id=org.id, changes={"periods": [
+        {"valid_from": today - timedelta(days=400), "valid_to": today - timedelta(days=1)}]})
     await tap(h, uid, "Отправить")
     assert "нет действующего договора" in (h.last_text(uid) or "")
     assert await _tickets(h) == []
