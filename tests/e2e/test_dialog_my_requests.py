@@ -29,6 +29,25 @@ async def _setup(h: BotHarness, uid: int) -> tuple[Ticket, Actor]:
     return ticket, actor
 
 
+async def _asked(h: BotHarness, uid: int, question: str) -> Ticket:
+    """A ticket of the user's that a specialist asked a question on."""
+    ticket, staff = await _setup(h, uid)
+    await tickets.apply_action(uow=h.root.uow(), ticket_id=ticket.id, action="request_info", actor=staff,
+                               params={"text": question})
+    return ticket
+
+
+async def _answered(h: BotHarness, uid: int, ticket: Ticket, text: str) -> None:
+    """The answer reached the ticket: the user thanked, the question gone, the clock running, the comment kept."""
+    assert "Ответ передан специалисту" in (h.last_text(uid) or "")
+    t = await _ticket(h, ticket.id)
+    assert t.status == "in_progress" and t.pending_question is None
+    async with h.root.session_factory() as s:
+        assert (await s.get(TicketSla, ticket.id)).paused_since is None
+        texts = [c.text for c in (await s.scalars(select(Comment).where(Comment.ticket_id == ticket.id))).all()]
+    assert text in texts
+
+
 async def test_answering_a_staff_question_resumes_the_clock(harness: BotHarness) -> None:
     h, uid = harness, 7301
     ticket, staff = await _setup(h, uid)
@@ -45,13 +64,7 @@ async def test_answering_a_staff_question_resumes_the_clock(harness: BotHarness)
     assert "взято в работу" in (detail.text or "")
     await tap(h, uid, "Ответить")
     await h.send_text(uid, "Chrome 120")
-    assert "Ответ передан специалисту" in (h.last_text(uid) or "")
-    t = await _ticket(h, ticket.id)
-    assert t.status == "in_progress" and t.pending_question is None
-    async with h.root.session_factory() as s:
-        assert (await s.get(TicketSla, ticket.id)).paused_since is None
-        texts = [c.text for c in (await s.scalars(select(Comment).where(Comment.ticket_id == ticket.id))).all()]
-    assert "Chrome 120" in texts
+    await _answered(h, uid, ticket, "Chrome 120")
 
 
 async def test_confirm_a_resolution_from_the_push_button(harness: BotHarness) -> None:
@@ -125,27 +138,17 @@ async def test_paged_list_and_someone_elses_ticket(harness: BotHarness) -> None:
 async def test_an_answer_typed_without_pressing_reply_is_asked_about_and_sent(harness: BotHarness) -> None:
     # The text was taken for a new problem («Похоже, вы описываете проблему…») and the clock stayed stopped.
     h, uid = harness, 7311
-    ticket, staff = await _setup(h, uid)
-    await tickets.apply_action(uow=h.root.uow(), ticket_id=ticket.id, action="request_info", actor=staff,
-                               params={"text": "Номер наряда?"})
+    ticket = await _asked(h, uid, "Номер наряда?")
     await h.send_text(uid, "Наряд 7788-2026, ошибка была в 14:05")
     asked = h.last_text(uid) or ""
     assert ticket.number in asked and "Номер наряда?" in asked and "Это ответ на его вопрос?" in asked
     await tap(h, uid, "Да, отправить как ответ")
-    assert "Ответ передан специалисту" in (h.last_text(uid) or "")
-    t = await _ticket(h, ticket.id)
-    assert t.status == "in_progress" and t.pending_question is None
-    async with h.root.session_factory() as s:
-        assert (await s.get(TicketSla, ticket.id)).paused_since is None
-        texts = [c.text for c in (await s.scalars(select(Comment).where(Comment.ticket_id == ticket.id))).all()]
-    assert "Наряд 7788-2026, ошибка была в 14:05" in texts
+    await _answered(h, uid, ticket, "Наряд 7788-2026, ошибка была в 14:05")
 
 
 async def test_a_new_problem_typed_while_a_question_waits_goes_on_as_a_new_request(harness: BotHarness) -> None:
     h, uid = harness, 7312
-    ticket, staff = await _setup(h, uid)
-    await tickets.apply_action(uow=h.root.uow(), ticket_id=ticket.id, action="request_info", actor=staff,
-                               params={"text": "Номер наряда?"})
+    ticket = await _asked(h, uid, "Номер наряда?")
     await h.send_text(uid, "Не открывается отчёт по нарядам в NTTM, белый экран")
     await tap(h, uid, "Нет, это другое")
     assert "Создать обращение" in str(h.sent[-1].reply_markup or "") + (h.last_text(uid) or "")
@@ -155,17 +158,11 @@ async def test_a_new_problem_typed_while_a_question_waits_goes_on_as_a_new_reque
 async def test_an_answer_sent_as_a_photo_with_a_caption_is_taken(harness: BotHarness) -> None:
     # «Ответить», then a screenshot captioned «вот скрин»: refused as «Сейчас я жду другой ответ…»
     h, uid = harness, 7313
-    ticket, staff = await _setup(h, uid)
-    await tickets.apply_action(uow=h.root.uow(), ticket_id=ticket.id, action="request_info", actor=staff,
-                               params={"text": "Пришлите скриншот ошибки"})
+    ticket = await _asked(h, uid, "Пришлите скриншот ошибки")
     await h.send_text(uid, "📋 Мои обращения")
     await tap(h, uid, ticket.number)
     await tap(h, uid, "Ответить")
     await h.send_photo(uid, caption="вот скрин")
-    assert "Ответ передан специалисту" in (h.last_text(uid) or "")
-    t = await _ticket(h, ticket.id)
-    assert t.status == "in_progress" and t.pending_question is None
+    await _answered(h, uid, ticket, "вот скрин")
     async with h.root.session_factory() as s:
-        texts = [c.text for c in (await s.scalars(select(Comment).where(Comment.ticket_id == ticket.id))).all()]
-        files = (await s.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id))).all()
-    assert "вот скрин" in texts and len(files) == 1
+        assert len((await s.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id))).all()) == 1
