@@ -25,7 +25,7 @@ from core.tickets.models import Ticket, TicketHistory
 from core.tickets.service import Actor, FileRef, TicketFilter
 from core.uow import UowFactory
 from handlers import services
-from handlers.common import ANSWER_TEXT, deadline_text, file_ref, refuse_button, say, valid_id
+from handlers.common import ANSWER_TEXT, Event, deadline_text, file_ref, refuse_button, say, valid_id
 
 log = logging.getLogger(__name__)
 router = Router(name="my_requests")
@@ -226,11 +226,17 @@ async def on_free_text_is_the_answer(call: CallbackQuery, callback_data: TicketC
         if not text:
             await refuse_button(call, "free text gone")
         return
-    await tickets.apply_action(uow=uow(), ticket_id=ticket.id, action="user_answers", actor=Actor("user", user.id),
+    await _answered(call, state, uow, user, ticket_id=ticket.id, number=ticket.number or "", text=text)
+
+
+async def _answered(event: Event, state: FSMContext, uow: UowFactory, user: User, *, ticket_id: int, number: str,
+                    text: str) -> None:
+    """The user's answer to the specialist's question goes to the ticket, and the user is thanked."""
+    await tickets.apply_action(uow=uow(), ticket_id=ticket_id, action="user_answers", actor=Actor("user", user.id),
                                params={"text": text})
     await state.clear()
-    await say(call, _("Спасибо! Ответ передан специалисту, работа по <b>{number}</b> продолжается.").format(
-        number=escape(ticket.number or "")), main_menu())
+    await say(event, _("Спасибо! Ответ передан специалисту, работа по <b>{number}</b> продолжается.").format(
+        number=escape(number)), main_menu())
 
 
 @router.callback_query(MyCb.filter(F.a == "drop"))
@@ -242,11 +248,7 @@ async def on_drop(call: CallbackQuery, state: FSMContext) -> None:
 @router.message(MyReqSG.answer, ANSWER_TEXT)
 async def on_answer(message: Message, state: FSMContext, uow: UowFactory, user: User) -> None:
     data = await state.get_data()
-    await tickets.apply_action(uow=uow(), ticket_id=data["tid"], action="user_answers",
-                               actor=Actor("user", user.id), params={"text": message.text or ""})
-    await state.clear()
-    await message.answer(_("Спасибо! Ответ передан специалисту, работа по <b>{number}</b> продолжается.").format(
-        number=escape(data["number"])), reply_markup=main_menu())
+    await _answered(message, state, uow, user, ticket_id=data["tid"], number=data["number"], text=message.text or "")
 
 
 @router.message(MyReqSG.answer, F.photo | F.document)
@@ -258,14 +260,10 @@ async def on_answer_with_file(message: Message, state: FSMContext, uow: UowFacto
     if ref is None:
         await message.answer("⚠️ " + (problem or ""))
         return
-    actor = Actor("user", user.id)
-    await tickets.add_comment(uow=uow(), ticket_id=data["tid"], actor=actor, text="", public=True,
+    await tickets.add_comment(uow=uow(), ticket_id=data["tid"], actor=Actor("user", user.id), text="", public=True,
                               files=[FileRef(**ref)], now=utcnow())
-    await tickets.apply_action(uow=uow(), ticket_id=data["tid"], action="user_answers", actor=actor,
-                               params={"text": (message.caption or "").strip() or _("📎 Ответ — в приложенном файле")})
-    await state.clear()
-    await message.answer(_("Спасибо! Ответ передан специалисту, работа по <b>{number}</b> продолжается.").format(
-        number=escape(data["number"])), reply_markup=main_menu())
+    await _answered(message, state, uow, user, ticket_id=data["tid"], number=data["number"],
+                    text=(message.caption or "").strip() or _("📎 Ответ — в приложенном файле"))
 
 
 @router.message(MyReqSG.reject, ANSWER_TEXT)

@@ -6,6 +6,7 @@ continues into the report, so they live here, below both.
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,8 @@ from bot.texts import _
 from core.catalog import service as catalog
 from core.catalog.models import Organisation
 from core.db import utcnow
-from core.tickets.contract import has_valid_period
+from core.errors import ContractRequired
+from core.tickets.contract import check_organisation
 from core.uow import UowFactory
 from handlers import services
 from handlers.common import Event, say
@@ -57,14 +59,16 @@ async def contract_refused(event: Event, state: FSMContext, uow: UowFactory, tz:
     """Tells, right when the organisation is known and before any detail is asked, that it has no valid support
     contract for the service (DOMAIN: the desk checks it before helping); True when it was refused."""
     svc = await services.get_service(uow, service_code)
-    day = utcnow().astimezone(tz).date()
-    if not svc.requires_contract or has_valid_period(org, service_code=svc.code, day=day):
-        return False
-    await state.update_data(org_return=ret)
-    await state.set_state(ProfileSG.organisation)  # another name can be typed right away
-    await say(event, "⛔ " + _("У организации «{org}» нет действующего договора сопровождения сервиса «{svc}» на "
-                              "{day}, поэтому обращение принять нельзя. Обратитесь к менеджеру вашего договора "
-                              "или выберите другую организацию.").format(
-        org=escape(org.name), svc=escape(svc.name), day=f"{day:%d.%m.%Y}"),
-        inline([[(_("🏢 Изменить организацию"), ProfCb(a="org", v=ret))], [(_("✖️ Отмена"), RepCb(a="cancel"))]]))
-    return True
+    try:
+        check_organisation(service=svc, org=org, on=utcnow(), tz=tz)
+    except ContractRequired as exc:
+        day = exc.details.get("day")
+        await state.update_data(org_return=ret)
+        await state.set_state(ProfileSG.organisation)  # another name can be typed right away
+        await say(event, "⛔ " + _("У организации «{org}» нет действующего договора сопровождения сервиса «{svc}» на "
+                                  "{day}, поэтому обращение принять нельзя. Обратитесь к менеджеру вашего договора "
+                                  "или выберите другую организацию.").format(
+            org=escape(org.name), svc=escape(svc.name), day=f"{day:%d.%m.%Y}" if isinstance(day, date) else ""),
+            inline([[(_("🏢 Изменить организацию"), ProfCb(a="org", v=ret))], [(_("✖️ Отмена"), RepCb(a="cancel"))]]))
+        return True
+    return False

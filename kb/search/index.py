@@ -300,7 +300,7 @@ class SearchIndex:
         if qvec is None:
             return self._rank_lex(query, service, min_conf=min_conf, prune=prune), None
         ids, pos, (sim_full, sim_title, z) = self._similar(qvec)
-        bonus = meaning.WEIGHT * (z - meaning.Z_FLOOR)
+        bonus = meaning.bonus(z)
         lift = max(0.0, float(bonus.max()))
         out: dict[int, tuple[float, float, int, set[str]]] = {}
         lex: dict[int, float] = {}

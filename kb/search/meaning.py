@@ -122,7 +122,7 @@ def similarities(
     return sf, st, z
 
 
-def bonus(full: npt.NDArray[np.float32], title: npt.NDArray[np.float32], q: Vec) -> npt.NDArray[np.float64]:
-    """Per article, what the meaning adds to (or takes from) lexical confidence."""
-    out: npt.NDArray[np.float64] = WEIGHT * (similarities(full, title, q)[2] - Z_FLOOR)
+def bonus(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Per article, what the meaning adds to (or takes from) lexical confidence, from its z over the base."""
+    out: npt.NDArray[np.float64] = WEIGHT * (z - Z_FLOOR)
     return out
