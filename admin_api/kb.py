@@ -165,7 +165,7 @@ async def search(kb: Kb, q: Annotated[SafeStr, Query(min_length=1, max_length=40
 
     Nothing is recorded: an API search is not an offer a user saw, so it must not skew the figures."""
     return SearchOut(hits=[HitOut(id=h.id, title=h.title, score=h.score, snippet=h.snippet)
-                           for h in kb.search(q, limit=limit, service=service)])
+                           for h in await kb.asearch(q, limit=limit, service=service)])
 
 
 @router.get("/synonyms", response_model=Synonyms)

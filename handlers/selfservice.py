@@ -34,19 +34,19 @@ Continuation = Callable[[CallbackQuery, FSMContext, UowFactory, ZoneInfo, User |
 CONTINUE: dict[str, Continuation] = {}
 
 
-def search(kb: KnowledgeBase | None, query: str, *, service: str | None,
-           exclude: list[int] | None = None) -> list[Hit]:
+async def search(kb: KnowledgeBase | None, query: str, *, service: str | None,
+                 exclude: list[int] | None = None) -> list[Hit]:
     """Up to three confident hits (none when the knowledge base is not wired)."""
     if kb is None or not query.strip():
         return []
-    hits = kb.search(query, limit=3, service=service)
+    hits = await kb.asearch(query, limit=3, service=service)
     return [h for h in hits if h.id not in set(exclude or ())]
 
 
 async def offer(message: Message, state: FSMContext, *, kb: KnowledgeBase | None, uow: UowFactory, user: User | None,
                 query: str, service: str | None, ctx: str, exclude: list[int] | None = None) -> bool:
     """Shows up to three articles with «Помогло»/«Не помогло»; False (nothing sent) when none is confident."""
-    hits = search(kb, query, service=service, exclude=exclude)
+    hits = await search(kb, query, service=service, exclude=exclude)
     if not hits or kb is None:
         if kb is not None and query.strip() and not exclude:
             # What the base could not answer is what an administrator should write next (GET /kb/gaps).

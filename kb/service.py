@@ -86,8 +86,19 @@ class KnowledgeBase:
         return True
 
     def search(self, query: str, *, limit: int = 3, service: str | None = None) -> list[Hit]:
-        """Confident hits only, best first (empty when nothing fits)."""
+        """Confident hits only, best first (empty when nothing fits); blocks while the query is embedded."""
         return self.index.search(query, limit=limit, service=service)
+
+    async def asearch(self, query: str, *, limit: int = 3, service: str | None = None) -> list[Hit]:
+        """As search, with the query embedded in a worker thread so the event loop stays free meanwhile."""
+        index = self.index  # load() may swap it while the thread runs; the vector fits either
+        hits = index.cached(query, limit=limit, service=service)
+        if hits is not None:
+            return hits
+        text = index.meaning_text(query)
+        # The embedding is ~1 ms of CPU per token (a pasted message: 50-150 ms); the lexical rest is a few ms.
+        qvec = await asyncio.to_thread(self.embedder.query, text) if text is not None and self.embedder else None
+        return index.search(query, limit=limit, service=service, qvec=qvec)
 
     def _after_commit(self, rev: int, articles: Sequence[Article] = (), synonyms: list[list[str]] | None = None,
                       ) -> None:

@@ -273,13 +273,20 @@ class SearchIndex:
         """Candidates best first; a how-to question's fault articles lose INTENT_PENALTY."""
         return self._rank_ctx(query, service, min_conf=min_conf, prune=prune)[0]
 
-    def _rank_ctx(self, query: str, service: str | None, *, min_conf: float = 0.0,
-                  prune: bool = True) -> tuple[Ranked, gate.Seen | None]:
+    def meaning_text(self, query: str) -> str | None:
+        """What the model embeds for this query (its symptom, layout fixed); None when the meaning signal is off."""
+        if self.embedder is None or not self._meaning_on:
+            return None
+        # The model reads the words the lexical side reads: «ghbynth yt gtxfnftn» means nothing to it.
+        return self._analyzer.fix_layout(symptom_text(query), self._known)
+
+    def _rank_ctx(self, query: str, service: str | None, *, min_conf: float = 0.0, prune: bool = True,
+                  qvec: meaning.Vec | None = None) -> tuple[Ranked, gate.Seen | None]:
         text = symptom_text(query)
-        qvec = None
-        if self.embedder is not None and self._meaning_on:
-            # The model reads the words the lexical side reads: «ghbynth yt gtxfnftn» means nothing to it.
+        if qvec is None and self.embedder is not None and self._meaning_on:
             qvec = self.embedder.query(self._analyzer.fix_layout(text, self._known))
+        elif not self._meaning_on:
+            qvec = None  # a vector embedded before the base shrank under MIN_ARTICLES
         how = bool(self._fault) and asks_how(text)
         ranked, ctx = self._rank_all(text, service, qvec, min_conf=min_conf, prune=prune)
         if ctx is not None:
@@ -387,19 +394,28 @@ class SearchIndex:
         """Raw ranking with confidences, whatever their level (for debugging and evaluation)."""
         return [self._hit(doc_id, conf, terms) for _, conf, doc_id, terms in self._rank(query, service)[:limit]]
 
-    def search(self, query: str, *, limit: int = 3, service: str | None = None) -> list[Hit]:
-        """Only the hits confident enough to offer to a user, best first."""
+    def cached(self, query: str, *, limit: int = 3, service: str | None = None) -> list[Hit] | None:
+        """The hits of a search already made since the base last changed, or None."""
         key = (query, service, limit, self.threshold, self.relative_cut)
-        cached = self._cache.get(key)
+        hits = self._cache.get(key)
+        if hits is None:
+            return None
+        self._cache.move_to_end(key)
+        return list(hits)
+
+    def search(self, query: str, *, limit: int = 3, service: str | None = None,
+               qvec: meaning.Vec | None = None) -> list[Hit]:
+        """Only the hits confident enough to offer to a user, best first; qvec: meaning_text(query) embedded."""
+        cached = self.cached(query, limit=limit, service=service)
         if cached is not None:
-            self._cache.move_to_end(key)
-            return list(cached)
+            return cached
         if gate.MODEL is not None and self._meaning_on:
-            hits = [self._hit(doc_id, p, terms) for doc_id, p, terms in self._gated(query, service, limit)
+            hits = [self._hit(doc_id, p, terms) for doc_id, p, terms in self._gated(query, service, limit, qvec)
                     if p >= self.threshold]
         else:
-            hits = self._offer(self._rank(query, service, min_conf=self.threshold), limit)
+            hits = self._offer(self._rank_ctx(query, service, min_conf=self.threshold, qvec=qvec)[0], limit)
         if self._cache_size > 0:
+            key = (query, service, limit, self.threshold, self.relative_cut)
             self._cache[key] = tuple(hits)
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
@@ -417,11 +433,12 @@ class SearchIndex:
             return []
         return gate.inputs([(conf, doc_id) for _, conf, doc_id, _ in ranked], ctx, self._fault, limit)
 
-    def _gated(self, query: str, service: str | None, limit: int) -> list[tuple[int, float, set[str]]]:
+    def _gated(self, query: str, service: str | None, limit: int,
+               qvec: meaning.Vec | None = None) -> list[tuple[int, float, set[str]]]:
         """Top candidates with the gate's probability that each answers the question (the offered score)."""
         model = gate.MODEL
         assert model is not None
-        ranked, ctx = self._rank_ctx(query, service, min_conf=gate.MIN_CONF)
+        ranked, ctx = self._rank_ctx(query, service, min_conf=gate.MIN_CONF, qvec=qvec)
         used = {doc_id: terms for _, _, doc_id, terms in ranked}
         return [(doc_id, model.probability(x), used[doc_id]) for doc_id, _, x in self._gate_rows(ranked, ctx, limit)]
 
