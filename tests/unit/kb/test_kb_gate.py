@@ -9,8 +9,11 @@ import pytest
 from kb.search import ArticleDoc, SearchIndex, gate, load_default_synonyms
 from kb.search.meaning import Embedder
 
-STRIPES = ("Добрый день, коллеги! Пишу из офиса на Лесной. С обеда листы из нашего МФУ выходят с серыми полосами, "
-           "текст едва видно. Картридж меняли месяц назад. Что посоветуете?")
+# From blind hold-out 3. The refit of session 22 (six hold-outs) put the first example here, a striped-print message
+# with a greeting and an office address, at probability 0.451, just under the point: the price of fewer false offers.
+HEADSET = ("Здравствуйте, это Игорь из колл-центра. С утра клиенты на звонках меня не слышат, говорят «алло, алло» и "
+           "кладут трубку, а я их слышу отлично. Гарнитура та же, что вчера, воткнута в тот же порт. Переткнул её — не "
+           "помогло. Работать не могу, очередь копится, помогите срочно.")
 
 
 @pytest.fixture(scope="module")
@@ -22,11 +25,11 @@ def index(embedder: Embedder, docs: list[ArticleDoc]) -> SearchIndex:
 
 def test_long_message_diluted_below_the_confidence_is_offered_by_the_gate(index: SearchIndex,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    assert [h.title for h in index.search(STRIPES)][:1] == ["Принтер печатает полосы или бледно"]
+    assert [h.title for h in index.search(HEADSET)][:1] == ["Собеседник не слышит меня в гарнитуре"]
     index.drop_caches()
     monkeypatch.setattr(gate, "MODEL", None)  # the blended confidence alone: greetings and context dilute it
     try:
-        assert index.search(STRIPES) == []
+        assert index.search(HEADSET) == []
     finally:
         index.drop_caches()
 
