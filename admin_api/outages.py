@@ -115,7 +115,7 @@ async def update(outage_id: Id, body: OutageUpdateIn, uow: Uow, tz: Tz) -> dict[
 async def restore(outage_id: Id, body: RestoreIn, uow: Uow, tz: Tz) -> Restored:
     """Restoration: everyone told before hears it, the notice is unpinned, linked tickets are resolved."""
     o, bid, linked = await service.restore(uow=uow(), outage_id=outage_id, resolution=body.resolution,
-                                           restored_by=body.restored_by or f"staff:{body.staff_id}", tz=tz)
+                                           restored_by=body.restored_by, staff_id=body.staff_id, tz=tz)
     done, skipped = await service.resolve_linked(uow_factory=uow, ticket_ids=linked, staff_id=body.staff_id,
                                                  resolution=body.resolution)
     return Restored(outage=OutageOut.model_validate(o), broadcast_id=bid, resolved_tickets=done,

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.broadcasts.models import Broadcast
 from core.broadcasts.service import ChatTarget, add_broadcast, users_audience
-from core.catalog.models import Service, User
+from core.catalog.models import Service, Staff, User
 from core.db import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.outages import audience, texts
@@ -95,15 +95,20 @@ async def update_outage(*, uow: UnitOfWork, outage_id: int, details: str | None 
 
 
 async def restore(*, uow: UnitOfWork, outage_id: int, resolution: str, restored_by: str | None = None,
-                  restored_at: datetime | None = None, tz: ZoneInfo) -> tuple[Outage, int, list[int]]:
+                  staff_id: int | None = None, restored_at: datetime | None = None,
+                  tz: ZoneInfo) -> tuple[Outage, int, list[int]]:
     """Closes the outage: everyone told before hears it, the pinned notices are unpinned; returns the outage,
-    the broadcast id and the linked open tickets (to be resolved with `resolve_linked`)."""
+    the broadcast id and the linked open tickets (to be resolved with `resolve_linked`). Who restored it is
+    `restored_by`, else the name of staff member `staff_id`, as the chat records a name."""
     if not resolution.strip():
         raise ValidationFailed("a restoration needs its resolution", fields={"resolution": "Что было сделано"})
     async with uow:
         s = uow.session
         o = await _outage(s, outage_id, open_only=True)
         o.status, o.restored_at = OutageStatus.restored, restored_at or utcnow()
+        if restored_by is None and staff_id is not None:
+            staff = await s.get(Staff, staff_id)
+            restored_by = (staff.user.full_name or staff.user.login or f"staff:{staff_id}") if staff else None
         o.resolution, o.restored_by = resolution.strip(), restored_by
         told = await audience.told_before(s, await _broadcast_ids(s, outage_id))
         b = await add_broadcast(s, kind="outage.restored", texts=texts.restored(o, tz), chats=told,

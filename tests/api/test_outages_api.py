@@ -40,6 +40,17 @@ async def test_outage_lifecycle_over_the_api_and_its_report(root: Root, client: 
     assert table[0]["title"] == "NTTM недоступен" and table[0]["linked_tickets"] == str(t.id)
 
 
+async def test_restored_over_the_api_recorded_staff_n_instead_of_the_name(root: Root,
+                                                                           client: httpx.AsyncClient) -> None:
+    line1 = await f.staff(root, line="line1", tg_id=5003)
+    r = await client.post("/api/v1/outages", json={"services": ["nttm"], "title": "NTTM недоступен", "what": "Вход"})
+    oid = r.json()["outage"]["id"]
+    r = await client.post(f"/api/v1/outages/{oid}/restore", json={"resolution": "Починили", "staff_id": line1.id})
+    assert r.status_code == 200, r.text
+    rep = (await client.get("/api/v1/reports/outages")).json()
+    assert rep[0]["restored_by"] == "Сотрудник 5003"  # the name, as a restore from line 1's chat records it
+
+
 async def test_unknown_service_is_refused(client: httpx.AsyncClient) -> None:
     r = await client.post("/api/v1/outages", json={"services": ["nope"], "title": "x"})
     assert r.status_code == 422 and "nope" in r.text
