@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -230,10 +231,10 @@ async def on_free_text_is_the_answer(call: CallbackQuery, callback_data: TicketC
 
 
 async def _answered(event: Event, state: FSMContext, uow: UowFactory, user: User, *, ticket_id: int, number: str,
-                    text: str) -> None:
+                    text: str, files: Sequence[FileRef] = ()) -> None:
     """The user's answer to the specialist's question goes to the ticket, and the user is thanked."""
     await tickets.apply_action(uow=uow(), ticket_id=ticket_id, action="user_answers", actor=Actor("user", user.id),
-                               params={"text": text})
+                               params={"text": text}, files=files)
     await state.clear()
     await say(event, _("Спасибо! Ответ передан специалисту, работа по <b>{number}</b> продолжается.").format(
         number=escape(number)), main_menu())
@@ -260,10 +261,8 @@ async def on_answer_with_file(message: Message, state: FSMContext, uow: UowFacto
     if ref is None:
         await message.answer("⚠️ " + (problem or ""))
         return
-    await tickets.add_comment(uow=uow(), ticket_id=data["tid"], actor=Actor("user", user.id), text="", public=True,
-                              files=[FileRef(**ref)], now=utcnow())
     await _answered(message, state, uow, user, ticket_id=data["tid"], number=data["number"],
-                    text=(message.caption or "").strip() or _("📎 Ответ — в приложенном файле"))
+                    text=(message.caption or "").strip() or _("📎 Ответ — в приложенном файле"), files=[FileRef(**ref)])
 
 
 @router.message(MyReqSG.reject, ANSWER_TEXT)

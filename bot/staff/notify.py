@@ -49,4 +49,10 @@ async def plan_staff_notices(session: AsyncSession, ev: OutboxEvent, ctx: Delive
     head = f"<b>{escape(p.get('number', ''))}</b> P{p.get('priority', '')}{title}"
     text = escape(p.get("text") or "—")
     return [Target(chat_id=person.chat_id, user_id=person.user_id,
-                   text=Tr(ctx.i18n, person.locale)(msgid, ticket=head, text=text)) for person in people]
+                   text=_notice(Tr(ctx.i18n, person.locale), msgid, head, text, int(p.get("files") or 0)))
+            for person in people]
+
+
+def _notice(tr: Tr, msgid: str, head: str, text: str, files: int) -> str:
+    out = tr(msgid, ticket=head, text=text)
+    return out + "\n" + tr("📎 Приложено файлов: {n}", n=files) if files else out

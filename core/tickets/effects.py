@@ -173,8 +173,11 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, pa
     elif act is Action.user_answers:
         details["question"] = ticket.pending_question
         ticket.pending_question = None
-        uow.session.add(Comment(ticket_id=ticket.id, author_kind="user", author_id=actor.id, text=text,
-                                public=True, created_at=now))
+        answer = Comment(ticket_id=ticket.id, author_kind="user", author_id=actor.id, text=text, public=True,
+                         created_at=now)
+        uow.session.add(answer)
+        await uow.session.flush()
+        details["comment_id"] = answer.id
     elif act is Action.give_workaround:
         ticket.workaround = text
     elif act is Action.resolve:

@@ -200,16 +200,20 @@ def _attachment(ticket_id: int, ref: FileRef, now: datetime, comment_id: int | N
 
 
 async def apply_action(*, uow: UnitOfWork, ticket_id: int, action: str, actor: Actor,
-                       params: dict[str, Any] | None = None, now: datetime | None = None) -> Ticket:
-    """Performs one lifecycle action; illegal ones raise and write nothing."""
+                       params: dict[str, Any] | None = None, now: datetime | None = None,
+                       files: Sequence[FileRef] = ()) -> Ticket:
+    """Performs one lifecycle action; illegal ones raise and write nothing. Files go with a user's answer."""
     try:
-        return await _apply_action(uow=uow, ticket_id=ticket_id, action=action, actor=actor, params=params, now=now)
+        return await _apply_action(uow=uow, ticket_id=ticket_id, action=action, actor=actor, params=params, now=now,
+                                   files=files)
     except WriteConflict as exc:
         raise await races.who_acted_first(uow, ticket_id, exc) from exc
 
 
 async def _apply_action(*, uow: UnitOfWork, ticket_id: int, action: str, actor: Actor,
-                        params: dict[str, Any] | None, now: datetime | None) -> Ticket:
+                        params: dict[str, Any] | None, now: datetime | None, files: Sequence[FileRef]) -> Ticket:
+    if files and action != "user_answers":
+        raise ValidationFailed(f"files cannot go with {action}", fields={"files": "Файлы прикладываются к ответу"})
     async with uow:
         now = now or utcnow()
         params = dict(params or {})
@@ -219,6 +223,11 @@ async def _apply_action(*, uow: UnitOfWork, ticket_id: int, action: str, actor: 
         step = next_status(status=ticket.status, action=action)
         await effects.authorize(uow=uow, ticket=ticket, step=step, actor=actor, params=params)
         details = await effects.apply(uow=uow, ticket=ticket, step=step, actor=actor, params=params, now=now)
+        if files:
+            # the answer and its screenshot are one event: staff get one notice, and a crash keeps both or neither
+            for ref in files:
+                uow.session.add(_attachment(ticket.id, ref, now, details["comment_id"]))
+            details["files"] = len(files)
         ticket.status = step.to_status.value
         ticket.updated_at = now
         uow.session.add(TicketHistory(ticket_id=ticket.id, at=now, actor_kind=actor.kind, actor_id=actor.id,

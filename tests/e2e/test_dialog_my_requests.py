@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.callbacks import TicketCb
+from core.outbox.models import OutboxEvent
 from core.sla.models import TicketSla
 from core.tickets import service as tickets
 from core.tickets.models import Attachment, Comment, Ticket
@@ -166,3 +167,23 @@ async def test_an_answer_sent_as_a_photo_with_a_caption_is_taken(harness: BotHar
     await _answered(h, uid, ticket, "вот скрин")
     async with h.root.session_factory() as s:
         assert len((await s.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id))).all()) == 1
+
+
+async def test_an_answer_with_a_file_was_two_events_and_two_staff_notices(harness: BotHarness) -> None:
+    # The file went in as a comment of its own, then the caption as the answer: two transactions, two notices.
+    h, uid = harness, 7314
+    ticket = await _asked(h, uid, "Пришлите лог")
+    await h.send_text(uid, "📋 Мои обращения")
+    await tap(h, uid, ticket.number)
+    await tap(h, uid, "Ответить")
+    await h.send_document(uid, "trace.log", "text/plain", 999, caption="лог за сегодня")
+    await _answered(h, uid, ticket, "лог за сегодня")
+    async with h.root.session_factory() as s:
+        events = (await s.scalars(select(OutboxEvent).where(OutboxEvent.ticket_id == ticket.id)
+                                  .order_by(OutboxEvent.id))).all()
+        answer = (await s.scalars(select(Comment).where(Comment.ticket_id == ticket.id,
+                                                        Comment.author_kind == "user"))).all()
+        files = (await s.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id))).all()
+    assert [e.topic for e in events if e.topic in ("ticket.comment", "ticket.user_answers")] == ["ticket.user_answers"]
+    assert events[-1].payload["files"] == 1
+    assert len(answer) == 1 and [a.comment_id for a in files] == [answer[0].id]

@@ -53,3 +53,16 @@ async def test_assignee_told_of_the_users_answer_comment_and_rejection(harness: 
     assert texts[0].startswith("Пользователь ответил на вопрос по обращению") and texts[0].endswith("Chrome 120")
     assert texts[1].startswith("Новый комментарий пользователя") and texts[1].endswith("И ещё скриншот")
     assert "отклонил решение" in texts[2] and texts[2].endswith("Не помогло")
+
+
+async def test_an_answer_with_a_file_tells_the_assignee_once_with_the_file_count(harness: BotHarness) -> None:
+    member = Actor("staff", (await staff(harness, MEMBER)).id)
+    u = await f.user(harness.root, tg_id=UID, login=f"u{UID}")
+    t = await f.incident(harness.root, u)
+    await _act(harness, t, "take", member)
+    await _act(harness, t, "request_info", member, text="Пришлите лог")
+    await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="user_answers", actor=Actor("user", u.id),
+                               params={"text": "вот лог"}, files=[tickets.FileRef(file_id="F1", name="trace.log")])
+    await harness.deliver()
+    assert harness.texts(MEMBER) == [f"Пользователь ответил на вопрос по обращению <b>{t.number}</b> P3 "
+                                     f"«{t.title}»:\nвот лог\n📎 Приложено файлов: 1"]
