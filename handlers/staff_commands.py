@@ -27,7 +27,7 @@ from bot.staffchat.card import content_hash, render_markup, render_text
 from bot.telegram import escape
 from core.db import utcnow
 from core.errors import DomainError, ValidationFailed
-from core.staffdesk import cards, chats, queues
+from core.staffdesk import cards, chats, queues, topics
 from core.staffdesk.queues import GroupScope, QueuePage, StaffRef
 from core.tickets import approval
 from core.uow import UowFactory
@@ -156,26 +156,31 @@ async def on_group_ticket(message: Message, command: CommandObject, uow: UowFact
     if not await chats.ticket_in_chat(uow=uow(), chat_id=message.chat.id, ticket_id=ticket_id):
         await message.answer(tr("Обращение {number} не относится к этому чату.", number=escape(command.args or "")))
         return
-    await _post_card(bot, uow, tz, chat_id=message.chat.id, ticket_id=ticket_id)
+    thread = await _post_card(bot, uow, tz, chat_id=message.chat.id, ticket_id=ticket_id)
+    if thread is not None and message.message_thread_id != thread:
+        await message.answer(tr("Карточка {number} — внизу темы обращения.", number=escape(command.args or "")))
 
 
-async def _post_card(bot: Bot, uow: UowFactory, tz: ZoneInfo, *, chat_id: int, ticket_id: int) -> None:
-    """The card posted anew at the bottom of the chat; the new message becomes the card the sync edits."""
+async def _post_card(bot: Bot, uow: UowFactory, tz: ZoneInfo, *, chat_id: int, ticket_id: int) -> int | None:
+    """The card posted anew at the bottom of the chat, or of the ticket's topic in a forum (where the sync edits it:
+    posted in General, it left the topic's card stale); the new message becomes the card. Returns the topic."""
     work = uow()
     async with work:
         f = await cards.facts(work, ticket_id=ticket_id)
         card = await cards.card_of(work.session, ticket_id)
+        thread = await topics.thread_of(work.session, ticket_id=ticket_id, chat_id=chat_id)
     if f is None:
-        return
+        return None
     text, markup = render_text(f, tz=tz), render_markup(f)
-    sent = await bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+    sent = await bot.send_message(chat_id=chat_id, text=text, reply_markup=markup, message_thread_id=thread)
     if card is None:
-        return  # never posted by the sync (an access request before approval): nothing to move
+        return thread  # never posted by the sync (an access request before approval): nothing to move
     work = uow()
     async with work:
         await cards.synced(work.session, ticket_id=ticket_id, seq=card.seq, chat_id=chat_id,
                            message_id=sent.message_id, rendered_hash=content_hash(text, markup))
         await work.commit()
+    return thread
 
 
 def _day(tz: ZoneInfo, now: datetime) -> tuple[datetime, datetime, str]:

@@ -324,3 +324,23 @@ async def test_a_topic_closed_by_hand_is_noted_without_retrying(harness: BotHarn
     closes = _closes(harness, thread)
     assert len(closes) == 1 and "TOPIC_NOT_MODIFIED" in str(closes[0].error)
     assert (await _topic(harness, t.id)).closed
+
+
+async def test_ticket_command_in_general_left_the_topics_card_stale(harness: BotHarness) -> None:
+    # /ticket posted the card in General and made that the card the sync edits: the topic's card stopped changing
+    t = await _setup(harness)
+    thread = await _ready(harness, t)
+    calls = await harness.send_text(MEMBER, f"/ticket {t.number}", chat_type="supergroup", chat_id=CHAT)
+    posted = [c for c in calls if c.name == "sendMessage" and "📌" in (c.text or "")]
+    assert len(posted) == 1 and posted[0].params.get("message_thread_id") == thread
+    pointer = [c for c in calls if c.name == "sendMessage" and "внизу темы обращения" in (c.text or "")]
+    assert len(pointer) == 1 and pointer[0].params.get("message_thread_id") is None
+    async with harness.root.session_factory() as s:
+        card = await s.get(TicketCard, t.id)
+        assert card is not None and card.message_id == posted[0].result.message_id
+        staff_id = (await s.scalars(select(Staff.id))).one()
+    await tickets.apply_action(uow=harness.root.uow(), ticket_id=t.id, action="take", actor=Actor("staff", staff_id))
+    start = len(harness.sent)
+    await _sync(harness)
+    edits = [c for c in harness.sent[start:] if c.name == "editMessageText" and c.error is None]
+    assert [c.params["message_id"] for c in edits] == [posted[0].result.message_id]  # in the topic
