@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 from kb.search import ArticleDoc, SearchIndex, load_default_synonyms, load_sample_articles
-from kb.search import index as index_module
+from kb.search import lexical as lexical_module
 from kb.search.text import Analyzer, near_stop_word, strip_markup, to_russian_layout, words
 
 EVAL_DIR = Path(__file__).resolve().parents[3] / ".." / "shared" / "kb-eval"
@@ -184,14 +184,14 @@ def test_pruned_search_equals_exhaustive_scoring(monkeypatch) -> None:
         ArticleDoc(i + 1, d.title, d.body, d.tags, rng.choice([None, "crm-b2c", "nttm"])) for i, d in enumerate(docs)
     ]
     pruned_walks = 0
-    seen = index_module.add_seen
+    seen = lexical_module.add_seen
 
     def counting(*args: object) -> None:
         nonlocal pruned_walks
         pruned_walks += 1
         seen(*args)
 
-    monkeypatch.setattr(index_module, "add_seen", counting)
+    monkeypatch.setattr(lexical_module, "add_seen", counting)
     for threshold in (0.3, 0.5, 0.7):
         index = SearchIndex(synonyms=load_default_synonyms(), threshold=threshold, query_cache=0)
         index.rebuild(docs)
