@@ -3,6 +3,7 @@
 Usage, from the project root:
   .venv/bin/python bench/kb_gate.py                 # fit, report in-sample and leave-one-set-out, print MODEL
   .venv/bin/python bench/kb_gate.py --max-fo 0.0667 # the share of unanswerable questions allowed an offer
+  .venv/bin/python bench/kb_gate.py --max-fo 0.18 --write  # the landed model: written into kb/search/gate.py
 
 Training sets (all read and tuned on before): the private hold-out, the hard hold-out, the check hold-out, blind
 hold-out 3 (its misses were read on 2026-12-03 before the gate was written) and, since session 22, blind hold-outs 4
@@ -103,6 +104,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-fo", type=float, default=1 / 15)
     ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--write", action="store_true", help="replace MODEL in kb/search/gate.py with the fitted one")
     a = ap.parse_args()
     emb = load_embedder(enabled=True)
     if emb is None:
@@ -131,8 +133,15 @@ def main() -> None:
         lines = [", ".join(vals[i:i + 6]) for i in range(0, len(vals), 6)]
         return "(\n        " + ",\n        ".join(lines) + ",\n    )"
 
-    print(f"\nMODEL = Model(\n    mean={tup(mean)},\n    scale={tup(scale)},\n    coef={tup(w)},\n"
-          f"    bias={b - t:.6g},\n)")
+    block = (f"MODEL = Model(\n    mean={tup(mean)},\n    scale={tup(scale)},\n    coef={tup(w)},\n"
+             f"    bias={b - t:.6g},\n)\n")
+    print("\n" + block, end="")
+    if a.write:
+        # the model is the last statement of gate.py: replace it rather than paste it by hand
+        path = ROOT / "kb" / "search" / "gate.py"
+        src = path.read_text(encoding="utf-8")
+        path.write_text(src[:src.index("MODEL = Model(")] + block, encoding="utf-8")
+        print(f"written to {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

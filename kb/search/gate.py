@@ -4,9 +4,10 @@ Ranking is rarely the problem (on the blind hold-outs the right article is in th
 questions); deciding whether to offer anything is. One confidence figure separated hard negatives (same system, same
 words, unanswered question) from answers poorly, so the gate reads several: the blended confidence, the lexical one,
 the cosines, how far ahead of the base and of the runner-up the article is, the message's length, a how-to question.
-It is a logistic regression fitted offline by `bench/kb_gate.py` on six hold-outs (the figures and the fitted
-numbers it prints are pasted below); its bias puts the chosen operating point at probability 0.5, so KB_THRESHOLD
-(0.5) gates it as it gated the confidence before.
+It is a logistic regression fitted offline on six hold-outs by `bench/kb_gate.py --max-fo 0.18 --write`, which
+prints its figures and writes the fitted numbers below (the fit is deterministic: rerunning it leaves this file as
+it is); its bias puts the chosen operating point at probability 0.5, so KB_THRESHOLD (0.5) gates it as it gated the
+confidence before.
 """
 
 from __future__ import annotations
