@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import TicketCb
 from bot.keyboards import RepCb, inline, main_menu
+from bot.states import ProfileSG
 from bot.texts import _
 from core.catalog.models import User
 from core.tickets import queries
@@ -90,6 +91,18 @@ async def on_other(message: Message) -> None:
 @router.message()
 async def on_other_in_dialog(message: Message) -> None:
     await message.answer(_("Сейчас я жду другой ответ — следуйте подсказке выше или нажмите /cancel, чтобы выйти."))
+
+
+@router.edited_message()
+async def on_edited_elsewhere(message: Message, state: FSMContext) -> None:
+    # what the first version did (a profile step, an answer to a specialist, a sent ticket) has gone on with it:
+    # said, or the person believes the correction arrived (the report's own edits: handlers/report_edits.py)
+    if (await state.get_state() or "").startswith(ProfileSG.__name__ + ":"):
+        await message.answer(_("Исправления этого сообщения я не учитываю — остаётся первый вариант. Изменить "
+                               "данные профиля можно будет в меню «Профиль»."))
+        return
+    await message.answer(_("Исправления этого сообщения я не учитываю: если нужно что-то уточнить, напишите "
+                           "новым сообщением."))
 
 
 @router.callback_query(F.data.regexp(r"^(rp|pf|ss|my|t):"))

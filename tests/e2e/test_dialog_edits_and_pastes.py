@@ -96,10 +96,11 @@ async def test_edit_of_older_answer_tells_how_to_change(harness: BotHarness) -> 
     await _edit(h, first, "Opened the order, pressed Close twice")
     assert "“✏️ Steps to reproduce”" in (h.last_text(en) or "")
 
-    # outside any dialog an edit is ignored: no reply, no error
+    # outside the report an edit changes nothing, and the person is told so (test_dialog_edits_elsewhere.py)
     await h.send_text(uid, "/cancel")
     assert (await fsm(h, uid))[0] is None
-    assert await _edit(h, steps_mid, "Что-то другое совсем") == []
+    [told] = [c.text for c in await _edit(h, steps_mid, "Что-то другое совсем") if c.name == "sendMessage"]
+    assert "напишите новым сообщением" in (told or "") and (await fsm(h, uid))[0] is None
     assert not h.errors
 
 
