@@ -13,7 +13,6 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot import texts
 from bot.keyboards import ProfCb, RepCb, inline, main_menu
 from bot.states import ReportSG
 from bot.texts import _
@@ -100,6 +99,7 @@ async def on_type(call: CallbackQuery, callback_data: RepCb, state: FSMContext, 
 
 
 def _current_key(data: dict[str, Any]) -> str:
+    """The field the step asks (the one being corrected from the summary, else the next one)."""
     return data["edit_key"] if data.get("edit") else data["keys"][data["idx"]]
 
 
@@ -183,12 +183,7 @@ async def on_skip(call: CallbackQuery, state: FSMContext, uow: UowFactory, kb: K
 
 @router.message(ReportSG.field, F.photo | F.document)
 async def on_file(message: Message, state: FSMContext, settings: Settings) -> None:
-    data = await state.get_data()
-    spec = FIELDS[_current_key(data)]
-    if spec.kind is not FieldKind.files:
-        await message.answer(_("Сейчас нужен текст: {label}. Файлы можно будет приложить позже.").format(
-            label=escape(texts.field_label(spec.key))))
-        return
+    data = await state.get_data()  # a file at a text step: handlers/report_edits.py
     ref, problem = common.file_ref(message, settings.max_file_mb)
     if ref is None:
         await message.answer("⚠️ " + (problem or ""))
