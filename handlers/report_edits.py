@@ -90,6 +90,8 @@ async def _show_again(message: Message, state: FSMContext, tz: ZoneInfo, data: d
     """What the dialog shows at the step it is on, now with the corrected answer."""
     current = await state.get_state()
     if current == ReportSG.summary.state:
+        if data.get("sum_mid"):  # the older summary's «📨 Отправить» would send values it no longer shows
+            await common.drop_keyboard_of(message, data["sum_mid"])
         await steps.show_summary(message, state, tz)
     elif current == ReportSG.field.state:
         await steps.ask_field(message, state, tz)

@@ -228,7 +228,9 @@ async def show_summary(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
     if data.get("prio_fixed") is None:
         rows.append([("✏️ " + _("Приоритет"), RepCb(a="edit", v="_prio"))])
     rows.append([(_("📨 Отправить"), RepCb(a="send")), (_("✖️ Отмена"), RepCb(a="cancel"))])
-    await say(event, summary_text(data, tz) + "\n\n" + _("Всё верно? Можно исправить любое поле."), inline(rows))
+    sent = await say(event, summary_text(data, tz) + "\n\n" + _("Всё верно? Можно исправить любое поле."),
+                     inline(rows))
+    await state.update_data(sum_mid=sent.message_id)  # an edited answer shows it anew (handlers/report_edits.py)
 
 
 async def cancel(event: Event, state: FSMContext) -> None:

@@ -57,9 +57,14 @@ async def test_edit_of_last_answer_replaces_it(harness: BotHarness) -> None:
     await tap(h, uid, "Нет")
     await tap(h, uid, "Согласен")
     assert "Началось после обновления 21.11" in (h.last_text(uid) or "")
-    await _edit(h, extra_mid, "Началось после обновления 22.11")  # the last typed answer, edited at the summary
+    first = h.last_call(uid, "sendMessage")
+    assert first is not None
+    calls = await _edit(h, extra_mid, "Началось после обновления 22.11")  # the last answer, edited at the summary
     summary = h.last_text(uid) or ""
     assert "Проверьте обращение" in summary and "22.11" in summary and "21.11" not in summary
+    # the first summary (21.11) loses its buttons: its «📨 Отправить» would send what it no longer shows
+    [dropped] = [c for c in calls if c.name == "editMessageReplyMarkup"]
+    assert dropped.params["message_id"] == first.result.message_id and dropped.error is None
     await tap(h, uid, "Отправить")
     [ticket] = await _tickets(h)
     assert ticket.fields["additional"] == "Началось после обновления 22.11"
