@@ -43,24 +43,41 @@ async def on_paste_tail(message: Message, state: FSMContext, paste: dict[str, An
 
 
 @router.message(ReportSG.field, F.photo | F.document)
-async def on_file_at_text_step(message: Message, state: FSMContext, settings: Settings) -> None:
+async def on_file_at_text_step(message: Message, state: FSMContext, settings: Settings, uow: UowFactory,
+                               kb: KnowledgeBase | None, tz: ZoneInfo, user: User) -> None:
     data = await state.get_data()
     spec = FIELDS[report._current_key(data)]
     if spec.kind is FieldKind.files:
         raise SkipHandler  # the files step: the report's own handler takes it
     label = escape(texts.field_label(spec.key))
+    caption = (message.caption or "").strip()  # a screenshot with its description: the description answers
     if not any(FIELDS[k].kind is FieldKind.files for k in data["order"]):
-        await message.answer(_("Сейчас нужен текст: {label}. Файл можно будет приложить после регистрации "
-                               "обращения — в разделе «Мои обращения».").format(label=label))
-        return
-    # kept for the files step, so a screenshot sent early is not lost (nor the step asked about again)
-    ref, problem = common.file_ref(message, settings.max_file_mb)
-    if ref is None:
-        await message.answer("⚠️ " + (problem or ""))
-        return
-    await state.update_data(files=[*data.get("files", []), ref])
-    await message.answer(_("📎 Файл «{name}» сохранён, он будет приложен к обращению. А сейчас нужен текст: "
-                           "{label}.").format(name=escape(ref["name"]), label=label))
+        later = _("Файл можно будет приложить после регистрации обращения — в разделе «Мои обращения».")
+        await message.answer(later if caption else _("Сейчас нужен текст: {label}.").format(label=label) + " " + later)
+    else:  # kept for the files step, so a screenshot sent early is not lost (nor the step asked about again)
+        ref, problem = common.file_ref(message, settings.max_file_mb)
+        if ref is None:
+            await message.answer("⚠️ " + (problem or ""))
+            return
+        await state.update_data(files=[*data.get("files", []), ref])
+        kept = _("📎 Файл «{name}» сохранён, он будет приложен к обращению.").format(name=escape(ref["name"]))
+        await message.answer(kept if caption else kept + " " + _("А сейчас нужен текст: {label}.").format(label=label))
+    if caption:
+        await report.take_text(message, caption, state, uow, kb, tz, user)
+
+
+@router.message(ReportSG.field, ~F.text, ~F.photo, ~F.document)
+async def on_other_kind_at_a_step(message: Message, state: FSMContext) -> None:
+    # a voice note, a sticker, a location or a contact: said what the step needs, not «another answer» in general
+    spec = FIELDS[report._current_key(await state.get_data())]
+    if spec.kind is FieldKind.files:
+        await message.answer(_("Сюда подойдут фото или файл-документ. Пришлите его или нажмите «Готово»."))
+    elif spec.kind is FieldKind.choice:
+        await message.answer(_("Выберите вариант кнопкой под вопросом."))
+    else:
+        await message.answer(_("Сейчас нужен текст: {label}. Голосовые сообщения, стикеры, геопозицию и контакты я "
+                               "не читаю — напишите, пожалуйста, словами.")
+                             .format(label=escape(texts.field_label(spec.key))))
 
 
 @router.edited_message(StateFilter(ReportSG), F.text)
