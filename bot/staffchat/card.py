@@ -120,6 +120,8 @@ def render_text(f: CardFacts, *, tz: ZoneInfo) -> str:
             f"Статус: <b>{escape(staff_status(f.status))}</b> · Исполнитель: "
             f"{escape(f.assignee_name) if f.assignee_name else 'не назначен'}",
             f"Заявитель: {who or '—'}"]
+    if f.requester_unreachable and f.status not in FINAL:
+        head.append("⚠️ Заявитель заблокировал бота: сообщения и вопросы ему не доходят — свяжитесь другим способом")
     if f.outage_id is not None and f.status in OPEN:
         head.append(f"⚠️ Связано с аварией №{f.outage_id}: будет решено при её восстановлении")
     details = [_field(k, v, tz) for k, v in f.fields.items() if v not in (None, "", [])
