@@ -34,6 +34,7 @@ async def on_free_text(message: Message, state: FSMContext, kb: KnowledgeBase | 
         await message.answer(_("Здравствуйте! Опишите проблему подробнее или выберите действие в меню."),
                              reply_markup=main_menu())
         return
+    await state.update_data(ft_mid=message.message_id)  # its edit, before a button is pressed, replaces the text
     # A specialist waits for this user's answer: the text is most likely it, typed without «Ответить» (it was taken
     # for a new problem and the ticket's clock stayed stopped). Asked, not assumed.
     waiting, _n = await queries.search(uow=uow(), flt=TicketFilter(requester_id=user.id, status="waiting_user"),
@@ -97,7 +98,13 @@ async def on_other_in_dialog(message: Message) -> None:
 async def on_edited_elsewhere(message: Message, state: FSMContext) -> None:
     # what the first version did (a profile step, an answer to a specialist, a sent ticket) has gone on with it:
     # said, or the person believes the correction arrived (the report's own edits: handlers/report_edits.py)
-    if (await state.get_state() or "").startswith(ProfileSG.__name__ + ":"):
+    current, text = await state.get_state(), (message.text or "").strip()
+    if current is None and (await state.get_data()).get("ft_mid") == message.message_id and len(text) >= MIN_TEXT:
+        # the free text waits for «Создать обращение» or «Да, отправить как ответ»: the button takes the new one
+        await state.update_data(ft_text=text)
+        await message.answer(_("Исправление учтено: возьму исправленный текст."))
+        return
+    if (current or "").startswith(ProfileSG.__name__ + ":"):
         await message.answer(_("Исправления этого сообщения я не учитываю — остаётся первый вариант. Изменить "
                                "данные профиля можно будет в меню «Профиль»."))
         return

@@ -1,9 +1,10 @@
 """Regression: an edit outside the report's steps (a profile answer already taken, an answer to a specialist's
-question, a message after «Отправить») was silently ignored — the person believed the correction had arrived."""
+question, a message after «Отправить») was silently ignored — the person believed the correction had arrived; a free
+text edited before «Создать обращение» was pressed went into the report as first written."""
 
 from __future__ import annotations
 
-from tests.e2e.dialogs import db_user, onboard, tap
+from tests.e2e.dialogs import db_user, fsm, onboard, tap
 from tests.e2e.harness import BotHarness
 
 KEPT = "Исправления этого сообщения я не учитываю"
@@ -36,3 +37,15 @@ async def test_an_edit_after_the_dialog_is_said_to_be_ignored(harness: BotHarnes
     calls = await h.feed(h.updates.edited(mid, "/my"))
     [told] = [c.text for c in calls if c.name == "sendMessage"]
     assert KEPT in (told or "") and "напишите новым сообщением" in (told or "")
+
+
+async def test_an_edited_free_text_is_the_one_the_new_report_takes(harness: BotHarness) -> None:
+    h, uid = harness, 7953
+    await onboard(h, uid)
+    mid = await _sent_id(h, uid, "Не закрывается наряд в NTTM")
+    assert "Создать обращение" in str(h.buttons(h.last_call(uid, with_inline=True)))
+    calls = await h.feed(h.updates.edited(mid, "Не закрывается наряд в NTTM, ошибка ORA-00001"))
+    [told] = [c.text for c in calls if c.name == "sendMessage"]
+    assert "Исправление учтено" in (told or "")
+    await tap(h, uid, "Создать обращение")
+    assert (await fsm(h, uid))[1]["seed"] == "Не закрывается наряд в NTTM, ошибка ORA-00001"
