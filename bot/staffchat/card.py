@@ -109,6 +109,13 @@ def _field(key: str, value: object, tz: ZoneInfo) -> str:
     return f"• {escape(label)}: {escape(text)}"
 
 
+def moved_text(f: CardFacts, *, same_chat: bool) -> str:
+    """What a card's old message says once the card lives elsewhere (no buttons)."""
+    where = ("Карточка перенесена в тему обращения." if same_chat else
+             f"Передано в группу «{escape(f.line_name)}»: карточка и работа по обращению — в её чате.")
+    return f"📌 <b>{escape(f.number)}</b> · {escape(f.title)}\n{where}"
+
+
 def render_text(f: CardFacts, *, tz: ZoneInfo) -> str:
     """The card's text: what a line needs to see at a glance, newest state."""
     who = ", ".join(escape(x) for x in (f.requester_name, f.requester_login, f.requester_region, f.requester_org)
