@@ -8,6 +8,7 @@ from aiogram import Router
 def user_routers() -> list[Router]:
     """Fresh routers of every user dialog, in the order they must be tried (menu first, fallback last)."""
     from handlers import (
+        comeback,
         fallback,
         fsm_cache,
         kb,
@@ -26,7 +27,7 @@ def user_routers() -> list[Router]:
     # an invitation link (/start inv_…) before the plain /start
     routers = [staff_invite.router, menu.router, start.router, verify.router, selfservice.router, report_edits.router,
                report_outage.router, report.router, kb.router, my_requests.router, subscriptions.router,
-               fallback.router]
+               comeback.router, fallback.router]
     for r in routers:
         fsm_cache.install(r)
         parent = r.parent_router

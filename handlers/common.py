@@ -58,6 +58,16 @@ async def drop_keyboard(msg: Message) -> None:
         log.info("could not drop the keyboard of message %s: %s", msg.message_id, exc.message)
 
 
+async def drop_keyboard_of(event: Message, message_id: int) -> None:
+    """Removes the keyboard of an earlier bot message in this chat; one already gone is no failure."""
+    if event.bot is None:
+        return
+    try:
+        await event.bot.edit_message_reply_markup(chat_id=event.chat.id, message_id=message_id, reply_markup=None)
+    except TelegramBadRequest as exc:  # deleted, too old, or already without buttons
+        log.info("could not drop the keyboard of message %s: %s", message_id, exc.message)
+
+
 def reason(code: str) -> str:
     """Why a value was refused, in the dialog language."""
     return (REASONS_EN if texts.locale() == "en" else REASONS_RU).get(code, code)

@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import TicketCb
 from bot.keyboards import RepCb, inline, main_menu
+from bot.states import ProfileSG
 from bot.texts import _
 from core.catalog.models import User
 from core.tickets import queries
@@ -33,6 +34,7 @@ async def on_free_text(message: Message, state: FSMContext, kb: KnowledgeBase | 
         await message.answer(_("Здравствуйте! Опишите проблему подробнее или выберите действие в меню."),
                              reply_markup=main_menu())
         return
+    await state.update_data(ft_mid=message.message_id)  # its edit, before a button is pressed, replaces the text
     # A specialist waits for this user's answer: the text is most likely it, typed without «Ответить» (it was taken
     # for a new problem and the ticket's clock stayed stopped). Asked, not assumed.
     waiting, _n = await queries.search(uow=uow(), flt=TicketFilter(requester_id=user.id, status="waiting_user"),
@@ -90,6 +92,24 @@ async def on_other(message: Message) -> None:
 @router.message()
 async def on_other_in_dialog(message: Message) -> None:
     await message.answer(_("Сейчас я жду другой ответ — следуйте подсказке выше или нажмите /cancel, чтобы выйти."))
+
+
+@router.edited_message()
+async def on_edited_elsewhere(message: Message, state: FSMContext) -> None:
+    # what the first version did (a profile step, an answer to a specialist, a sent ticket) has gone on with it:
+    # said, or the person believes the correction arrived (the report's own edits: handlers/report_edits.py)
+    current, text = await state.get_state(), (message.text or "").strip()
+    if current is None and (await state.get_data()).get("ft_mid") == message.message_id and len(text) >= MIN_TEXT:
+        # the free text waits for «Создать обращение» or «Да, отправить как ответ»: the button takes the new one
+        await state.update_data(ft_text=text)
+        await message.answer(_("Исправление учтено: возьму исправленный текст."))
+        return
+    if (current or "").startswith(ProfileSG.__name__ + ":"):
+        await message.answer(_("Исправления этого сообщения я не учитываю — остаётся первый вариант. Изменить "
+                               "данные профиля можно будет в меню «Профиль»."))
+        return
+    await message.answer(_("Исправления этого сообщения я не учитываю: если нужно что-то уточнить, напишите "
+                           "новым сообщением."))
 
 
 @router.callback_query(F.data.regexp(r"^(rp|pf|ss|my|t):"))

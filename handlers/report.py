@@ -13,7 +13,6 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot import texts
 from bot.keyboards import ProfCb, RepCb, inline, main_menu
 from bot.states import ReportSG
 from bot.texts import _
@@ -100,6 +99,7 @@ async def on_type(call: CallbackQuery, callback_data: RepCb, state: FSMContext, 
 
 
 def _current_key(data: dict[str, Any]) -> str:
+    """The field the step asks (the one being corrected from the summary, else the next one)."""
     return data["edit_key"] if data.get("edit") else data["keys"][data["idx"]]
 
 
@@ -163,6 +163,9 @@ async def take_text(message: Message, text: str, state: FSMContext, uow: UowFact
 async def on_choice(call: CallbackQuery, callback_data: RepCb, state: FSMContext, uow: UowFactory,
                     kb: KnowledgeBase | None, tz: ZoneInfo, user: User) -> None:
     data = await state.get_data()
+    if not steps.on_prompt(call, data):
+        await steps.old_step(call, "a choice of an earlier step")
+        return
     spec = FIELDS[_current_key(data)]
     if spec.kind is not FieldKind.choice or callback_data.v not in spec.choices:
         await call.answer(_("Этот вариант сейчас не подходит."))
@@ -174,6 +177,9 @@ async def on_choice(call: CallbackQuery, callback_data: RepCb, state: FSMContext
 async def on_skip(call: CallbackQuery, state: FSMContext, uow: UowFactory, kb: KnowledgeBase | None, tz: ZoneInfo,
                   user: User) -> None:
     data = await state.get_data()
+    if not steps.on_prompt(call, data):
+        await steps.old_step(call, "«Пропустить» of an earlier step")
+        return
     spec = FIELDS[_current_key(data)]
     if spec.required:
         await call.answer(_("Это поле обязательное."), show_alert=True)
@@ -183,12 +189,7 @@ async def on_skip(call: CallbackQuery, state: FSMContext, uow: UowFactory, kb: K
 
 @router.message(ReportSG.field, F.photo | F.document)
 async def on_file(message: Message, state: FSMContext, settings: Settings) -> None:
-    data = await state.get_data()
-    spec = FIELDS[_current_key(data)]
-    if spec.kind is not FieldKind.files:
-        await message.answer(_("Сейчас нужен текст: {label}. Файлы можно будет приложить позже.").format(
-            label=escape(texts.field_label(spec.key))))
-        return
+    data = await state.get_data()  # a file at a text step: handlers/report_edits.py
     ref, problem = common.file_ref(message, settings.max_file_mb)
     if ref is None:
         await message.answer("⚠️ " + (problem or ""))
@@ -216,6 +217,9 @@ async def on_files_done(call: CallbackQuery, state: FSMContext, tz: ZoneInfo) ->
 async def on_impact(call: CallbackQuery, callback_data: RepCb, state: FSMContext) -> None:
     data = await state.get_data()
     kind = data["imp_steps"][data["imp_i"]]
+    if not steps.on_prompt(call, data):
+        await steps.old_step(call, "an impact answer of an earlier step")
+        return
     if callback_data.v not in (AFFECTED_NAMES if kind == "affected" else ("0", "1")):
         await refuse_button(call, f"not an answer to the impact question {kind}")
         return
@@ -226,6 +230,9 @@ async def on_impact(call: CallbackQuery, callback_data: RepCb, state: FSMContext
 
 @router.callback_query(ReportSG.priority, RepCb.filter(F.a == "prio"))
 async def on_priority(call: CallbackQuery, callback_data: RepCb, state: FSMContext, tz: ZoneInfo) -> None:
+    if not steps.on_prompt(call, await state.get_data()):
+        await steps.old_step(call, "a priority of an earlier step")
+        return
     if callback_data.v not in ("1", "2", "3", "4"):
         await refuse_button(call, "not a priority")
         return
@@ -309,6 +316,10 @@ async def create(event: Event, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
 async def on_back(call: CallbackQuery, state: FSMContext, uow: UowFactory, tz: ZoneInfo) -> None:
     current = await state.get_state()
     data = await state.get_data()
+    asked = (ReportSG.field.state, ReportSG.impact.state, ReportSG.priority.state)
+    if current in asked and not steps.on_prompt(call, data):  # a quick second «Назад» would go back twice
+        await steps.old_step(call, "«Назад» of an earlier step")
+        return
     if current in (ReportSG.rtype.state, ReportSG.outage.state):
         await steps.ask_service(call, state, uow)
     elif current == ReportSG.field.state:

@@ -1,6 +1,7 @@
-"""Typed answers that arrive other than as one new message: the parts of a long paste, and edited answers.
+"""Answers that arrive other than as one new message of the kind asked: the parts of a long paste, edited
+answers, and a file sent where a text is asked.
 
-Why and how they are recognised: handlers/report_answers.py. This router sits ahead of the report's own.
+Why and how pastes and edits are recognised: handlers/report_answers.py. This router sits ahead of the report's own.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
@@ -17,9 +19,10 @@ from aiogram.types import Message
 from bot import texts
 from bot.states import ReportSG
 from bot.texts import _
-from core.catalog.intake import FIELDS, check_value
+from core.catalog.intake import FIELDS, FieldKind, check_value
 from core.catalog.models import User
 from core.db import utcnow
+from core.settings import Settings
 from core.uow import UowFactory
 from handlers import common, report
 from handlers import report_answers as answers
@@ -37,6 +40,44 @@ async def on_paste_tail(message: Message, state: FSMContext, paste: dict[str, An
     await state.set_data({**paste["before"], "paste": answers.paste_part(message, text, paste["before"])})
     await state.set_state(ReportSG.field)
     await report.take_text(message, text, state, uow, kb, tz, user)
+
+
+@router.message(ReportSG.field, F.photo | F.document)
+async def on_file_at_text_step(message: Message, state: FSMContext, settings: Settings, uow: UowFactory,
+                               kb: KnowledgeBase | None, tz: ZoneInfo, user: User) -> None:
+    data = await state.get_data()
+    spec = FIELDS[report._current_key(data)]
+    if spec.kind is FieldKind.files:
+        raise SkipHandler  # the files step: the report's own handler takes it
+    label = escape(texts.field_label(spec.key))
+    caption = (message.caption or "").strip()  # a screenshot with its description: the description answers
+    if not any(FIELDS[k].kind is FieldKind.files for k in data["order"]):
+        later = _("Файл можно будет приложить после регистрации обращения — в разделе «Мои обращения».")
+        await message.answer(later if caption else _("Сейчас нужен текст: {label}.").format(label=label) + " " + later)
+    else:  # kept for the files step, so a screenshot sent early is not lost (nor the step asked about again)
+        ref, problem = common.file_ref(message, settings.max_file_mb)
+        if ref is None:
+            await message.answer("⚠️ " + (problem or ""))
+            return
+        await state.update_data(files=[*data.get("files", []), ref])
+        kept = _("📎 Файл «{name}» сохранён, он будет приложен к обращению.").format(name=escape(ref["name"]))
+        await message.answer(kept if caption else kept + " " + _("А сейчас нужен текст: {label}.").format(label=label))
+    if caption:
+        await report.take_text(message, caption, state, uow, kb, tz, user)
+
+
+@router.message(ReportSG.field, ~F.text, ~F.photo, ~F.document)
+async def on_other_kind_at_a_step(message: Message, state: FSMContext) -> None:
+    # a voice note, a sticker, a location or a contact: said what the step needs, not «another answer» in general
+    spec = FIELDS[report._current_key(await state.get_data())]
+    if spec.kind is FieldKind.files:
+        await message.answer(_("Сюда подойдут фото или файл-документ. Пришлите его или нажмите «Готово»."))
+    elif spec.kind is FieldKind.choice:
+        await message.answer(_("Выберите вариант кнопкой под вопросом."))
+    else:
+        await message.answer(_("Сейчас нужен текст: {label}. Голосовые сообщения, стикеры, геопозицию и контакты я "
+                               "не читаю — напишите, пожалуйста, словами.")
+                             .format(label=escape(texts.field_label(spec.key))))
 
 
 @router.edited_message(StateFilter(ReportSG), F.text)
@@ -66,6 +107,8 @@ async def _show_again(message: Message, state: FSMContext, tz: ZoneInfo, data: d
     """What the dialog shows at the step it is on, now with the corrected answer."""
     current = await state.get_state()
     if current == ReportSG.summary.state:
+        if data.get("sum_mid"):  # the older summary's «📨 Отправить» would send values it no longer shows
+            await common.drop_keyboard_of(message, data["sum_mid"])
         await steps.show_summary(message, state, tz)
     elif current == ReportSG.field.state:
         await steps.ask_field(message, state, tz)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 
 from bot import texts
 from bot.keyboards import Button, RepCb, inline, main_menu, nav_row, yes_no
@@ -136,7 +137,7 @@ async def ask_field(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
             text += "\n" + _("Уже приложено файлов: {n}").format(n=have)
         rows = [[(_("✅ Готово"), RepCb(a="done"))]]
     rows.append(nav_row(skip=not spec.required and spec.kind is not FieldKind.files))
-    await say(event, text, inline(rows))
+    await _prompt(event, state, text, inline(rows))
 
 
 async def ask_impact(event: Event, state: FSMContext, *, first: bool = False,
@@ -169,7 +170,7 @@ async def ask_impact(event: Event, state: FSMContext, *, first: bool = False,
     else:
         rows, text = [yes_no("imp")], _("Есть ли обходной путь — можно ли пока сделать то же самое иначе?")
     rows.append(nav_row())
-    await say(event, text, inline(rows))
+    await _prompt(event, state, text, inline(rows))
 
 
 def impact_values(data: dict[str, Any]) -> dict[str, str]:
@@ -200,8 +201,27 @@ async def ask_priority(event: Event, state: FSMContext) -> None:
     rows: list[list[Button]] = [[(_("✅ Согласен: {p}").format(p=label(prio)), RepCb(a="prio", v=str(prio)))]]
     rows += [[(label(p), RepCb(a="prio", v=str(p)))] for p in (1, 2, 3, 4) if p != prio]
     rows.append(nav_row())
-    await say(event, _("По вашим ответам предлагаю приоритет <b>{p}</b>. Согласны? Специалисты могут его "
-                       "уточнить.").format(p=escape(label(prio))), inline(rows))
+    await _prompt(event, state, _("По вашим ответам предлагаю приоритет <b>{p}</b>. Согласны? Специалисты могут "
+                                  "его уточнить.").format(p=escape(label(prio))), inline(rows))
+
+
+async def _prompt(event: Event, state: FSMContext, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """A step's question; its message is the step's (see `on_prompt`)."""
+    sent = await say(event, text, markup)
+    await state.update_data(step_mid=sent.message_id)
+
+
+def on_prompt(call: CallbackQuery, data: dict[str, Any]) -> bool:
+    """Whether a step's button was pressed on the current step's question. A quick second press of «Пропустить»
+    or «Нет» reaches the bot after the first one moved the dialog on, and would answer the next step unseen."""
+    mid, pressed = data.get("step_mid"), getattr(call.message, "message_id", None)
+    return mid is None or pressed is None or pressed == mid
+
+
+async def old_step(call: CallbackQuery, why: str) -> None:
+    """The answer to a press `on_prompt` refused: the dialog is fine, the press was one step late."""
+    log.info("button %r from user %s not taken: %s", call.data, call.from_user.id, why)
+    await call.answer(_("Этот шаг уже пройден — ответьте, пожалуйста, на последний вопрос."))
 
 
 def summary_text(data: dict[str, Any], tz: ZoneInfo) -> str:
@@ -228,7 +248,9 @@ async def show_summary(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
     if data.get("prio_fixed") is None:
         rows.append([("✏️ " + _("Приоритет"), RepCb(a="edit", v="_prio"))])
     rows.append([(_("📨 Отправить"), RepCb(a="send")), (_("✖️ Отмена"), RepCb(a="cancel"))])
-    await say(event, summary_text(data, tz) + "\n\n" + _("Всё верно? Можно исправить любое поле."), inline(rows))
+    sent = await say(event, summary_text(data, tz) + "\n\n" + _("Всё верно? Можно исправить любое поле."),
+                     inline(rows))
+    await state.update_data(sum_mid=sent.message_id)  # an edited answer shows it anew (handlers/report_edits.py)
 
 
 async def cancel(event: Event, state: FSMContext) -> None:

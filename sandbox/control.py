@@ -137,6 +137,11 @@ def routes(w: World) -> list[Route]:
         return people.say(w, chat_id=cid(request), from_id=int(b["from_id"]), text=str(b.get("text", "")),
                           thread_id=b.get("thread_id"), reply_to=b.get("reply_to"))
 
+    async def edit(request: Request) -> Any:
+        b = await body(request)
+        return people.edit(w, chat_id=cid(request), message_id=int(request.path_params["message_id"]),
+                           from_id=int(b["from_id"]), text=str(b.get("text", "")))
+
     async def upload(request: Request) -> Any:
         form = await request.form(max_part_size=64 * 1024 * 1024)
         up = form.get("file")
@@ -220,6 +225,7 @@ def routes(w: World) -> list[Route]:
         Route(f"{P}/chats/{{chat_id}}/topics/{{thread_id:int}}/delete", api(delete_topic), methods=["POST"]),
         Route(f"{P}/chats/{{chat_id}}/messages", api(messages), methods=["GET"]),
         Route(f"{P}/chats/{{chat_id}}/messages", api(say), methods=["POST"]),
+        Route(f"{P}/chats/{{chat_id}}/messages/{{message_id:int}}/edit", api(edit), methods=["POST"]),
         Route(f"{P}/chats/{{chat_id}}/files", api(upload), methods=["POST"]),
         Route(f"{P}/chats/{{chat_id}}/press", api(press), methods=["POST"]),
         Route(f"{P}/chats/{{chat_id}}/menu", api(menu)),

@@ -7,8 +7,8 @@ import secrets
 from typing import Any
 
 from sandbox import files
-from sandbox.rules import Refusal
-from sandbox.world import World, public
+from sandbox.rules import NOT_MODIFIED, Refusal
+from sandbox.world import World, now, public
 
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?")
 
@@ -75,6 +75,40 @@ def say(w: World, *, chat_id: int, from_id: int, text: str, thread_id: int | Non
     return _post(w, chat, user, content, _thread(chat, thread_id), reply_to)
 
 
+def edit(w: World, *, chat_id: int, message_id: int, from_id: int, text: str) -> dict[str, Any]:
+    """A person edits their own text (or a caption): the message changes in place, the bot gets edited_message."""
+    chat = w.chat(chat_id)
+    _sender(w, chat, from_id)
+    msg = w.message(chat["id"], message_id)
+    if msg is None:
+        raise Refusal(400, "Bad Request: message to edit not found")
+    if msg["from"]["id"] != from_id:
+        raise Refusal(400, "Bad Request: message can't be edited")
+    if "text" in msg:
+        if not text.strip():
+            raise Refusal(400, "Bad Request: message text is empty")
+        key, ents = "text", "entities"
+    elif "photo" in msg or "document" in msg:
+        key, ents = "caption", "caption_entities"  # a caption may be emptied, as in Telegram
+    else:
+        raise Refusal(400, "Bad Request: message can't be edited")
+    if (msg.get(key) or "") == text:
+        raise Refusal(400, NOT_MODIFIED)
+    msg.pop(ents, None)
+    if text:
+        msg[key] = text
+    else:
+        msg.pop(key, None)
+    m = _COMMAND.match(text) if key == "text" else None
+    if m:
+        msg[ents] = [{"type": "bot_command", "offset": 0, "length": len(m.group(0))}]
+    msg["edit_date"] = now()
+    w.save_message(msg)
+    if _bot_sees(w, chat, msg):
+        w.push_update("edited_message", public(msg))
+    return public(msg)
+
+
 def attach(w: World, *, chat_id: int, from_id: int, data: bytes, name: str, mime: str | None,
            caption: str | None = None, as_photo: bool = False, thread_id: int | None = None) -> dict[str, Any]:
     """A person sends a file: a photo when asked and it is an image, else a document."""
@@ -131,7 +165,7 @@ def remove_topic(w: World, *, chat_id: int, from_id: int, thread_id: int) -> Non
 
 def block(w: World, *, user_id: int, blocked: bool) -> None:
     """A person blocks (or unblocks) the bot: sends to them get 403; the bot learns it by my_chat_member."""
-    from sandbox.world import member_doc, now
+    from sandbox.world import member_doc
 
     user = w.user(user_id)
     user["_sb"]["blocked"] = blocked

@@ -20,6 +20,7 @@ from bot.delivery.planning import Target
 from core.catalog.models import User
 from core.db import utcnow
 from core.outbox.models import SETTLED, Delivery, DeliveryStatus, OutboxEvent
+from core.staffdesk import cards
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ async def settle(factory: async_sessionmaker[AsyncSession], batch: list[Outcome]
         unreachable = {o.target.user_id for o in batch if o.status == DeliveryStatus.blocked and o.target.user_id}
         if unreachable:  # the ticket stays as it is; only further pushes to this user stop
             await s.execute(update(User).where(User.id.in_(unreachable)).values(unreachable=True))
+            await cards.mark_requester_dirty(s, user_ids=unreachable)  # the line sees whom it waits for in vain
         for o in batch:
             if o.new_chat_id is not None:
                 await _follow(s, o)

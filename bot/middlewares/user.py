@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.middlewares.user_cache import UserCache
 from core.catalog.models import User
 from core.db import SIDE_WRITE
+from core.staffdesk import cards
 
 SUPPORTED = ("ru", "en")
 
@@ -40,6 +41,7 @@ async def load_or_create(session_factory: async_sessionmaker[AsyncSession], tg_u
             changed = False
             if user.unreachable:  # they write to us again, so they unblocked the bot: deliveries may resume
                 user.unreachable, changed = False, True
+                await cards.mark_requester_dirty(s, user_ids={user.id})  # the cards drop their warning
             if user.locale is None:  # pushes are rendered outside any update: they need the language stored
                 user.locale, changed = pick_locale(None, tg_user), True
             if changed:

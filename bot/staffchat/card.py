@@ -109,6 +109,13 @@ def _field(key: str, value: object, tz: ZoneInfo) -> str:
     return f"• {escape(label)}: {escape(text)}"
 
 
+def moved_text(f: CardFacts, *, same_chat: bool) -> str:
+    """What a card's old message says once the card lives elsewhere (no buttons)."""
+    where = ("Карточка перенесена в тему обращения." if same_chat else
+             f"Передано в группу «{escape(f.line_name)}»: карточка и работа по обращению — в её чате.")
+    return f"📌 <b>{escape(f.number)}</b> · {escape(f.title)}\n{where}"
+
+
 def render_text(f: CardFacts, *, tz: ZoneInfo) -> str:
     """The card's text: what a line needs to see at a glance, newest state."""
     who = ", ".join(escape(x) for x in (f.requester_name, f.requester_login, f.requester_region, f.requester_org)
@@ -120,6 +127,8 @@ def render_text(f: CardFacts, *, tz: ZoneInfo) -> str:
             f"Статус: <b>{escape(staff_status(f.status))}</b> · Исполнитель: "
             f"{escape(f.assignee_name) if f.assignee_name else 'не назначен'}",
             f"Заявитель: {who or '—'}"]
+    if f.requester_unreachable and f.status not in FINAL:
+        head.append("⚠️ Заявитель заблокировал бота: сообщения и вопросы ему не доходят — свяжитесь другим способом")
     if f.outage_id is not None and f.status in OPEN:
         head.append(f"⚠️ Связано с аварией №{f.outage_id}: будет решено при её восстановлении")
     details = [_field(k, v, tz) for k, v in f.fields.items() if v not in (None, "", [])

@@ -24,7 +24,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.limiter import RateLimiter
-from bot.staffchat.card import content_hash, render_markup, render_text
+from bot.staffchat.card import content_hash, moved_text, render_markup, render_text
 from bot.staffchat.topics import THREAD_GONE, ensure_topic, topic_color, topic_name, topic_refusal
 from core.catalog.models import Service
 from core.staffdesk import cards, chats, topics
@@ -60,6 +60,8 @@ class _Rendered:
     forum: bool = False
     topic: tuple[str, int] = ("", 0)  # a forum card's topic: its name and colour at creation
     close: bool = False  # the ticket is finished and its topic still open in Telegram: it is closed
+    left: tuple[int, int] | None = None  # (chat, message) of the card it replaces there: told where it went
+    left_text: str = ""
 
 
 # a chat whose next slot is this close is waited for within the pass: skipping it until the next pass (every
@@ -100,6 +102,8 @@ async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: Zon
                     continue
             message_id = await _show(bot, item, stats, thread)
             await _store(uow, item, message_id)
+            if item.left is not None:
+                await _retire(bot, limiter, item)
             if item.close and thread is not None:
                 await _close_topic(bot, uow, limiter, item, thread)
             continue
@@ -192,10 +196,13 @@ async def _render_dirty(uow: UowFactory, *, tz: ZoneInfo, limit: int, now: datet
                 out.append(_Rendered(card.ticket_id, card.seq, row.chat_id, card.message_id, text, markup, "same"))
                 continue
             taken.add(row.chat_id)
+            left = (card.chat_id, card.message_id) if card.chat_id is not None and card.message_id is not None \
+                and not same_place else None
             out.append(_Rendered(card.ticket_id, card.seq, row.chat_id, card.message_id if same_place else None,
                                  text, markup, digest, forum=row.forum,
                                  topic=(topic_name(f.number, f.title), topic_color(f.status, f.priority)),
-                                 close=close))
+                                 close=close, left=left,
+                                 left_text=moved_text(f, same_chat=card.chat_id == row.chat_id) if left else ""))
         await work.commit()
     return out
 
@@ -232,6 +239,22 @@ async def _show(bot: Bot, item: _Rendered, stats: SyncStats, thread: int | None 
     stats.posted += 1
     assert isinstance(sent, Message)
     return sent.message_id
+
+
+async def _retire(bot: Bot, limiter: RateLimiter, item: _Rendered) -> None:
+    """The card's message where it no longer lives (another group took the ticket, or its forum topic): it says
+    where the ticket went and loses its buttons, which refused every press there with an unclear alert."""
+    assert item.left is not None
+    chat_id, message_id = item.left
+    if limiter.wait_time(chat_id) > WAIT_IN_PASS:  # never waited for here (module docstring): left as it was
+        log.info("old card %s of ticket %s in chat %s not retired: no slot", message_id, item.ticket_id, chat_id)
+        return
+    try:
+        await limiter.acquire(chat_id)
+        await bot.edit_message_text(chat_id=chat_id, message_id=message_id, text=item.left_text, reply_markup=None)
+    except TelegramAPIError as exc:  # best effort: the ticket's live card is already where it went
+        log.info("old card %s of ticket %s in chat %s not retired: %s", message_id, item.ticket_id, chat_id,
+                 exc.message)
 
 
 async def _store(uow: UowFactory, item: _Rendered, message_id: int) -> None:

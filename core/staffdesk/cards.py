@@ -36,6 +36,16 @@ async def mark_dirty(session: AsyncSession, *, ticket_id: int, now: datetime | N
                               .values(dirty_since=now).execution_options(synchronize_session=False))
 
 
+async def mark_requester_dirty(session: AsyncSession, *, user_ids: set[int]) -> None:
+    """The requesters became unreachable or reachable again: the cards of their unfinished tickets say so."""
+    if not user_ids:
+        return
+    ids = (await session.scalars(select(Ticket.id).where(Ticket.requester_id.in_(user_ids),
+                                                         Ticket.status.not_in(FINAL)))).all()
+    for ticket_id in ids:
+        await mark_dirty(session, ticket_id=ticket_id)
+
+
 async def mark_group_dirty(session: AsyncSession, *, group_code: str, service_code: str | None) -> None:
     """A chat was (re)bound: the open tickets of that group get their card there."""
     q = select(Ticket.id).where(Ticket.line == group_code, Ticket.status.not_in([s.value for s in FINAL]),
@@ -113,6 +123,7 @@ class CardFacts:
     created_at: datetime
     closing: dict[str, str | None] = field(default_factory=dict)  # closing_code, closing_name, config_item, solution
     outage_id: int | None = None  # linked to an outage: resolved with it on restoration
+    requester_unreachable: bool = False  # blocked the bot: nothing the desk sends reaches them in Telegram
     as_of: datetime | None = None  # the moment `sla` was read: what the countdowns count from
 
 
@@ -147,7 +158,7 @@ async def facts(uow: UnitOfWork, *, ticket_id: int, now: datetime | None = None)
         created_at=ticket.created_at,
         closing={"closing_code": ticket.closing_code, "closing_name": code_name, "config_item": ticket.config_item,
                  "solution": ticket.solution},
-        outage_id=ticket.outage_id, as_of=now)
+        outage_id=ticket.outage_id, requester_unreachable=requester.unreachable, as_of=now)
 
 
 async def ticket_version(*, uow: UnitOfWork, ticket_id: int) -> tuple[int, str, str] | None:

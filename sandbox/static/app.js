@@ -141,7 +141,7 @@ function renderMessages(scroll) {
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
   const thread = c.is_forum ? (S.thread[c.id] || 0) : 0;
   const shown = S.messages.filter((m) => !c.is_forum || (m.message_thread_id || 0) === thread);
-  const opts = { personaId: persona(c), group: isGroup(c), onPress: press };
+  const opts = { personaId: persona(c), group: isGroup(c), onPress: press, onEdit: editMessage };
   box.replaceChildren(...shown.map((m) => renderMessage(m, opts)));
   if (scroll || atBottom) box.scrollTop = box.scrollHeight;
   const pin = c.pinned.length ? S.messages.find((m) => m.message_id === c.pinned[c.pinned.length - 1]) : null;
@@ -175,6 +175,12 @@ async function say(text) {
   if (!c || !text.trim()) return;
   const thread = c.is_forum ? (S.thread[c.id] || null) : null;
   await api("POST", `/chats/${c.id}/messages`, { from_id: persona(c), text, thread_id: thread });
+}
+
+async function editMessage(m) {
+  const text = prompt("Новый текст сообщения", m.text);
+  if (text === null || text === m.text) return;
+  await api("POST", `/chats/${S.chatId}/messages/${m.message_id}/edit`, { from_id: persona(chat()), text });
 }
 
 async function press(m, b) {

@@ -135,7 +135,12 @@ function renderMessage(m, opts) {
   }
   if (m.text !== undefined) bubble.append(renderText(m.text, m.entities));
   if (m.caption !== undefined) bubble.append(el("div", {}, renderText(m.caption, m.caption_entities)));
-  bubble.append(el("div", { class: "meta" }, `${m.edit_date ? "изменено " : ""}${timeOf(m.edit_date || m.date)}`));
+  const meta = el("div", { class: "meta" }, `${m.edit_date ? "изменено " : ""}${timeOf(m.edit_date || m.date)}`);
+  if (mine && !isBot && m.text !== undefined && opts.onEdit) {
+    meta.prepend(el("button", { type: "button", class: "edit", title: "Изменить сообщение (edited_message)",
+      onclick: () => opts.onEdit(m) }, "изменить"), " ");
+  }
+  bubble.append(meta);
   const kb = inlineKeyboard(m.reply_markup, (b) => opts.onPress(m, b));
   return el("div", { class: `msg ${mine ? "mine" : ""} ${isBot ? "bot" : ""}`, "data-id": m.message_id }, bubble, kb);
 }

@@ -94,11 +94,25 @@ class SandboxClient:
         texts = await self.texts(chat_id)
         return texts[-1] if texts else ""
 
-    async def say(self, uid: int, text: str, *, chat_id: int | None = None, settle: bool = True) -> None:
+    async def say(self, uid: int, text: str, *, chat_id: int | None = None, settle: bool = True,
+                  thread_id: int | None = None, reply_to: int | None = None) -> int:
+        """Writes `text` as `uid`; returns the message's id (to edit or reply to it later)."""
         since = await self.revision()
-        await self.call("POST", f"/chats/{chat_id or uid}/messages", json={"from_id": uid, "text": text})
+        sent = await self.call("POST", f"/chats/{chat_id or uid}/messages",
+                               json={"from_id": uid, "text": text, "thread_id": thread_id, "reply_to": reply_to})
         if settle:
             await self.settle(since)
+        return int(sent["message_id"])
+
+    async def edit(self, uid: int, message_id: int, text: str, *, chat_id: int | None = None,
+                   settle: bool = True) -> dict[str, Any]:
+        """`uid` edits their message (an `edited_message` update for the bot); returns the edited message."""
+        since = await self.revision()
+        edited = await self.call("POST", f"/chats/{chat_id or uid}/messages/{message_id}/edit",
+                                 json={"from_id": uid, "text": text})
+        if settle:
+            await self.settle(since)
+        return dict(edited)
 
     async def button(self, chat_id: int, contains: str, *, wait: float = 30.0) -> tuple[int, str]:
         """The message id and callback data of the newest button whose text contains `contains`.

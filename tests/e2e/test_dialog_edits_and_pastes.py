@@ -57,9 +57,14 @@ async def test_edit_of_last_answer_replaces_it(harness: BotHarness) -> None:
     await tap(h, uid, "Нет")
     await tap(h, uid, "Согласен")
     assert "Началось после обновления 21.11" in (h.last_text(uid) or "")
-    await _edit(h, extra_mid, "Началось после обновления 22.11")  # the last typed answer, edited at the summary
+    first = h.last_call(uid, "sendMessage")
+    assert first is not None
+    calls = await _edit(h, extra_mid, "Началось после обновления 22.11")  # the last answer, edited at the summary
     summary = h.last_text(uid) or ""
     assert "Проверьте обращение" in summary and "22.11" in summary and "21.11" not in summary
+    # the first summary (21.11) loses its buttons: its «📨 Отправить» would send what it no longer shows
+    [dropped] = [c for c in calls if c.name == "editMessageReplyMarkup"]
+    assert dropped.params["message_id"] == first.result.message_id and dropped.error is None
     await tap(h, uid, "Отправить")
     [ticket] = await _tickets(h)
     assert ticket.fields["additional"] == "Началось после обновления 22.11"
@@ -96,10 +101,11 @@ async def test_edit_of_older_answer_tells_how_to_change(harness: BotHarness) -> 
     await _edit(h, first, "Opened the order, pressed Close twice")
     assert "“✏️ Steps to reproduce”" in (h.last_text(en) or "")
 
-    # outside any dialog an edit is ignored: no reply, no error
+    # outside the report an edit changes nothing, and the person is told so (test_dialog_edits_elsewhere.py)
     await h.send_text(uid, "/cancel")
     assert (await fsm(h, uid))[0] is None
-    assert await _edit(h, steps_mid, "Что-то другое совсем") == []
+    [told] = [c.text for c in await _edit(h, steps_mid, "Что-то другое совсем") if c.name == "sendMessage"]
+    assert "напишите новым сообщением" in (told or "") and (await fsm(h, uid))[0] is None
     assert not h.errors
 
 

@@ -137,6 +137,12 @@ def test_a_users_report_through_the_page_with_buttons_and_a_file(desk: Desk, pag
     expect(_last_bot(page)).to_contain_text("Проверьте обращение")
     expect(_last_bot(page).locator("b").first).to_be_visible()  # the bot's HTML is rendered, not shown as tags
     _shot(page, "05-summary")
+    # «изменить» under one's own text edits it in place (edited_message): the summary comes again with it
+    page.once("dialog", lambda dialog: dialog.accept("Началось после обновления 22.11"))
+    desk.step(lambda: page.locator("#messages .msg.mine", has_text="21.11").locator("button.edit").click())
+    expect(page.locator("#messages .msg.mine", has_text="22.11")).to_contain_text("изменено")
+    expect(_last_bot(page)).to_contain_text("Началось после обновления 22.11")
+    _shot(page, "05b-edited-answer")
     _button(desk, page, "Отправить")
     expect(page.locator("#messages")).to_contain_text("зарегистрировано")
     assert "<b>" not in page.locator("#messages").inner_text()

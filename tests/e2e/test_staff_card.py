@@ -224,6 +224,7 @@ async def test_ask_user_then_the_user_answers_card_shows_it_and_clock_resumes(ha
 async def test_escalate_line2_to_line3_moves_the_card(harness: BotHarness) -> None:
     t, _ = await _setup(harness)
     await _sync(harness)
+    old_card = (await _card(harness, t.id)).message_id
     await _press(harness, MEMBER, "take", t)
     await _press(harness, MEMBER, "esc", t)
     v = await _version(harness, t.id)
@@ -240,6 +241,10 @@ async def test_escalate_line2_to_line3_moves_the_card(harness: BotHarness) -> No
     assert (await _card(harness, t.id)).chat_id == L3CHAT
     card = [x for x in harness.texts(L3CHAT) if "📌" in x]
     assert card and "Требования к исправлению: Выгрузка проходит без ошибки" in card[-1]
+    # regression: the old card stayed in line 2's chat as it was, with buttons that refused every press
+    [retired] = [c for c in harness.calls_to(CHAT, "editMessageText") if c.params.get("message_id") == old_card
+                 and "Передано в группу" in (c.text or "")]
+    assert retired.error is None and retired.params.get("reply_markup") is None and t.number in (retired.text or "")
 
 
 async def test_return_to_the_coordinator_with_a_reason(harness: BotHarness) -> None:
