@@ -14,8 +14,8 @@ from core.staffdesk.models import ChatStatus
 from core.uow import UnitOfWork
 
 FIRST_LINE = "line1"
-# 003 §10: «Информационная рассылка для пользователей Системы осуществляется 2ЛТП» (releases, works, unplanned
-# unavailability, restoration); NTTM's 2ЛТП is the shared line2 group its routing names
+# 003 «Рассылка уведомлений»: «Информационная рассылка для пользователей Системы осуществляется 2ЛТП»
+# (releases, works, unplanned unavailability, restoration); NTTM's 2ЛТП is the shared line2 group its routing names
 INCIDENT_GROUPS = {"crm-duty": "crm-b2c", "clm-incidents": "clm", "line2": "nttm"}
 
 

@@ -73,7 +73,8 @@ def _check(kind: str, codes: list[str], title: str, starts_at: datetime, ends_at
     if kind not in (WorkKind.works, WorkKind.release):
         problems["kind"] = "works (работы) или release (релиз)"
     elif kind == WorkKind.release and not any(c.strip() for c in changes):
-        # 003 §8: «К письму прилагается список изменений в Системе с внедрением нового релиза»
+        # 003 «Выполнение обновлений ПО Системы»: «К письму прилагается список изменений в Системе с внедрением
+        # нового релиза»
         problems["changes"] = "Список изменений релиза: хотя бы одно изменение (регламент 003)"
     if not codes:
         problems["services"] = "Сервисы: хотя бы один код"

@@ -167,7 +167,8 @@ async def _mark_sent(root: Root) -> None:
 
 
 async def test_a_release_without_its_list_of_changes_is_refused(root: Root, client: httpx.AsyncClient) -> None:
-    # 003 §8: the release notice carries the list of changes; an announcement without it was sent as it was
+    # 003 «Выполнение обновлений ПО Системы»: the release notice carries the list of changes; an announcement
+    # without it was sent as it was
     start = datetime.now().astimezone() + timedelta(days=3)
     body = {"services": ["nttm"], "title": "Релиз 5.2", "kind": "release", "starts_at": _iso(start),
             "ends_at": _iso(start + timedelta(hours=2))}

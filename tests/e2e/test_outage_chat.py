@@ -100,8 +100,8 @@ async def test_works_announced_from_line1_chat_urgent_when_under_24_hours(harnes
 
 
 async def test_nttm_line2_could_not_send_the_notices_003_gives_it(harness: BotHarness) -> None:
-    # 003 §10: «Информационная рассылка для пользователей Системы осуществляется 2ЛТП» (works, releases,
-    # unavailability, restoration): NTTM's 2ЛТП was refused /works and /outage; only for NTTM
+    # 003 «Рассылка уведомлений»: «Информационная рассылка для пользователей Системы осуществляется 2ЛТП»
+    # (works, releases, unavailability, restoration): NTTM's 2ЛТП was refused /works and /outage; only for NTTM
     h = harness
     await bind(h, "line2", LINE2_CHAT)
     await staff(h, NTTM_L2, line="line2")
