@@ -74,7 +74,7 @@ ACTION_FIELDS = {
     "confirm": "user_id (the requester)", "reject": "user_id, text (why the solution did not help)",
     "cancel": "user_id (the requester) or staff_id", "close": "staff_id",
     "change_priority": "staff_id, priority (1..4)", "open_op4": "staff_id, diagnostics (ТЕКОН ОП3 only)",
-    "set_internal_incident": "staff_id, internal_incident (ТЕКОН ОП4)",
+    "set_internal_incident": "staff_id, internal_incident (ТЕКОН ОП3: the known incident found, ОП4: ТП2's)",
     "reclassify": "staff_id (line 1 or a service manager), service and/or type and/or to_line, reason",
 }
 
@@ -101,7 +101,7 @@ class ActionIn(ActorIn):
                                  "screenshot": "screen.png"}],
         description="open_op4: system_info, log_files, screenshot (ТЕКОН 002 §5)")
     internal_incident: SafeStr | None = Field(default=None, max_length=100,
-                                          description="set_internal_incident: ТП2's internal incident number")
+                                          description="set_internal_incident: the internal incident's number")
     service: SafeStr | None = Field(default=None, max_length=32, description="reclassify: the right service")
     type: RequestType | None = Field(default=None, description="reclassify: the right request type")
     defect: SafeStr | None = Field(default=None, max_length=4000,

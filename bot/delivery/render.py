@@ -123,7 +123,11 @@ def render(topic: str, payload: dict[str, Any], *, channel: str | None, tr: Text
         if payload.get("actor_kind") == "system":
             return Notice(tr("Обращение <b>{number}</b> закрыто автоматически: решение не подтвердили в срок.",
                              number=number))
-        return Notice(tr("Обращение <b>{number}</b> закрыто.", number=number))
+        closed = tr("Обращение <b>{number}</b> закрыто.", number=number)
+        solution = escape(payload.get("solution") or "") if action == "close" else ""
+        # staff closing without a resolution: the requester had no «Решено» notice, so the solution or the reason
+        # it cannot be done comes here (003: «уведомление о решении заявки и текст решения»)
+        return Notice("\n\n".join([closed, f"{tr('Решение:')}\n{solution}"]) if solution else closed)
     if action == "cancel":
         return Notice(tr("Обращение <b>{number}</b> отменено.", number=number))
     return None  # user_answers, reject, diagnosis_done, change_priority: nothing new for the requester

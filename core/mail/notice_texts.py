@@ -93,8 +93,12 @@ def notice_mail(topic: str, payload: dict[str, Any], *, to: str, locale: str) ->
     tails = TAILS[loc]
     parts = [head.format(n=number)]
     text = str(payload.get("text") or payload.get("reason") or "").strip()
+    solution = str(payload.get("solution") or "").strip() if topic == "ticket.close" else ""
     if kind == "resolve" and text:
         parts.append(f"{tails['solution']}\n{text}")
+    elif kind == "close" and solution:
+        # closed by staff without a resolution first: the solution, or why it cannot be done, is told here
+        parts.append(f"{tails['solution']}\n{solution}")
     elif kind in ("request_info", "comment", "give_workaround", "rejected") and text:
         parts.append(text)
     if kind in ("request_info", "resolve"):

@@ -1,5 +1,6 @@
-"""Who may declare and restore outages from a line chat: line 1 for every service, and the groups a regulation
-gives that role for their own service (001 Дежурная смена CRM, 004 CLM's группа управления инцидентами)."""
+"""Who may declare and restore outages and announce works from a line chat: line 1 for every service, and the
+groups a regulation gives that role for their own service (001 Дежурная смена CRM, 004 CLM's группа управления
+инцидентами, 003 NTTM's 2ЛТП)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from core.staffdesk.models import ChatStatus
 from core.uow import UnitOfWork
 
 FIRST_LINE = "line1"
-INCIDENT_GROUPS = {"crm-duty": "crm-b2c", "clm-incidents": "clm"}
+# 003 «Рассылка уведомлений»: «Информационная рассылка для пользователей Системы осуществляется 2ЛТП»
+# (releases, works, unplanned unavailability, restoration); NTTM's 2ЛТП is the shared line2 group its routing names
+INCIDENT_GROUPS = {"crm-duty": "crm-b2c", "clm-incidents": "clm", "line2": "nttm"}
 
 
 @dataclass(frozen=True, slots=True)

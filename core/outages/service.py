@@ -88,7 +88,8 @@ async def update_outage(*, uow: UnitOfWork, outage_id: int, details: str | None 
             o.problem = problem.strip() or None
         told = [ChatTarget(chat_id=c.chat_id, user_id=c.user_id, locale=c.locale)
                 for c in await audience.told_before(s, await _broadcast_ids(s, outage_id))]
-        b = await add_broadcast(s, kind="outage.update", texts=texts.updated(o, details, tz), chats=told,
+        body = texts.updated(o, await _names(s, o.services), details, tz)
+        b = await add_broadcast(s, kind="outage.update", texts=body, chats=told,
                                 subject=subject(o.id), progress_chat_id=await audience.line1_chat(s))
         await uow.commit()
         return b.id
@@ -111,7 +112,8 @@ async def restore(*, uow: UnitOfWork, outage_id: int, resolution: str, restored_
             restored_by = (staff.user.full_name or staff.user.login or f"staff:{staff_id}") if staff else None
         o.resolution, o.restored_by = resolution.strip(), restored_by
         told = await audience.told_before(s, await _broadcast_ids(s, outage_id))
-        b = await add_broadcast(s, kind="outage.restored", texts=texts.restored(o, tz), chats=told,
+        body = texts.restored(o, await _names(s, o.services), tz)
+        b = await add_broadcast(s, kind="outage.restored", texts=body, chats=told,
                                 subject=subject(o.id), progress_chat_id=await audience.line1_chat(s))
         linked = list((await s.scalars(select(Ticket.id).where(
             Ticket.outage_id == outage_id, Ticket.status.in_(("assigned", "in_progress", "waiting_user")))

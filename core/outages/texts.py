@@ -30,10 +30,10 @@ def declared(o: Outage, names: list[str], tz: ZoneInfo) -> dict[str, str]:
     return {"ru": "\n".join(ru), "en": "\n".join(en)}
 
 
-def updated(o: Outage, details: str | None, tz: ZoneInfo) -> dict[str, str]:
-    eta = _at(o.expected_at, tz)
-    ru = [f"ℹ️ <b>Авария «{escape(o.title)}»: обновление</b>"]
-    en = [f"ℹ️ <b>Outage «{escape(o.title)}»: update</b>"]
+def updated(o: Outage, names: list[str], details: str | None, tz: ZoneInfo) -> dict[str, str]:
+    eta, svc = _at(o.expected_at, tz), escape(", ".join(names))
+    ru = [f"ℹ️ <b>Авария «{escape(o.title)}»: обновление</b>", f"Сервис: {svc}"]
+    en = [f"ℹ️ <b>Outage «{escape(o.title)}»: update</b>", f"Service: {svc}"]
     if details:
         ru.append(escape(details))
         en.append(escape(details))
@@ -43,10 +43,11 @@ def updated(o: Outage, details: str | None, tz: ZoneInfo) -> dict[str, str]:
     return {"ru": "\n".join(ru), "en": "\n".join(en)}
 
 
-def restored(o: Outage, tz: ZoneInfo) -> dict[str, str]:
-    at = _at(o.restored_at, tz)
-    ru = [f"✅ <b>Работа восстановлена: {escape(o.title)}</b>", f"Восстановлено: {at}"]
-    en = [f"✅ <b>Service restored: {escape(o.title)}</b>", f"Restored: {at}"]
+def restored(o: Outage, names: list[str], tz: ZoneInfo) -> dict[str, str]:
+    # which system is available again (003 «Восстановления доступности Системы»): a title need not name it
+    at, svc = _at(o.restored_at, tz), escape(", ".join(names))
+    ru = [f"✅ <b>Работа восстановлена: {escape(o.title)}</b>", f"Сервис: {svc}", f"Восстановлено: {at}"]
+    en = [f"✅ <b>Service restored: {escape(o.title)}</b>", f"Service: {svc}", f"Restored: {at}"]
     if o.resolution:
         ru.append(f"Решение: {escape(o.resolution)}")
         en.append(f"Resolution: {escape(o.resolution)}")

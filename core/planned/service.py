@@ -68,10 +68,14 @@ async def _told(s: AsyncSession, w: PlannedWork, body: dict[str, str], kind: str
 
 
 def _check(kind: str, codes: list[str], title: str, starts_at: datetime, ends_at: datetime, urgent: bool,
-           now: datetime) -> None:
+           now: datetime, changes: Sequence[str] = ()) -> None:
     problems: dict[str, str] = {}
     if kind not in (WorkKind.works, WorkKind.release):
         problems["kind"] = "works (работы) или release (релиз)"
+    elif kind == WorkKind.release and not any(c.strip() for c in changes):
+        # 003 «Выполнение обновлений ПО Системы»: «К письму прилагается список изменений в Системе с внедрением
+        # нового релиза»
+        problems["changes"] = "Список изменений релиза: хотя бы одно изменение (регламент 003)"
     if not codes:
         problems["services"] = "Сервисы: хотя бы один код"
     if not title.strip():
@@ -97,7 +101,7 @@ async def create(*, uow: UnitOfWork, kind: str, services: Sequence[str], title: 
     announcement's broadcast id."""
     now = now or utcnow()
     codes = list(dict.fromkeys(c.strip() for c in services if c.strip()))
-    _check(kind, codes, title, starts_at, ends_at, urgent, now)
+    _check(kind, codes, title, starts_at, ends_at, urgent, now, changes)
     async with uow:
         s = uow.session
         known = set((await s.scalars(select(Service.code).where(Service.code.in_(codes)))).all())

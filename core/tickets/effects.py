@@ -135,8 +135,10 @@ def _check_levels(service: Service, ticket: Ticket, act: Action, params: dict[st
     if act is Action.open_op4 and (not levels or ticket.priority != OP3):
         raise Conflict("ОП4 is opened only from an open ОП3 request of a service with assistance levels",
                        priority=ticket.priority)
-    if act is Action.set_internal_incident and (not levels or ticket.priority != OP4):
-        raise Conflict("the internal incident number belongs to an ОП4 request", priority=ticket.priority)
+    # 002 §4 ОП3: «установка в открытом запросе ... ссылки (номера) инцидента соответствующего данной проблеме»;
+    # §5 ОП4: the number of the incident ТП2 opens
+    if act is Action.set_internal_incident and (not levels or ticket.priority not in (OP3, OP4)):
+        raise Conflict("the internal incident number belongs to an ОП3 or ОП4 request", priority=ticket.priority)
     if act is Action.change_priority and levels and OP4 in (params.get("priority"), ticket.priority):
         raise Conflict("ОП4 is opened from an open ОП3 request with 'open_op4', not by changing the level",
                        priority=ticket.priority)

@@ -55,7 +55,7 @@ class Ticket(Base):
     config_item: Mapped[str | None] = mapped_column(String(200))
     outage_id: Mapped[int | None] = mapped_column(Integer, index=True)
     pending_question: Mapped[str | None] = mapped_column(Text)
-    # ТЕКОН ОП4 (002 §5): the number of the incident ТП2 opens in its internal database
+    # ТЕКОН (002 §4–§5): ОП3 the matching incident found in the internal database, ОП4 the one ТП2 opens there
     internal_incident: Mapped[str | None] = mapped_column(String(100))
     # an access request and the МРФ curator (003): None (not needed), pending, approved, rejected, no_curator
     approval: Mapped[str | None] = mapped_column(String(16))

@@ -6,9 +6,10 @@ import csv
 import io
 
 import httpx
+from sqlalchemy import select
 
 from app.root import Root
-from core.broadcasts.models import BroadcastRecipient
+from core.broadcasts.models import Broadcast, BroadcastRecipient
 from tests import factories as f
 
 
@@ -74,3 +75,18 @@ async def test_audience_csv_adds_by_login_or_email_and_lists_the_unknown(root: R
     assert chats == {3002, 3003}
     assert (await client.post("/api/v1/services/none/audience", content="x",
                               headers={"Content-Type": "text/csv"})).status_code == 404
+
+
+async def test_restoration_and_update_notices_did_not_name_the_service(root: Root, client: httpx.AsyncClient) -> None:
+    # 003 «Восстановления доступности Системы»: the notice says which system is back; a title need not name it
+    r = await client.post("/api/v1/outages", json={"services": ["nttm", "clm"], "title": "Не открываются наряды",
+                                                   "what": "Вход"})
+    oid = r.json()["outage"]["id"]
+    assert (await client.post(f"/api/v1/outages/{oid}/updates", json={"details": "Чиним"})).status_code == 201
+    line1 = await f.staff(root, line="line1", tg_id=5004)
+    r = await client.post(f"/api/v1/outages/{oid}/restore", json={"resolution": "Починили", "staff_id": line1.id})
+    assert r.status_code == 200, r.text
+    async with root.session_factory() as s:
+        texts = {b.kind: b.texts for b in (await s.scalars(select(Broadcast))).all()}
+    for kind in ("outage.update", "outage.restored"):
+        assert "Сервис: NTTM, CLM" in texts[kind]["ru"] and "Service: NTTM, CLM" in texts[kind]["en"], kind

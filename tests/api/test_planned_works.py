@@ -164,3 +164,18 @@ async def _mark_sent(root: Root) -> None:
     async with root.session_factory() as s:
         await s.execute(update(BroadcastRecipient).values(status="sent", message_id=1))
         await s.commit()
+
+
+async def test_a_release_without_its_list_of_changes_is_refused(root: Root, client: httpx.AsyncClient) -> None:
+    # 003 «Выполнение обновлений ПО Системы»: the release notice carries the list of changes; an announcement
+    # without it was sent as it was
+    start = datetime.now().astimezone() + timedelta(days=3)
+    body = {"services": ["nttm"], "title": "Релиз 5.2", "kind": "release", "starts_at": _iso(start),
+            "ends_at": _iso(start + timedelta(hours=2))}
+    for changes in ([], ["  "]):
+        r = await client.post(API, json={**body, "changes": changes})
+        assert r.status_code == 422, r.text
+        assert "изменени" in r.json()["error"]["fields"]["changes"]
+    assert (await _broadcasts(root)) == []  # nothing announced
+    await _announce(client, start, kind="release", changes=["Экспорт в Excel"])
+    await _announce(client, start, kind="works")  # works need no list of changes

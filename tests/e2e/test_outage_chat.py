@@ -9,8 +9,9 @@ from core.outages.models import Outage
 from tests.e2e.harness import BotHarness
 from tests.e2e.staff_helpers import LINE1_CHAT, bind, staff
 
-LEAD, OUTSIDER, DUTY = 5401, 5402, 5403
+LEAD, OUTSIDER, DUTY, NTTM_L2 = 5401, 5402, 5403, 5404
 CRM_DUTY_CHAT = -1_001_000_020
+LINE2_CHAT = -1_001_000_030
 
 
 def _in(chat: int) -> dict[str, object]:
@@ -96,3 +97,17 @@ async def test_works_announced_from_line1_chat_urgent_when_under_24_hours(harnes
     assert f"Работы №{w.id} объявлены" in (h.last_text(LINE1_CHAT) or ""), h.texts(LINE1_CHAT)[-2:]
     assert w.kind == "release" and w.urgent and w.changes == ["Новый фильтр нарядов", "Экспорт в Excel"]
     assert w.starts_at == soon and w.created_by == "Сотрудник 5401" and stages == ["end", "reminder", "start"]
+
+
+async def test_nttm_line2_could_not_send_the_notices_003_gives_it(harness: BotHarness) -> None:
+    # 003 «Рассылка уведомлений»: «Информационная рассылка для пользователей Системы осуществляется 2ЛТП»
+    # (works, releases, unavailability, restoration): NTTM's 2ЛТП was refused /works and /outage; only for NTTM
+    h = harness
+    await bind(h, "line2", LINE2_CHAT)
+    await staff(h, NTTM_L2, line="line2")
+    await h.send_text(NTTM_L2, "/works", **_in(LINE2_CHAT))
+    assert "Шаг 1 из 6" in (h.last_text(LINE2_CHAT) or "")
+    await _press(h, NTTM_L2, LINE2_CHAT, "Плановые работы")
+    assert h.buttons(h.last_call(LINE2_CHAT, with_inline=True)) == [["NTTM"], ["✖️ Отмена"]]
+    await h.send_text(NTTM_L2, "/outage", **_in(LINE2_CHAT))
+    assert h.buttons(h.last_call(LINE2_CHAT, with_inline=True)) == [["NTTM"], ["✖️ Отмена"]]

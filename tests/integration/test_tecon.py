@@ -122,3 +122,19 @@ async def test_auto_close_is_off_for_every_service_until_turned_on(root) -> None
     assert await autoclose(uow_factory=root.uow, working_days=3) == 0
     await catalog.update_service(uow=root.uow(), code="nttm", changes={"autoclose": True})
     assert await autoclose(uow_factory=root.uow, working_days=3) == 1
+
+
+async def test_op3_could_not_record_the_number_of_the_matching_incident(root) -> None:
+    # 002 §4 ОП3: «установка в открытом запросе ... ссылки (номера) инцидента соответствующего данной проблеме»
+    # was refused as belonging to ОП4 only; an ОП1 still has none
+    u = await _requester(root)
+    tp1 = await f.staff(root, line="tecon-projects", tg_id=8001)
+    op3 = await _tecon(root, u, "incident")
+    await tickets.apply_action(uow=root.uow(), ticket_id=op3.id, action="take", actor=Actor("staff", tp1.id))
+    done = await tickets.apply_action(uow=root.uow(), ticket_id=op3.id, action="set_internal_incident",
+                                      actor=Actor("staff", tp1.id), params={"internal_incident": "INC-1200"})
+    assert done.internal_incident == "INC-1200" and done.priority == 2  # still an ОП3
+    op1 = await _tecon(root, u, "consultation")
+    with pytest.raises(Conflict):
+        await tickets.apply_action(uow=root.uow(), ticket_id=op1.id, action="set_internal_incident",
+                                   actor=Actor("staff", tp1.id), params={"internal_incident": "INC-1"})
