@@ -15,6 +15,16 @@ def _answers(calls: list) -> list[str]:
     return [str(c.params.get("text") or "") for c in calls if c.name == "answerCallbackQuery"]
 
 
+async def _double_press(h: BotHarness, uid: int, label: str, text: str) -> None:
+    """The newest question (it has `text`) gets two presses of its button `label`; the second is refused."""
+    asked = h.last_call(uid, with_inline=True)
+    assert asked is not None and text in (asked.text or "")
+    button = h.button(uid, label)
+    await h.press(uid, button, message_id=asked.result.message_id)
+    second = await h.press(uid, button, message_id=asked.result.message_id)
+    assert any(REFUSAL in a for a in _answers(second))
+
+
 async def _nttm_until_external_refs(h: BotHarness, uid: int) -> int:
     await onboard(h, uid)
     await h.send_text(uid, "📝 Сообщить о проблеме")
@@ -45,19 +55,8 @@ async def test_a_double_tap_on_no_answers_one_impact_question_and_back_goes_back
     await tap(h, uid, "Пропустить")
     await tap(h, uid, "Готово")
     await tap(h, uid, "Только я")
-    blocked = h.last_call(uid, with_inline=True)
-    assert blocked is not None and "Работа остановлена" in (blocked.text or "")
-    no = h.button(uid, "Нет")
-    await h.press(uid, no, message_id=blocked.result.message_id)
-    second = await h.press(uid, no, message_id=blocked.result.message_id)
-    assert any(REFUSAL in a for a in _answers(second))
+    await _double_press(h, uid, "Нет", "Работа остановлена")
     state, data = await fsm(h, uid)
     assert (state, data["imp_i"], data["imp"]) == ("ReportSG:impact", 2, {"affected": "one", "blocked": False})
-
-    workaround = h.last_call(uid, with_inline=True)
-    assert workaround is not None and "обходной путь" in (workaround.text or "")
-    back = h.button(uid, "Назад")
-    await h.press(uid, back, message_id=workaround.result.message_id)
-    second = await h.press(uid, back, message_id=workaround.result.message_id)
-    assert any(REFUSAL in a for a in _answers(second))
+    await _double_press(h, uid, "Назад", "обходной путь")
     assert (await fsm(h, uid))[1]["imp_i"] == 1  # one step back, to «Работа остановлена»

@@ -38,6 +38,15 @@ async def _asked(h: BotHarness, uid: int, question: str) -> Ticket:
     return ticket
 
 
+async def _reply_pressed(h: BotHarness, uid: int, question: str) -> Ticket:
+    """A ticket asked `question`, opened from «Мои обращения» with «Ответить» pressed."""
+    ticket = await _asked(h, uid, question)
+    await h.send_text(uid, "📋 Мои обращения")
+    await tap(h, uid, ticket.number)
+    await tap(h, uid, "Ответить")
+    return ticket
+
+
 async def _answered(h: BotHarness, uid: int, ticket: Ticket, text: str) -> None:
     """The answer reached the ticket: the user thanked, the question gone, the clock running, the comment kept."""
     assert "Ответ передан специалисту" in (h.last_text(uid) or "")
@@ -159,10 +168,7 @@ async def test_a_new_problem_typed_while_a_question_waits_goes_on_as_a_new_reque
 async def test_an_answer_sent_as_a_photo_with_a_caption_is_taken(harness: BotHarness) -> None:
     # «Ответить», then a screenshot captioned «вот скрин»: refused as «Сейчас я жду другой ответ…»
     h, uid = harness, 7313
-    ticket = await _asked(h, uid, "Пришлите скриншот ошибки")
-    await h.send_text(uid, "📋 Мои обращения")
-    await tap(h, uid, ticket.number)
-    await tap(h, uid, "Ответить")
+    ticket = await _reply_pressed(h, uid, "Пришлите скриншот ошибки")
     await h.send_photo(uid, caption="вот скрин")
     await _answered(h, uid, ticket, "вот скрин")
     async with h.root.session_factory() as s:
@@ -172,10 +178,7 @@ async def test_an_answer_sent_as_a_photo_with_a_caption_is_taken(harness: BotHar
 async def test_an_answer_with_a_file_was_two_events_and_two_staff_notices(harness: BotHarness) -> None:
     # The file went in as a comment of its own, then the caption as the answer: two transactions, two notices.
     h, uid = harness, 7314
-    ticket = await _asked(h, uid, "Пришлите лог")
-    await h.send_text(uid, "📋 Мои обращения")
-    await tap(h, uid, ticket.number)
-    await tap(h, uid, "Ответить")
+    ticket = await _reply_pressed(h, uid, "Пришлите лог")
     await h.send_document(uid, "trace.log", "text/plain", 999, caption="лог за сегодня")
     await _answered(h, uid, ticket, "лог за сегодня")
     async with h.root.session_factory() as s:
