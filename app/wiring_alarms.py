@@ -12,5 +12,6 @@ def wire(root: Root) -> None:
     """Registers the staff planners with the delivery worker."""
     from bot.staff.alarms import plan_alarms
     from bot.staff.notify import plan_staff_notices
+    from bot.staff.urgent import plan_urgent_notices
 
-    root.delivery_planners.extend([plan_alarms, plan_staff_notices])
+    root.delivery_planners.extend([plan_alarms, plan_staff_notices, plan_urgent_notices])

@@ -29,7 +29,8 @@ async def test_p1_warning_and_breach_posted_once_each_and_to_the_service_manager
     [warning] = harness.texts(LINE2_CHAT)
     assert warning.startswith("SLA: 🟡 ") and t.number in warning and "реакция: осталось 7 мин" in warning
     assert "Не открывается карточка клиента" in warning
-    assert harness.texts(MANAGER) == [warning]  # P1: the service manager privately too
+    told, alarm = harness.texts(MANAGER)  # P1: told at registration (bot/staff/urgent.py), then the alarm too
+    assert told.startswith(f"🚨 Новый инцидент <b>{t.number}</b>") and alarm == warning
     assert await sweep_at(harness, msk(24, 10, 24)) == 0  # the second sweep writes nothing…
     assert (await harness.deliver()).sent == 0  # …and nothing is posted again
     assert await sweep_at(harness, msk(24, 10, 31)) == 1
@@ -39,7 +40,7 @@ async def test_p1_warning_and_breach_posted_once_each_and_to_the_service_manager
     assert harness.texts(MANAGER)[-1] == breach
     assert await sweep_at(harness, msk(24, 10, 40)) == 0
     assert (await harness.deliver()).sent == 0
-    assert len(harness.texts(LINE2_CHAT)) == 2 and len(harness.texts(MANAGER)) == 2
+    assert len(harness.texts(LINE2_CHAT)) == 2 and len(harness.texts(MANAGER)) == 3
 
 
 async def test_p3_alarms_stay_in_the_group_chat(harness: BotHarness) -> None:
@@ -110,6 +111,7 @@ async def test_english_service_manager_reads_english(harness: BotHarness) -> Non
     await register(harness, uid, at=msk(24, 10), priority=2)
     await sweep_at(harness, msk(24, 10, 31))  # P2: reaction 30 min → breached
     await harness.deliver()
-    [text] = harness.texts(MANAGER)
+    told, text = harness.texts(MANAGER)
+    assert told.startswith("🚨 New incident") and "you coordinate it" in told
     assert "reaction: was due at 10:30 24.11, overdue by 1 min" in text
     assert "реакция" in harness.texts(LINE2_CHAT)[0]

@@ -66,3 +66,24 @@ async def test_an_answer_with_a_file_tells_the_assignee_once_with_the_file_count
     await harness.deliver()
     assert harness.texts(MEMBER) == [f"Пользователь ответил на вопрос по обращению <b>{t.number}</b> P3 "
                                      f"«{t.title}»:\nвот лог\n📎 Приложено файлов: 1"]
+
+
+async def test_service_manager_heard_of_a_p1_incident_only_from_sla_alarms(harness: BotHarness) -> None:
+    # 000: the service manager coordinates P1-2 incidents; they were told only when a deadline neared or passed
+    manager = await staff(harness, 8203, is_service_manager=True)
+    u = await f.user(harness.root, tg_id=UID, login=f"u{UID}")
+    urgent = await f.incident(harness.root, u, priority=1)
+    await f.incident(harness.root, u, priority=3)
+    await harness.deliver()
+    texts = harness.texts(8203)
+    assert len(texts) == 1 and texts[0].startswith(f"🚨 Новый инцидент <b>{urgent.number}</b> P1")
+    assert "на вашей координации" in texts[0]
+    later = await f.incident(harness.root, u, priority=3)
+    await _act(harness, later, "change_priority", Actor("staff", manager.id), priority=2)  # raised by the manager
+    await harness.deliver()
+    assert len(harness.texts(8203)) == 1  # not told of what they did themselves
+    other = await staff(harness, 8204, line="line1")
+    third = await f.incident(harness.root, u, priority=4)
+    await _act(harness, third, "change_priority", Actor("staff", other.id), priority=2)
+    await harness.deliver()
+    assert harness.texts(8203)[-1].startswith(f"🚨 Приоритет инцидента <b>{third.number}</b> P2")
