@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.planning import DeliveryContext, Target
 from bot.staff import chats
-from bot.staff.texts import Tr
-from bot.telegram import escape
+from bot.staff.texts import Tr, ticket_head
 from core.outbox.models import OutboxEvent
 from core.tickets.lifecycle import FINAL
 from core.tickets.models import Ticket
@@ -100,7 +99,7 @@ def _line(ev: OutboxEvent, ticket: Ticket, tr: Tr, tz: ZoneInfo) -> str:
     p = ev.payload or {}
     due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else ev.created_at
     at = due.astimezone(tz).strftime("%H:%M %d.%m")
-    head = f"<b>{escape(ticket.number)}</b> P{ticket.priority} «{escape(ticket.title)}»"
+    head = ticket_head(ticket)
     target = tr.target(str(p.get("target", "")))
     if ev.topic == "sla.breach":
         late = ev.created_at - due

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram.utils.i18n import I18n
 
+from bot.telegram import escape
 from bot.texts import N_
+
+if TYPE_CHECKING:
+    from core.tickets.models import Ticket
 
 TARGETS = {"reaction": N_("реакция"), "diagnosis": N_("диагностика"), "workaround": N_("обходное решение"),
            "resolution": N_("решение"), "op4_incident": N_("номер инцидента ТП2")}
@@ -36,3 +40,8 @@ class Tr:
 
     def target(self, name: str) -> str:
         return self(TARGETS[name]) if name in TARGETS else name
+
+
+def ticket_head(ticket: Ticket) -> str:
+    """«SD-000042 P1 «title»» as staff messages name a ticket (number bold)."""
+    return f"<b>{escape(ticket.number or '')}</b> P{ticket.priority} «{escape(ticket.title)}»"

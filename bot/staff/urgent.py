@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.planning import DeliveryContext, Target
 from bot.staff import chats
-from bot.staff.texts import Tr
+from bot.staff.texts import Tr, ticket_head
 from bot.telegram import escape
 from core.catalog.models import Service
 from core.outbox.models import OutboxEvent
@@ -47,7 +47,7 @@ async def plan_urgent_notices(session: AsyncSession, ev: OutboxEvent, ctx: Deliv
         return []  # closed before the notice went out: nothing to coordinate
     people = [m for m in await chats.service_managers(session, service_id=service.id)
               if not (p.get("actor_kind") == "staff" and p.get("actor_id") == m.staff_id)]
-    head = f"<b>{escape(ticket.number or '')}</b> P{ticket.priority} «{escape(ticket.title)}»"
+    head = ticket_head(ticket)
     msgid = NEW if ev.topic == "ticket.registered" else RAISED
     return [Target(chat_id=m.chat_id, user_id=m.user_id,
                    text=Tr(ctx.i18n, m.locale)(msgid, ticket=head, service=escape(service.name), p=ticket.priority))
