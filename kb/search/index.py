@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 
@@ -93,9 +94,11 @@ class SearchIndex(LexicalIndex):
         return self._analyzer.fix_layout(symptom_text(query), self._known)
 
     def _rank_ctx(self, query: str, service: str | None, *, min_conf: float = 0.0, prune: bool = True,
-                  qvec: meaning.Vec | None = None) -> tuple[Ranked, gate.Seen | None]:
+                  qvec: meaning.Vec | None = None, lexical: bool = False) -> tuple[Ranked, gate.Seen | None]:
         text = symptom_text(query)
-        if qvec is None and self.embedder is not None and self._meaning_on:
+        if lexical:
+            qvec = None
+        elif qvec is None and self.embedder is not None and self._meaning_on:
             qvec = self.embedder.query(self._analyzer.fix_layout(text, self._known))
         elif not self._meaning_on:
             qvec = None  # a vector embedded before the base shrank under MIN_ARTICLES
@@ -162,6 +165,8 @@ class SearchIndex(LexicalIndex):
         if gate.MODEL is not None and self._meaning_on:
             hits = [self._hit(doc_id, p, terms) for doc_id, p, terms in self._gated(query, service, limit, qvec)
                     if p >= self.threshold]
+            if len(self._vec) < meaning.SMALL_BASE:
+                hits = self._small_base(query, service, limit, hits)
         else:
             hits = self._offer(self._rank_ctx(query, service, min_conf=self.threshold, qvec=qvec)[0], limit)
         if self._cache_size > 0:
@@ -191,6 +196,25 @@ class SearchIndex(LexicalIndex):
         ranked, ctx = self._rank_ctx(query, service, min_conf=gate.MIN_CONF, qvec=qvec)
         used = {doc_id: terms for _, _, doc_id, terms in ranked}
         return [(doc_id, model.probability(x), used[doc_id]) for doc_id, _, x in self._gate_rows(ranked, ctx, limit)]
+
+    def _small_base(self, query: str, service: str | None, limit: int, gated: list[Hit]) -> list[Hit]:
+        """A small base's offers: the gate's at its stricter point (SMALL_POINT), after the sure lexical hits."""
+        shift = _logit(meaning.SMALL_POINT) - _logit(self.threshold)
+        moved = [dataclasses.replace(h, score=round(_sigmoid(_logit(h.score) - shift), 4)) for h in gated]
+        sure = [h for h in self._offer(self._rank_ctx(query, service, min_conf=self.threshold, lexical=True)[0], limit)
+                if h.score >= meaning.LEXICAL_SURE]
+        seen = {h.id for h in sure}
+        return (sure + [h for h in moved if h.score >= self.threshold and h.id not in seen])[:limit]
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def _sigmoid(t: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, t))))
+
 
 def _top_k(values: npt.NDArray[np.float64], k: int) -> list[int]:
     """Positions of the k largest values, largest first, without sorting the whole array."""

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.root import Root
 from kb.io import parse_json
 from kb.models import Article
-from kb.search import load_sample_articles
+from kb.search import load_sample_articles, meaning
 from kb.search.meaning import Embedder, load_embedder
 from kb.service import KnowledgeBase
 
@@ -40,11 +40,13 @@ async def test_vectors_are_reused_on_restart(root: Root) -> None:
     emb = _counting()
     kb = KnowledgeBase(threshold=0.5, embedder=emb)
     await kb.load(root.uow())
+    # A base past SMALL_BASE: below it a sure lexical hit is offered as lexical search offers it.
+    n = meaning.SMALL_BASE
     arts = [await kb.create_article(uow=root.uow(), title=a["title"], body=a["body"], tags=a["tags"])
-            for a in load_sample_articles()[:22]]
-    assert emb.passages_done == 2 * 22  # computed on create, in the use case
+            for a in load_sample_articles()[:n]]
+    assert emb.passages_done == 2 * n  # computed on create, in the use case
     edited = await kb.update_article(uow=root.uow(), article_id=arts[0].id, changes={"title": "Сброс пароля"})
-    assert emb.passages_done == 2 * 23
+    assert emb.passages_done == 2 * (n + 1)
     async with root.uow() as uow:
         row = await uow.session.get(Article, edited.id)
         assert row is not None and row.embedding_version == row.version == 2 and row.embedding is not None
