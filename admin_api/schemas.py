@@ -46,6 +46,11 @@ class ServiceCreate(In):
     confirmation_only: bool = Field(default=False, description="only the requester's confirmation closes a "
                                                                "ticket (no staff close, no auto-close)")
     channels: list[SafeStr] = Field(default_factory=list, description="other ways to reach the desk, shown in /help")
+    notice_subject: SafeStr | None = Field(default=None, max_length=300,
+                                           description="subject of the information notices by e-mail; null: "
+                                                       "«Информационное письмо <name>»")
+    notice_from: SafeStr | None = Field(default=None, max_length=300, pattern=r"^[^@\s]+@[^@\s]+$",
+                                        description="sender of those notices; null: SMTP_FROM")
     active: bool = True
 
 
@@ -62,6 +67,8 @@ class ServicePatch(In):
     autoclose: bool | None = None
     confirmation_only: bool | None = None
     channels: list[SafeStr] | None = None
+    notice_subject: SafeStr | None = Field(default=None, max_length=300)
+    notice_from: SafeStr | None = Field(default=None, max_length=300, pattern=r"^[^@\s]+@[^@\s]+$")
     active: bool | None = None
 
 
@@ -80,6 +87,8 @@ class ServiceOut(Out):
     autoclose: bool
     confirmation_only: bool
     channels: list[Any]
+    notice_subject: str | None
+    notice_from: str | None
     active: bool
 
 
@@ -171,7 +180,8 @@ class StaffOut(Out):
     user: UserOut
 
 
-NULLABLE = frozenset({"inn", "curator_region", "tg_id", "login", "email", "service_code"})
+NULLABLE = frozenset({"inn", "curator_region", "tg_id", "login", "email", "service_code", "notice_subject",
+                      "notice_from"})
 
 
 def changes(body: BaseModel) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from core.uow import UnitOfWork
 
 SERVICE_FIELDS = ("name", "description", "sla_policy", "calendar", "requires_contract", "intake",
                   "request_types", "routing", "type_priority", "autoclose", "confirmation_only",
-                  "channels", "active")
+                  "channels", "notice_subject", "notice_from", "active")
 
 
 def _check_intake(intake: dict[str, Any]) -> dict[str, str]:
