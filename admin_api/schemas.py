@@ -146,6 +146,9 @@ class StaffCreate(In):
     is_coordinator: bool = False
     is_service_manager: bool = False
     curator_region: SafeStr | None = Field(default=None, max_length=100)
+    curator_services: list[Code] = Field(default_factory=list, max_length=100, examples=[["nttm"]],
+                                         description="the systems this МРФ curator approves access to (003: the "
+                                                     "list of curators by МРФ per system); none: no system")
 
 
 class StaffPatch(In):
@@ -153,6 +156,8 @@ class StaffPatch(In):
     is_coordinator: bool | None = None
     is_service_manager: bool | None = None
     curator_region: SafeStr | None = Field(default=None, max_length=100)
+    curator_services: list[Code] | None = Field(default=None, max_length=100,
+                                                description="replaces the curator's systems")
     active: bool | None = None
     tg_id: TgId | None = Field(default=None, description="the staff member's Telegram account (409 if taken)")
     full_name: SafeStr | None = Field(default=None, min_length=1, max_length=300)
@@ -176,6 +181,7 @@ class StaffOut(Out):
     is_coordinator: bool
     is_service_manager: bool
     curator_region: str | None
+    curator_services: list[str]
     active: bool
     user: UserOut
 
@@ -212,5 +218,6 @@ def user_out(u: User) -> UserOut:
 
 def staff_out(s: Staff) -> StaffOut:
     return StaffOut(id=s.id, line_code=s.line_code, is_coordinator=s.is_coordinator,
-                    is_service_manager=s.is_service_manager, curator_region=s.curator_region, active=s.active,
+                    is_service_manager=s.is_service_manager, curator_region=s.curator_region,
+                    curator_services=list(s.curator_services or []), active=s.active,
                     user=user_out(s.user))

@@ -136,6 +136,8 @@ class Staff(Base):
     is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False)
     is_service_manager: Mapped[bool] = mapped_column(Boolean, default=False)
     curator_region: Mapped[str | None] = mapped_column(String(100))
+    # the systems this МРФ curator approves access to (003: «Список кураторов от МРФ по Системе»); none: no system
+    curator_services: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     user: Mapped[User] = relationship(lazy="joined")
     group: Mapped[LineGroup] = relationship(lazy="joined")
