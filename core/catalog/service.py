@@ -245,7 +245,7 @@ async def _check_line(uow: UnitOfWork, line_code: str) -> LineGroup:
     return group
 
 
-async def _check_systems(uow: UnitOfWork, codes: Sequence[str]) -> list[str]:
+async def curator_systems(uow: UnitOfWork, codes: Sequence[str]) -> list[str]:
     """A curator's systems: known service codes, each once."""
     wanted = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
     known = set((await uow.session.scalars(select(Service.code).where(Service.code.in_(wanted)))).all())
@@ -261,7 +261,7 @@ async def create_staff(*, uow: UnitOfWork, line_code: str, user: dict[str, Any],
     """Adds a user (found or created) to a line group."""
     async with uow:
         group = await _check_line(uow, line_code)
-        systems = await _check_systems(uow, curator_services)
+        systems = await curator_systems(uow, curator_services)
         # found or created race-free: two records made at once for one Telegram id share one person; a login or
         # e-mail of another person is IdentityTaken (a Conflict: 409 naming the field)
         person = await people.upsert_in(uow, tg_id=user.get("tg_id"), full_name=user.get("full_name") or None,
@@ -288,7 +288,7 @@ async def update_staff(*, uow: UnitOfWork, staff_id: int, changes: dict[str, Any
             if key in changes:
                 setattr(staff, key, changes[key])
         if changes.get("curator_services") is not None:
-            staff.curator_services = await _check_systems(uow, changes["curator_services"])
+            staff.curator_services = await curator_systems(uow, changes["curator_services"])
         # the person behind the record: its Telegram account can be set and changed (409 when taken)
         await people.set_identity(uow, staff.user, {k: v for k, v in changes.items() if k in people.IDENTITY})
         try:

@@ -121,3 +121,18 @@ async def test_a_curator_approved_access_to_a_system_not_listed_for_them(root) -
     assert (await queues.awaiting_curator(uow=root.uow(), staff_ids=[clm_only])).total == 0
     assert [i.ticket_id for i in (await queues.awaiting_curator(uow=root.uow(), staff_ids=[nttm])).items] == [t.id]
     assert (await approval.approve(uow=root.uow(), ticket_id=t.id, staff_id=nttm)).approval == approval.APPROVED
+
+
+async def test_an_invited_curator_got_no_systems(root) -> None:
+    from core.staffdesk import invitations
+
+    inv = await invitations.create(uow=root.uow(), line_code="line1", curator_region="МРФ Центр",
+                                   curator_services=["nttm"], full_name="Куратор Центра", hours=24)
+    linked = await invitations.accept(uow=root.uow(), code=inv.code, tg_id=5890)
+    async with root.session_factory() as s:
+        got = await s.get(Staff, linked.staff_id)
+        assert got is not None and (got.curator_region, got.curator_services) == ("МРФ Центр", ["nttm"])
+    with pytest.raises(ValidationFailed):
+        await invitations.create(uow=root.uow(), line_code="line1", curator_region="МРФ Центр",
+                                 curator_services=["nope"], hours=24)
+    assert (await _request(root)).approval == approval.PENDING
