@@ -19,11 +19,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('services') as batch:
-        batch.add_column(sa.Column('notice_subject', sa.String(length=300), nullable=True))
-        batch.add_column(sa.Column('notice_from', sa.String(length=300), nullable=True))
-    with op.batch_alter_table('email_notices') as batch:
-        batch.add_column(sa.Column('sender', sa.String(length=300), nullable=True))
+    # plain ALTER TABLE, not a copy of the table: on SQLite that would drop a table other rows reference
+    op.add_column('services', sa.Column('notice_subject', sa.String(length=300), nullable=True))
+    op.add_column('services', sa.Column('notice_from', sa.String(length=300), nullable=True))
+    op.add_column('email_notices', sa.Column('sender', sa.String(length=300), nullable=True))
     op.create_table(
         'service_mail_addresses',
         sa.Column('id', sa.Integer(), primary_key=True),
@@ -41,8 +40,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_service_mail_addresses_service_code', table_name='service_mail_addresses')
     op.drop_table('service_mail_addresses')
-    with op.batch_alter_table('email_notices') as batch:
-        batch.drop_column('sender')
-    with op.batch_alter_table('services') as batch:
-        batch.drop_column('notice_from')
-        batch.drop_column('notice_subject')
+    op.drop_column('email_notices', 'sender')
+    op.drop_column('services', 'notice_from')
+    op.drop_column('services', 'notice_subject')

@@ -18,10 +18,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('staff') as batch:
-        batch.add_column(sa.Column('curator_services', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
-    with op.batch_alter_table('staff_invitations') as batch:
-        batch.add_column(sa.Column('curator_services', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
+    # plain ALTER TABLE, not a copy of the table: on SQLite that would drop a table other rows reference
+    for table in ('staff', 'staff_invitations'):
+        op.add_column(table, sa.Column('curator_services', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
     conn = op.get_bind()
     codes = [c for (c,) in conn.execute(sa.text("SELECT code FROM services ORDER BY id")).all()]
     if codes:
@@ -31,7 +30,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('staff_invitations') as batch:
-        batch.drop_column('curator_services')
-    with op.batch_alter_table('staff') as batch:
-        batch.drop_column('curator_services')
+    op.drop_column('staff_invitations', 'curator_services')
+    op.drop_column('staff', 'curator_services')
