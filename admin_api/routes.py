@@ -10,6 +10,7 @@ from admin_api import (
     closing,
     deliveries,
     kb,
+    mail,
     outages,
     planned,
     sla,
@@ -19,6 +20,6 @@ from admin_api import (
     verification,
 )
 
-ROUTERS: list[APIRouter] = [catalog.router, tickets.router, users.router, closing.router, sla.router, kb.router,
-                            deliveries.router, staffdesk.router, broadcasts.router, outages.router, planned.router,
-                            verification.router]
+ROUTERS: list[APIRouter] = [catalog.router, mail.router, tickets.router, users.router, closing.router, sla.router,
+                            kb.router, deliveries.router, staffdesk.router, broadcasts.router, outages.router,
+                            planned.router, verification.router]

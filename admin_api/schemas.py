@@ -46,6 +46,11 @@ class ServiceCreate(In):
     confirmation_only: bool = Field(default=False, description="only the requester's confirmation closes a "
                                                                "ticket (no staff close, no auto-close)")
     channels: list[SafeStr] = Field(default_factory=list, description="other ways to reach the desk, shown in /help")
+    notice_subject: SafeStr | None = Field(default=None, max_length=300,
+                                           description="subject of the information notices by e-mail; null: "
+                                                       "«Информационное письмо <name>»")
+    notice_from: SafeStr | None = Field(default=None, max_length=300, pattern=r"^[^@\s]+@[^@\s]+$",
+                                        description="sender of those notices; null: SMTP_FROM")
     active: bool = True
 
 
@@ -62,6 +67,8 @@ class ServicePatch(In):
     autoclose: bool | None = None
     confirmation_only: bool | None = None
     channels: list[SafeStr] | None = None
+    notice_subject: SafeStr | None = Field(default=None, max_length=300)
+    notice_from: SafeStr | None = Field(default=None, max_length=300, pattern=r"^[^@\s]+@[^@\s]+$")
     active: bool | None = None
 
 
@@ -80,6 +87,8 @@ class ServiceOut(Out):
     autoclose: bool
     confirmation_only: bool
     channels: list[Any]
+    notice_subject: str | None
+    notice_from: str | None
     active: bool
 
 
@@ -137,6 +146,9 @@ class StaffCreate(In):
     is_coordinator: bool = False
     is_service_manager: bool = False
     curator_region: SafeStr | None = Field(default=None, max_length=100)
+    curator_services: list[Code] = Field(default_factory=list, max_length=100, examples=[["nttm"]],
+                                         description="the systems this МРФ curator approves access to (003: the "
+                                                     "list of curators by МРФ per system); none: no system")
 
 
 class StaffPatch(In):
@@ -144,6 +156,8 @@ class StaffPatch(In):
     is_coordinator: bool | None = None
     is_service_manager: bool | None = None
     curator_region: SafeStr | None = Field(default=None, max_length=100)
+    curator_services: list[Code] | None = Field(default=None, max_length=100,
+                                                description="replaces the curator's systems")
     active: bool | None = None
     tg_id: TgId | None = Field(default=None, description="the staff member's Telegram account (409 if taken)")
     full_name: SafeStr | None = Field(default=None, min_length=1, max_length=300)
@@ -167,11 +181,13 @@ class StaffOut(Out):
     is_coordinator: bool
     is_service_manager: bool
     curator_region: str | None
+    curator_services: list[str]
     active: bool
     user: UserOut
 
 
-NULLABLE = frozenset({"inn", "curator_region", "tg_id", "login", "email", "service_code"})
+NULLABLE = frozenset({"inn", "curator_region", "tg_id", "login", "email", "service_code", "notice_subject",
+                      "notice_from"})
 
 
 def changes(body: BaseModel) -> dict[str, Any]:
@@ -202,5 +218,6 @@ def user_out(u: User) -> UserOut:
 
 def staff_out(s: Staff) -> StaffOut:
     return StaffOut(id=s.id, line_code=s.line_code, is_coordinator=s.is_coordinator,
-                    is_service_manager=s.is_service_manager, curator_region=s.curator_region, active=s.active,
+                    is_service_manager=s.is_service_manager, curator_region=s.curator_region,
+                    curator_services=list(s.curator_services or []), active=s.active,
                     user=user_out(s.user))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from admin_api.deps import AppSettings, Uow, services_of
-from admin_api.fields import Id, SafeStr, TgId
+from admin_api.fields import Code, Id, SafeStr, TgId
 from admin_api.schemas import In, Out
 from core.errors import ValidationFailed
 from core.staffdesk import chats, invitations
@@ -31,6 +31,8 @@ class InvitationIn(In):
     is_coordinator: bool = False
     is_service_manager: bool = False
     curator_region: SafeStr | None = Field(default=None, max_length=100)
+    curator_services: list[Code] = Field(default_factory=list, max_length=100,
+                                         description="the systems a new МРФ curator approves access to")
     full_name: SafeStr = Field(default="", max_length=300)
 
 
@@ -70,7 +72,8 @@ async def create_invitation(uow: Uow, settings: AppSettings, telegram: Telegram,
                                fields={"line_code": "Группа нового сотрудника или staff_id существующего"})
     inv = await invitations.create(uow=uow(), line_code=body.line_code, staff_id=body.staff_id,
                                    is_coordinator=body.is_coordinator, is_service_manager=body.is_service_manager,
-                                   curator_region=body.curator_region, full_name=body.full_name,
+                                   curator_region=body.curator_region, curator_services=body.curator_services,
+                                   full_name=body.full_name,
                                    hours=settings.invitation_hours)
     username = settings.bot_username or (await telegram.port.username() if telegram.port is not None else None)
     return InvitationOut(code=inv.code, link=invitations.link(username, inv.code), line_code=inv.line_code,

@@ -13,8 +13,10 @@ log = logging.getLogger(__name__)
 
 def wire(root: Root) -> None:
     """Group routers ahead of the cards' (whose dialog steps take text), the private one ahead of the user
-    dialogs (a staff member's /my is their work; anybody else's falls through), the curator planner, the menus."""
+    dialogs (a staff member's /my is their work; anybody else's falls through), the curator and ОП4-result planners,
+    the menus."""
     from bot.staff.curator import plan_curator
+    from bot.staff.op4 import plan_op4_result
     from handlers import staff_commands
 
     for router in (staff_commands.group_router, staff_commands.group_outsiders, staff_commands.private_router):
@@ -24,6 +26,7 @@ def wire(root: Root) -> None:
     root.routers[:0] = [staff_commands.group_router, staff_commands.group_outsiders]
     root.private_routers.append(staff_commands.private_router)
     root.delivery_planners.append(plan_curator)
+    root.delivery_planners.append(plan_op4_result)  # ТЕКОН ОП4: ТП2 told the result at the user (002)
     root.startup_hooks.append(_staff_menus)
 
 

@@ -25,9 +25,10 @@ async def _say_channel(root: Root) -> None:
     s = root.settings
     if s.smtp_host:
         log.info("e-mail: SMTP %s:%s (STARTTLS %s, TLS %s)", s.smtp_host, s.smtp_port, s.smtp_starttls, s.smtp_ssl)
-    elif s.require_email_verification:
-        log.warning("e-mail: SMTP_HOST is not set: verification codes and e-mail notices are written to this log, "
-                    "not sent")
+    else:
+        log.warning("e-mail: SMTP_HOST is not set: e-mail is off — the services' information notices (outages, "
+                    "works, releases) are not e-mailed; verification codes and status mails are written to this "
+                    "log, not sent")
 
 
 async def run_mail(root: Root) -> None:
@@ -35,7 +36,7 @@ async def run_mail(root: Root) -> None:
     from core.mail.notices import plan_notices, send_notices
 
     try:
-        planned = await plan_notices(uow=root.uow())
+        planned = await plan_notices(uow=root.uow(), bulletins=root.mailer.delivers)
         stats = await send_notices(uow=root.uow, mailer=root.mailer)
         if planned or stats.claimed:
             log.info("e-mail notices: %s planned, %s", planned, stats)

@@ -87,7 +87,7 @@ async def _list(uow: UowFactory, kind: str, *, scopes: list[GroupScope], staff_i
     if kind == "m":
         return await queues.mine(uow=uow(), staff_ids=staff_ids, offset=offset, limit=PAGE)
     if kind == "a":
-        return await queues.awaiting_curator(uow=uow(), regions=regions, offset=offset, limit=PAGE)
+        return await queues.awaiting_curator(uow=uow(), staff_ids=staff_ids, offset=offset, limit=PAGE)
     return await queues.queue(uow=uow(), scopes=scopes, offset=offset, limit=PAGE)
 
 

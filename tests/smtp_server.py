@@ -43,6 +43,13 @@ class Received:
 class _Handler:
     received: list[Received] = field(default_factory=list)
     refuse: list[str] = field(default_factory=list)  # the next DATA answers, e.g. "451 4.3.0 try later"
+    unknown: set[str] = field(default_factory=set)  # mailboxes that do not exist: RCPT TO is refused with 550
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
+        if address.lower() in self.unknown:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:
@@ -62,6 +69,9 @@ class LocalSmtp:
     @property
     def received(self) -> list[Received]:
         return self.handler.received
+
+    def no_such_mailbox(self, *addresses: str) -> None:
+        self.handler.unknown.update(a.lower() for a in addresses)
 
     def refuse_next(self, *answers: str) -> None:
         self.handler.refuse.extend(answers)

@@ -86,6 +86,8 @@ def render(topic: str, payload: dict[str, Any], *, channel: str | None, tr: Text
                          "«Мои обращения».", number=number), open_kb)
     if action in ("take", "assign"):
         return Notice(tr("Обращение <b>{number}</b> взято в работу.", number=number), open_kb)
+    if action == "reclassify" and payload.get("question"):
+        action, text = "request_info", escape(payload["question"])  # asked for the details its new type needs
     if action in CHANGED:
         return Notice(tr("По обращению <b>{number}</b> продолжается работа: его передали другим специалистам.",
                          number=number), open_kb)

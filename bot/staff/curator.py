@@ -52,9 +52,10 @@ async def plan_curator(session: AsyncSession, ev: OutboxEvent, ctx: DeliveryCont
             return []
         group = await session.get(LineGroup, ticket.line)  # the queue it waits in, as the catalog names it
         text = Tr(ctx.i18n, "ru")(
-            "🔑 Запрос доступа <b>{number}</b>: у МРФ «{region}» нет куратора, согласовать некому. Запрос в очереди "
-            "группы «{line}»; назначьте куратора МРФ (PATCH /api/v1/staff/{{id}}, curator_region) или согласуйте "
-            "доступ по регламенту вручную.", number=escape(number), region=escape(str(p.get("region") or "—")),
+            "🔑 Запрос доступа <b>{number}</b>: у МРФ «{region}» нет куратора по этой системе, согласовать некому. "
+            "Запрос в очереди группы «{line}»; назначьте куратора МРФ (PATCH /api/v1/staff/{{id}}, curator_region и "
+            "curator_services) или согласуйте доступ по регламенту вручную.", number=escape(number),
+            region=escape(str(p.get("region") or "—")),
             line=escape(group.name if group is not None and group.name else ticket.line))
         return await group_target(session, group_code=line1.code, service_code=code, text=text)
     user = await session.get(User, ticket.requester_id)

@@ -62,6 +62,10 @@ class Service(Base):
     confirmation_only: Mapped[bool] = mapped_column(Boolean, default=False)
     # the other ways to reach the desk the regulation gives (phones, e-mail, portals), shown in /help
     channels: Mapped[list[Any]] = mapped_column(default=list)
+    # the information notices by e-mail (003 «Рассылка уведомлений»): their subject and sender; empty: «Информационное
+    # письмо <name>» from SMTP_FROM
+    notice_subject: Mapped[str | None] = mapped_column(String(300))
+    notice_from: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -132,6 +136,8 @@ class Staff(Base):
     is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False)
     is_service_manager: Mapped[bool] = mapped_column(Boolean, default=False)
     curator_region: Mapped[str | None] = mapped_column(String(100))
+    # the systems this МРФ curator approves access to (003: «Список кураторов от МРФ по Системе»); none: no system
+    curator_services: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     user: Mapped[User] = relationship(lazy="joined")
     group: Mapped[LineGroup] = relationship(lazy="joined")

@@ -91,6 +91,9 @@ SERVICES: list[dict[str, Any]] = [
         "channels": ["Портал OTRS: https://helpme.rt.ru",
                      "E-mail ihelp@rt.ru — когда OTRS недоступен",
                      "Запросы на доработку: JIRA https://ihelp.rt.ru/projects/OSSTTMB2B"],
+        # «Рассылка осуществляется с темой письма «Информационное письмо NTTM» с электронного адреса
+        # NTTM-support@RT.RU на адреса всех пользователей системы»
+        "notice_subject": "Информационное письмо NTTM", "notice_from": "NTTM-support@RT.RU",
     },
     {
         "code": "clm", "name": "CLM",

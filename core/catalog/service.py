@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -18,7 +19,7 @@ from core.uow import UnitOfWork
 
 SERVICE_FIELDS = ("name", "description", "sla_policy", "calendar", "requires_contract", "intake",
                   "request_types", "routing", "type_priority", "autoclose", "confirmation_only",
-                  "channels", "active")
+                  "channels", "notice_subject", "notice_from", "active")
 
 
 def _check_intake(intake: dict[str, Any]) -> dict[str, str]:
@@ -244,18 +245,30 @@ async def _check_line(uow: UnitOfWork, line_code: str) -> LineGroup:
     return group
 
 
+async def curator_systems(uow: UnitOfWork, codes: Sequence[str]) -> list[str]:
+    """A curator's systems: known service codes, each once."""
+    wanted = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
+    known = set((await uow.session.scalars(select(Service.code).where(Service.code.in_(wanted)))).all())
+    if unknown := [c for c in wanted if c not in known]:
+        raise ValidationFailed(f"unknown services: {', '.join(unknown)}",
+                               fields={"curator_services": "Системы куратора: коды сервисов каталога"})
+    return wanted
+
+
 async def create_staff(*, uow: UnitOfWork, line_code: str, user: dict[str, Any], is_coordinator: bool = False,
-                       is_service_manager: bool = False, curator_region: str | None = None) -> Staff:
+                       is_service_manager: bool = False, curator_region: str | None = None,
+                       curator_services: Sequence[str] = ()) -> Staff:
     """Adds a user (found or created) to a line group."""
     async with uow:
         group = await _check_line(uow, line_code)
+        systems = await curator_systems(uow, curator_services)
         # found or created race-free: two records made at once for one Telegram id share one person; a login or
         # e-mail of another person is IdentityTaken (a Conflict: 409 naming the field)
         person = await people.upsert_in(uow, tg_id=user.get("tg_id"), full_name=user.get("full_name") or None,
                                         login=user.get("login"), email=user.get("email"), region=user.get("region"))
         staff = Staff(user_id=person.id, line_code=line_code, is_coordinator=is_coordinator,
-                      is_service_manager=is_service_manager, curator_region=curator_region, user=person,
-                      group=group)
+                      is_service_manager=is_service_manager, curator_region=curator_region,
+                      curator_services=systems, user=person, group=group)
         uow.session.add(staff)
         try:
             await uow.commit()
@@ -274,6 +287,8 @@ async def update_staff(*, uow: UnitOfWork, staff_id: int, changes: dict[str, Any
         for key in ("line_code", "is_coordinator", "is_service_manager", "curator_region", "active"):
             if key in changes:
                 setattr(staff, key, changes[key])
+        if changes.get("curator_services") is not None:
+            staff.curator_services = await curator_systems(uow, changes["curator_services"])
         # the person behind the record: its Telegram account can be set and changed (409 when taken)
         await people.set_identity(uow, staff.user, {k: v for k, v in changes.items() if k in people.IDENTITY})
         try:

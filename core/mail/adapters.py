@@ -39,11 +39,11 @@ class SmtpMailer:
 
     def _message(self, mail: Mail) -> EmailMessage:
         msg = EmailMessage()
-        msg["From"] = self.settings.smtp_from
+        msg["From"] = mail.sender or self.settings.smtp_from
         msg["To"] = mail.to
         msg["Subject"] = mail.subject
         msg["Date"] = formatdate(localtime=False)
-        msg["Message-ID"] = make_msgid(domain=self.settings.smtp_from.rpartition("@")[2] or None)
+        msg["Message-ID"] = make_msgid(domain=str(msg["From"]).rpartition("@")[2] or None)
         msg.set_content(mail.body)
         return msg
 

@@ -25,6 +25,7 @@ class EmailNotice(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     address: Mapped[str] = mapped_column(String(300))
     subject: Mapped[str] = mapped_column(String(300))
+    sender: Mapped[str | None] = mapped_column(String(300))  # the From of a service's notice; None: SMTP_FROM
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=MailStatus.pending)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -32,3 +33,15 @@ class EmailNotice(Base):
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class ServiceMailAddress(Base):
+    """An address of a service's users exported from that system's database (003: «Выгрузка адресов пользователей
+    осуществляется из БД Системы на регулярной основе»), loaded by an administrator; kept lowercased."""
+
+    __tablename__ = "service_mail_addresses"
+    __table_args__ = (UniqueConstraint("service_code", "address"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_code: Mapped[str] = mapped_column(String(32), index=True)
+    address: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

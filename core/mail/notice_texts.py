@@ -69,6 +69,8 @@ def _kind(topic: str, p: dict[str, Any]) -> str | None:
         return "registered"
     if action in ("take", "assign"):
         return "take"
+    if action == "reclassify" and p.get("question"):
+        return "request_info"  # moved to a type that needs details the ticket lacks: the requester is asked
     if action in CHANGED:
         return "changed"
     if action == "comment":
@@ -92,7 +94,8 @@ def notice_mail(topic: str, payload: dict[str, Any], *, to: str, locale: str) ->
     what, head = HEADS[loc][kind]
     tails = TAILS[loc]
     parts = [head.format(n=number)]
-    text = str(payload.get("text") or payload.get("reason") or "").strip()
+    text = str((payload.get("question") if kind == "request_info" else None) or payload.get("text")
+               or payload.get("reason") or "").strip()
     solution = str(payload.get("solution") or "").strip() if topic == "ticket.close" else ""
     if kind == "resolve" and text:
         parts.append(f"{tails['solution']}\n{text}")

@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select, update
 
 from core.catalog.models import User
 from core.db import utcnow
+from core.mail import bulletins as bulletin
 from core.mail.models import EmailNotice, MailStatus
 from core.mail.notice_texts import notice_mail
 from core.mail.port import Mail, Mailer, MailError
@@ -44,8 +45,10 @@ def pause(attempts: int) -> timedelta:
     return timedelta(seconds=min(MAX_PAUSE, 15.0 * 2 ** max(0, attempts - 1)))
 
 
-async def plan_notices(*, uow: UnitOfWork, limit: int = 200, now: datetime | None = None) -> int:
-    """Turns outbox events not yet looked at into mails to requesters without Telegram; returns the mails."""
+async def plan_notices(*, uow: UnitOfWork, limit: int = 200, now: datetime | None = None,
+                       bulletins: bool = True) -> int:
+    """Turns outbox events not yet looked at into mails (to requesters without Telegram; a service's information
+    notices to all its addresses unless `bulletins` is off: no SMTP server); returns the mails."""
     now = now or utcnow()
     async with uow:
         s = uow.session
@@ -59,6 +62,14 @@ async def plan_notices(*, uow: UnitOfWork, limit: int = 200, now: datetime | Non
         planned = 0
         for ev in events:
             ev.mailed_at = now
+            if ev.topic == bulletin.TOPIC:
+                if bulletins:
+                    planned += await bulletin.plan_bulletin(s, ev, now=now)
+                else:
+                    log.warning("e-mail is off (SMTP_HOST is not set): the information notice %s (%s) of %s is "
+                                "not e-mailed", ev.id, (ev.payload or {}).get("kind"),
+                                ", ".join((ev.payload or {}).get("services") or []))
+                continue
             p: dict[str, Any] = ev.payload or {}
             user = users.get(p.get("requester_id"))  # type: ignore[arg-type]
             if user is None or not user.email or (p.get("actor_kind") == "user" and p.get("actor_id") == user.id):
@@ -116,7 +127,7 @@ async def send_notices(*, uow: UowFactory, mailer: Mailer, limit: int = 20, stal
             untried.append(row.id)
             continue
         try:
-            await mailer.send(Mail(to=row.address, subject=row.subject, body=row.body))
+            await mailer.send(Mail(to=row.address, subject=row.subject, body=row.body, sender=row.sender))
         except MailError as exc:
             if not exc.transient:
                 log.error("e-mail notice %s to %s refused for good: %s", row.id, row.address, exc.message)

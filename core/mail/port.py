@@ -11,6 +11,7 @@ class Mail:
     to: str
     subject: str
     body: str  # plain text
+    sender: str | None = None  # the From; None: SMTP_FROM
 
 
 class MailError(Exception):

@@ -2,7 +2,8 @@
 
 Each notice is a broadcast written in the same transaction as the change (core.broadcasts): the services'
 chats (notice pinned) and service managers, and the audience for the declaration; every chat told before for
-an update and the restoration (the restoration unpins the pinned notice).
+an update and the restoration (the restoration unpins the pinned notice). Each is also e-mailed to all the
+services' addresses (core.mail.bulletins), from the same transaction's outbox.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from core.broadcasts.service import ChatTarget, add_broadcast, users_audience
 from core.catalog.models import Service, Staff, User
 from core.db import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.mail.bulletins import add_bulletin
 from core.outages import audience, texts
 from core.outages.models import Outage, OutageStatus
 from core.tickets.models import Ticket
@@ -69,9 +71,12 @@ async def declare(*, uow: UnitOfWork, services: Sequence[str], title: str, what:
         await s.flush()
         chats = [ChatTarget(chat_id=c, pin=True) for c in await audience.service_chats(s, codes)]
         chats += await audience.managers(s, codes)
-        b = await add_broadcast(s, kind="outage", texts=texts.declared(o, await _names(s, codes), tz), chats=chats,
+        body = texts.declared(o, await _names(s, codes), tz)
+        b = await add_broadcast(s, kind="outage", texts=body, chats=chats,
                                 audience=users_audience(audience.audience_ids(codes)), subject=subject(o.id),
                                 progress_chat_id=await audience.line1_chat(s), created_by=declared_by)
+        # 003: «Рассылка осуществляется ... на адреса всех пользователей системы» — «Внеплановой недоступности»
+        add_bulletin(s, kind="outage", services=codes, texts=body, subject=subject(o.id))
         await uow.commit()
         return o, b.id
 
@@ -91,6 +96,7 @@ async def update_outage(*, uow: UnitOfWork, outage_id: int, details: str | None 
         body = texts.updated(o, await _names(s, o.services), details, tz)
         b = await add_broadcast(s, kind="outage.update", texts=body, chats=told,
                                 subject=subject(o.id), progress_chat_id=await audience.line1_chat(s))
+        add_bulletin(s, kind="outage.update", services=o.services, texts=body, subject=subject(o.id))
         await uow.commit()
         return b.id
 
@@ -115,6 +121,7 @@ async def restore(*, uow: UnitOfWork, outage_id: int, resolution: str, restored_
         body = texts.restored(o, await _names(s, o.services), tz)
         b = await add_broadcast(s, kind="outage.restored", texts=body, chats=told,
                                 subject=subject(o.id), progress_chat_id=await audience.line1_chat(s))
+        add_bulletin(s, kind="outage.restored", services=o.services, texts=body, subject=subject(o.id))  # 003
         linked = list((await s.scalars(select(Ticket.id).where(
             Ticket.outage_id == outage_id, Ticket.status.in_(("assigned", "in_progress", "waiting_user")))
             .order_by(Ticket.id))).all())

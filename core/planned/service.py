@@ -19,6 +19,7 @@ from core.broadcasts.service import ChatTarget, add_broadcast, cancel_subject, u
 from core.catalog.models import Service
 from core.db import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.mail.bulletins import add_bulletin
 from core.outages import audience
 from core.planned import texts
 from core.planned.models import PlannedNotice, PlannedWork, Stage, WorkKind, WorkStatus
@@ -28,6 +29,9 @@ LEAD = timedelta(hours=24)  # 003 «Рассылка уведомлений»: n
 REMINDER = timedelta(hours=1)
 GRACE = timedelta(minutes=5)  # a timed notice sent later than this after its time says it is late
 OPEN = (WorkStatus.scheduled, WorkStatus.started)
+# the notices also e-mailed to all the services' addresses (003 «Рассылка уведомлений»: a release, planned
+# unavailability, restoration); the reminder an hour before and the start stay in Telegram
+MAILED = frozenset({"planned.created", "planned.extended", "planned.cancelled", "planned.end"})
 
 
 def subject(work_id: int) -> str:
@@ -54,8 +58,15 @@ async def _everyone(s: AsyncSession, w: PlannedWork, body: dict[str, str], kind:
     chats = [ChatTarget(chat_id=c) for c in await audience.service_chats(s, codes)]
     chats += await audience.managers(s, codes)
     aud = users_audience(audience.audience_ids(codes, releases=w.kind == WorkKind.release))
+    _mail(s, w, body, kind)
     return await add_broadcast(s, kind=kind, texts=body, chats=chats, audience=aud, subject=subject(w.id),
                                progress_chat_id=await audience.line1_chat(s), created_by=w.created_by)
+
+
+def _mail(s: AsyncSession, w: PlannedWork, body: dict[str, str], kind: str) -> None:
+    if kind in MAILED:
+        add_bulletin(s, kind=kind, services=list(w.services or []), texts=body, subject=subject(w.id),
+                     releases=w.kind == WorkKind.release)
 
 
 async def _told(s: AsyncSession, w: PlannedWork, body: dict[str, str], kind: str) -> Broadcast:
@@ -63,6 +74,7 @@ async def _told(s: AsyncSession, w: PlannedWork, body: dict[str, str], kind: str
     ids = list((await s.scalars(select(Broadcast.id).where(Broadcast.subject == subject(w.id)))).all())
     told = [ChatTarget(chat_id=c.chat_id, user_id=c.user_id, locale=c.locale)
             for c in await audience.told_before(s, ids)]
+    _mail(s, w, body, kind)
     return await add_broadcast(s, kind=kind, texts=body, chats=told, subject=subject(w.id),
                                progress_chat_id=await audience.line1_chat(s))
 

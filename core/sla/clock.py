@@ -18,7 +18,7 @@ from core.sla.calendar import Pause
 from core.sla.models import TicketSla, TicketSlaTarget
 from core.sla.policy import TARGETS, TargetSpan, compute_spans, warn_at
 from core.sla.store import Catalog, catalog
-from core.tickets.lifecycle import Action, Actor, Step
+from core.tickets.lifecycle import Action, Actor, Status, Step
 from core.tickets.models import Ticket
 
 if TYPE_CHECKING:
@@ -217,6 +217,8 @@ async def on_step(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, 
         _meet(rows.get(INTERNAL_INCIDENT), now)
     elif act is Action.reclassify:
         await _follow_service(uow, sla=sla, rows=rows, ticket=ticket, now=now)
+        if step.to_status is Status.waiting_user:  # the requester was asked for the details the new type needs
+            _pause(sla, rows, now)
     elif act in STOPPING_ACTIONS:
         _close_pause(sla, now)
         sla.stopped_at = now

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
 from core.catalog.models import LineGroup, Staff, User
+from core.catalog.service import curator_systems
 from core.db import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.staffdesk.models import StaffInvitation
@@ -44,7 +46,8 @@ def link(bot_username: str | None, code: str) -> str | None:
 
 async def create(*, uow: UnitOfWork, line_code: str | None = None, staff_id: int | None = None,
                  is_coordinator: bool = False, is_service_manager: bool = False, curator_region: str | None = None,
-                 full_name: str = "", hours: float, now: datetime | None = None) -> Invitation:
+                 curator_services: Sequence[str] = (), full_name: str = "", hours: float,
+                 now: datetime | None = None) -> Invitation:
     """Makes a one-use code for an existing staff record, or for a new one in `line_code` with these roles."""
     now = now or utcnow()
     async with uow:
@@ -54,12 +57,15 @@ async def create(*, uow: UnitOfWork, line_code: str | None = None, staff_id: int
                 raise NotFound(f"staff member {staff_id} not found")
             line_code, is_coordinator = staff.line_code, staff.is_coordinator
             is_service_manager, curator_region = staff.is_service_manager, staff.curator_region
+            curator_services = list(staff.curator_services or [])
         if not line_code or await uow.session.get(LineGroup, line_code) is None:
             raise ValidationFailed(f"unknown group '{line_code}'",
                                    fields={"line_code": "Группа: код одной из групп поддержки"})
         inv = StaffInvitation(code=PREFIX + secrets.token_urlsafe(18), line_code=line_code, staff_id=staff_id,
                               is_coordinator=is_coordinator, is_service_manager=is_service_manager,
-                              curator_region=curator_region, full_name=full_name.strip(), created_at=now,
+                              curator_region=curator_region,
+                              curator_services=await curator_systems(uow, curator_services),
+                              full_name=full_name.strip(), created_at=now,
                               expires_at=now + timedelta(hours=hours))
         uow.session.add(inv)
         await uow.commit()
@@ -109,6 +115,7 @@ async def _staff_for(uow: UnitOfWork, inv: StaffInvitation, user: User) -> Staff
             s.add(staff)
         staff.is_coordinator, staff.is_service_manager = inv.is_coordinator, inv.is_service_manager
         staff.curator_region, staff.active = inv.curator_region, True
+        staff.curator_services = list(inv.curator_services or [])
         await s.flush()
         return staff
     staff = await s.get(Staff, inv.staff_id)

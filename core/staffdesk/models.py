@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,6 +25,7 @@ class StaffInvitation(Base):
     is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False)
     is_service_manager: Mapped[bool] = mapped_column(Boolean, default=False)
     curator_region: Mapped[str | None] = mapped_column(String(100))
+    curator_services: Mapped[list[Any]] = mapped_column(default=list)  # the systems they curate (003)
     full_name: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()

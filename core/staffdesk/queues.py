@@ -159,14 +159,19 @@ async def mine(*, uow: UnitOfWork, staff_ids: Sequence[int], offset: int = 0, li
     return await _page(uow, where, offset=offset, limit=limit)
 
 
-async def awaiting_curator(*, uow: UnitOfWork, regions: Sequence[str], offset: int = 0,
+async def awaiting_curator(*, uow: UnitOfWork, staff_ids: Sequence[int], offset: int = 0,
                            limit: int = 10) -> QueuePage:
-    """Access requests of these МРФ waiting for the curator's decision, oldest first."""
-    wanted = {region_key(r) for r in regions} - {""}
+    """Access requests waiting for the decision of these staff records as МРФ curators (their МРФ, their
+    systems), oldest first."""
     async with uow:
-        rows = (await uow.session.execute(select(Ticket, User.region).join(User, User.id == Ticket.requester_id)
-                                          .where(Ticket.approval == PENDING).order_by(Ticket.id))).all()
-        mine_ = [t for t, region in rows if region_key(region) in wanted]
+        s = uow.session
+        curators = (await s.scalars(select(Staff).where(Staff.id.in_(staff_ids), Staff.curator_region.is_not(None),
+                                                        Staff.active.is_(True)))).all()
+        wanted = {(region_key(c.curator_region), code) for c in curators for code in (c.curator_services or [])}
+        rows = (await s.execute(select(Ticket, User.region, Service.code).join(User, User.id == Ticket.requester_id)
+                                .join(Service, Service.id == Ticket.service_id)
+                                .where(Ticket.approval == PENDING).order_by(Ticket.id))).all()
+        mine_ = [t for t, region, code in rows if (region_key(region), code) in wanted]
         shown = mine_[offset:offset + limit]
         groups = await _names_in(uow, [t.line for t in shown])
     items = [QueueItem(t.id, t.number or "", t.title, t.status, t.priority, t.line, None, None,

@@ -5,6 +5,10 @@ At registration an access request whose МРФ has a curator waits for them (`Ti
 line's queue, no card, the SLA clock stopped); one whose МРФ has none goes to the queue at once and line 1 is told
 (`no_curator`). The curator approves (the ticket joins its group's queue, the clock runs) or rejects with a reason
 (the ticket is closed with it, the requester told). Each decision writes history and an outbox event.
+
+A curator is of a МРФ for the systems listed for them (003: «список согласующих отличается в зависимости от
+принадлежности к МРФ. Список кураторов от МРФ по Системе указан в Приложении 1»): `Staff.curator_services`.
+Only a curator of the requester's МРФ for the ticket's service is asked, and only they may decide.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from core.catalog.intake import same_region
-from core.catalog.models import Staff, User
+from core.catalog.models import Service, Staff, User
 from core.db import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.sla import clock
@@ -28,13 +32,22 @@ ACCESS_REQUEST = "access_request"
 REASON_MAX = 1000
 
 
-async def curators_of(uow: UnitOfWork, region: str | None) -> list[Staff]:
-    """The active curators of a МРФ («МРФ Урал» and «Урал» are one; case and spaces do not count)."""
+async def curators_of(uow: UnitOfWork, region: str | None, service_code: str) -> list[Staff]:
+    """The active curators of a МРФ for a system («МРФ Урал» and «Урал» are one; case and spaces do not count)."""
     if not region or not region.strip():
         return []
     rows = (await uow.session.scalars(select(Staff).where(Staff.curator_region.is_not(None),
                                                           Staff.active.is_(True)).order_by(Staff.id))).all()
-    return [s for s in rows if same_region(s.curator_region, region)]
+    return [s for s in rows if same_region(s.curator_region, region) and curates(s, service_code)]
+
+
+def curates(staff: Staff, service_code: str) -> bool:
+    """Whether this curator approves access to this system."""
+    return service_code in (staff.curator_services or [])
+
+
+async def _service_code(uow: UnitOfWork, ticket: Ticket) -> str:
+    return await uow.session.scalar(select(Service.code).where(Service.id == ticket.service_id)) or ""
 
 
 def _payload(ticket: Ticket, **extra: object) -> dict[str, object]:
@@ -47,7 +60,7 @@ async def on_register(*, uow: UnitOfWork, ticket: Ticket, user: User, now: datet
     if ticket.type != ACCESS_REQUEST:
         return
     region = user.region or str((ticket.fields or {}).get("region") or "") or None
-    found = await curators_of(uow, region)
+    found = await curators_of(uow, region, await _service_code(uow, ticket))
     if not found:
         ticket.approval = NO_CURATOR
         uow.add_event("curator.none", _payload(ticket, region=region), ticket_id=ticket.id)
@@ -69,6 +82,8 @@ async def _decided(uow: UnitOfWork, *, ticket_id: int, staff_id: int) -> tuple[T
     region = user.region if user is not None else None
     if not same_region(staff.curator_region, region or str((ticket.fields or {}).get("region") or "")):
         raise Forbidden("only the curator of the requester's МРФ decides on this access request")
+    if not curates(staff, await _service_code(uow, ticket)):
+        raise Forbidden("this curator does not approve access to this system")
     if ticket.approval != PENDING:
         raise Conflict(f"ticket {ticket.number} awaits no approval", approval=ticket.approval)
     return ticket, staff, region
@@ -125,7 +140,7 @@ async def curator_staff_id(*, uow: UnitOfWork, tg_id: int, ticket_id: int) -> in
             return None
         user = await uow.session.get(User, ticket.requester_id)
         region = (user.region if user is not None else None) or str((ticket.fields or {}).get("region") or "")
-        for st in await curators_of(uow, region):
+        for st in await curators_of(uow, region, await _service_code(uow, ticket)):
             if st.user.tg_id == tg_id:
                 return st.id
         return None

@@ -267,6 +267,16 @@ def _line3_task(ticket: Ticket, *, params: dict[str, Any], text: str, details: d
     details.update(task)
 
 
+def settled_step(ticket: Ticket, step: Step, details: dict[str, Any]) -> Step:
+    """The step's real target: a reclassification that asked the requester for missing details waits for them;
+    their answer puts a ticket nobody holds back into its group's queue."""
+    if step.action is Action.reclassify and details.get("question"):
+        return Step(step.action, step.from_status, Status.waiting_user)
+    if step.action is Action.user_answers and ticket.assignee_id is None:
+        return Step(step.action, step.from_status, Status.assigned)
+    return step
+
+
 async def after_register(*, uow: UnitOfWork, ticket: Ticket, service: Service, now: datetime) -> None:
     """Hook after registration (the SLA clock starts here; the card is to be posted)."""
     await clock.start(uow=uow, ticket=ticket, service=service, now=now)

@@ -8,17 +8,21 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from core.catalog import repo as catalog_repo
-from core.catalog.intake import FieldKind, RequestType, intake_fields
+from core.catalog.intake import TYPE_NAMES, FieldKind, RequestType, intake_fields
 from core.catalog.models import Service, Staff, User
 from core.errors import Forbidden, ValidationFailed
 from core.tickets import routing
 from core.tickets.contract import check_contract
-from core.tickets.models import Ticket
+from core.tickets.models import Comment, Ticket
 
 if TYPE_CHECKING:
     from core.uow import UnitOfWork
 
 TZ = ZoneInfo("Europe/Moscow")  # the day a support period is checked on (the registration's default too)
+ASK = {"ru": "Обращение перенесено: «{service}», {type}. Для него не хватает сведений: {fields}. Пришлите их, "
+             "пожалуйста, ответом на это сообщение.",
+       "en": "The request was moved: «{service}», {type}. It lacks these details: {fields}. Please send them in "
+             "your answer to this message."}
 
 
 def authorize(*, staff: Staff) -> None:
@@ -75,7 +79,18 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, staff: Staff, params: dict[s
     missing = [s.key for s in intake_fields(service_intake=service.intake, request_type=rtype)
                if s.required and s.kind is not FieldKind.files and not fields.get(s.key)]
     if missing:
-        details["missing_fields"] = missing  # kept for line 1 to ask; the ticket is not refused for them
+        # 003: «исполнитель может запросить дополнительную информацию у инициатора обращения. При этом время,
+        # выделенное на решение данного обращения, приостанавливается до получения дополнительной информации»:
+        # the requester is asked at once and the ticket waits for them (the clock pauses, core.sla.clock)
+        details["missing_fields"] = missing
+        requester = await uow.session.get(User, ticket.requester_id)
+        loc = requester.locale if requester is not None and requester.locale in ASK else "ru"
+        labels = {s.key: s.label[loc] for s in intake_fields(service_intake=service.intake, request_type=rtype)}
+        ask = ASK[loc].format(service=service.name, type=TYPE_NAMES.get(rtype, {}).get(loc, rtype),
+                              fields="; ".join(labels[k] for k in missing))
+        details["question"] = ticket.pending_question = ask
+        uow.session.add(Comment(ticket_id=ticket.id, author_kind="staff", author_id=staff.id, text=ask, public=True,
+                                created_at=now))
     ticket.missing_fields = missing
     ticket.service_id, ticket.type, ticket.line, ticket.assignee_id = service.id, rtype, dest, None
     return details

@@ -223,6 +223,7 @@ async def _apply_action(*, uow: UnitOfWork, ticket_id: int, action: str, actor: 
         step = next_status(status=ticket.status, action=action)
         await effects.authorize(uow=uow, ticket=ticket, step=step, actor=actor, params=params)
         details = await effects.apply(uow=uow, ticket=ticket, step=step, actor=actor, params=params, now=now)
+        step = effects.settled_step(ticket, step, details)
         if files:
             # the answer and its screenshot are one event: staff get one notice, and a crash keeps both or neither
             for ref in files:

@@ -26,7 +26,8 @@ async def test_a_curator_set_through_the_api_holds_the_access_request(client: ht
     assert none_yet.status_code == 201 and none_yet.json()["approval"] == "no_curator"
     body = {"line_code": "line1", "user": {"tg_id": 6202, "full_name": "Куратор Центра"}}
     curator = (await client.post("/api/v1/staff", json=body)).json()
-    r = await client.patch(f"/api/v1/staff/{curator['id']}", json={"curator_region": "МРФ Центр"})
+    r = await client.patch(f"/api/v1/staff/{curator['id']}", json={"curator_region": "МРФ Центр",
+                                                                    "curator_services": ["nttm"]})
     assert r.status_code == 200 and r.json()["curator_region"] == "МРФ Центр"
     held = await client.post("/api/v1/tickets", json=_access({**CALLER, "login": "s.sidorov2",
                                                              "email": "s2@corp.example.ru"}))
@@ -39,3 +40,16 @@ async def test_a_curator_set_through_the_api_holds_the_access_request(client: ht
     inc = await client.post("/api/v1/tickets", json={**_access(CALLER), "type": "incident",
                                                       "fields": dict(f.INCIDENT_FIELDS)})
     assert inc.status_code == 201 and inc.json()["approval"] is None
+
+
+async def test_a_curators_systems_could_not_be_set_through_the_api(client: httpx.AsyncClient) -> None:
+    body = {"line_code": "line1", "user": {"tg_id": 6290, "full_name": "Куратор Юга"}, "curator_region": "МРФ Юг",
+            "curator_services": ["clm"]}
+    r = await client.post("/api/v1/staff", json=body)
+    assert r.status_code == 201 and r.json()["curator_services"] == ["clm"], r.text
+    sid = r.json()["id"]
+    r = await client.patch(f"/api/v1/staff/{sid}", json={"curator_services": ["nttm", "clm", "nttm"]})
+    assert r.status_code == 200 and r.json()["curator_services"] == ["nttm", "clm"]
+    bad = await client.patch(f"/api/v1/staff/{sid}", json={"curator_services": ["nope"]})
+    assert bad.status_code == 422 and "curator_services" in bad.json()["error"]["fields"]
+    assert (await client.get(f"/api/v1/staff/{sid}")).json()["curator_services"] == ["nttm", "clm"]

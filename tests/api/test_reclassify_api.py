@@ -45,7 +45,7 @@ async def test_a_feature_request_goes_to_the_development_group(client: httpx.Asy
     r = await _act(client, t, staff_id=line1.id, type="feature")
     assert r.status_code == 200, r.text
     assert (r.json()["type"], r.json()["line"], r.json()["status"], r.json()["assignee_id"]) == (
-        "feature", "dev", "assigned", None)
+        "feature", "dev", "waiting_user", None)  # a feature request needs a user story the incident lacks
     h = (await client.get(f"/api/v1/tickets/{t.id}")).json()["history"][-1]
     assert h["from_status"] == "in_progress" and "statement" in h["details"]["missing_fields"]
     t2 = await f.incident(root, u)
@@ -99,3 +99,31 @@ async def test_escalation_to_line3_needs_the_defect_and_the_fix(client: httpx.As
     dev = await client.post(f"/api/v1/tickets/{t2.id}/actions",
                             json={"action": "escalate", "staff_id": s.id, "to_line": "dev", "text": "доработка"})
     assert dev.status_code == 200 and dev.json()["line"] == "dev"  # the line-3 task is for line 3 only
+
+
+async def test_a_reclassification_asking_for_details_did_not_stop_the_sla_clock(client: httpx.AsyncClient,
+                                                                                root: Root) -> None:
+    """003: «исполнитель может запросить дополнительную информацию у инициатора обращения. При этом время,
+    выделенное на решение данного обращения, приостанавливается до получения дополнительной информации»."""
+    from sqlalchemy import select
+
+    from core.outbox.models import OutboxEvent
+
+    u = await f.user(root)
+    line1 = await f.staff(root, line="line1", tg_id=6104)
+    t = await f.incident(root, u)
+    r = await _act(client, t, staff_id=line1.id, type="feature", reason="Это пожелание, не сбой")
+    assert r.status_code == 200, r.text
+    d = (await client.get(f"/api/v1/tickets/{t.id}")).json()
+    assert d["status"] == "waiting_user" and d["sla"]["paused"] is True
+    question = d["history"][-1]["details"]["question"]
+    assert "Пользовательская история" in question and "Желаемый результат" in question
+    async with root.session_factory() as s:
+        ev = (await s.scalars(select(OutboxEvent).where(OutboxEvent.topic == "ticket.reclassify"))).one()
+        assert ev.payload["question"] == question  # the requester is asked (Telegram or e-mail), with «Ответить»
+    answered = await client.post(f"/api/v1/tickets/{t.id}/actions", json={
+        "action": "user_answers", "user_id": u.id, "text": "Я, как оператор, хочу выгружать наряды в Excel"})
+    assert answered.status_code == 200, answered.text
+    d = (await client.get(f"/api/v1/tickets/{t.id}")).json()
+    # the clock runs again, and the ticket nobody holds is back in the development group's queue
+    assert (d["status"], d["line"], d["sla"]["paused"]) == ("assigned", "dev", False)

@@ -28,9 +28,12 @@ G = {"chat_type": "supergroup", "chat_id": L1CHAT}
 
 async def _setup(h: BotHarness, *, region: str = "МРФ Центр", user_locale: str = "ru",
                  curator_locale: str = "ru") -> tuple[Any, dict[str, int]]:
+    nttm = ["nttm"]  # the system they curate (003: «Список кураторов от МРФ по Системе»)
     staff = {"curator": (await catalog.create_staff(uow=h.root.uow(), line_code="line1", curator_region="мрф центр ",
+                                                    curator_services=nttm,
                                                     user={"tg_id": CURATOR, "full_name": "Куратор Центра"})).id,
              "other": (await catalog.create_staff(uow=h.root.uow(), line_code="line1", curator_region="МРФ Юг",
+                                                  curator_services=nttm,
                                                   user={"tg_id": OTHER_CURATOR, "full_name": "Куратор Юга"})).id,
              "agent": (await f.staff(h.root, line="line1", tg_id=AGENT)).id}
     await catalog.upsert_user(uow=h.root.uow(), tg_id=CURATOR, locale=curator_locale)
@@ -177,6 +180,7 @@ async def test_access_request_waiting_for_the_curator_says_so_at_registration_no
 
     h, uid = harness, 7590
     await catalog.create_staff(uow=h.root.uow(), line_code="line1", curator_region="Волга",
+                               curator_services=["nttm"],
                                user={"tg_id": 5590, "full_name": "Куратор Волги"})
     await onboard(h, uid)
     await h.send_text(uid, "📝 Сообщить о проблеме")

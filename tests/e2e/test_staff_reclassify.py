@@ -85,6 +85,11 @@ async def test_line1_moves_a_misfiled_ticket_to_its_service_and_type_from_the_ca
         history = (await s.execute(TicketHistory.__table__.select().where(
             TicketHistory.ticket_id == t.id, TicketHistory.action == "reclassify"))).all()
     assert len(history) == 1
+    # an incident needs the steps and results the access request lacks: the requester is asked and the ticket waits
+    assert moved.status == "waiting_user"
+    await h.deliver()
+    asked = [c for c in h.calls_to(USER, "sendMessage") if "не хватает сведений" in (c.text or "")]
+    assert asked and "Шаги воспроизведения" in (asked[-1].text or "") and ["Ответить"] in h.buttons(asked[-1])
     await _sync(h)
     assert any("📌" in (c.text or "") and c.error is None for c in h.calls_to(L2CHAT, "sendMessage"))
 
