@@ -30,7 +30,7 @@ from core.verification.codes import Policy
 from handlers import common, fsm_cache, report_outage, selfservice, services, verify
 from handlers import report_answers as answers
 from handlers import report_steps as steps
-from handlers.common import ANSWER_TEXT, NOT_COMMAND, Event, refuse_button, say
+from handlers.common import ANSWER_TEXT, FILE, NOT_COMMAND, Event, refuse_button, say
 from handlers.profile_steps import ask_organisation, contract_refused
 from handlers.report_steps import DESC_KEYS, start_report
 from kb.service import KnowledgeBase
@@ -187,7 +187,7 @@ async def on_skip(call: CallbackQuery, state: FSMContext, uow: UowFactory, kb: K
     await _store(call, state, uow, kb, tz, user, spec.key, None)
 
 
-@router.message(ReportSG.field, F.photo | F.document)
+@router.message(ReportSG.field, FILE)
 async def on_file(message: Message, state: FSMContext, settings: Settings) -> None:
     data = await state.get_data()  # a file at a text step: handlers/report_edits.py
     ref, problem = common.file_ref(message, settings.max_file_mb)
@@ -197,7 +197,7 @@ async def on_file(message: Message, state: FSMContext, settings: Settings) -> No
     files = [*data.get("files", []), ref]
     await state.update_data(files=files)
     await message.answer(_("📎 Файл «{name}» принят ({n}). Пришлите ещё или нажмите «Готово».").format(
-        name=escape(ref["name"]), n=len(files)), reply_markup=inline([[(_("✅ Готово"), RepCb(a="done"))]]))
+        name=escape(common.file_label(ref["name"])), n=len(files)), reply_markup=inline([[(_("✅ Готово"), RepCb(a="done"))]]))
 
 
 @router.callback_query(ReportSG.field, RepCb.filter(F.a == "done"))

@@ -27,6 +27,7 @@ from core.uow import UowFactory
 from handlers import common, report
 from handlers import report_answers as answers
 from handlers import report_steps as steps
+from handlers.common import FILE
 from kb.service import KnowledgeBase
 
 router = Router(name="report-edits")
@@ -42,7 +43,7 @@ async def on_paste_tail(message: Message, state: FSMContext, paste: dict[str, An
     await report.take_text(message, text, state, uow, kb, tz, user)
 
 
-@router.message(ReportSG.field, F.photo | F.document)
+@router.message(ReportSG.field, FILE)
 async def on_file_at_text_step(message: Message, state: FSMContext, settings: Settings, uow: UowFactory,
                                kb: KnowledgeBase | None, tz: ZoneInfo, user: User) -> None:
     data = await state.get_data()
@@ -60,23 +61,24 @@ async def on_file_at_text_step(message: Message, state: FSMContext, settings: Se
             await message.answer("⚠️ " + (problem or ""))
             return
         await state.update_data(files=[*data.get("files", []), ref])
-        kept = _("📎 Файл «{name}» сохранён, он будет приложен к обращению.").format(name=escape(ref["name"]))
+        kept = _("📎 Файл «{name}» сохранён, он будет приложен к обращению.").format(name=escape(common.file_label(ref["name"])))
         await message.answer(kept if caption else kept + " " + _("А сейчас нужен текст: {label}.").format(label=label))
     if caption:
         await report.take_text(message, caption, state, uow, kb, tz, user)
 
 
-@router.message(ReportSG.field, ~F.text, ~F.photo, ~F.document)
+@router.message(ReportSG.field, ~F.text, ~FILE)
 async def on_other_kind_at_a_step(message: Message, state: FSMContext) -> None:
-    # a voice note, a sticker, a location or a contact: said what the step needs, not «another answer» in general
+    # a sticker, a location, a contact or a video: said what the step needs, not «another answer» in general
     spec = FIELDS[report._current_key(await state.get_data())]
     if spec.kind is FieldKind.files:
-        await message.answer(_("Сюда подойдут фото или файл-документ. Пришлите его или нажмите «Готово»."))
+        await message.answer(_("Сюда подойдут фото, голосовое сообщение, аудиозапись или файл-документ. Пришлите его "
+                               "или нажмите «Готово»."))
     elif spec.kind is FieldKind.choice:
         await message.answer(_("Выберите вариант кнопкой под вопросом."))
     else:
-        await message.answer(_("Сейчас нужен текст: {label}. Голосовые сообщения, стикеры, геопозицию и контакты я "
-                               "не читаю — напишите, пожалуйста, словами.")
+        await message.answer(_("Сейчас нужен текст: {label}. Стикеры, геопозицию и контакты я не читаю — напишите, "
+                               "пожалуйста, словами.")
                              .format(label=escape(texts.field_label(spec.key))))
 
 

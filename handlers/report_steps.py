@@ -23,7 +23,7 @@ from core.tickets.service import PROFILE_KEYS
 from core.uow import UowFactory
 from core.verification.codes import Policy
 from handlers import services, verify
-from handlers.common import Event, say
+from handlers.common import Event, file_label, say
 from handlers.profile_steps import begin_profile
 
 if TYPE_CHECKING:
@@ -131,8 +131,8 @@ async def ask_field(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
         rows = [[(texts.affected_name(c), RepCb(a="choice", v=c))] for c in spec.choices]
     elif spec.kind is FieldKind.files:
         have = len(data.get("files", []))
-        text += "\n" + _("Подойдут фото и файлы doc, xls, pdf, jpg, png, zip, log и другие; когда всё "
-                          "пришлёте — нажмите «Готово».")
+        text += "\n" + _("Подойдут фото, голосовые сообщения, аудиозаписи и файлы doc, xls, pdf, jpg, png, zip, "
+                          "log и другие; когда всё пришлёте — нажмите «Готово».")
         if have:
             text += "\n" + _("Уже приложено файлов: {n}").format(n=have)
         rows = [[(_("✅ Готово"), RepCb(a="done"))]]
@@ -228,7 +228,7 @@ def summary_text(data: dict[str, Any], tz: ZoneInfo) -> str:
     values = {**data.get("pre", {}), **ticket_fields(data)}
     order = [*data["order"], *(k for k in impact_values(data) if k not in data["order"])]
     if data.get("files"):
-        names = ", ".join(f["name"] for f in data["files"])
+        names = ", ".join(file_label(f["name"]) for f in data["files"])
         for key in data["order"]:
             if FIELDS[key].kind is FieldKind.files:
                 values[key] = names
