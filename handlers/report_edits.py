@@ -38,9 +38,18 @@ async def on_paste_tail(message: Message, state: FSMContext, paste: dict[str, An
                         kb: KnowledgeBase | None, tz: ZoneInfo, user: User) -> None:
     # back to the step the first part answered, as if the whole paste had come in one message
     text = answers.joined(paste["text"], message.text or "")
-    await state.set_data({**paste["before"], "paste": answers.paste_part(message, text, paste["before"])})
+    before, now = dict(paste["before"]), await state.get_data()
+    if now.get("step_mid") != before.get("step_mid"):  # the head moved the dialog on (its step's buttons went)
+        if now.get("step_kb"):  # the next step's question, asked for the head alone, is not the step any more
+            await common.drop_keyboard_of(message, int(now["step_mid"]))
+        before["step_kb"] = False
+    await state.set_data({**before, "paste": answers.paste_part(message, text, before)})
     await state.set_state(ReportSG.field)
     await report.take_text(message, text, state, uow, kb, tz, user)
+    after = await state.get_data()
+    if after.get("step_mid") == before.get("step_mid") and not after.get("step_kb") \
+            and await state.get_state() == ReportSG.field.state:
+        await steps.ask_field(message, state, tz)  # the whole paste refused: its step again, with its buttons
 
 
 @router.message(ReportSG.field, FILE)
@@ -61,7 +70,8 @@ async def on_file_at_text_step(message: Message, state: FSMContext, settings: Se
             await message.answer("⚠️ " + (problem or ""))
             return
         await state.update_data(files=[*data.get("files", []), ref])
-        kept = _("📎 Файл «{name}» сохранён, он будет приложен к обращению.").format(name=escape(common.file_label(ref["name"])))
+        kept = _("📎 Файл «{name}» сохранён, он будет приложен к обращению.").format(
+            name=escape(common.file_label(ref["name"])))
         await message.answer(kept if caption else kept + " " + _("А сейчас нужен текст: {label}.").format(label=label))
     if caption:
         await report.take_text(message, caption, state, uow, kb, tz, user)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import texts
 from bot.keyboards import Button, RepCb, inline, main_menu, nav_row, yes_no
@@ -23,7 +23,7 @@ from core.tickets.service import PROFILE_KEYS
 from core.uow import UowFactory
 from core.verification.codes import Policy
 from handlers import services, verify
-from handlers.common import Event, file_label, say
+from handlers.common import Event, drop_keyboard_of, file_label, say
 from handlers.profile_steps import begin_profile
 
 if TYPE_CHECKING:
@@ -206,9 +206,19 @@ async def ask_priority(event: Event, state: FSMContext) -> None:
 
 
 async def _prompt(event: Event, state: FSMContext, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """A step's question; its message is the step's (see `on_prompt`)."""
+    """A step's question; its message is the step's (see `on_prompt`); `step_kb`: its buttons are still shown."""
     sent = await say(event, text, markup)
-    await state.update_data(step_mid=sent.message_id)
+    await state.update_data(step_mid=sent.message_id, step_kb=markup is not None)
+
+
+async def answered_by_typing(message: Message, state: FSMContext) -> None:
+    """A typed answer took the current step: its question's buttons («Назад», «Пропустить», …) go, as a press
+    would have taken them (say() drops a pressed keyboard). A message that cannot be edited (deleted, or refused
+    for its age) keeps them: the answer matters more, and a late press is refused by `on_prompt` anyway."""
+    data = await state.get_data()
+    if data.get("step_mid") and data.get("step_kb"):
+        await state.update_data(step_kb=False)  # asked once: never a second edit («message is not modified»)
+        await drop_keyboard_of(message, int(data["step_mid"]))
 
 
 def on_prompt(call: CallbackQuery, data: dict[str, Any]) -> bool:
