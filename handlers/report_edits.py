@@ -69,7 +69,9 @@ async def on_file_at_text_step(message: Message, state: FSMContext, settings: Se
         if ref is None:
             await message.answer("⚠️ " + (problem or ""))
             return
-        await state.update_data(files=[*data.get("files", []), ref])
+        await state.update_data(files=[*data.get("files", []), ref], early_album=message.media_group_id)
+        if message.media_group_id is not None and data.get("early_album") == message.media_group_id and not caption:
+            return  # the rest of an album: told once
         kept = _("📎 Файл «{name}» сохранён, он будет приложен к обращению.").format(
             name=escape(common.file_label(ref["name"])))
         await message.answer(kept if caption else kept + " " + _("А сейчас нужен текст: {label}.").format(label=label))

@@ -31,6 +31,9 @@ class ThrottlingMiddleware(BaseMiddleware):
         self.enabled = True
         self._tokens: dict[int, tuple[float, float]] = {}  # user -> (tokens, when counted)
         self._muted_until: dict[int, float] = {}
+        # user -> the album (media_group_id) last counted: Telegram delivers an album of up to 10 photos as that
+        # many messages at once; it is one thing the person sent, and one token
+        self._albums: dict[int, str] = {}
 
     def _over_limit(self, uid: int, now: float) -> str:
         """'ok', 'warn' (first excess update) or 'drop'."""
@@ -58,7 +61,14 @@ class ThrottlingMiddleware(BaseMiddleware):
         sender = msg.from_user if msg is not None else (cq.from_user if cq is not None else None)
         if chat is None or chat.type != "private" or sender is None:
             return await handler(event, data)
+        album = msg.media_group_id if msg is not None else None
+        if album is not None and self._albums.get(sender.id) == album:
+            return await handler(event, data)  # the rest of an album already counted
         verdict = self._over_limit(sender.id, self.clock())
+        if album is not None and verdict == "ok":
+            if len(self._albums) > 10_000:
+                self._albums.clear()
+            self._albums[sender.id] = album
         if verdict == "ok":
             return await handler(event, data)
         if verdict == "warn":
