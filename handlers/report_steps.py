@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot import texts
 from bot.keyboards import Button, RepCb, inline, main_menu, nav_row, yes_no
 from bot.states import ReportSG
+from bot.telegram import to_plain
 from bot.texts import _
 from core.catalog.intake import AFFECTED_NAMES, FIELDS, FieldKind, check_value, intake_fields
 from core.catalog.models import User
@@ -234,7 +235,7 @@ async def old_step(call: CallbackQuery, why: str) -> None:
     await call.answer(_("Этот шаг уже пройден — ответьте, пожалуйста, на последний вопрос."))
 
 
-def summary_text(data: dict[str, Any], tz: ZoneInfo) -> str:
+def summary_text(data: dict[str, Any], tz: ZoneInfo, *, limit: int = 600) -> str:
     values = {**data.get("pre", {}), **ticket_fields(data)}
     order = [*data["order"], *(k for k in impact_values(data) if k not in data["order"])]
     if data.get("files"):
@@ -246,8 +247,22 @@ def summary_text(data: dict[str, Any], tz: ZoneInfo) -> str:
              _("Сервис: {svc}").format(svc=escape(data["svc_name"])),
              _("Вид: {t}").format(t=escape(texts.type_name(data["rtype"]))),
              _("Приоритет: {p}").format(p=escape(texts.priority_label(data["prio"], data.get("svc_policy")))), "",
-             texts.fields_block(values, tz=tz, order=order)]
+             texts.fields_block(values, tz=tz, order=order, limit=limit)]
     return "\n".join(lines)
+
+
+SUMMARY_ROOM = 4000  # of Telegram's 4,096 characters (counted without the HTML tags) for one summary message
+
+
+def fitting_summary(data: dict[str, Any], tz: ZoneInfo, tail: str) -> str:
+    """The summary with `tail`, in one message: a service whose intake asks many long fields gets each answer
+    cut shorter (600 characters, then 300, …) instead of a summary Telegram refuses as too long."""
+    limit = 600
+    text = summary_text(data, tz, limit=limit) + tail
+    while len(to_plain(text)) > SUMMARY_ROOM and limit > 40:
+        limit //= 2
+        text = summary_text(data, tz, limit=limit) + tail
+    return text
 
 
 async def show_summary(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
@@ -258,7 +273,7 @@ async def show_summary(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
     if data.get("prio_fixed") is None:
         rows.append([("✏️ " + _("Приоритет"), RepCb(a="edit", v="_prio"))])
     rows.append([(_("📨 Отправить"), RepCb(a="send")), (_("✖️ Отмена"), RepCb(a="cancel"))])
-    sent = await say(event, summary_text(data, tz) + "\n\n" + _("Всё верно? Можно исправить любое поле."),
+    sent = await say(event, fitting_summary(data, tz, "\n\n" + _("Всё верно? Можно исправить любое поле.")),
                      inline(rows))
     await state.update_data(sum_mid=sent.message_id)  # an edited answer shows it anew (handlers/report_edits.py)
 
