@@ -16,7 +16,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 
 from bot import texts
-from bot.keyboards import ALLOWED_EXT, Markup
+from bot.keyboards import ALLOWED_EXT, AUDIO_EXT, Markup
 from bot.texts import _
 from core.catalog.intake import REASONS_RU, FieldSpec
 from core.db import utcnow
@@ -103,25 +103,25 @@ def file_ref(message: Message, max_mb: int) -> tuple[dict[str, Any] | None, str 
     if message.photo:
         p = message.photo[-1]
         ref = {"file_id": p.file_id, "file_unique_id": p.file_unique_id, "name": f"photo_{p.file_unique_id}.jpg",
-               "mime": "image/jpeg", "size": p.file_size}
-    elif message.voice:  # a voice note has no file name: named so it is sent back as a voice note
+               "mime": "image/jpeg", "size": p.file_size, "kind": "photo"}
+    elif message.voice:  # a voice note has no file name of its own
         v = message.voice
         ref = {"file_id": v.file_id, "file_unique_id": v.file_unique_id, "name": f"voice_{v.file_unique_id}.ogg",
-               "mime": v.mime_type or "audio/ogg", "size": v.file_size}
+               "mime": v.mime_type or "audio/ogg", "size": v.file_size, "kind": "voice"}
     elif message.audio:
         a = message.audio
         ref = {"file_id": a.file_id, "file_unique_id": a.file_unique_id,
                "name": a.file_name or f"audio_{a.file_unique_id}.mp3", "mime": a.mime_type or "audio/mpeg",
-               "size": a.file_size}
+               "size": a.file_size, "kind": "audio"}
     elif message.document:
         d = message.document
         name = d.file_name or "file"
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if ext not in ALLOWED_EXT:
+        if ext not in ALLOWED_EXT and ext not in AUDIO_EXT:  # a call recording sent as a file is welcome too
             return None, _("Файлы такого типа не принимаются. Можно: {ext}.").format(
-                ext=", ".join(sorted(ALLOWED_EXT)))
+                ext=", ".join(sorted(ALLOWED_EXT | AUDIO_EXT)))
         ref = {"file_id": d.file_id, "file_unique_id": d.file_unique_id, "name": name, "mime": d.mime_type,
-               "size": d.file_size}
+               "size": d.file_size, "kind": "document"}
     else:
         return None, _("Пришлите фото или файл-документ.")
     if (ref["size"] or 0) > max_mb * 1024 * 1024:

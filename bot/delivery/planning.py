@@ -93,21 +93,18 @@ async def comment_files(session: AsyncSession, comment_id: Any) -> tuple[tuple[s
         return ()
     rows = (await session.scalars(select(Attachment).where(Attachment.comment_id == comment_id)
                                   .order_by(Attachment.id))).all()
-    return tuple((file_kind(a.name, a.mime), a.file_id) for a in rows)
+    return tuple((file_kind(a.name, a.mime, a.kind), a.file_id) for a in rows)
 
 
-def file_kind(name: str, mime: str | None) -> str:
-    """How a stored file is sent back: photo, voice, audio or document (the kinds handlers.common.file_ref takes).
+def file_kind(name: str, mime: str | None, kind: str | None = None) -> str:
+    """How a stored file is sent back: photo, voice, audio or document (handlers.common.file_ref's kinds).
 
-    A file id only goes with its own kind's method: Telegram refuses a photo's id in sendDocument («can't use file
-    of type Photo as Document»), and a voice note sent as a document is no longer played in the chat."""
-    if name.startswith("photo_") and mime == "image/jpeg":  # file_ref's name for a photo
-        return "photo"
-    if name.startswith("voice_") and (mime or "").startswith("audio/"):  # file_ref's name for a voice note
-        return "voice"
-    if (mime or "").startswith("audio/"):  # documents of audio types are not accepted (ALLOWED_EXT): an audio file
-        return "audio"
-    return "document"
+    A file id goes back only with its own kind's method: Telegram refuses a photo's id in sendDocument («can't use
+    file of type Photo as Document»), and a voice note sent as a document is no longer played as one. Rows from
+    before the kind was kept: a photo by file_ref's name for it, anything else as a document."""
+    if kind in ("photo", "voice", "audio", "document"):
+        return kind
+    return "photo" if name.startswith("photo_") and mime == "image/jpeg" else "document"
 
 
 async def prefetch(session: AsyncSession, events: list[OutboxEvent]) -> list[User]:

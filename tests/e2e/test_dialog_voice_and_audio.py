@@ -48,15 +48,19 @@ async def test_a_voice_note_and_a_call_recording_at_the_files_step_are_attached(
     assert "«голосовое сообщение» принят (1)" in (h.last_text(uid) or "")
     await h.feed(h.updates.message(uid, None, **AUDIO))
     assert "«звонок.mp3» принят (2)" in (h.last_text(uid) or "")
+    await h.send_document(uid, "запись.wav", "audio/wav", 2_000_000)  # a recording sent as a file
+    assert "«запись.wav» принят (3)" in (h.last_text(uid) or "")
     await tap(h, uid, "Готово")
     await answer_every_step(h, uid, until="ReportSG:summary")
-    assert "голосовое сообщение, звонок.mp3" in (h.last_text(uid) or "")
+    assert "голосовое сообщение, звонок.mp3, запись.wav" in (h.last_text(uid) or "")
     await tap(h, uid, "Отправить")
     [ticket] = await _tickets(h)
     async with h.root.session_factory() as s:
         rows = (await s.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id)
                                 .order_by(Attachment.id))).all()
-    assert [(a.file_id, a.mime) for a in rows] == [("voice-1", "audio/ogg"), ("audio-1", "audio/mpeg")]
+    assert [(a.file_id, a.mime, a.kind) for a in rows] == [
+        ("voice-1", "audio/ogg", "voice"), ("audio-1", "audio/mpeg", "audio"),
+        ("doc-запись.wav", "audio/wav", "document")]
 
 
 async def test_a_voice_comment_reaches_the_topic_as_a_voice_note(harness: BotHarness) -> None:
@@ -67,8 +71,11 @@ async def test_a_voice_comment_reaches_the_topic_as_a_voice_note(harness: BotHar
     await h.feed(h.updates.message(USER, None, caption="Записал, что говорит абонент", **VOICE))
     await h.press(USER, TicketCb(action="comment", ticket_id=t.id))
     await h.feed(h.updates.message(USER, None, **AUDIO))
+    await h.press(USER, TicketCb(action="comment", ticket_id=t.id))
+    await h.send_document(USER, "запись.wav", "audio/wav", 2_000_000)
     await h.deliver()
     assert [c.params["voice"] for c in _in_thread(h, thread, "sendVoice")] == ["voice-1"]
     assert [c.params["audio"] for c in _in_thread(h, thread, "sendAudio")] == ["audio-1"]
+    assert [c.params["document"] for c in _in_thread(h, thread, "sendDocument")] == ["doc-запись.wav"]
     assert not [c for c in h.calls_to(-100_400) if c.error is not None]  # no file id sent with a wrong method
     assert any("говорит абонент" in (c.text or "") for c in _in_thread(h, thread))
