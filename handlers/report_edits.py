@@ -37,7 +37,7 @@ router = Router(name="report-edits")
 async def on_paste_tail(message: Message, state: FSMContext, paste: dict[str, Any], uow: UowFactory,
                         kb: KnowledgeBase | None, tz: ZoneInfo, user: User) -> None:
     # back to the step the first part answered, as if the whole paste had come in one message
-    text = answers.joined(paste["text"], message.text or "")
+    text = answers.joined(paste["text"], message.text or "", forwarded=bool(paste.get("fwd")))
     before, now = dict(paste["before"]), await state.get_data()
     if now.get("step_mid") != before.get("step_mid"):  # the head moved the dialog on (its step's buttons went)
         if now.get("step_kb"):  # the next step's question, asked for the head alone, is not the step any more
