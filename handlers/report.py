@@ -157,7 +157,7 @@ async def take_text(message: Message, text: str, state: FSMContext, uow: UowFact
         await message.answer(common.field_refusal(spec, str(exc), text))
         return
     await state.update_data(answers=answers.with_answer(data, message.message_id, spec.key))
-    await steps.answered_by_typing(message, state)
+    await steps.retire_question(message, state)
     await _store(message, state, uow, kb, tz, user, spec.key, value)
 
 

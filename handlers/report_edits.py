@@ -120,6 +120,8 @@ async def on_edited_answer(message: Message, state: FSMContext, tz: ZoneInfo) ->
 async def _show_again(message: Message, state: FSMContext, tz: ZoneInfo, data: dict[str, Any]) -> None:
     """What the dialog shows at the step it is on, now with the corrected answer."""
     current = await state.get_state()
+    if current in (ReportSG.field.state, ReportSG.impact.state, ReportSG.priority.state):
+        await steps.retire_question(message, state)  # the step is asked again below: one question with buttons
     if current == ReportSG.summary.state:
         if data.get("sum_mid"):  # the older summary's «📨 Отправить» would send values it no longer shows
             await common.drop_keyboard_of(message, data["sum_mid"])

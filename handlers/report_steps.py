@@ -212,10 +212,11 @@ async def _prompt(event: Event, state: FSMContext, text: str, markup: InlineKeyb
     await state.update_data(step_mid=sent.message_id, step_kb=markup is not None)
 
 
-async def answered_by_typing(message: Message, state: FSMContext) -> None:
-    """A typed answer took the current step: its question's buttons («Назад», «Пропустить», …) go, as a press
-    would have taken them (say() drops a pressed keyboard). A message that cannot be edited (deleted, or refused
-    for its age) keeps them: the answer matters more, and a late press is refused by `on_prompt` anyway."""
+async def retire_question(message: Message, state: FSMContext) -> None:
+    """The current step's question is done with — a typed answer took the step, or it is asked anew after an
+    edit: its buttons («Назад», «Пропустить», …) go, as a press would have taken them (say() drops a pressed
+    keyboard). A message that cannot be edited (deleted, or refused for its age) keeps them: the answer matters
+    more, and a late press is refused by `on_prompt` anyway."""
     data = await state.get_data()
     if data.get("step_mid") and data.get("step_kb"):
         await state.update_data(step_kb=False)  # asked once: never a second edit («message is not modified»)

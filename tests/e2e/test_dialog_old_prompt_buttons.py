@@ -73,3 +73,15 @@ async def test_a_split_paste_leaves_only_the_current_question_with_buttons(harne
     state, data = await fsm(h, uid)
     assert (state, data["idx"]) == ("ReportSG:field", 1)
     assert "Шаг 2" in (h.last_text(uid) or "") and _markup(h, uid, data["step_mid"]) is not None
+
+
+async def test_a_step_asked_again_after_an_edit_leaves_one_question_with_buttons(harness: BotHarness) -> None:
+    h, uid = harness, 7994
+    await _nttm_incident(h, uid)
+    await h.send_text(uid, "Открыл наряд, нажал «Закрыть»")
+    answered = max(h.updates.sent)  # the user's message that answered step 1
+    asked = (await fsm(h, uid))[1]["step_mid"]
+    await h.feed(h.updates.edited(answered, "Открыл наряд, дважды нажал «Закрыть»"))
+    again = (await fsm(h, uid))[1]["step_mid"]
+    assert again != asked and "Шаг 2" in (h.last_text(uid) or "")
+    assert _markup(h, uid, asked) is None and _markup(h, uid, again) is not None
