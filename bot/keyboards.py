@@ -25,6 +25,7 @@ MENU = (BTN_REPORT, BTN_MY, BTN_KB, BTN_OUTAGES, BTN_PROFILE, BTN_HELP)
 REGIONS = tuple(f"МРФ {r}" if r != "КЦ" else r for r in CORE_REGIONS)  # as CRM B2C (001) names them
 ALLOWED_EXT = frozenset({"doc", "docx", "xls", "xlsx", "pdf", "jpg", "jpeg", "bmp", "png", "xml", "rar", "zip",
                          "msg", "log", "txt"})
+AUDIO_EXT = frozenset({"mp3", "m4a", "ogg", "oga", "opus", "wav", "amr", "aac", "flac"})  # recordings of calls
 
 
 class RepCb(CallbackData, prefix="rp"):

@@ -174,10 +174,11 @@ def field_value(key: str, value: Any, *, tz: ZoneInfo, limit: int = 600) -> str:
     return escape(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def fields_block(values: Mapping[str, Any], *, tz: ZoneInfo, order: Iterable[str] | None = None) -> str:
-    """Lines «<b>label</b>: value»."""
+def fields_block(values: Mapping[str, Any], *, tz: ZoneInfo, order: Iterable[str] | None = None,
+                 limit: int = 600) -> str:
+    """Lines «<b>label</b>: value», each value cut to `limit` characters."""
     keys = list(order) if order is not None else list(values)
-    return "\n".join(f"<b>{escape(field_label(k))}</b>: {field_value(k, values[k], tz=tz)}"
+    return "\n".join(f"<b>{escape(field_label(k))}</b>: {field_value(k, values[k], tz=tz, limit=limit)}"
                      for k in keys if k in values and values[k] not in (None, "", []) and k not in INTERNAL_FIELDS)
 
 

@@ -174,9 +174,24 @@ async def on_pick(cq: CallbackQuery, callback_data: PickCb, staff_id: int, uow: 
         await cq.answer("Кнопка не распознана.", show_alert=True)
 
 
+TAKEN_KEPT = 20  # the last answers of a person's card dialogs in a chat, for handlers/staff_edits.py
+
+
+async def end_dialog(state: FSMContext) -> None:
+    """Ends a card dialog; the ids of the messages it took stay (an edit of one is answered, staff_edits.py)."""
+    taken = (await state.get_data()).get("card_taken", [])
+    await state.set_state(None)
+    await state.set_data({"card_taken": taken} if taken else {})
+
+
+async def answers_taken(state: FSMContext) -> list[int]:
+    """The ids of the messages this person's card dialogs in this chat took as answers, newest last."""
+    return list((await state.get_data()).get("card_taken", []))
+
+
 @router.message(CardSG.text, Command("cancel"))
 async def on_cancel(message: Message, state: FSMContext) -> None:
-    await state.clear()
+    await end_dialog(state)
     await message.answer("Отменено.")
 
 
@@ -185,6 +200,8 @@ async def on_text(message: Message, state: FSMContext, staff_id: int, uow: UowFa
     data = await state.get_data()
     step, t, v = data.get("card_step"), int(data.get("card_t") or 0), int(data.get("card_v") or 0)
     text = (message.text or "").strip()
+    # typed without replying to anything in a plain group: only this list tells an edit of it from chatter
+    await state.update_data(card_taken=[*data.get("card_taken", []), message.message_id][-TAKEN_KEPT:])
     if step == "ci":  # the resolution form: configuration item, then the solution
         await state.update_data(card_step="solution", card_ci=text)
         await message.answer(escape(PROMPTS["solution"]))
@@ -193,7 +210,7 @@ async def on_text(message: Message, state: FSMContext, staff_id: int, uow: UowFa
         await state.update_data(card_step="fix", card_defect=text)
         await message.answer(escape(PROMPTS["fix"]))
         return
-    await state.clear()
+    await end_dialog(state)
     if step in ("reply", "note"):
         await comment_from_chat(message, uow, ticket_id=t, staff_id=staff_id, text=text, public=step == "reply",
                                 ack=True)

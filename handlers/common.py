@@ -16,7 +16,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 
 from bot import texts
-from bot.keyboards import ALLOWED_EXT, Markup
+from bot.keyboards import ALLOWED_EXT, AUDIO_EXT, Markup
 from bot.texts import _
 from core.catalog.intake import REASONS_RU, FieldSpec
 from core.db import utcnow
@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 # «Такой команды нет» and the step stays; «/var/log is full» is text (a command is /word then a space or end)
 NOT_COMMAND = ~F.text.regexp(r"^/[A-Za-z0-9_]{1,32}(@\w+)?(\s|$)")
 ANSWER_TEXT = F.text & NOT_COMMAND
+# what is taken as an attachment: a photo, a document, a voice note (a user dictating the problem), an audio file
+# (a recording of a call); bot/delivery/planning.file_kind sends each back with its own method
+FILE = F.photo | F.document | F.voice | F.audio
 Event = Message | CallbackQuery
 REASONS_EN = {"empty": "the field is empty", "too_short": "too short", "too_long": "too long",
               "not_email": "this does not look like an e-mail address", "bad_choice": "pick one of the options",
@@ -84,22 +87,41 @@ def field_refusal(spec: FieldSpec, code: str, text: str) -> str:
         reason=escape(why), hint=escape(spec.hint[loc]), example=escape(spec.example[loc]))
 
 
+def has_file(message: Message) -> bool:
+    """Whether the message carries an attachment `file_ref` takes (see FILE)."""
+    return bool(message.photo or message.document or message.voice or message.audio)
+
+
+def file_label(name: str) -> str:
+    """How a kept file is named to the user: a voice note has no name of its own."""
+    return _("голосовое сообщение") if name.startswith("voice_") else name
+
+
 def file_ref(message: Message, max_mb: int) -> tuple[dict[str, Any] | None, str | None]:
-    """The file of a photo/document message as FSM data, or the Russian reason it is refused."""
+    """The file of a photo/document/voice/audio message as FSM data, or the reason it is refused."""
     ref: dict[str, Any]
     if message.photo:
         p = message.photo[-1]
         ref = {"file_id": p.file_id, "file_unique_id": p.file_unique_id, "name": f"photo_{p.file_unique_id}.jpg",
-               "mime": "image/jpeg", "size": p.file_size}
+               "mime": "image/jpeg", "size": p.file_size, "kind": "photo"}
+    elif message.voice:  # a voice note has no file name of its own
+        v = message.voice
+        ref = {"file_id": v.file_id, "file_unique_id": v.file_unique_id, "name": f"voice_{v.file_unique_id}.ogg",
+               "mime": v.mime_type or "audio/ogg", "size": v.file_size, "kind": "voice"}
+    elif message.audio:
+        a = message.audio
+        ref = {"file_id": a.file_id, "file_unique_id": a.file_unique_id,
+               "name": a.file_name or f"audio_{a.file_unique_id}.mp3", "mime": a.mime_type or "audio/mpeg",
+               "size": a.file_size, "kind": "audio"}
     elif message.document:
         d = message.document
         name = d.file_name or "file"
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if ext not in ALLOWED_EXT:
+        if ext not in ALLOWED_EXT and ext not in AUDIO_EXT:  # a call recording sent as a file is welcome too
             return None, _("Файлы такого типа не принимаются. Можно: {ext}.").format(
-                ext=", ".join(sorted(ALLOWED_EXT)))
+                ext=", ".join(sorted(ALLOWED_EXT | AUDIO_EXT)))
         ref = {"file_id": d.file_id, "file_unique_id": d.file_unique_id, "name": name, "mime": d.mime_type,
-               "size": d.file_size}
+               "size": d.file_size, "kind": "document"}
     else:
         return None, _("Пришлите фото или файл-документ.")
     if (ref["size"] or 0) > max_mb * 1024 * 1024:

@@ -18,7 +18,7 @@ from core.tickets.service import FileRef
 from core.uow import UowFactory
 from handlers.card_buttons import INTERNAL_TAG, comment_from_chat
 from handlers.card_steps import LineStaff
-from handlers.common import file_ref
+from handlers.common import FILE, file_ref, has_file
 
 log = logging.getLogger(__name__)
 NOTE = "/note"
@@ -37,7 +37,7 @@ def split_note(text: str) -> tuple[str, bool]:
     return text, INTERNAL_TAG in text.lower()
 
 
-@router.message(F.text | F.caption | F.photo | F.document)
+@router.message(F.text | F.caption | FILE)
 async def on_topic_message(message: Message, staff_id: int, uow: UowFactory, settings: Settings) -> None:
     """A message in a ticket's topic: a public reply to the requester, or an internal note."""
     thread = message.message_thread_id
@@ -50,7 +50,7 @@ async def on_topic_message(message: Message, staff_id: int, uow: UowFactory, set
         raise SkipHandler  # a topic that is no ticket's (or of a ticket moved to another chat)
     text, internal = split_note(text)
     files: list[FileRef] = []
-    if message.photo or message.document:
+    if has_file(message):
         ref, problem = file_ref(message, settings.max_file_mb)
         if ref is None:
             await message.reply("⚠️ " + (problem or ""))

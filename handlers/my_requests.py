@@ -26,7 +26,7 @@ from core.tickets.models import Ticket, TicketHistory
 from core.tickets.service import Actor, FileRef, TicketFilter
 from core.uow import UowFactory
 from handlers import services
-from handlers.common import ANSWER_TEXT, Event, deadline_text, file_ref, refuse_button, say, valid_id
+from handlers.common import ANSWER_TEXT, FILE, Event, deadline_text, file_ref, has_file, refuse_button, say, valid_id
 
 log = logging.getLogger(__name__)
 router = Router(name="my_requests")
@@ -252,7 +252,7 @@ async def on_answer(message: Message, state: FSMContext, uow: UowFactory, user: 
     await _answered(message, state, uow, user, ticket_id=data["tid"], number=data["number"], text=message.text or "")
 
 
-@router.message(MyReqSG.answer, F.photo | F.document)
+@router.message(MyReqSG.answer, FILE)
 async def on_answer_with_file(message: Message, state: FSMContext, uow: UowFactory, settings: Settings,
                               user: User) -> None:
     # a screenshot with a caption is an answer too (it was refused as «Сейчас я жду другой ответ»)
@@ -285,11 +285,11 @@ async def on_confirm(call: CallbackQuery, callback_data: TicketCb, uow: UowFacto
         number=escape(ticket.number or "")), main_menu())
 
 
-@router.message(MyReqSG.comment, ANSWER_TEXT | F.photo | F.document)
+@router.message(MyReqSG.comment, ANSWER_TEXT | FILE)
 async def on_comment(message: Message, state: FSMContext, uow: UowFactory, settings: Settings, user: User) -> None:
     data = await state.get_data()
     files: list[FileRef] = []
-    if message.photo or message.document:
+    if has_file(message):
         ref, problem = file_ref(message, settings.max_file_mb)
         if ref is None:
             await message.answer("⚠️ " + (problem or ""))

@@ -11,7 +11,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram.fsm.context import FSMContext
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.keyboards import ProfCb, RepCb, inline, main_menu
 from bot.states import ProfileSG
@@ -23,7 +23,7 @@ from core.errors import ContractRequired
 from core.tickets.contract import check_organisation
 from core.uow import UowFactory
 from handlers import services
-from handlers.common import Event, say
+from handlers.common import Event, drop_keyboard_of, say
 
 
 async def begin_profile(event: Event, state: FSMContext) -> None:
@@ -46,8 +46,17 @@ async def ask_organisation(event: Event, state: FSMContext, uow: UowFactory, *, 
         return
     await state.update_data(org_return=ret)
     await state.set_state(ProfileSG.organisation)
-    await say(event, _("Выберите вашу организацию из списка или напишите её название (можно часть)."),
-              org_buttons(orgs[:30]))
+    sent = await say(event, _("Выберите вашу организацию из списка или напишите её название (можно часть)."),
+                     org_buttons(orgs[:30]))
+    await state.update_data(pf_kb=sent.message_id)
+
+
+async def typed_instead(message: Message, state: FSMContext) -> None:
+    """A profile step's choice typed instead of pressed: the buttons of its question (`pf_kb`) go, once."""
+    mid = (await state.get_data()).get("pf_kb")
+    if mid:
+        await state.update_data(pf_kb=None)
+        await drop_keyboard_of(message, int(mid))
 
 
 def org_buttons(orgs: list[Organisation]) -> InlineKeyboardMarkup | None:

@@ -9,6 +9,7 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -30,7 +31,7 @@ from core.verification.codes import Policy
 from handlers import common, fsm_cache, report_outage, selfservice, services, verify
 from handlers import report_answers as answers
 from handlers import report_steps as steps
-from handlers.common import ANSWER_TEXT, NOT_COMMAND, Event, refuse_button, say
+from handlers.common import ANSWER_TEXT, FILE, NOT_COMMAND, Event, refuse_button, say
 from handlers.profile_steps import ask_organisation, contract_refused
 from handlers.report_steps import DESC_KEYS, start_report
 from kb.service import KnowledgeBase
@@ -156,6 +157,7 @@ async def take_text(message: Message, text: str, state: FSMContext, uow: UowFact
         await message.answer(common.field_refusal(spec, str(exc), text))
         return
     await state.update_data(answers=answers.with_answer(data, message.message_id, spec.key))
+    await steps.retire_question(message, state)
     await _store(message, state, uow, kb, tz, user, spec.key, value)
 
 
@@ -187,7 +189,7 @@ async def on_skip(call: CallbackQuery, state: FSMContext, uow: UowFactory, kb: K
     await _store(call, state, uow, kb, tz, user, spec.key, None)
 
 
-@router.message(ReportSG.field, F.photo | F.document)
+@router.message(ReportSG.field, FILE)
 async def on_file(message: Message, state: FSMContext, settings: Settings) -> None:
     data = await state.get_data()  # a file at a text step: handlers/report_edits.py
     ref, problem = common.file_ref(message, settings.max_file_mb)
@@ -196,8 +198,23 @@ async def on_file(message: Message, state: FSMContext, settings: Settings) -> No
         return
     files = [*data.get("files", []), ref]
     await state.update_data(files=files)
-    await message.answer(_("📎 Файл «{name}» принят ({n}). Пришлите ещё или нажмите «Готово».").format(
-        name=escape(ref["name"]), n=len(files)), reply_markup=inline([[(_("✅ Готово"), RepCb(a="done"))]]))
+    text = _("📎 Файл «{name}» принят ({n}). Пришлите ещё или нажмите «Готово».").format(
+        name=escape(common.file_label(ref["name"])), n=len(files))
+    markup = inline([[(_("✅ Готово"), RepCb(a="done"))]])
+    ack = data.get("files_ack") or {}
+    album = message.media_group_id
+    if album is not None and ack.get("album") == album and message.bot is not None:
+        # an album comes as up to 10 messages at once: one answer, edited, not ten (1 message/s in a chat)
+        try:
+            await message.bot.edit_message_text(chat_id=message.chat.id, message_id=ack["mid"], text=text,
+                                                reply_markup=markup)
+            return
+        except TelegramBadRequest as exc:  # deleted meanwhile: a new answer
+            log.info("could not edit the album's answer %s: %s", ack["mid"], exc.message)
+    elif ack.get("mid"):  # the previous file's «Готово» is not the one to press any more
+        await common.drop_keyboard_of(message, int(ack["mid"]))
+    sent = await message.answer(text, reply_markup=markup)
+    await state.update_data(files_ack={"mid": sent.message_id, "album": album})
 
 
 @router.callback_query(ReportSG.field, RepCb.filter(F.a == "done"))
@@ -207,6 +224,7 @@ async def on_files_done(call: CallbackQuery, state: FSMContext, tz: ZoneInfo) ->
     if spec.required and not data.get("files"):
         await call.answer(_("Этот файл обязателен: пришлите его, пожалуйста."), show_alert=True)
         return
+    await state.update_data(files_ack=None)
     if data.get("edit"):
         await steps.show_summary(call, state, tz)
         return

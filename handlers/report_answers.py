@@ -14,6 +14,9 @@ the second part of a paste that arrives after a restart, or at another instance,
   checked as one answer. A tail is therefore never taken on its own, and a too long paste is refused with
   its full length. Only a head of at least `SPLIT_HEAD_MIN` characters is continued, so two short answers sent within a
   second stay two answers; the price: a long answer and another text within a second are read as one.
+  Several messages forwarded at once (a colleague's report of the error, in three messages) arrive the same way,
+  within a second, each with `forward_origin`: a forwarded text within `JOIN_WINDOW` of a forwarded answer is
+  joined to it whatever its length, one line each, so the next steps are not answered by the rest of them.
 """
 
 from __future__ import annotations
@@ -52,12 +55,19 @@ def answered_field(data: dict[str, Any], message_id: int) -> tuple[str | None, b
 
 def paste_part(message: Message, text: str, before: dict[str, Any]) -> dict[str, Any]:
     """The `paste` record of a typed answer; `before` is the dialog data it arrived on."""
-    return {"mid": message.message_id, "date": _ts(message), "text": text,
+    return {"mid": message.message_id, "date": _ts(message), "text": text, "fwd": _forwarded(message),
             "before": {k: v for k, v in before.items() if k != "paste"}}
 
 
-def joined(head: str, tail: str) -> str:
-    """One text again: a cut at the limit is glued as is, a cut at a space keeps it, else a line break."""
+def _forwarded(message: Message) -> bool:
+    return message.forward_origin is not None
+
+
+def joined(head: str, tail: str, *, forwarded: bool = False) -> str:
+    """One text again: a cut at the limit is glued as is, a cut at a space keeps it, else a line break (always
+    one between forwarded messages: each is whole)."""
+    if forwarded:
+        return head.rstrip() + "\n" + tail.lstrip()
     if len(head) >= TELEGRAM_LIMIT or head[-1:].isspace() or tail[:1].isspace():
         return head + tail
     return head + "\n" + tail
@@ -70,8 +80,10 @@ class PasteTail(Filter):
         if message.text is None:
             return False
         paste = (await state.get_data()).get("paste")
-        if not paste or message.message_id <= paste["mid"] or len(paste["text"]) < SPLIT_HEAD_MIN:
+        if not paste or message.message_id <= paste["mid"] or not 0 <= _ts(message) - paste["date"] <= JOIN_WINDOW:
             return False
-        if not 0 <= _ts(message) - paste["date"] <= JOIN_WINDOW:
+        if _forwarded(message) and paste.get("fwd"):  # several messages forwarded at once: one answer
+            return {"paste": paste}
+        if len(paste["text"]) < SPLIT_HEAD_MIN:
             return False
         return {"paste": paste}

@@ -27,6 +27,7 @@ from core.uow import UowFactory
 from handlers import common, report
 from handlers import report_answers as answers
 from handlers import report_steps as steps
+from handlers.common import FILE
 from kb.service import KnowledgeBase
 
 router = Router(name="report-edits")
@@ -36,13 +37,22 @@ router = Router(name="report-edits")
 async def on_paste_tail(message: Message, state: FSMContext, paste: dict[str, Any], uow: UowFactory,
                         kb: KnowledgeBase | None, tz: ZoneInfo, user: User) -> None:
     # back to the step the first part answered, as if the whole paste had come in one message
-    text = answers.joined(paste["text"], message.text or "")
-    await state.set_data({**paste["before"], "paste": answers.paste_part(message, text, paste["before"])})
+    text = answers.joined(paste["text"], message.text or "", forwarded=bool(paste.get("fwd")))
+    before, now = dict(paste["before"]), await state.get_data()
+    if now.get("step_mid") != before.get("step_mid"):  # the head moved the dialog on (its step's buttons went)
+        if now.get("step_kb"):  # the next step's question, asked for the head alone, is not the step any more
+            await common.drop_keyboard_of(message, int(now["step_mid"]))
+        before["step_kb"] = False
+    await state.set_data({**before, "paste": answers.paste_part(message, text, before)})
     await state.set_state(ReportSG.field)
     await report.take_text(message, text, state, uow, kb, tz, user)
+    after = await state.get_data()
+    if after.get("step_mid") == before.get("step_mid") and not after.get("step_kb") \
+            and await state.get_state() == ReportSG.field.state:
+        await steps.ask_field(message, state, tz)  # the whole paste refused: its step again, with its buttons
 
 
-@router.message(ReportSG.field, F.photo | F.document)
+@router.message(ReportSG.field, FILE)
 async def on_file_at_text_step(message: Message, state: FSMContext, settings: Settings, uow: UowFactory,
                                kb: KnowledgeBase | None, tz: ZoneInfo, user: User) -> None:
     data = await state.get_data()
@@ -59,24 +69,28 @@ async def on_file_at_text_step(message: Message, state: FSMContext, settings: Se
         if ref is None:
             await message.answer("⚠️ " + (problem or ""))
             return
-        await state.update_data(files=[*data.get("files", []), ref])
-        kept = _("📎 Файл «{name}» сохранён, он будет приложен к обращению.").format(name=escape(ref["name"]))
+        await state.update_data(files=[*data.get("files", []), ref], early_album=message.media_group_id)
+        if message.media_group_id is not None and data.get("early_album") == message.media_group_id and not caption:
+            return  # the rest of an album: told once
+        kept = _("📎 Файл «{name}» сохранён, он будет приложен к обращению.").format(
+            name=escape(common.file_label(ref["name"])))
         await message.answer(kept if caption else kept + " " + _("А сейчас нужен текст: {label}.").format(label=label))
     if caption:
         await report.take_text(message, caption, state, uow, kb, tz, user)
 
 
-@router.message(ReportSG.field, ~F.text, ~F.photo, ~F.document)
+@router.message(ReportSG.field, ~F.text, ~FILE)
 async def on_other_kind_at_a_step(message: Message, state: FSMContext) -> None:
-    # a voice note, a sticker, a location or a contact: said what the step needs, not «another answer» in general
+    # a sticker, a location, a contact or a video: said what the step needs, not «another answer» in general
     spec = FIELDS[report._current_key(await state.get_data())]
     if spec.kind is FieldKind.files:
-        await message.answer(_("Сюда подойдут фото или файл-документ. Пришлите его или нажмите «Готово»."))
+        await message.answer(_("Сюда подойдут фото, голосовое сообщение, аудиозапись или файл-документ. Пришлите его "
+                               "или нажмите «Готово»."))
     elif spec.kind is FieldKind.choice:
         await message.answer(_("Выберите вариант кнопкой под вопросом."))
     else:
-        await message.answer(_("Сейчас нужен текст: {label}. Голосовые сообщения, стикеры, геопозицию и контакты я "
-                               "не читаю — напишите, пожалуйста, словами.")
+        await message.answer(_("Сейчас нужен текст: {label}. Стикеры, геопозицию и контакты я не читаю — напишите, "
+                               "пожалуйста, словами.")
                              .format(label=escape(texts.field_label(spec.key))))
 
 
@@ -106,6 +120,8 @@ async def on_edited_answer(message: Message, state: FSMContext, tz: ZoneInfo) ->
 async def _show_again(message: Message, state: FSMContext, tz: ZoneInfo, data: dict[str, Any]) -> None:
     """What the dialog shows at the step it is on, now with the corrected answer."""
     current = await state.get_state()
+    if current in (ReportSG.field.state, ReportSG.impact.state, ReportSG.priority.state):
+        await steps.retire_question(message, state)  # the step is asked again below: one question with buttons
     if current == ReportSG.summary.state:
         if data.get("sum_mid"):  # the older summary's «📨 Отправить» would send values it no longer shows
             await common.drop_keyboard_of(message, data["sum_mid"])

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import texts
 from bot.keyboards import Button, RepCb, inline, main_menu, nav_row, yes_no
 from bot.states import ReportSG
+from bot.telegram import to_plain
 from bot.texts import _
 from core.catalog.intake import AFFECTED_NAMES, FIELDS, FieldKind, check_value, intake_fields
 from core.catalog.models import User
@@ -23,7 +24,7 @@ from core.tickets.service import PROFILE_KEYS
 from core.uow import UowFactory
 from core.verification.codes import Policy
 from handlers import services, verify
-from handlers.common import Event, say
+from handlers.common import Event, drop_keyboard_of, file_label, say
 from handlers.profile_steps import begin_profile
 
 if TYPE_CHECKING:
@@ -131,8 +132,8 @@ async def ask_field(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
         rows = [[(texts.affected_name(c), RepCb(a="choice", v=c))] for c in spec.choices]
     elif spec.kind is FieldKind.files:
         have = len(data.get("files", []))
-        text += "\n" + _("Подойдут фото и файлы doc, xls, pdf, jpg, png, zip, log и другие; когда всё "
-                          "пришлёте — нажмите «Готово».")
+        text += "\n" + _("Подойдут фото, голосовые сообщения, аудиозаписи и файлы doc, xls, pdf, jpg, png, zip, "
+                          "log и другие; когда всё пришлёте — нажмите «Готово».")
         if have:
             text += "\n" + _("Уже приложено файлов: {n}").format(n=have)
         rows = [[(_("✅ Готово"), RepCb(a="done"))]]
@@ -206,9 +207,20 @@ async def ask_priority(event: Event, state: FSMContext) -> None:
 
 
 async def _prompt(event: Event, state: FSMContext, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """A step's question; its message is the step's (see `on_prompt`)."""
+    """A step's question; its message is the step's (see `on_prompt`); `step_kb`: its buttons are still shown."""
     sent = await say(event, text, markup)
-    await state.update_data(step_mid=sent.message_id)
+    await state.update_data(step_mid=sent.message_id, step_kb=markup is not None)
+
+
+async def retire_question(message: Message, state: FSMContext) -> None:
+    """The current step's question is done with — a typed answer took the step, or it is asked anew after an
+    edit: its buttons («Назад», «Пропустить», …) go, as a press would have taken them (say() drops a pressed
+    keyboard). A message that cannot be edited (deleted, or refused for its age) keeps them: the answer matters
+    more, and a late press is refused by `on_prompt` anyway."""
+    data = await state.get_data()
+    if data.get("step_mid") and data.get("step_kb"):
+        await state.update_data(step_kb=False)  # asked once: never a second edit («message is not modified»)
+        await drop_keyboard_of(message, int(data["step_mid"]))
 
 
 def on_prompt(call: CallbackQuery, data: dict[str, Any]) -> bool:
@@ -224,11 +236,11 @@ async def old_step(call: CallbackQuery, why: str) -> None:
     await call.answer(_("Этот шаг уже пройден — ответьте, пожалуйста, на последний вопрос."))
 
 
-def summary_text(data: dict[str, Any], tz: ZoneInfo) -> str:
+def summary_text(data: dict[str, Any], tz: ZoneInfo, *, limit: int = 600) -> str:
     values = {**data.get("pre", {}), **ticket_fields(data)}
     order = [*data["order"], *(k for k in impact_values(data) if k not in data["order"])]
     if data.get("files"):
-        names = ", ".join(f["name"] for f in data["files"])
+        names = ", ".join(file_label(f["name"]) for f in data["files"])
         for key in data["order"]:
             if FIELDS[key].kind is FieldKind.files:
                 values[key] = names
@@ -236,8 +248,22 @@ def summary_text(data: dict[str, Any], tz: ZoneInfo) -> str:
              _("Сервис: {svc}").format(svc=escape(data["svc_name"])),
              _("Вид: {t}").format(t=escape(texts.type_name(data["rtype"]))),
              _("Приоритет: {p}").format(p=escape(texts.priority_label(data["prio"], data.get("svc_policy")))), "",
-             texts.fields_block(values, tz=tz, order=order)]
+             texts.fields_block(values, tz=tz, order=order, limit=limit)]
     return "\n".join(lines)
+
+
+SUMMARY_ROOM = 4000  # of Telegram's 4,096 characters (counted without the HTML tags) for one summary message
+
+
+def fitting_summary(data: dict[str, Any], tz: ZoneInfo, tail: str) -> str:
+    """The summary with `tail`, in one message: a service whose intake asks many long fields gets each answer
+    cut shorter (600 characters, then 300, …) instead of a summary Telegram refuses as too long."""
+    limit = 600
+    text = summary_text(data, tz, limit=limit) + tail
+    while len(to_plain(text)) > SUMMARY_ROOM and limit > 40:
+        limit //= 2
+        text = summary_text(data, tz, limit=limit) + tail
+    return text
 
 
 async def show_summary(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
@@ -248,7 +274,7 @@ async def show_summary(event: Event, state: FSMContext, tz: ZoneInfo) -> None:
     if data.get("prio_fixed") is None:
         rows.append([("✏️ " + _("Приоритет"), RepCb(a="edit", v="_prio"))])
     rows.append([(_("📨 Отправить"), RepCb(a="send")), (_("✖️ Отмена"), RepCb(a="cancel"))])
-    sent = await say(event, summary_text(data, tz) + "\n\n" + _("Всё верно? Можно исправить любое поле."),
+    sent = await say(event, fitting_summary(data, tz, "\n\n" + _("Всё верно? Можно исправить любое поле.")),
                      inline(rows))
     await state.update_data(sum_mid=sent.message_id)  # an edited answer shows it anew (handlers/report_edits.py)
 

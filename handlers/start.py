@@ -25,7 +25,7 @@ from core.verification import service as verification
 from core.verification.codes import Policy
 from handlers import report_steps, verify
 from handlers.common import ANSWER_TEXT, Event, refuse_button, say
-from handlers.profile_steps import ask_organisation, begin_profile, contract_refused, org_buttons
+from handlers.profile_steps import ask_organisation, begin_profile, contract_refused, org_buttons, typed_instead
 from kb.service import KnowledgeBase
 
 router = Router(name="start")
@@ -71,7 +71,8 @@ async def _ask_region(event: Event, state: FSMContext) -> None:
     await state.set_state(ProfileSG.region)
     rows = [[(r, ProfCb(a="region", v=str(i)))] for i, r in enumerate(REGIONS)]
     rows.append([(_("Другой"), ProfCb(a="region", v="other"))])
-    await say(event, _("Выберите ваш МРФ (макрорегиональный филиал):"), inline(rows))
+    sent = await say(event, _("Выберите ваш МРФ (макрорегиональный филиал):"), inline(rows))
+    await state.update_data(pf_kb=sent.message_id)  # typed instead of pressed: its buttons go (on_region_typed)
 
 
 @router.message(ProfileSG.full_name, ANSWER_TEXT)
@@ -131,6 +132,7 @@ async def on_region_typed(message: Message, state: FSMContext, uow: UowFactory, 
     if not found:
         await message.answer(_("Выберите МРФ кнопкой выше или нажмите «Другой», чтобы написать свой филиал."))
         return
+    await typed_instead(message, state)
     await _region_chosen(message, state, uow, kb, user, found[0], Policy.of(settings))
 
 
@@ -250,12 +252,17 @@ async def on_org_text(message: Message, state: FSMContext, uow: UowFactory, tz: 
     orgs = await catalog.list_organisations(uow=uow())
     match = catalog.match_organisations(orgs, message.text or "")
     if not match:
-        await message.answer(_("Не нашёл организацию «{name}». Выберите её из списка или проверьте название.")
-                             .format(name=escape(message.text or "")), reply_markup=org_buttons(orgs[:30]))
+        await typed_instead(message, state)  # the list again below: the one above is not the one to press
+        sent = await message.answer(_("Не нашёл организацию «{name}». Выберите её из списка или проверьте "
+                                      "название.").format(name=escape(message.text or "")),
+                                    reply_markup=org_buttons(orgs[:30]))
+        await state.update_data(pf_kb=sent.message_id)
         return
+    await typed_instead(message, state)
     if len(match) > 1:
-        await message.answer(_("Под «{name}» подходят несколько организаций — выберите вашу:")
-                             .format(name=escape(message.text or "")), reply_markup=org_buttons(match[:30]))
+        sent = await message.answer(_("Под «{name}» подходят несколько организаций — выберите вашу:")
+                                    .format(name=escape(message.text or "")), reply_markup=org_buttons(match[:30]))
+        await state.update_data(pf_kb=sent.message_id)
         return
     await _org_chosen(message, state, uow, tz, user, match[0].id)
 

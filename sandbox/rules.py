@@ -190,7 +190,8 @@ class TelegramRules:
             self.contents[key] = (text, dump_markup(params.get("reply_markup")))
 
 
-_TEXT_METHODS = frozenset({"sendMessage", "editMessageText", "sendPhoto", "sendDocument", "editMessageCaption",
+_TEXT_METHODS = frozenset({"sendMessage", "editMessageText", "sendPhoto", "sendDocument", "sendVoice", "sendAudio",
+                           "editMessageCaption",
                            "copyMessage"})
 
 

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # one claim is what the rate sends in this long: fewer database round trips per send (the rate is kept within
 # ~1.5% under load), and at most two claims (2 s of sends) are ever `sending` for a crash to leave uncertain
+REST_PAUSES = 5  # 429s waited out on a later part of a long notice before the row is given back
 CLAIM_SECONDS = 0.25  # small claims: a kill -9 leaves at most two of them (in flight or unsettled) uncertain
 
 
@@ -178,11 +179,7 @@ class BroadcastSender:
                 finally:
                     self.limiter.done()
                 for piece in pieces[1:]:  # a long notice: the rest follows (rare; broadcasts are short)
-                    await self.limiter.acquire(chat, low=True, tracked=True)
-                    try:
-                        await send_one(self.bot, chat, piece, **extra)
-                    finally:
-                        self.limiter.done()
+                    await self._rest(chat, piece, extra)
                 message_id = first[0].message_id if first else None
                 if row.pin and message_id is not None:
                     await self._pin(chat, message_id)
@@ -212,6 +209,25 @@ class BroadcastSender:
                 return self._retry(row, f"{type(exc).__name__}: {exc.message}")
             except TelegramAPIError as exc:
                 return self._retry(row, f"{type(exc).__name__}: {exc.message}")
+
+    async def _rest(self, chat: int, piece: str, extra: dict[str, Any]) -> None:
+        """A later part of a long notice: its first part is in the chat, so a 429 is waited out here and the
+        part sent again, never the row given back (the next pass would send the first part a second time)."""
+        for _ in range(REST_PAUSES):
+            await self.limiter.acquire(chat, low=True, tracked=True)
+            try:
+                await send_one(self.bot, chat, piece, **extra)
+                return
+            except TelegramRetryAfter as exc:
+                log.warning("429 from Telegram on a later part: every sender pauses %ss", exc.retry_after)
+                await self.limiter.pause(exc.retry_after)
+            finally:
+                self.limiter.done()
+        await self.limiter.acquire(chat, low=True, tracked=True)
+        try:  # the last try: what it raises settles the row as any other answer does
+            await send_one(self.bot, chat, piece, **extra)
+        finally:
+            self.limiter.done()
 
     async def _pin(self, chat: int, message_id: int, *, unpin: bool = False) -> None:
         try:

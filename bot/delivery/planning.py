@@ -41,7 +41,7 @@ class Target:
     held: str | None = None  # why this chat cannot get it now (a broken line chat): kept, sent once it is rebound
     thread_id: int | None = None  # a forum topic of the chat (message_thread_id)
     wait: str | None = None  # why it cannot go yet (its topic is being created): not sent, planned again next poll
-    files: tuple[tuple[str, str], ...] = ()  # ("photo" | "document", file_id) sent after the text
+    files: tuple[tuple[str, str], ...] = ()  # (file_kind(), file_id) sent after the text
     thread_gone: Callable[[], Awaitable[None]] | None = None  # Telegram says the topic is gone: forget it
 
 
@@ -88,14 +88,23 @@ async def plan_requester(session: AsyncSession, ev: OutboxEvent, ctx: DeliveryCo
 
 
 async def comment_files(session: AsyncSession, comment_id: Any) -> tuple[tuple[str, str], ...]:
-    """The files of a comment as (photo | document, file_id), to be sent after its text."""
+    """The files of a comment as (file_kind, file_id), to be sent after its text."""
     if not isinstance(comment_id, int):
         return ()
     rows = (await session.scalars(select(Attachment).where(Attachment.comment_id == comment_id)
                                   .order_by(Attachment.id))).all()
-    # a photo taken by the bot is named photo_<unique id>.jpg (handlers.common.file_ref): it goes back as a photo
-    return tuple(("photo" if a.name.startswith("photo_") and a.mime == "image/jpeg" else "document", a.file_id)
-                 for a in rows)
+    return tuple((file_kind(a.name, a.mime, a.kind), a.file_id) for a in rows)
+
+
+def file_kind(name: str, mime: str | None, kind: str | None = None) -> str:
+    """How a stored file is sent back: photo, voice, audio or document (handlers.common.file_ref's kinds).
+
+    A file id goes back only with its own kind's method: Telegram refuses a photo's id in sendDocument («can't use
+    file of type Photo as Document»), and a voice note sent as a document is no longer played as one. Rows from
+    before the kind was kept: a photo by file_ref's name for it, anything else as a document."""
+    if kind in ("photo", "voice", "audio", "document"):
+        return kind
+    return "photo" if name.startswith("photo_") and mime == "image/jpeg" else "document"
 
 
 async def prefetch(session: AsyncSession, events: list[OutboxEvent]) -> list[User]:

@@ -156,6 +156,10 @@ async def _send_piece(bot: Bot, chat: int, t: Target, pieces: list[str], i: int)
     kind, file_id = t.files[i - len(pieces)]
     if kind == "photo":
         await bot.send_photo(chat_id=chat, photo=file_id, message_thread_id=t.thread_id)
+    elif kind == "voice":
+        await bot.send_voice(chat_id=chat, voice=file_id, message_thread_id=t.thread_id)
+    elif kind == "audio":
+        await bot.send_audio(chat_id=chat, audio=file_id, message_thread_id=t.thread_id)
     else:
         await bot.send_document(chat_id=chat, document=file_id, message_thread_id=t.thread_id)
 

@@ -14,10 +14,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update
+from aiogram.types import Message, TelegramObject, Update
 
 log = logging.getLogger(__name__)
 
+BATCH_FREE = 9  # an album has at most 10 messages: the first takes the token, 9 more go free (so do 9 forwards)
 WARNING = "Слишком много сообщений подряд, подождите пару секунд"
 
 
@@ -31,6 +32,10 @@ class ThrottlingMiddleware(BaseMiddleware):
         self.enabled = True
         self._tokens: dict[int, tuple[float, float]] = {}  # user -> (tokens, when counted)
         self._muted_until: dict[int, float] = {}
+        # user -> the batch last counted: Telegram delivers an album of up to 10 photos (one media_group_id), or
+        # several messages forwarded together (the same second), as that many messages at once; it is one thing
+        # the person sent, and one token
+        self._albums: dict[int, tuple[str, int]] = {}  # user -> (batch, messages of it let through free)
 
     def _over_limit(self, uid: int, now: float) -> str:
         """'ok', 'warn' (first excess update) or 'drop'."""
@@ -58,7 +63,16 @@ class ThrottlingMiddleware(BaseMiddleware):
         sender = msg.from_user if msg is not None else (cq.from_user if cq is not None else None)
         if chat is None or chat.type != "private" or sender is None:
             return await handler(event, data)
+        album = _batch(msg) if msg is not None else None
+        seen = self._albums.get(sender.id)
+        if album is not None and seen is not None and seen[0] == album and seen[1] < BATCH_FREE:
+            self._albums[sender.id] = (album, seen[1] + 1)
+            return await handler(event, data)  # the rest of an album (or of one forwarding) already counted
         verdict = self._over_limit(sender.id, self.clock())
+        if album is not None and verdict == "ok" and (seen is None or seen[0] != album):
+            if len(self._albums) > 10_000:
+                self._albums.clear()
+            self._albums[sender.id] = (album, 0)
         if verdict == "ok":
             return await handler(event, data)
         if verdict == "warn":
@@ -72,3 +86,12 @@ class ThrottlingMiddleware(BaseMiddleware):
             except Exception:  # a failed warning must not turn into an error for the user
                 log.warning("throttle warning to %s failed", chat.id, exc_info=True)
         return None
+
+
+def _batch(msg: Message) -> str | None:
+    """What a message arrived with at once: its album, or the forwarding (a second of one chat's forwards)."""
+    if msg.media_group_id is not None:
+        return msg.media_group_id
+    if msg.forward_origin is not None:
+        return f"fwd:{int(msg.date.timestamp())}"
+    return None

@@ -32,21 +32,23 @@ def pick_locale(user: User | None, tg_user: TgUser | None) -> str:
     return "en" if code.lower().startswith("en") else "ru"
 
 
-async def load_or_create(session_factory: async_sessionmaker[AsyncSession], tg_user: TgUser) -> User:
-    """One read per update; a write only for a first-time sender."""
+async def load_or_create(session_factory: async_sessionmaker[AsyncSession], tg_user: TgUser) -> tuple[User, bool]:
+    """One read per update; a write only for a first-time sender. The flag: the user was unreachable (a notice to
+    them was refused with 403 while they had blocked the bot) and is reachable again now."""
     async with session_factory() as s:
         s.info[SIDE_WRITE] = True  # bookkeeping: it must not carry the update id (see bot/middlewares/dedup.py)
         user = await s.scalar(select(User).where(User.tg_id == tg_user.id))
         if user is not None:
             changed = False
-            if user.unreachable:  # they write to us again, so they unblocked the bot: deliveries may resume
+            came_back = user.unreachable
+            if came_back:  # they write to us again, so they unblocked the bot: deliveries may resume
                 user.unreachable, changed = False, True
                 await cards.mark_requester_dirty(s, user_ids={user.id})  # the cards drop their warning
             if user.locale is None:  # pushes are rendered outside any update: they need the language stored
                 user.locale, changed = pick_locale(None, tg_user), True
             if changed:
                 await s.commit()
-            return user
+            return user, came_back
         # organisation=None marks the relationship as loaded: the user is cached and read outside any session
         # the Telegram client's language until the profile picks one: status pushes use the stored locale
         user = User(tg_id=tg_user.id, full_name=tg_user.full_name or "", organisation=None,
@@ -54,14 +56,14 @@ async def load_or_create(session_factory: async_sessionmaker[AsyncSession], tg_u
         s.add(user)
         try:
             await s.commit()
-            return user
+            return user, False
         except IntegrityError:
             # a concurrent update of the same new sender created it first
             await s.rollback()
             found = await s.scalar(select(User).where(User.tg_id == tg_user.id))
             if found is None:
                 raise
-            return found
+            return found, False
 
 
 class UserMiddleware(BaseMiddleware):
@@ -77,8 +79,10 @@ class UserMiddleware(BaseMiddleware):
             user = self.cache.get(tg_user.id)
             if user is None:
                 generation = self.cache.generation
-                user = await load_or_create(self._factory, tg_user)
+                user, came_back = await load_or_create(self._factory, tg_user)
                 self.cache.put(user, generation=generation)
+                if came_back:
+                    data["missed_notices"] = True  # handlers/comeback.py: what they missed is told once
         data["user"] = user
         data["locale"] = pick_locale(user, tg_user)
         return await handler(event, data)

@@ -45,6 +45,7 @@ BUTTONS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("l1", "⏮ Вернуть на 1ЛТП", frozenset({"assigned", "in_progress"})),
     ("out", "🔗 Связать с аварией", frozenset({"assigned", "in_progress", "waiting_user"})),
     ("rcl", "🔀 Сменить услугу", frozenset({"assigned", "in_progress"})),  # line 1's cards only
+    ("files", "📎 Вложения", frozenset({"assigned", "in_progress", "waiting_user", "resolved"})),  # when there are
 )
 LABELS = {code: label for code, label, _ in BUTTONS}
 
@@ -184,6 +185,8 @@ def actions_for(f: CardFacts) -> list[str]:
         if code == "esc" and not ESCALATIONS.get(f.line_level):
             continue
         if code == "rcl" and f.line_level != "line1":
+            continue
+        if code == "files" and not f.attachments:
             continue
         codes.append(code)
     return codes

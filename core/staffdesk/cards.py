@@ -168,6 +168,14 @@ async def ticket_version(*, uow: UnitOfWork, ticket_id: int) -> tuple[int, str, 
         return (t.version, t.status, t.line) if t is not None else None
 
 
+async def ticket_files(*, uow: UnitOfWork, ticket_id: int) -> list[tuple[str | None, str, str, str | None]]:
+    """The ticket's attachments, the intake's and the comments', oldest first: (kind, file id, name, mime)."""
+    async with uow:
+        rows = (await uow.session.execute(select(Attachment.kind, Attachment.file_id, Attachment.name, Attachment.mime)
+                                          .where(Attachment.ticket_id == ticket_id).order_by(Attachment.id))).all()
+        return [(r.kind, r.file_id, r.name, r.mime) for r in rows]
+
+
 async def ticket_by_message(*, uow: UnitOfWork, chat_id: int, message_id: int) -> int | None:
     """The ticket whose card is this message of this chat."""
     async with uow:

@@ -121,6 +121,9 @@ class Attachment(Base):
     name: Mapped[str] = mapped_column(String(300), default="")
     mime: Mapped[str | None] = mapped_column(String(100))
     size: Mapped[int | None] = mapped_column(BigInteger)
+    # photo, voice, audio or document: a file id goes back only with its own kind's method (None: older rows,
+    # a photo by its name, else a document)
+    kind: Mapped[str | None] = mapped_column(String(16))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_comments.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

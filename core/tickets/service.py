@@ -37,6 +37,7 @@ class FileRef:
     mime: str | None = None
     size: int | None = None
     file_unique_id: str | None = None
+    kind: str | None = None  # photo, voice, audio or document: how Telegram sends the file id back
 
 
 def _event_payload(ticket: Ticket, **extra: Any) -> dict[str, Any]:
@@ -196,7 +197,8 @@ async def _register_in(uow: UnitOfWork, *, service: Service, request_type: str, 
 
 def _attachment(ticket_id: int, ref: FileRef, now: datetime, comment_id: int | None = None) -> Attachment:
     return Attachment(ticket_id=ticket_id, file_id=ref.file_id, file_unique_id=ref.file_unique_id,
-                      name=ref.name, mime=ref.mime, size=ref.size, comment_id=comment_id, created_at=now)
+                      name=ref.name, mime=ref.mime, size=ref.size, kind=ref.kind, comment_id=comment_id,
+                      created_at=now)
 
 
 async def apply_action(*, uow: UnitOfWork, ticket_id: int, action: str, actor: Actor,

@@ -117,6 +117,7 @@ class RecordingSession(BaseSession):
         self.rules = TelegramRules(clock=time.monotonic)  # the harness gives it its fake clock
         self.topics: dict[int, dict[int, str]] = {}  # forum chat id -> its topics (thread id -> name)
         self.closed_topics: set[tuple[int, int]] = set()  # (chat id, thread id) of topics closed in Telegram
+        self.file_types: dict[str, str] = {}  # file id -> tdlib's type of the file (Photo, Document, VoiceNote, Audio)
 
     def forum(self, chat_id: int) -> None:
         """`chat_id` is a supergroup with topics: createForumTopic works there, a send to an unknown thread fails."""
@@ -140,6 +141,30 @@ class RecordingSession(BaseSession):
                 return "Bad Request: message thread not found"
             if ((chat, thread) in self.closed_topics) == (call.name == "closeForumTopic"):
                 return "Bad Request: TOPIC_NOT_MODIFIED"
+        return None
+
+    def learn_files(self, message: Message | None) -> None:
+        """Keeps the type of each file a user sent, as Telegram knows the file ids it gave out."""
+        if message is None:
+            return
+        if message.photo:
+            self.file_types[message.photo[-1].file_id] = "Photo"
+        for kind, tdlib in (("document", "Document"), ("voice", "VoiceNote"), ("audio", "Audio")):
+            obj = getattr(message, kind)
+            if obj is not None:
+                self.file_types[obj.file_id] = tdlib
+
+    def _file_refusal(self, call: Call) -> str | None:
+        """tdlib's check of a known file id against the sending method: a Photo only as a photo, a Document-class
+        file (a document, a voice note, an audio file) only with a Document-class method."""
+        param = {"sendPhoto": "photo", "sendDocument": "document", "sendVoice": "voice", "sendAudio": "audio"}
+        key = param.get(call.name)
+        real = self.file_types.get(str(call.params.get(key))) if key else None
+        if key is None or real is None:
+            return None
+        wanted = {"photo": "Photo", "document": "Document", "voice": "VoiceNote", "audio": "Audio"}[key]
+        if (real == "Photo") != (wanted == "Photo"):
+            return f"Bad Request: can't use file of type {real} as {wanted}"
         return None
 
     def relax(self, *rules: str) -> None:
@@ -179,7 +204,7 @@ class RecordingSession(BaseSession):
         if exc is not None:
             call.error = exc
             raise exc
-        refused = self._forum_refusal(call)
+        refused = self._forum_refusal(call) or self._file_refusal(call)
         if refused is not None:
             call.error = TelegramBadRequest(method=method, message=refused)
             raise call.error
@@ -227,6 +252,10 @@ class RecordingSession(BaseSession):
             raw["photo"] = [{"file_id": "sent-photo", "file_unique_id": "sp", "width": 1, "height": 1}]
         if call.name == "sendDocument":
             raw["document"] = {"file_id": "sent-doc", "file_unique_id": "sd"}
+        if call.name == "sendVoice":
+            raw["voice"] = {"file_id": "sent-voice", "file_unique_id": "sv", "duration": 1}
+        if call.name == "sendAudio":
+            raw["audio"] = {"file_id": "sent-audio", "file_unique_id": "sa", "duration": 1}
         return raw
 
     def _raw_result(self, bot: Bot, call: Call) -> Any:
@@ -416,6 +445,7 @@ class BotHarness:
         self.clock.advance(self.tick)
         if update.callback_query is not None:
             self.session.rules.callback_arrived(update.callback_query.id)
+        self.session.learn_files(update.message)
         await self.dp.feed_update(self.bot, update)
         if self.strict and len(self.errors) > seen:
             raise self.errors[-1]

@@ -197,3 +197,26 @@ async def test_the_process_sender_shares_the_delivery_limiter_at_the_send_rate(h
     await broadcast_to_all(harness)
     await run_broadcasts(root)  # the scheduler's job, on the real clock
     assert sends(harness) == {c: 1 for c in chats}
+
+
+async def test_a_429_on_the_second_part_of_a_long_notice_does_not_send_the_first_part_again(
+        harness: BotHarness) -> None:
+    # regression: the row went back to pending and the next pass sent the long notice from its first part again
+    await users(harness, 1)
+    text = ("Работы в NTTM: " + "подробности " * 300 + "\n") * 2  # ~7,300 characters: two messages
+    bid = await broadcast_to_all(harness, text=text)
+    session = harness.session
+    assert isinstance(session, ScriptedSession)
+    seen = {"n": 0}
+
+    def script(call: Call) -> BaseException | None:
+        seen["n"] += 1
+        if seen["n"] == 2:
+            return TelegramRetryAfter(method=call.method, message="Too Many Requests: retry after 5", retry_after=5)
+        return None
+
+    session.script = script
+    await run_until_done(sender(harness), harness)
+    parts = [c.text or "" for c in harness.session.calls if c.name == "sendMessage" and c.error is None]
+    assert len(parts) == 2 and parts[0] != parts[1]  # each part once, in order
+    assert {r.status for r in (await rows(harness, bid)).values()} == {RecipientStatus.sent}

@@ -51,3 +51,18 @@ async def test_unblocking_without_a_ticket_says_nothing(harness: BotHarness) -> 
     h = harness
     await onboard(h, UID + 1)
     assert await h.feed(_bot_status(h, UID + 1, old="kicked", new="member")) == []
+
+
+async def test_unblocking_after_nothing_was_missed_sends_no_list(harness: BotHarness) -> None:
+    # regression: the list went to everyone who unblocked the bot, though no notice had been refused meanwhile
+    h = harness
+    await onboard(h, UID + 2)
+    await f.incident(h.root, await db_user(h, UID + 2))
+    await h.deliver()
+    h.session.block(UID + 2)
+    await h.feed(_bot_status(h, UID + 2, old="member", new="kicked"))
+    await h.deliver()  # nothing to send while blocked
+    h.session.rules.blocked.discard(UID + 2)
+    assert [c for c in await h.feed(_bot_status(h, UID + 2, old="kicked", new="member"))
+            if c.name == "sendMessage"] == []
+    assert not (await db_user(h, UID + 2)).unreachable

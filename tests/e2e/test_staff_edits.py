@@ -55,3 +55,30 @@ async def test_an_edited_reply_to_the_card_in_a_plain_group_is_answered_other_ch
     [told] = _replies(await h.feed(h.updates.edited(reply.message.message_id, "Проверьте ещё раз, пожалуйста")))
     assert NOTICE in told
     assert _replies(await h.feed(h.updates.edited(chatter.message.message_id, "Кто завтра дежурит?"))) == []
+
+
+async def test_an_edited_card_dialog_answer_typed_without_replying_is_answered(harness: BotHarness) -> None:
+    # regression: in a group without topics an answer to «💬 Ответить пользователю» (or «❓ Спросить», the
+    # resolution form) typed without replying to the prompt went to the user, and its edit got no notice
+    from tests.e2e.test_staff_card import CHAT, G, _press
+    from tests.e2e.test_staff_card import MEMBER as CARD_MEMBER
+    from tests.e2e.test_staff_card import _setup as _card_setup
+    from tests.e2e.test_staff_card import _sync as _card_sync
+
+    h = harness
+    t, _ = await _card_setup(h)
+    await _card_sync(h)
+    await _press(h, CARD_MEMBER, "take", t)
+    await _press(h, CARD_MEMBER, "ask", t)
+    asked = h.updates.message(CARD_MEMBER, "Пришлите номер лицевого счёта", **G)
+    await h.feed(asked)
+    chatter = h.updates.message(CARD_MEMBER, "Пойду за кофе", **G)
+    await h.feed(chatter)
+    assert asked.message is not None and chatter.message is not None
+    [told] = _replies(await h.feed(h.updates.edited(asked.message.message_id, "Пришлите номер договора")))
+    assert NOTICE in told
+    assert _replies(await h.feed(h.updates.edited(chatter.message.message_id, "Пойду за чаем"))) == []
+    # the dialog ended and a new one starts as before: the kept ids do not make it think it is still asking
+    await _press(h, CARD_MEMBER, "note", t)
+    await h.send_text(CARD_MEMBER, "Клиент VIP", **G)
+    assert "Заметка сохранена" in (h.last_text(CHAT) or "")
