@@ -11,6 +11,7 @@ from admin_api import (
     deliveries,
     kb,
     mail,
+    news,
     outages,
     planned,
     sla,
@@ -22,4 +23,4 @@ from admin_api import (
 
 ROUTERS: list[APIRouter] = [catalog.router, mail.router, tickets.router, users.router, closing.router, sla.router,
                             kb.router, deliveries.router, staffdesk.router, broadcasts.router, outages.router,
-                            planned.router, verification.router]
+                            planned.router, news.router, verification.router]

@@ -76,6 +76,8 @@ ACTION_FIELDS = {
     "change_priority": "staff_id, priority (1..4)", "open_op4": "staff_id, diagnostics (ТЕКОН ОП3 only)",
     "set_internal_incident": "staff_id, internal_incident (ТЕКОН ОП3: the known incident found, ОП4: ТП2's)",
     "reclassify": "staff_id (line 1 or a service manager), service and/or type and/or to_line, reason",
+    "link_external": "staff_id, external_system, external_number (003: the linked request opened with the support "
+                     "of an adjacent system)",
 }
 
 
@@ -102,6 +104,10 @@ class ActionIn(ActorIn):
         description="open_op4: system_info, log_files, screenshot (ТЕКОН 002 §5)")
     internal_incident: SafeStr | None = Field(default=None, max_length=100,
                                           description="set_internal_incident: the internal incident's number")
+    external_system: SafeStr | None = Field(default=None, max_length=100,
+                                            description="link_external: the adjacent system (its support)")
+    external_number: SafeStr | None = Field(default=None, max_length=100,
+                                            description="link_external: the linked request's number")
     service: SafeStr | None = Field(default=None, max_length=32, description="reclassify: the right service")
     type: RequestType | None = Field(default=None, description="reclassify: the right request type")
     defect: SafeStr | None = Field(default=None, max_length=4000,

@@ -29,6 +29,7 @@ GROUP_COMMANDS: tuple[tuple[str, str], ...] = (
     ("ticket", N_("Карточка обращения: /ticket SD-000042")), ("stats", N_("Сегодня: новые, закрытые, просрочки")),
     ("bind", N_("Привязать чат к группе поддержки")), ("outage", N_("Объявить аварию")),
     ("restore", N_("Сообщить о восстановлении")), ("works", N_("Объявить плановые работы")),
+    ("news", N_("Информационное сообщение пользователям")),
     ("cancel", N_("Прервать текущий диалог")),
 )
 # a staff member's private chat (BotCommandScopeChat): the user menu, /my as their tickets, and the staff commands

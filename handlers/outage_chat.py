@@ -208,7 +208,7 @@ async def on_resolution(message: Message, state: FSMContext, uow: UowFactory, tz
 
 
 # last: the commands above with their filter take whoever may declare
-@router.message(Command("outage", "restore", "works"))
+@router.message(Command("outage", "restore", "works", "news"))
 async def on_not_allowed(message: Message) -> None:
     log.info("/outage or /restore in chat %s refused for %s", message.chat.id,
              message.from_user.id if message.from_user else None)

@@ -88,6 +88,8 @@ async def _list(uow: UowFactory, kind: str, *, scopes: list[GroupScope], staff_i
         return await queues.mine(uow=uow(), staff_ids=staff_ids, offset=offset, limit=PAGE)
     if kind == "a":
         return await queues.awaiting_curator(uow=uow(), staff_ids=staff_ids, offset=offset, limit=PAGE)
+    if kind == "r":
+        return await queues.of_region(uow=uow(), staff_ids=staff_ids, offset=offset, limit=PAGE)
     return await queues.queue(uow=uow(), scopes=scopes, offset=offset, limit=PAGE)
 
 
@@ -96,6 +98,8 @@ def _titles(tr: Tr, kind: str, where: str) -> tuple[str, str]:
         return tr("Мои обращения в работе"), tr("У вас нет открытых обращений.")
     if kind == "a":
         return tr("Запросы доступа на согласовании"), tr("Нет запросов, ждущих вашего согласования.")
+    if kind == "r":
+        return tr("Обращения вашего МРФ в работе: {where}", where=where), tr("Открытых обращений вашего МРФ нет.")
     return tr("Очередь: {where}", where=where), tr("Открытых обращений нет.")
 
 
@@ -224,6 +228,9 @@ async def on_private(message: Message, command: CommandObject, staff: list[Staff
         if regions:
             await _show(message, uow, tr, tz, "a", scopes=scopes, staff_ids=ids, regions=regions, offset=0,
                         where=where, edit=False)
+            # 003 «Мониторинг по разрешению обращений осуществляет Куратор МРФ»
+            await _show(message, uow, tr, tz, "r", scopes=scopes, staff_ids=ids, regions=regions, offset=0,
+                        where=", ".join(dict.fromkeys(regions)), edit=False)
     elif command.command == "my":
         await _show(message, uow, tr, tz, "m", scopes=scopes, staff_ids=ids, regions=regions, offset=0,
                     where=where, edit=False)
@@ -256,7 +263,7 @@ async def on_private_page(cq: CallbackQuery, callback_data: QueueCb, staff: list
     await cq.answer()
     if isinstance(cq.message, Message):
         scopes = _scopes(staff)
-        kind = callback_data.k if callback_data.k in ("q", "m", "a") else "q"
+        kind = callback_data.k if callback_data.k in ("q", "m", "a", "r") else "q"
         await _show(cq.message, uow, _tr(i18n, locale), tz, kind, scopes=scopes,
                     staff_ids=[s.staff_id for s in staff], regions=_regions(staff), offset=max(0, callback_data.o),
                     where=", ".join(s.group_code for s in scopes), edit=True)

@@ -179,6 +179,25 @@ async def awaiting_curator(*, uow: UnitOfWork, staff_ids: Sequence[int], offset:
     return QueuePage(items, len(mine_), offset, limit)
 
 
+async def of_region(*, uow: UnitOfWork, staff_ids: Sequence[int], offset: int = 0, limit: int = 10) -> QueuePage:
+    """The open requests of the МРФ and systems these staff records curate, the nearest deadline first (003
+    «Мониторинг по разрешению обращений осуществляет Куратор МРФ»)."""
+    async with uow:
+        s = uow.session
+        curators = (await s.scalars(select(Staff).where(Staff.id.in_(staff_ids), Staff.curator_region.is_not(None),
+                                                        Staff.active.is_(True)))).all()
+        wanted = {(region_key(c.curator_region), code) for c in curators for code in (c.curator_services or [])}
+        codes = list({code for _, code in wanted})
+        # the region as written in profiles varies («МРФ Урал», «Урал»): matched by region_key, not in SQL
+        rows = (await s.execute(select(Ticket.id, User.region, Service.code)
+                                .join(User, User.id == Ticket.requester_id)
+                                .join(Service, Service.id == Ticket.service_id)
+                                .where(Ticket.status.in_([st.value for st in OPEN]), Service.code.in_(codes))
+                                )).all() if codes else []
+        ids = [tid for tid, region, code in rows if (region_key(region), code) in wanted]
+    return await _page(uow, Ticket.id.in_(ids or [-1]), offset=offset, limit=limit)
+
+
 async def find_ticket(*, uow: UnitOfWork, number: str) -> tuple[int, str, str] | None:
     """(id, line, service code) of a ticket by its number (SD-000042, 42)."""
     ticket_id = parse_number(number.strip())

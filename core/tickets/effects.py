@@ -49,7 +49,7 @@ async def _staff(uow: UnitOfWork, staff_id: int | None) -> Staff:
 # actions on a ticket someone works on: only whoever is responsible for it
 WORK_ACTIONS = frozenset({Action.return_to_line1, Action.escalate, Action.request_info, Action.diagnosis_done,
                           Action.give_workaround, Action.resolve, Action.close, Action.change_priority,
-                          Action.cancel, Action.open_op4, Action.set_internal_incident})
+                          Action.cancel, Action.open_op4, Action.set_internal_incident, Action.link_external})
 # ТЕКОН ОП4 (002 §5): the minimal additional diagnostic data line 1 gets from the user
 OP4_DIAGNOSTICS = {"system_info": "Информация о системе", "log_files": "Лог-файлы",
                    "screenshot": "Скриншот с экрана, иллюстрирующий нештатную работу системы"}
@@ -201,6 +201,8 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, pa
             raise ValidationFailed("internal_incident is required",
                                    fields={"internal_incident": "Номер инцидента во внутренней базе данных ТП2"})
         ticket.internal_incident = details["internal_incident"] = number
+    elif act is Action.link_external:
+        _link_external(ticket, params=params, details=details)
     elif act is Action.reject:
         ticket.resolved_at = None
         ticket.closing_code = ticket.config_item = None  # the next resolution brings its own
@@ -297,3 +299,19 @@ async def after_comment(*, uow: UnitOfWork, ticket: Ticket, actor: Actor, public
     """Hook after a comment (a public staff reply meets the reaction target; the card shows it)."""
     await clock.on_comment(uow=uow, ticket=ticket, actor=actor, public=public, now=now)
     await cards.mark_dirty(uow.session, ticket_id=ticket.id, now=now)
+
+
+def _link_external(ticket: Ticket, *, params: dict[str, Any], details: dict[str, Any]) -> None:
+    """003 «Поддержка интеграционных интерфейсов»: «В случае если проблема определена на стороне смежной системы,
+    в рамках инцидента … создается связанная заявка на соответствующую услугу на ТП смежной системы»: its system
+    and number are added to the ticket's «Номера обращений во внешних системах»."""
+    system = " ".join(str(params.get("external_system") or "").split())
+    number = " ".join(str(params.get("external_number") or "").split())
+    problems = {k: v for k, v, given in (("external_system", "Смежная система, в ТП которой создана заявка", system),
+                                         ("external_number", "Номер связанной заявки", number)) if not given}
+    if problems:
+        raise ValidationFailed("the linked request needs its system and number", fields=problems)
+    line = f"{system}: {number}"
+    known = str((ticket.fields or {}).get("external_refs") or "").strip()
+    ticket.fields = {**(ticket.fields or {}), "external_refs": f"{known}\n{line}" if known else line}
+    details["linked_request"] = line

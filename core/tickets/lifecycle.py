@@ -48,6 +48,7 @@ class Action(StrEnum):
     open_op4 = "open_op4"  # ТЕКОН: an open ОП3 request becomes ОП4 (002 §4–§5)
     set_internal_incident = "set_internal_incident"  # ТЕКОН ОП4: ТП2's internal incident number
     reclassify = "reclassify"  # line 1 corrects a misfiled ticket: service and type; routing and SLA follow
+    link_external = "link_external"  # 003: the linked request opened with an adjacent system's support
 
 
 OPEN = frozenset({Status.assigned, Status.in_progress, Status.waiting_user})
@@ -74,6 +75,7 @@ TRANSITIONS: dict[Action, dict[Status, Status | None]] = {
     Action.open_op4: {Status.assigned: None, Status.in_progress: None},
     Action.set_internal_incident: {s: None for s in (*OPEN, Status.resolved)},
     Action.reclassify: {Status.assigned: Status.assigned, Status.in_progress: Status.assigned},
+    Action.link_external: {s: None for s in (*OPEN, Status.resolved)},
 }
 
 # who may perform an action: the requester ("user"), staff, or the system (timers, line 1 via API)

@@ -215,3 +215,29 @@ async def test_comments(client: httpx.AsyncClient, root: Root) -> None:
     await client.post(f"/api/v1/tickets/{t.id}/actions", json={"action": "cancel", "user_id": u.id})
     closed = await client.post(url, json={"text": "после отмены", "staff_id": s.id})
     assert closed.status_code == 409
+
+
+async def test_no_linked_request_of_an_adjacent_systems_support_could_be_recorded(client: httpx.AsyncClient,
+                                                                                   root: Root) -> None:
+    # 003 «Поддержка интеграционных интерфейсов»: «В случае если проблема определена на стороне смежной системы,
+    # в рамках инцидента в OTRS создается связанная заявка на соответствующую услугу на ТП смежной системы»: the
+    # requester could give related numbers at intake, staff had no way to record the request they opened later
+    u = await f.user(root)
+    line2 = await f.staff(root, line="line2", tg_id=6011)
+    t = await f.incident(root, u, external_refs="CRM-1")
+    url = f"/api/v1/tickets/{t.id}/actions"
+    assert (await client.post(url, json={"action": "take", "staff_id": line2.id})).status_code == 200
+    r = await client.post(url, json={"action": "link_external", "staff_id": line2.id, "external_system": "ЕИП"})
+    assert r.status_code == 422 and "external_number" in r.json()["error"]["fields"]
+    r = await client.post(url, json={"action": "link_external", "staff_id": line2.id, "external_system": "ЕИП",
+                                     "external_number": "INC-4512"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "in_progress" and body["fields"]["external_refs"] == "CRM-1\nЕИП: INC-4512"
+    detail = (await client.get(f"/api/v1/tickets/{t.id}")).json()
+    step = [h for h in detail["history"] if h["action"] == "link_external"]
+    assert step and step[0]["details"]["linked_request"] == "ЕИП: INC-4512"
+    other = await f.staff(root, line="line1", tg_id=6012)  # not the holder, nor a coordinator
+    r = await client.post(url, json={"action": "link_external", "staff_id": other.id, "external_system": "ЕИП",
+                                     "external_number": "INC-1"})
+    assert r.status_code == 403

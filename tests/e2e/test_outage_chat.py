@@ -111,3 +111,26 @@ async def test_nttm_line2_could_not_send_the_notices_003_gives_it(harness: BotHa
     assert h.buttons(h.last_call(LINE2_CHAT, with_inline=True)) == [["NTTM"], ["✖️ Отмена"]]
     await h.send_text(NTTM_L2, "/outage", **_in(LINE2_CHAT))
     assert h.buttons(h.last_call(LINE2_CHAT, with_inline=True)) == [["NTTM"], ["✖️ Отмена"]]
+
+
+async def test_no_information_notice_could_be_sent_from_a_line_chat(harness: BotHarness) -> None:
+    # 003 «Рассылка уведомлений»: «Рассылка осуществляется по случаю: … Обновления информации о Системе и прочим
+    # случаям»: line 1 (and NTTM's 2ЛТП) had /outage and /works only
+    from core.broadcasts.models import Broadcast
+
+    h, root = harness, harness.root
+    await bind(h, "line1", LINE1_CHAT)
+    await staff(h, LEAD, line="line1")
+    await h.send_text(LEAD, "/news", **_in(LINE1_CHAT))
+    assert "Шаг 1 из 3" in (h.last_text(LINE1_CHAT) or "")
+    await _press(h, LEAD, LINE1_CHAT, "NTTM")
+    await h.send_text(LEAD, "Новая инструкция по нарядам", **_in(LINE1_CHAT))
+    await h.send_text(LEAD, "Опубликована в базе знаний, раздел «Наряды».", **_in(LINE1_CHAT))
+    assert "Новая инструкция по нарядам" in (h.last_text(LINE1_CHAT) or "")
+    await _press(h, LEAD, LINE1_CHAT, "Отправить")
+    async with root.session_factory() as s:
+        b = (await s.scalars(select(Broadcast).where(Broadcast.kind == "news"))).one()
+    assert f"рассылка №{b.id}" in (h.last_text(LINE1_CHAT) or "")
+    assert b.created_by == "Сотрудник 5401" and "Опубликована в базе знаний" in b.texts["ru"]
+    await h.send_text(OUTSIDER, "/news", **_in(LINE1_CHAT))
+    assert "может 1ЛТП" in (h.last_text(LINE1_CHAT) or "")

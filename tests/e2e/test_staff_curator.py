@@ -193,3 +193,21 @@ async def test_access_request_waiting_for_the_curator_says_so_at_registration_no
     last = h.last_text(uid) or ""
     assert f"Обращение <b>{ticket.number}</b> зарегистрировано" in last
     assert "согласует куратор вашего МРФ" in last and "Ответим" not in last
+
+
+async def test_a_curator_could_not_follow_the_requests_of_their_mrf(harness: BotHarness) -> None:
+    # 003 «Мониторинг хода работ по обработке обращений»: «Мониторинг по разрешению обращений осуществляет Куратор
+    # МРФ»: a curator saw only the access requests awaiting them, nothing of how their МРФ's requests went
+    user, staff = await _setup(harness)
+    south = await f.user(harness.root, tg_id=7511, login="s.south", region="МРФ Юг")
+    mine = await f.incident(harness.root, user, priority=2)
+    done = await f.incident(harness.root, user)
+    await tickets.apply_action(uow=harness.root.uow(), ticket_id=done.id, action="close",
+                               actor=tickets.Actor("staff", staff["agent"]), params={"text": "Готово", **f.CLOSING})
+    theirs = await f.incident(harness.root, south)
+    texts = [c.text or "" for c in await harness.send_text(CURATOR, "/queue") if c.name == "sendMessage"]
+    region = [x for x in texts if "Обращения вашего МРФ в работе" in x]
+    assert len(region) == 1 and (mine.number or "") in region[0], texts
+    assert (done.number or "") not in region[0] and (theirs.number or "") not in region[0]
+    agent = [c.text or "" for c in await harness.send_text(AGENT, "/queue") if c.name == "sendMessage"]
+    assert not any("вашего МРФ" in x for x in agent)  # not a curator: no such list

@@ -87,3 +87,35 @@ async def test_service_manager_heard_of_a_p1_incident_only_from_sla_alarms(harne
     await _act(harness, third, "change_priority", Actor("staff", other.id), priority=2)
     await harness.deliver()
     assert harness.texts(8203)[-1].startswith(f"🚨 Приоритет инцидента <b>{third.number}</b> P2")
+
+
+async def test_service_manager_was_not_told_how_a_p1_incident_is_resolved(harness: BotHarness) -> None:
+    # 000: 2ЛТП and 3ЛТП «информирование Сервис-менеджера Системы о ходе решения инцидентов»; the manager heard of a
+    # P1 incident at its registration and then only from SLA alarms: nothing of its escalation, workaround, solution
+    await staff(harness, 8205, is_service_manager=True, locale="en")
+    manager = Actor("staff", (await staff(harness, 8203, is_service_manager=True)).id)
+    member = Actor("staff", (await staff(harness, MEMBER)).id)
+    dev = Actor("staff", (await staff(harness, 8206, line="line3")).id)
+    u = await f.user(harness.root, tg_id=UID, login=f"u{UID}")
+    user = Actor("user", u.id)
+    t = await f.incident(harness.root, u, priority=1)
+    low = await f.incident(harness.root, u, priority=3)
+    await _act(harness, low, "take", member)  # a P3 incident's steps are not the managers'
+    for action, actor, params in (
+            ("take", member, {}),
+            ("escalate", member, {"to_line": "line3", "defect": "Падает сохранение",
+                                  "fix_requirements": "Сохраняется"}),
+            ("take", dev, {}), ("give_workaround", dev, {"text": "Сохраняйте через меню"}),
+            ("resolve", dev, {"text": "Исправлено патчем", **f.CLOSING}), ("reject", user, {"text": "Не помогло"}),
+            ("resolve", manager, {"text": "Ещё раз", **f.CLOSING}),  # the manager's own step: not told to them
+            ("confirm", user, {})):
+        await _act(harness, t, action, actor, **params)
+        await harness.deliver()  # as it goes: a step still unsent when the ticket closes is left out
+    head = f"<b>{t.number}</b> P1 «{t.title}»"
+    steps = [x.split("»: ", 1)[-1] for x in harness.texts(8203)[1:]]
+    assert steps == ["взят в работу.", "передан в группу «3ЛТП (разработка)».", "взят в работу.",
+                     "пользователю дано временное решение.", "решён, ждёт подтверждения пользователя.",
+                     "пользователь отклонил решение, он снова в работе.", "закрыт, пользователь подтвердил решение."]
+    assert harness.texts(8203)[1] == f"ℹ️ Инцидент {head}, сервис «NTTM»: взят в работу."
+    assert harness.texts(8205)[-1] == f"✅ Incident {head}, service «NTTM»: closed, the user confirmed the solution."
+    assert len(harness.texts(8205)) == 9  # registration and eight steps, the other manager's own one too
