@@ -13,7 +13,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message
@@ -209,7 +209,13 @@ async def on_resolution(message: Message, state: FSMContext, uow: UowFactory, tz
 
 # last: the commands above with their filter take whoever may declare
 @router.message(Command("outage", "restore", "works", "news"))
-async def on_not_allowed(message: Message) -> None:
-    log.info("/outage or /restore in chat %s refused for %s", message.chat.id,
+async def on_not_allowed(message: Message, command: CommandObject) -> None:
+    log.info("/%s in chat %s refused for %s", command.command, message.chat.id,
              message.from_user.id if message.from_user else None)
-    await message.answer(_("Объявлять и закрывать аварии может 1ЛТП (или дежурная группа сервиса) в своём чате."))
+    if command.command == "works":
+        text = _("Объявлять плановые работы и релизы может 1ЛТП (или дежурная группа сервиса) в своём чате.")
+    elif command.command == "news":
+        text = _("Рассылать новости сервиса может 1ЛТП (или дежурная группа сервиса) в своём чате.")
+    else:
+        text = _("Объявлять и закрывать аварии может 1ЛТП (или дежурная группа сервиса) в своём чате.")
+    await message.answer(text)

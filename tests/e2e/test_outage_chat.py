@@ -133,4 +133,14 @@ async def test_no_information_notice_could_be_sent_from_a_line_chat(harness: Bot
     assert f"рассылка №{b.id}" in (h.last_text(LINE1_CHAT) or "")
     assert b.created_by == "Сотрудник 5401" and "Опубликована в базе знаний" in b.texts["ru"]
     await h.send_text(OUTSIDER, "/news", **_in(LINE1_CHAT))
-    assert "может 1ЛТП" in (h.last_text(LINE1_CHAT) or "")
+    assert "Рассылать новости сервиса может 1ЛТП" in (h.last_text(LINE1_CHAT) or "")
+
+
+async def test_a_refused_news_or_works_command_was_answered_about_outages(harness: BotHarness) -> None:
+    h = harness
+    await bind(h, "line1", LINE1_CHAT)
+    await staff(h, LEAD, line="line1")
+    for command, said in (("/works", "Объявлять плановые работы и релизы"), ("/news", "Рассылать новости сервиса"),
+                          ("/outage", "Объявлять и закрывать аварии")):
+        await h.send_text(OUTSIDER, command, **_in(LINE1_CHAT))
+        assert said in (h.last_text(LINE1_CHAT) or ""), command
