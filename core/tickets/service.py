@@ -225,8 +225,8 @@ async def _apply_action(*, uow: UnitOfWork, ticket_id: int, action: str, actor: 
 
 async def step_in(uow: UnitOfWork, *, ticket_id: int, action: str, actor: Actor, params: dict[str, Any] | None,
                   now: datetime | None, files: Sequence[FileRef] = ()) -> Ticket:
-    """One lifecycle action inside an ENTERED unit of work the caller commits (a use case resolving several
-    tickets at once, as a release's installation does); a refusal raises before anything is written."""
+    """One lifecycle action inside an ENTERED unit of work the caller commits (a use case acting on several
+    tickets at once, as a release's installation does); the checks (status, who, closing fields) raise first."""
     now = now or utcnow()
     params = dict(params or {})
     ticket = await uow.session.get(Ticket, ticket_id)
