@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog.models import Service
@@ -43,6 +44,13 @@ async def link(session: AsyncSession, ticket: Ticket, *, params: dict[str, Any],
                                fields={"release_id": "Релиз другого сервиса: выберите релиз сервиса обращения"})
     if ticket.release_id == release_id:
         raise Conflict(f"{ticket.number} is already linked to release {release_id}", release_id=release_id)
+    # the release's row is claimed while it is still open: an installation or a cancellation committing meanwhile
+    # either waits for this link (and finds the ticket) or makes this a 409, never leaves it linked to a closed one
+    claimed = await session.execute(update(PlannedWork).where(PlannedWork.id == w.id,
+                                                              PlannedWork.status.in_(OPEN_RELEASE))
+                                    .values(status=PlannedWork.status).execution_options(synchronize_session=False))
+    if getattr(claimed, "rowcount", 1) == 0:
+        raise Conflict(f"release {release_id} has just ended", release_id=release_id)
     # checked now against the catalog; the code and the solution come with the installation
     done = await closing_fields(session, ticket=ticket, params={**params, "closing_code": "resolved"},
                                 solution="—")

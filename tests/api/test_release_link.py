@@ -111,7 +111,7 @@ async def test_a_ticket_waiting_for_a_release_was_not_resolved_when_it_was_insta
     # waiting for its requester it cannot be resolved: off the release, its holder told to resolve it
     a = (await client.get(f"/api/v1/tickets/{asked}")).json()
     assert (a["status"], a["release_id"]) == ("waiting_user", None)
-    ev = [e for e in await _events(root, "ticket.unlink_release") if e.ticket_id == asked][0]
+    ev = next(e for e in await _events(root, "ticket.unlink_release") if e.ticket_id == asked)
     told = await _staff_told(root, ev)
     assert [x.chat_id for x in told] == [6111] and "вручную" in told[0].text
 
@@ -133,7 +133,7 @@ async def test_a_cancelled_release_left_its_tickets_waiting(root: Root, client: 
     assert r.status_code == 200, r.text
     t = (await client.get(f"/api/v1/tickets/{tid}")).json()
     assert (t["status"], t["release_id"], t["resolved_at"]) == ("in_progress", None, None)
-    ev = [e for e in await _events(root, "ticket.unlink_release") if e.ticket_id == tid][0]
+    ev = next(e for e in await _events(root, "ticket.unlink_release") if e.ticket_id == tid)
     assert ev.payload["actor_kind"] == "system" and "Найден дефект в сборке" in ev.payload["text"]
     told = await _staff_told(root, ev)
     assert [x.chat_id for x in told] == [6121] and "больше не ждёт релиза" in told[0].text
