@@ -94,6 +94,7 @@ async def test_a_ticket_waiting_for_a_release_was_not_resolved_when_it_was_insta
     r = await client.post(f"/api/v1/tickets/{asked}/actions",
                           json={"action": "request_info", "staff_id": line2.id, "text": "Какой браузер?"})
     assert r.status_code == 200
+    assert (await client.get(f"/api/v1/planned-works/{rid}")).json()["tickets"] == [working, asked]
     installed = start + timedelta(hours=1)
     await planned.complete(uow=root.uow(), work_id=rid, tz=root.tz, now=installed)
     t = (await client.get(f"/api/v1/tickets/{working}")).json()
@@ -114,6 +115,7 @@ async def test_a_ticket_waiting_for_a_release_was_not_resolved_when_it_was_insta
     ev = next(e for e in await _events(root, "ticket.unlink_release") if e.ticket_id == asked)
     told = await _staff_told(root, ev)
     assert [x.chat_id for x in told] == [6111] and "вручную" in told[0].text
+    assert (await client.get(f"/api/v1/planned-works/{rid}")).json()["tickets"] == [working]  # the record stays
 
     # a release that ends on its announced time (the end notice) is installed too
     rid2 = await _release(client, start)
