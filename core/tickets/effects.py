@@ -211,6 +211,7 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, pa
     elif act is Action.reject:
         ticket.resolved_at = None
         ticket.closing_code = ticket.config_item = None  # the next resolution brings its own
+        ticket.release_id = None  # an installed release that did not help: the ticket waits for it no more
         uow.session.add(Comment(ticket_id=ticket.id, author_kind="user", author_id=actor.id,
                                 text=text, public=True, created_at=now))
     elif act is Action.confirm:

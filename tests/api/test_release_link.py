@@ -116,6 +116,10 @@ async def test_a_ticket_waiting_for_a_release_was_not_resolved_when_it_was_insta
     told = await _staff_told(root, ev)
     assert [x.chat_id for x in told] == [6111] and "вручную" in told[0].text
     assert (await client.get(f"/api/v1/planned-works/{rid}")).json()["tickets"] == [working]  # the record stays
+    # the requester says it did not help: back in work, no longer waiting for the installed release
+    r = await client.post(f"/api/v1/tickets/{working}/actions",
+                          json={"action": "reject", "user_id": t["requester_id"], "text": "Всё ещё ошибка"})
+    assert r.status_code == 200 and (r.json()["status"], r.json()["release_id"]) == ("in_progress", None)
 
     # a release that ends on its announced time (the end notice) is installed too
     rid2 = await _release(client, start)
