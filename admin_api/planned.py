@@ -69,6 +69,8 @@ class WorkDetail(WorkOut):
     notices_failed: int
     notices_blocked: int
     notices_uncertain: int
+    tickets: list[int] = Field(default_factory=list, description="a release: the tickets waiting for it, or "
+                                                                 "resolved by its installation (003)")
 
 
 class Announced(Out):
@@ -99,7 +101,7 @@ async def get_work(work_id: Id, uow: Uow) -> WorkDetail:
     d = await queries.detail(uow=uow.read(), work_id=work_id)
     return WorkDetail.model_validate({**WorkOut.model_validate(d.work).model_dump(),
                                       "notices": [NoticeOut.model_validate(n) for n in d.notices],
-                                      **d.counts})
+                                      **d.counts, "tickets": d.tickets})
 
 
 @router.post("/planned-works/{work_id}/extend", response_model=Announced)
@@ -130,5 +132,5 @@ async def report(uow: Uow, since: AwareDatetime | None = None) -> list[WorkDetai
     for d in await queries.report(uow=uow.read(), since=since):
         out.append(WorkDetail.model_validate({**WorkOut.model_validate(d.work).model_dump(),
                                               "notices": [NoticeOut.model_validate(n) for n in d.notices],
-                                              **d.counts}))
+                                              **d.counts, "tickets": d.tickets}))
     return out

@@ -78,6 +78,10 @@ ACTION_FIELDS = {
     "reclassify": "staff_id (line 1 or a service manager), service and/or type and/or to_line, reason",
     "link_external": "staff_id, external_system, external_number (003: the linked request opened with the support "
                      "of an adjacent system)",
+    "link_release": "staff_id, release_id (an open release of the ticket's service: GET /api/v1/planned-works), "
+                    "config_item (the class of the problem); the ticket is resolved when the release is installed "
+                    "(003 «Решение обращения»)",
+    "unlink_release": "staff_id; text (optional): the ticket no longer waits for its release",
 }
 
 
@@ -104,6 +108,8 @@ class ActionIn(ActorIn):
         description="open_op4: system_info, log_files, screenshot (ТЕКОН 002 §5)")
     internal_incident: SafeStr | None = Field(default=None, max_length=100,
                                           description="set_internal_incident: the internal incident's number")
+    release_id: Id | None = Field(default=None, description="link_release: the release whose installation "
+                                                            "resolves the ticket")
     external_system: SafeStr | None = Field(default=None, max_length=100,
                                             description="link_external: the adjacent system (its support)")
     external_number: SafeStr | None = Field(default=None, max_length=100,
@@ -154,6 +160,7 @@ class TicketOut(Out):
     workaround: str | None
     config_item: str | None
     outage_id: int | None
+    release_id: int | None = Field(default=None, description="the release whose installation resolves the ticket")
     pending_question: str | None
     internal_incident: str | None
     approval: str | None = Field(default=None, description="an access request and its МРФ curator: pending, "
@@ -199,8 +206,8 @@ class TicketPage(Out):
 
 TICKET_ATTRS = ("id", "number", "type", "service_id", "priority", "status", "line", "assignee_id", "requester_id",
                 "channel", "title", "fields", "closing_code", "solution", "workaround", "config_item", "outage_id",
-                "pending_question", "internal_incident", "approval", "created_at", "updated_at", "resolved_at",
-                "closed_at")
+                "release_id", "pending_question", "internal_incident", "approval", "created_at", "updated_at",
+                "resolved_at", "closed_at")
 
 
 def requester_out(u: User | None) -> RequesterOut | None:

@@ -23,10 +23,12 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("subscriptions", N_("Уведомления по сервисам")), ("help", N_("Помощь")), ("cancel", N_("Прервать текущий диалог")),
 )
 LANGUAGES = ("ru", "en")
-# line chats (handlers/line_chat.py, outage_chat.py, staff_commands.py): every group chat, Russian and English
+# line chats (handlers/line_chat.py, outage_chat.py, staff_commands.py, release_cmd.py): every group chat,
+# Russian and English
 GROUP_COMMANDS: tuple[tuple[str, str], ...] = (
     ("queue", N_("Очередь группы по срокам")), ("my", N_("Мои обращения в работе")),
     ("ticket", N_("Карточка обращения: /ticket SD-000042")), ("stats", N_("Сегодня: новые, закрытые, просрочки")),
+    ("release", N_("Решить обращение установкой релиза: /release SD-000042")),
     ("bind", N_("Привязать чат к группе поддержки")), ("outage", N_("Объявить аварию")),
     ("restore", N_("Сообщить о восстановлении")), ("works", N_("Объявить плановые работы")),
     ("news", N_("Информационное сообщение пользователям")),

@@ -206,7 +206,7 @@ async def on_group_stats(message: Message, uow: UowFactory, tz: ZoneInfo, i18n: 
                                       tr=tr))
 
 
-@group_outsiders.message(Command(*STAFF_COMMANDS))
+@group_outsiders.message(Command(*STAFF_COMMANDS, "release"))  # release: handlers/release_cmd.py
 async def on_outsider_command(message: Message, i18n: I18n | None = None) -> None:
     tg = message.from_user
     log.info("staff command %r in chat %s refused: %s is no member of the chat's group", message.text,

@@ -108,6 +108,10 @@ def render(topic: str, payload: dict[str, Any], *, channel: str | None, tr: Text
         return Notice("\n\n".join(p for p in parts if p),
                       _kb([(tr("Ответить"), TicketCb(action="comment", ticket_id=tid)),
                            (tr("Открыть"), TicketCb(action="open", ticket_id=tid))]))
+    if action == "link_release":
+        return Notice(tr("По обращению <b>{number}</b> исправление войдёт в обновление системы «{release}»: "
+                         "обращение будет решено после его установки.", number=number,
+                         release=escape(payload.get("release") or "")), open_kb)
     if action == "give_workaround":
         return Notice("\n\n".join([tr("По обращению <b>{number}</b> предложено временное решение:", number=number),
                                    text]), open_kb)

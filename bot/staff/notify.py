@@ -1,5 +1,6 @@
 """Private notices to the staff a ticket event concerns: assigned to them, returned to their coordinator,
-the user's answer or comment on their ticket, a reopen after the user rejected the solution; the coordinators,
+the user's answer or comment on their ticket, a reopen after the user rejected the solution, their ticket taken
+off a cancelled (or installed but not applicable) release; the coordinators,
 of a ticket back in their queue because its assignee was removed."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ NOTICES = {
     "ticket.comment": "Новый комментарий пользователя по обращению {ticket}:\n{text}",
     "ticket.reject": "Пользователь отклонил решение по обращению {ticket}, оно снова в работе:\n{text}",
     "ticket.requeue": "Обращение {ticket} вернулось в очередь группы: его исполнитель удалён из поддержки.",
+    "ticket.unlink_release": "Обращение {ticket} больше не ждёт релиза и снова в работе:\n{text}",
 }
 
 

@@ -132,6 +132,8 @@ def render_text(f: CardFacts, *, tz: ZoneInfo) -> str:
         head.append("⚠️ Заявитель заблокировал бота: сообщения и вопросы ему не доходят — свяжитесь другим способом")
     if f.outage_id is not None and f.status in OPEN:
         head.append(f"⚠️ Связано с аварией №{f.outage_id}: будет решено при её восстановлении")
+    if f.release_id is not None and f.status in OPEN:
+        head.append(f"🚀 Исправление войдёт в релиз №{f.release_id}: будет решено при его установке")
     details = [_field(k, v, tz) for k, v in f.fields.items() if v not in (None, "", [])
                and k not in ("full_name", "login", "email", "region", "diagnostics") and k not in INTERNAL_FIELDS]
     body = head + (["", "Детали:", *details] if details else [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from core.errors import NotFound
 from core.planned import texts
 from core.planned.models import PlannedNotice, PlannedWork
 from core.planned.service import OPEN, subject
+from core.tickets.models import Ticket
 from core.uow import UnitOfWork
 
 
@@ -25,6 +26,7 @@ class WorkView:
     work: PlannedWork
     notices: list[PlannedNotice]
     counts: dict[str, int]  # notices_sent / _failed / _blocked / _uncertain over every broadcast of the works
+    tickets: list[int] = field(default_factory=list)  # a release's linked tickets (waiting or resolved by it)
 
 
 async def list_works(*, uow: UnitOfWork, upcoming: bool = False) -> list[PlannedWork]:
@@ -43,8 +45,10 @@ async def _view(s: AsyncSession, w: PlannedWork) -> WorkView:
     for bid in (await s.scalars(select(Broadcast.id).where(Broadcast.subject == subject(w.id)))).all():
         for k, v in (await counts(s, bid)).items():
             totals[k] = totals.get(k, 0) + v
+    tickets = list((await s.scalars(select(Ticket.id).where(Ticket.release_id == w.id).order_by(Ticket.id))).all())
     return WorkView(work=w, notices=notices, counts={f"notices_{k}": totals.get(k, 0)
-                                                     for k in ("sent", "failed", "blocked", "uncertain")})
+                                                     for k in ("sent", "failed", "blocked", "uncertain")},
+                    tickets=tickets)
 
 
 async def detail(*, uow: UnitOfWork, work_id: int) -> WorkView:

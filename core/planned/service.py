@@ -21,7 +21,7 @@ from core.db import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.mail.bulletins import add_bulletin
 from core.outages import audience
-from core.planned import texts
+from core.planned import releases, texts
 from core.planned.models import PlannedNotice, PlannedWork, Stage, WorkKind, WorkStatus
 from core.uow import UnitOfWork, UowFactory
 
@@ -166,6 +166,7 @@ async def complete(*, uow: UnitOfWork, work_id: int, tz: ZoneInfo, now: datetime
         w.status, w.finished_at = WorkStatus.completed, now
         await _settle_rest(s, w.id, "superseded", now)
         b = await _told(s, w, texts.ended(w, await _names(s, w.services), tz), "planned.end")
+        await releases.resolve_linked(uow, w, now=now)  # 003: resolved «по факту установки … обновления»
         await uow.commit()
         return w, b.id
 
@@ -181,6 +182,7 @@ async def cancel(*, uow: UnitOfWork, work_id: int, reason: str = "", tz: ZoneInf
         await _settle_rest(s, w.id, "cancelled", now)
         await cancel_subject(s, subject(w.id))
         b = await _told(s, w, texts.cancelled(w, await _names(s, w.services), tz), "planned.cancelled")
+        await releases.unlink_cancelled(uow, w, now=now)
         await uow.commit()
         return w, b.id
 
@@ -197,13 +199,14 @@ async def send_due(*, uow_factory: UowFactory, tz: ZoneInfo, now: datetime | Non
     done = 0
     for nid in due:
         async with uow_factory() as uow:
-            if await _send_one(uow.session, nid, tz=tz, now=now):
+            if await _send_one(uow, nid, tz=tz, now=now):
                 await uow.commit()
                 done += 1
     return done
 
 
-async def _send_one(s: AsyncSession, notice_id: int, *, tz: ZoneInfo, now: datetime) -> bool:
+async def _send_one(uow: UnitOfWork, notice_id: int, *, tz: ZoneInfo, now: datetime) -> bool:
+    s = uow.session
     n = await s.get(PlannedNotice, notice_id)
     if n is None or n.settled:
         return False
@@ -221,6 +224,7 @@ async def _send_one(s: AsyncSession, notice_id: int, *, tz: ZoneInfo, now: datet
         w.status = WorkStatus.started
     if n.stage == Stage.end and w.status in OPEN:
         w.status, w.finished_at = WorkStatus.completed, now
+        await releases.resolve_linked(uow, w, now=now)  # a release ended on time is installed
     return True
 
 

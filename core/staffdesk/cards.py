@@ -123,6 +123,7 @@ class CardFacts:
     created_at: datetime
     closing: dict[str, str | None] = field(default_factory=dict)  # closing_code, closing_name, config_item, solution
     outage_id: int | None = None  # linked to an outage: resolved with it on restoration
+    release_id: int | None = None  # linked to a release: resolved when it is installed
     requester_unreachable: bool = False  # blocked the bot: nothing the desk sends reaches them in Telegram
     as_of: datetime | None = None  # the moment `sla` was read: what the countdowns count from
 
@@ -158,7 +159,8 @@ async def facts(uow: UnitOfWork, *, ticket_id: int, now: datetime | None = None)
         created_at=ticket.created_at,
         closing={"closing_code": ticket.closing_code, "closing_name": code_name, "config_item": ticket.config_item,
                  "solution": ticket.solution},
-        outage_id=ticket.outage_id, requester_unreachable=requester.unreachable, as_of=now)
+        outage_id=ticket.outage_id, release_id=ticket.release_id, requester_unreachable=requester.unreachable,
+        as_of=now)
 
 
 async def ticket_version(*, uow: UnitOfWork, ticket_id: int) -> tuple[int, str, str] | None:

@@ -9,7 +9,7 @@ from core.catalog.models import LineGroup, Service, Staff
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.sla import clock
 from core.staffdesk import cards
-from core.tickets import closing, reclassify, routing
+from core.tickets import closing, reclassify, releases, routing
 from core.tickets.lifecycle import ESCALATIONS, SYSTEM, SYSTEM_ACTIONS, USER_ACTIONS, Action, Actor, Status, Step
 from core.tickets.models import Comment, Ticket
 
@@ -49,7 +49,8 @@ async def _staff(uow: UnitOfWork, staff_id: int | None) -> Staff:
 # actions on a ticket someone works on: only whoever is responsible for it
 WORK_ACTIONS = frozenset({Action.return_to_line1, Action.escalate, Action.request_info, Action.diagnosis_done,
                           Action.give_workaround, Action.resolve, Action.close, Action.change_priority,
-                          Action.cancel, Action.open_op4, Action.set_internal_incident, Action.link_external})
+                          Action.cancel, Action.open_op4, Action.set_internal_incident, Action.link_external,
+                          Action.link_release, Action.unlink_release})
 # ТЕКОН ОП4 (002 §5): the minimal additional diagnostic data line 1 gets from the user
 OP4_DIAGNOSTICS = {"system_info": "Информация о системе", "log_files": "Лог-файлы",
                    "screenshot": "Скриншот с экрана, иллюстрирующий нештатную работу системы"}
@@ -203,9 +204,14 @@ async def apply(*, uow: UnitOfWork, ticket: Ticket, step: Step, actor: Actor, pa
         ticket.internal_incident = details["internal_incident"] = number
     elif act is Action.link_external:
         _link_external(ticket, params=params, details=details)
+    elif act is Action.link_release:
+        await releases.link(uow.session, ticket, params=params, details=details)
+    elif act is Action.unlink_release:
+        releases.unlink(ticket, params=params, details=details)
     elif act is Action.reject:
         ticket.resolved_at = None
         ticket.closing_code = ticket.config_item = None  # the next resolution brings its own
+        ticket.release_id = None  # an installed release that did not help: the ticket waits for it no more
         uow.session.add(Comment(ticket_id=ticket.id, author_kind="user", author_id=actor.id,
                                 text=text, public=True, created_at=now))
     elif act is Action.confirm:

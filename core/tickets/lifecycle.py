@@ -49,6 +49,8 @@ class Action(StrEnum):
     set_internal_incident = "set_internal_incident"  # ТЕКОН ОП4: ТП2's internal incident number
     reclassify = "reclassify"  # line 1 corrects a misfiled ticket: service and type; routing and SLA follow
     link_external = "link_external"  # 003: the linked request opened with an adjacent system's support
+    link_release = "link_release"  # 003: the fix ships in an announced release; its installation resolves it
+    unlink_release = "unlink_release"  # the release was cancelled (or staff took the ticket off it)
 
 
 OPEN = frozenset({Status.assigned, Status.in_progress, Status.waiting_user})
@@ -76,12 +78,14 @@ TRANSITIONS: dict[Action, dict[Status, Status | None]] = {
     Action.set_internal_incident: {s: None for s in (*OPEN, Status.resolved)},
     Action.reclassify: {Status.assigned: Status.assigned, Status.in_progress: Status.assigned},
     Action.link_external: {s: None for s in (*OPEN, Status.resolved)},
+    Action.link_release: {Status.in_progress: None},
+    Action.unlink_release: {s: None for s in OPEN},
 }
 
 # who may perform an action: the requester ("user"), staff, or the system (timers, line 1 via API)
 USER_ACTIONS = frozenset({Action.user_answers, Action.confirm, Action.reject, Action.cancel})
 STAFF_ACTIONS = frozenset(TRANSITIONS) - {Action.user_answers, Action.confirm, Action.reject}
-SYSTEM_ACTIONS = frozenset({Action.close})
+SYSTEM_ACTIONS = frozenset({Action.close, Action.unlink_release})
 
 # escalation targets: from which line level to which
 ESCALATIONS: dict[str, frozenset[str]] = {

@@ -54,6 +54,8 @@ class Ticket(Base):
     workaround: Mapped[str | None] = mapped_column(Text)
     config_item: Mapped[str | None] = mapped_column(String(200))
     outage_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # the announced release whose installation resolves the ticket (003 «Решение обращения»); planned_works.id
+    release_id: Mapped[int | None] = mapped_column(Integer, index=True)
     pending_question: Mapped[str | None] = mapped_column(Text)
     # ТЕКОН (002 §4–§5): ОП3 the matching incident found in the internal database, ОП4 the one ТП2 opens there
     internal_incident: Mapped[str | None] = mapped_column(String(100))

@@ -217,31 +217,40 @@ async def _apply_action(*, uow: UnitOfWork, ticket_id: int, action: str, actor: 
     if files and action != "user_answers":
         raise ValidationFailed(f"files cannot go with {action}", fields={"files": "Файлы прикладываются к ответу"})
     async with uow:
-        now = now or utcnow()
-        params = dict(params or {})
-        ticket = await uow.session.get(Ticket, ticket_id)
-        if ticket is None:
-            raise NotFound(f"ticket {ticket_id} not found")
-        step = next_status(status=ticket.status, action=action)
-        await effects.authorize(uow=uow, ticket=ticket, step=step, actor=actor, params=params)
-        details = await effects.apply(uow=uow, ticket=ticket, step=step, actor=actor, params=params, now=now)
-        step = effects.settled_step(ticket, step, details)
-        if files:
-            # the answer and its screenshot are one event: staff get one notice, and a crash keeps both or neither
-            for ref in files:
-                uow.session.add(_attachment(ticket.id, ref, now, details["comment_id"]))
-            details["files"] = len(files)
-        ticket.status = step.to_status.value
-        ticket.updated_at = now
-        uow.session.add(TicketHistory(ticket_id=ticket.id, at=now, actor_kind=actor.kind, actor_id=actor.id,
-                                      action=step.action.value, from_status=step.from_status.value,
-                                      to_status=step.to_status.value, details=details))
-        await effects.after_step(uow=uow, ticket=ticket, step=step, actor=actor, now=now)
-        uow.add_event(f"ticket.{step.action.value}",
-                      _event_payload(ticket, action=step.action.value, from_status=step.from_status.value,
-                                     actor_kind=actor.kind, actor_id=actor.id, **details), ticket_id=ticket.id)
+        ticket = await step_in(uow, ticket_id=ticket_id, action=action, actor=actor, params=params, now=now,
+                               files=files)
         await uow.commit()
         return ticket
+
+
+async def step_in(uow: UnitOfWork, *, ticket_id: int, action: str, actor: Actor, params: dict[str, Any] | None,
+                  now: datetime | None, files: Sequence[FileRef] = ()) -> Ticket:
+    """One lifecycle action inside an ENTERED unit of work the caller commits (a use case acting on several
+    tickets at once, as a release's installation does); the checks (status, who, closing fields) raise first."""
+    now = now or utcnow()
+    params = dict(params or {})
+    ticket = await uow.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    step = next_status(status=ticket.status, action=action)
+    await effects.authorize(uow=uow, ticket=ticket, step=step, actor=actor, params=params)
+    details = await effects.apply(uow=uow, ticket=ticket, step=step, actor=actor, params=params, now=now)
+    step = effects.settled_step(ticket, step, details)
+    if files:
+        # the answer and its screenshot are one event: staff get one notice, and a crash keeps both or neither
+        for ref in files:
+            uow.session.add(_attachment(ticket.id, ref, now, details["comment_id"]))
+        details["files"] = len(files)
+    ticket.status = step.to_status.value
+    ticket.updated_at = now
+    uow.session.add(TicketHistory(ticket_id=ticket.id, at=now, actor_kind=actor.kind, actor_id=actor.id,
+                                  action=step.action.value, from_status=step.from_status.value,
+                                  to_status=step.to_status.value, details=details))
+    await effects.after_step(uow=uow, ticket=ticket, step=step, actor=actor, now=now)
+    uow.add_event(f"ticket.{step.action.value}",
+                  _event_payload(ticket, action=step.action.value, from_status=step.from_status.value,
+                                 actor_kind=actor.kind, actor_id=actor.id, **details), ticket_id=ticket.id)
+    return ticket
 
 
 async def add_comment(*, uow: UnitOfWork, ticket_id: int, actor: Actor, text: str, public: bool = True,
