@@ -8,12 +8,16 @@ from zoneinfo import ZoneInfo
 
 from aiogram import F
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.callbacks import OutCb
 from bot.staffchat.who import chat_and_sender
-from core.outages.declarers import declarer_in_chat
+from bot.texts import _
+from core.outages.declarers import Declarer, declarer_in_chat
 from core.uow import UowFactory
+from handlers.common import drop_keyboard
 
 GROUPS = ("group", "supergroup")
 ANSWER = F.text & ~F.text.startswith("/")  # a command is not an answer to a step
@@ -51,3 +55,24 @@ def parse_eta(text: str, *, now: datetime, tz: ZoneInfo) -> datetime | None:
         year = parsed.year if "%Y" in fmt else local.year
         return parsed.replace(year=year, tzinfo=tz)
     return None
+
+
+async def ask(message: Message, text: str) -> None:
+    """A dialog's next question, as a reply the client is made to answer."""
+    # a reply reaches the bot in a group even with privacy mode on; ForceReply makes the client reply
+    await message.answer(text, reply_markup=ForceReply(selective=True))
+
+
+async def take_service(cq: CallbackQuery, code: str | None, state: FSMContext, declarer: Declarer, *,
+                       next_state: State, question: str) -> None:
+    """A notice dialog's service pressed: kept with its name (if the declarer may use it), the next question asked."""
+    names = dict(declarer.services)
+    if code not in names:
+        await cq.answer(_("Этот сервис вам недоступен."), show_alert=True)
+        return
+    await state.update_data(svc=code, svc_name=names[code])
+    await state.set_state(next_state)
+    await cq.answer()
+    if isinstance(cq.message, Message):
+        await drop_keyboard(cq.message)
+        await ask(cq.message, question)

@@ -9,7 +9,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ForceReply, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import OutCb
 from bot.texts import _
@@ -18,7 +18,7 @@ from core.errors import DomainError
 from core.outages.declarers import Declarer
 from core.uow import UowFactory
 from handlers.common import drop_keyboard
-from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, rows_kb
+from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, ask, rows_kb, take_service
 
 router = Router(name="news-chat")
 router.message.filter(F.chat.type.in_(GROUPS))
@@ -29,11 +29,6 @@ class NewsSG(StatesGroup):
     title = State()
     text = State()
     confirm = State()
-
-
-async def _ask(message: Message, text: str) -> None:
-    # a reply reaches the bot in a group even with privacy mode on; ForceReply makes the client reply
-    await message.answer(text, reply_markup=ForceReply(selective=True))
 
 
 @router.message(Command("news"), MayDeclare())
@@ -47,23 +42,15 @@ async def on_news(message: Message, state: FSMContext, declarer: Declarer) -> No
 
 @router.callback_query(OutCb.filter(F.a == "nsvc"), MayDeclare())
 async def on_service(cq: CallbackQuery, callback_data: OutCb, state: FSMContext, declarer: Declarer) -> None:
-    names = dict(declarer.services)
-    if callback_data.v not in names:
-        await cq.answer(_("Этот сервис вам недоступен."), show_alert=True)
-        return
-    await state.update_data(svc=callback_data.v, svc_name=names[callback_data.v])
-    await state.set_state(NewsSG.title)
-    await cq.answer()
-    if isinstance(cq.message, Message):
-        await drop_keyboard(cq.message)
-        await _ask(cq.message, _("Шаг 2 из 3: заголовок сообщения одной строкой."))
+    await take_service(cq, callback_data.v, state, declarer, next_state=NewsSG.title,
+                       question=_("Шаг 2 из 3: заголовок сообщения одной строкой."))
 
 
 @router.message(StateFilter(NewsSG.title), ANSWER, MayDeclare())
 async def on_title(message: Message, state: FSMContext) -> None:
     await state.update_data(title=" ".join((message.text or "").split())[:300])
     await state.set_state(NewsSG.text)
-    await _ask(message, _("Шаг 3 из 3: текст сообщения."))
+    await ask(message, _("Шаг 3 из 3: текст сообщения."))
 
 
 @router.message(StateFilter(NewsSG.text), ANSWER, MayDeclare())

@@ -11,7 +11,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ForceReply, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import OutCb
 from bot.texts import _
@@ -21,7 +21,7 @@ from core.outages.declarers import Declarer
 from core.planned import service as planned
 from core.uow import UowFactory
 from handlers.common import drop_keyboard
-from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, parse_eta, rows_kb
+from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, ask, parse_eta, rows_kb, take_service
 
 router = Router(name="works-chat")
 router.message.filter(F.chat.type.in_(GROUPS))
@@ -35,11 +35,6 @@ class WorksSG(StatesGroup):
     start = State()
     end = State()
     confirm = State()
-
-
-async def _ask(message: Message, text: str) -> None:
-    # a reply reaches the bot in a group even with privacy mode on; ForceReply makes the client reply
-    await message.answer(text, reply_markup=ForceReply(selective=True))
 
 
 @router.message(Command("works"), MayDeclare())
@@ -65,16 +60,8 @@ async def on_kind(cq: CallbackQuery, callback_data: OutCb, state: FSMContext, de
 
 @router.callback_query(OutCb.filter(F.a == "wsvc"), MayDeclare())
 async def on_service(cq: CallbackQuery, callback_data: OutCb, state: FSMContext, declarer: Declarer) -> None:
-    names = dict(declarer.services)
-    if callback_data.v not in names:
-        await cq.answer(_("Этот сервис вам недоступен."), show_alert=True)
-        return
-    await state.update_data(svc=callback_data.v, svc_name=names[callback_data.v])
-    await state.set_state(WorksSG.title)
-    await cq.answer()
-    if isinstance(cq.message, Message):
-        await drop_keyboard(cq.message)
-        await _ask(cq.message, _("Шаг 3 из 6: название работ одной строкой."))
+    await take_service(cq, callback_data.v, state, declarer, next_state=WorksSG.title,
+                       question=_("Шаг 3 из 6: название работ одной строкой."))
 
 
 @router.message(StateFilter(WorksSG.title), ANSWER, MayDeclare())
@@ -82,7 +69,7 @@ async def on_title(message: Message, state: FSMContext) -> None:
     await state.update_data(title=" ".join((message.text or "").split())[:300])
     await state.set_state(WorksSG.what)
     data = await state.get_data()
-    await _ask(message, _("Шаг 4 из 6: что будет недоступно?") if data["kind"] == "works"
+    await ask(message, _("Шаг 4 из 6: что будет недоступно?") if data["kind"] == "works"
                else _("Шаг 4 из 6: что изменится? Каждое изменение с новой строки."))
 
 
@@ -90,7 +77,7 @@ async def on_title(message: Message, state: FSMContext) -> None:
 async def on_what(message: Message, state: FSMContext) -> None:
     await state.update_data(what=(message.text or "").strip()[:2000])
     await state.set_state(WorksSG.start)
-    await _ask(message, _("Шаг 5 из 6: начало, например <i>10.12 22:00</i>."))
+    await ask(message, _("Шаг 5 из 6: начало, например <i>10.12 22:00</i>."))
 
 
 @router.message(StateFilter(WorksSG.start, WorksSG.end), ANSWER, MayDeclare())
@@ -102,7 +89,7 @@ async def on_time(message: Message, state: FSMContext, tz: ZoneInfo) -> None:
     if await state.get_state() == WorksSG.start.state:
         await state.update_data(start=at.isoformat())
         await state.set_state(WorksSG.end)
-        await _ask(message, _("Шаг 6 из 6: окончание, например <i>11.12 02:00</i>."))
+        await ask(message, _("Шаг 6 из 6: окончание, например <i>11.12 02:00</i>."))
         return
     await state.update_data(end=at.isoformat())
     await _confirm(message, state, tz)
