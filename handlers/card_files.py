@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import CardCb
 from bot.delivery.planning import file_kind
+from bot.delivery.send import send_file
 from bot.telegram import escape
 from core.staffdesk import cards
 from core.uow import UowFactory
@@ -41,7 +42,8 @@ async def on_files(cq: CallbackQuery, callback_data: CardCb, uow: UowFactory, bo
     refused = 0
     for kind, file_id, name, mime in files[:SHOWN]:
         try:
-            await _send(bot, msg.chat.id, file_kind(name, mime, kind), file_id, "📎 " + escape(name)[:1000], thread)
+            await send_file(bot, msg.chat.id, file_kind(name, mime, kind), file_id,
+                            caption="📎 " + escape(name)[:1000], thread=thread)
         except TelegramBadRequest as exc:  # a file id Telegram no longer knows: said, the others still go
             refused += 1
             log.warning("file %s of ticket %s refused in chat %s: %s", name, callback_data.t, msg.chat.id,
@@ -52,13 +54,3 @@ async def on_files(cq: CallbackQuery, callback_data: CardCb, uow: UowFactory, bo
     if more:
         await msg.answer(" ".join(more), message_thread_id=thread)
 
-
-async def _send(bot: Bot, chat_id: int, kind: str, file_id: str, caption: str, thread: int | None) -> None:
-    if kind == "photo":
-        await bot.send_photo(chat_id, file_id, caption=caption, message_thread_id=thread)
-    elif kind == "voice":
-        await bot.send_voice(chat_id, file_id, caption=caption, message_thread_id=thread)
-    elif kind == "audio":
-        await bot.send_audio(chat_id, file_id, caption=caption, message_thread_id=thread)
-    else:
-        await bot.send_document(chat_id, file_id, caption=caption, message_thread_id=thread)

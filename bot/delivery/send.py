@@ -154,14 +154,20 @@ async def _send_piece(bot: Bot, chat: int, t: Target, pieces: list[str], i: int)
         await send_one(bot, chat, pieces[i], reply_markup=t.markup if i == len(pieces) - 1 else None, **extra)
         return
     kind, file_id = t.files[i - len(pieces)]
+    await send_file(bot, chat, kind, file_id, thread=t.thread_id)
+
+
+async def send_file(bot: Bot, chat: int, kind: str, file_id: str, *, caption: str | None = None,
+                    thread: int | None = None) -> None:
+    """A stored file with its kind's method: Telegram refuses a file id sent with another kind's method."""
     if kind == "photo":
-        await bot.send_photo(chat_id=chat, photo=file_id, message_thread_id=t.thread_id)
+        await bot.send_photo(chat_id=chat, photo=file_id, caption=caption, message_thread_id=thread)
     elif kind == "voice":
-        await bot.send_voice(chat_id=chat, voice=file_id, message_thread_id=t.thread_id)
+        await bot.send_voice(chat_id=chat, voice=file_id, caption=caption, message_thread_id=thread)
     elif kind == "audio":
-        await bot.send_audio(chat_id=chat, audio=file_id, message_thread_id=t.thread_id)
+        await bot.send_audio(chat_id=chat, audio=file_id, caption=caption, message_thread_id=thread)
     else:
-        await bot.send_document(chat_id=chat, document=file_id, message_thread_id=t.thread_id)
+        await bot.send_document(chat_id=chat, document=file_id, caption=caption, message_thread_id=thread)
 
 
 def _moved(t: Target, chat: int) -> int | None:
