@@ -42,6 +42,9 @@ TAILS = {
     "ru": {
         "request_info": "Пока ответа нет, срок решения не идёт. Ответить можно по телефону или почте первой линии "
                         "поддержки (1ЛТП), назвав номер обращения.",
+        "request_info_tg": "Пока ответа нет, работы по обращению приостановлены и срок решения не идёт. Ответить можно "
+                           "в Telegram (кнопка «Ответить» в сообщении бота) или по телефону либо почте первой линии "
+                           "поддержки (1ЛТП), назвав номер обращения.",
         "resolve": "Если проблема осталась, сообщите об этом первой линии поддержки (1ЛТП), назвав номер обращения.",
         "footer": "Это письмо отправлено автоматически, отвечать на него не нужно.",
         "subject": "Обращение {n}: {what}",
@@ -50,12 +53,18 @@ TAILS = {
     "en": {
         "request_info": "The resolution clock is stopped until you answer. Answer line 1 support by phone or e-mail, "
                         "naming the request number.",
+        "request_info_tg": "Work on the request is paused and the resolution clock is stopped until you answer. Answer "
+                           "in Telegram (the «Answer» button in the bot's message), or line 1 support by phone or "
+                           "e-mail, naming the request number.",
         "resolve": "If the problem is still there, tell line 1 support, naming the request number.",
         "footer": "This mail was sent automatically; there is no need to reply to it.",
         "subject": "Request {n}: {what}",
         "solution": "Solution:",
     },
 }
+# 001: «Пользователю приходит сообщение на электронную почту о приостановке работ по запросу до получения
+# дополнительной информации»: the one notice a Telegram requester with an e-mail also gets by mail
+PAUSE_KINDS = frozenset({"request_info"})
 CHANGED = ("escalate", "return_to_coordinator", "return_to_line1")
 # the МРФ curator's decisions on an access request (core/tickets/approval.py)
 CURATOR = {"curator.approved": "approved", "curator.rejected": "rejected"}
@@ -82,12 +91,13 @@ def _kind(topic: str, p: dict[str, Any]) -> str | None:
     return None  # user_answers, reject, diagnosis_done, change_priority: nothing new for the requester
 
 
-def notice_mail(topic: str, payload: dict[str, Any], *, to: str, locale: str) -> Mail | None:
-    """The mail about one ticket event, or None when the event says nothing new to the requester."""
+def notice_mail(topic: str, payload: dict[str, Any], *, to: str, locale: str, only: frozenset[str] | None = None,
+                telegram: bool = False) -> Mail | None:
+    """The mail about one ticket event (of the `only` kinds), or None when it says nothing new to the requester."""
     if not topic.startswith("ticket.") and topic not in CURATOR:
         return None
     kind = _kind(topic, payload)
-    if kind is None:
+    if kind is None or (only is not None and kind not in only):
         return None
     loc = locale if locale in HEADS else "ru"
     number = str(payload.get("number") or payload.get("ticket_id") or "")
@@ -105,6 +115,6 @@ def notice_mail(topic: str, payload: dict[str, Any], *, to: str, locale: str) ->
     elif kind in ("request_info", "comment", "give_workaround", "rejected") and text:
         parts.append(text)
     if kind in ("request_info", "resolve"):
-        parts.append(tails[kind])
+        parts.append(tails[f"{kind}_tg" if telegram and kind == "request_info" else kind])
     parts.append("—\n" + tails["footer"])
     return Mail(to=to, subject=tails["subject"].format(n=number, what=what), body="\n\n".join(parts))

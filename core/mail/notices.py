@@ -1,4 +1,5 @@
-"""Status notices by e-mail to requesters with no Telegram account (registered by line 1 after a call).
+"""Status notices by e-mail to requesters with no Telegram account (registered by line 1 after a call), and to a
+Telegram requester with an e-mail the one that 001 names: work paused until they give more information.
 
 Two jobs, like the Telegram delivery: the planner reads outbox events it has not looked at yet (`mailed_at`
 empty), writes one `email_notices` row per mail and marks the events, in one transaction; the sender claims
@@ -22,7 +23,7 @@ from core.catalog.models import User
 from core.db import utcnow
 from core.mail import bulletins as bulletin
 from core.mail.models import EmailNotice, MailStatus
-from core.mail.notice_texts import notice_mail
+from core.mail.notice_texts import PAUSE_KINDS, notice_mail
 from core.mail.port import Mail, Mailer, MailError
 from core.outbox.models import OutboxEvent
 from core.uow import UnitOfWork, UowFactory
@@ -58,7 +59,7 @@ async def plan_notices(*, uow: UnitOfWork, limit: int = 200, now: datetime | Non
             return 0
         rids = {rid for ev in events if isinstance(rid := (ev.payload or {}).get("requester_id"), int)}
         users = {u.id: u for u in (await s.scalars(select(User).where(
-            User.id.in_(rids), User.tg_id.is_(None), User.email.is_not(None)))).all()} if rids else {}
+            User.id.in_(rids), User.email.is_not(None)))).all()} if rids else {}
         planned = 0
         for ev in events:
             ev.mailed_at = now
@@ -74,7 +75,9 @@ async def plan_notices(*, uow: UnitOfWork, limit: int = 200, now: datetime | Non
             user = users.get(p.get("requester_id"))  # type: ignore[arg-type]
             if user is None or not user.email or (p.get("actor_kind") == "user" and p.get("actor_id") == user.id):
                 continue
-            mail = notice_mail(ev.topic, p, to=user.email, locale=user.locale or "ru")
+            # Telegram tells its users everything; 001 wants the pause for their answer e-mailed to them as well
+            mail = notice_mail(ev.topic, p, to=user.email, locale=user.locale or "ru",
+                               only=PAUSE_KINDS if user.tg_id is not None else None, telegram=user.tg_id is not None)
             if mail is None:
                 continue
             s.add(EmailNotice(event_id=ev.id, user_id=user.id, address=mail.to, subject=mail.subject[:300],

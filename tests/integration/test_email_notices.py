@@ -104,3 +104,29 @@ async def test_a_claim_left_by_a_dead_process_is_sent_again(root, smtp_server: L
         await s.commit()
     stats = await send_notices(uow=root.uow, mailer=_mailer(smtp_server.port))
     assert stats.sent == 1 and len(await smtp_server.wait_for(1)) == 1
+
+
+async def test_a_telegram_requester_was_not_emailed_that_work_is_paused_for_their_answer(
+        root, smtp_server: LocalSmtp) -> None:
+    # 001: «Пользователю приходит сообщение на электронную почту о приостановке работ по запросу до получения
+    # дополнительной информации»; the bot tells them everything else, so nothing else goes by mail
+    staff = Actor("staff", (await f.staff(root)).id)
+    u = await f.user(root, email="i.ivanov@corp.example.ru")
+    t = await f.incident(root, u)
+    await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="take", actor=staff)
+    await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="request_info", actor=staff,
+                               params={"text": "Пришлите снимок экрана с ошибкой"})
+    await tickets.apply_action(uow=root.uow(), ticket_id=t.id, action="user_answers", actor=Actor("user", u.id),
+                               params={"text": "вот снимок"})
+    no_mail = await f.incident(root, await f.user(root, tg_id=1002, login="p.petrov", email=None))
+    await tickets.apply_action(uow=root.uow(), ticket_id=no_mail.id, action="take", actor=staff)
+    await tickets.apply_action(uow=root.uow(), ticket_id=no_mail.id, action="request_info", actor=staff,
+                               params={"text": "Какой у вас логин?"})
+    assert await plan_notices(uow=root.uow()) == 1
+    stats = await send_notices(uow=root.uow, mailer=_mailer(smtp_server.port))
+    assert (stats.sent, stats.failed) == (1, 0)
+    (mail,) = await smtp_server.wait_for(1)
+    assert mail.rcpt == ["i.ivanov@corp.example.ru"]
+    assert mail.subject == f"Обращение {t.number}: нужен ваш ответ"
+    assert "Пришлите снимок экрана с ошибкой" in mail.body
+    assert "приостановлены" in mail.body and "Telegram" in mail.body
