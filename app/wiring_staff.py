@@ -14,7 +14,7 @@ JOB_ID = "staff-card-sync"
 
 def wire(root: Root) -> None:
     """Adds the group-chat routers and planners (before the bot is built), the port and the card sync."""
-    from bot.staffchat.planner import plan_line_chat
+    from bot.staffchat.planner import plan_card_file, plan_line_chat
     from bot.staffchat.topics import plan_topic
     from handlers import (
         card_buttons,
@@ -39,7 +39,7 @@ def wire(root: Root) -> None:
             router.parent_router.sub_routers.remove(router)
             router._parent_router = None
         root.routers.append(router)
-    root.delivery_planners.extend([plan_line_chat, plan_topic])
+    root.delivery_planners.extend([plan_line_chat, plan_topic, plan_card_file])
     root.startup_hooks.append(_connect_port)
     root.jobs.append(_register)
 

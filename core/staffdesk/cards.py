@@ -170,12 +170,20 @@ async def ticket_version(*, uow: UnitOfWork, ticket_id: int) -> tuple[int, str, 
         return (t.version, t.status, t.line) if t is not None else None
 
 
-async def ticket_files(*, uow: UnitOfWork, ticket_id: int) -> list[tuple[str | None, str, str, str | None]]:
-    """The ticket's attachments, the intake's and the comments', oldest first: (kind, file id, name, mime)."""
+FILE_TOPIC = "card.file"  # one of a ticket's files sent into the chat whose card asked for it
+
+
+async def share_files(*, uow: UnitOfWork, ticket_id: int, chat_id: int, thread_id: int | None,
+                      limit: int) -> tuple[int, int]:
+    """Queues the ticket's first `limit` files for the chat (one outbox event each); returns (queued, total)."""
     async with uow:
-        rows = (await uow.session.execute(select(Attachment.kind, Attachment.file_id, Attachment.name, Attachment.mime)
-                                          .where(Attachment.ticket_id == ticket_id).order_by(Attachment.id))).all()
-        return [(r.kind, r.file_id, r.name, r.mime) for r in rows]
+        ids = (await uow.session.scalars(select(Attachment.id).where(Attachment.ticket_id == ticket_id)
+                                         .order_by(Attachment.id))).all()
+        for attachment_id in ids[:limit]:
+            uow.add_event(FILE_TOPIC, {"chat_id": chat_id, "thread_id": thread_id, "attachment_id": attachment_id},
+                          ticket_id=ticket_id)
+        await uow.commit()
+        return min(len(ids), limit), len(ids)
 
 
 async def ticket_by_message(*, uow: UnitOfWork, chat_id: int, message_id: int) -> int | None:
