@@ -1,6 +1,6 @@
 """Private notices to the staff a ticket event concerns: assigned to them, returned to their coordinator,
 the user's answer or comment on their ticket, a reopen after the user rejected the solution, their ticket taken
-off a cancelled (or installed but not applicable) release; the coordinators,
+off a cancelled (or installed but not applicable) release, resolved by its release's installation; the coordinators,
 of a ticket back in their queue because its assignee was removed."""
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ NOTICES = {
     "ticket.reject": "Пользователь отклонил решение по обращению {ticket}, оно снова в работе:\n{text}",
     "ticket.requeue": "Обращение {ticket} вернулось в очередь группы: его исполнитель удалён из поддержки.",
     "ticket.unlink_release": "Обращение {ticket} больше не ждёт релиза и снова в работе:\n{text}",
+    "ticket.release_installed": "Обращение {ticket} решено установкой релиза, пользователю отправлено решение на "
+                                "подтверждение:\n{text}",
 }
 
 

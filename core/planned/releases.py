@@ -1,6 +1,7 @@
 """A release's linked tickets (core.tickets.releases) when it ends: installed, each one is resolved with a solution
 naming the release, in the transaction that marks the release done (the requester is told «Решено» and confirms or
-rejects as with any resolution); cancelled, each one is taken off it and its assignee told it is theirs again."""
+rejects as with any resolution; its assignee, in whose name it was resolved, is told too: `INSTALLED`); cancelled,
+each one is taken off it and its assignee told it is theirs again."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from core.tickets import releases
 from core.tickets.lifecycle import OPEN, SYSTEM, Actor, Status
 from core.tickets.models import Ticket
 from core.uow import UnitOfWork
+
+INSTALLED = "ticket.release_installed"  # to the assignee: their ticket was resolved by the release's installation
 
 
 async def _linked(uow: UnitOfWork, w: PlannedWork) -> list[Ticket]:
@@ -39,6 +42,10 @@ async def resolve_linked(uow: UnitOfWork, w: PlannedWork, *, now: datetime) -> t
             try:
                 await step_in(uow, ticket_id=t.id, action="resolve", actor=Actor("staff", staff.id), now=now,
                               params={"text": text, "closing_code": "resolved"})
+                # resolved in their name by no one at the keyboard: the staff notices skip the actor, so it is said
+                uow.add_event(INSTALLED, {"ticket_id": t.id, "number": t.number, "priority": t.priority,
+                                          "assignee_id": staff.id, "actor_kind": SYSTEM.kind, "release_id": w.id,
+                                          "release": w.title, "text": text}, ticket_id=t.id)
                 done.append(t.id)
                 continue
             except DomainError:
