@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.planning import DeliveryContext, Target
+from bot.delivery.render import release_text
 from bot.staff import chats
 from bot.staff.texts import Tr
 from bot.telegram import escape
@@ -51,12 +52,11 @@ async def plan_staff_notices(session: AsyncSession, ev: OutboxEvent, ctx: Delive
     ticket = await session.get(Ticket, ev.ticket_id or p.get("ticket_id"))
     title = f" «{escape(ticket.title)}»" if ticket is not None else ""
     head = f"<b>{escape(p.get('number', ''))}</b> P{p.get('priority', '')}{title}"
-    text = escape(p.get("text") or "—")
     return [Target(chat_id=person.chat_id, user_id=person.user_id,
-                   text=_notice(Tr(ctx.i18n, person.locale), msgid, head, text, int(p.get("files") or 0)))
+                   text=_notice(Tr(ctx.i18n, person.locale), msgid, head, p, int(p.get("files") or 0)))
             for person in people]
 
 
-def _notice(tr: Tr, msgid: str, head: str, text: str, files: int) -> str:
-    out = tr(msgid, ticket=head, text=text)
+def _notice(tr: Tr, msgid: str, head: str, p: dict[str, Any], files: int) -> str:
+    out = tr(msgid, ticket=head, text=release_text(tr, p) or escape(p.get("text") or "—"))
     return out + "\n" + tr("📎 Приложено файлов: {n}", n=files) if files else out

@@ -35,24 +35,26 @@ async def resolve_linked(uow: UnitOfWork, w: PlannedWork, *, now: datetime) -> t
 
     done: list[int] = []
     left: list[int] = []
-    text = releases.solution(w)
+    text, facts = releases.solution(w), releases.facts(w)
     for t in await _linked(uow, w):
         staff = await uow.session.get(Staff, t.assignee_id) if t.assignee_id is not None else None
         if t.status == Status.in_progress and staff is not None and staff.active:
             try:
                 await step_in(uow, ticket_id=t.id, action="resolve", actor=Actor("staff", staff.id), now=now,
-                              params={"text": text, "closing_code": "resolved"})
+                              params={"text": text, "closing_code": "resolved"},
+                              event={**facts, "why": "installed"})
                 # resolved in their name by no one at the keyboard: the staff notices skip the actor, so it is said
                 uow.add_event(INSTALLED, {"ticket_id": t.id, "number": t.number, "priority": t.priority,
-                                          "assignee_id": staff.id, "actor_kind": SYSTEM.kind, "release_id": w.id,
-                                          "release": w.title, "text": text}, ticket_id=t.id)
+                                          "assignee_id": staff.id, "actor_kind": SYSTEM.kind, "text": text, **facts,
+                                          "why": "installed"},
+                              ticket_id=t.id)
                 done.append(t.id)
                 continue
             except DomainError:
                 pass  # refused before writing anything: unlinked below, its holder resolves it by hand
         await step_in(uow, ticket_id=t.id, action="unlink_release", actor=SYSTEM, now=now,
                       params={"text": f"{text}. Обращение не было в работе — решите его вручную",
-                              "release": w.title})
+                              "release": w.title}, event={**facts, "why": "not_in_work"})
         left.append(t.id)
     return done, left
 
@@ -65,7 +67,8 @@ async def unlink_cancelled(uow: UnitOfWork, w: PlannedWork, *, now: datetime) ->
     out: list[int] = []
     for t in await _linked(uow, w):
         await step_in(uow, ticket_id=t.id, action="unlink_release", actor=SYSTEM, now=now,
-                      params={"text": f"Релиз №{w.id} «{w.title}» отменён{reason}", "release": w.title})
+                      params={"text": f"Релиз №{w.id} «{w.title}» отменён{reason}", "release": w.title},
+                      event={**releases.facts(w), "why": "cancelled", "reason": w.cancel_reason})
         out.append(t.id)
     return out
 
