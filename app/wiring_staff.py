@@ -20,6 +20,7 @@ def wire(root: Root) -> None:
         card_buttons,
         card_files,
         card_reclassify,
+        card_release,
         forum_topic,
         line_chat,
         news_chat,
@@ -33,8 +34,8 @@ def wire(root: Root) -> None:
     # a forum topic's messages (outside any dialog) before the replies to a plain group's card
     # the reclassify dialog's presses before card_buttons', whose catch-all refuses a button it does not know
     for router in (line_chat.router, works_chat.router, news_chat.router, outage_chat.router, forum_topic.router,
-                   card_reclassify.router, card_files.router, card_buttons.router, card_buttons.outsiders,
-                   staff_edits.router):
+                   card_reclassify.router, card_files.router, card_release.router, card_buttons.router,
+                   card_buttons.outsiders, staff_edits.router):
         if router.parent_router is not None:  # a second root in one process (tests) takes it over
             router.parent_router.sub_routers.remove(router)
             router._parent_router = None

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.catalog.models import Staff
 from core.errors import DomainError
 from core.planned.models import PlannedWork, WorkKind
+from core.staffdesk import cards
 from core.tickets import releases
 from core.tickets.lifecycle import OPEN, SYSTEM, Actor, Status
 from core.tickets.models import Ticket
@@ -56,6 +57,7 @@ async def resolve_linked(uow: UnitOfWork, w: PlannedWork, *, now: datetime) -> t
                       params={"text": f"{text}. Обращение не было в работе — решите его вручную",
                               "release": w.title}, event={**facts, "why": "not_in_work"})
         left.append(t.id)
+    await offered(uow, w, now=now)
     return done, left
 
 
@@ -70,7 +72,14 @@ async def unlink_cancelled(uow: UnitOfWork, w: PlannedWork, *, now: datetime) ->
                       params={"text": f"Релиз №{w.id} «{w.title}» отменён{reason}", "release": w.title},
                       event={**releases.facts(w), "why": "cancelled", "reason": w.cancel_reason})
         out.append(t.id)
+    await offered(uow, w, now=now)
     return out
+
+
+async def offered(uow: UnitOfWork, w: PlannedWork, *, now: datetime) -> None:
+    """A release announced or ended: the cards of its services' tickets in work offer it (a button) or stop."""
+    if w.kind == WorkKind.release:
+        await cards.mark_service_dirty(uow.session, service_codes=list(w.services or []), now=now)
 
 
 async def open_releases(*, uow: UnitOfWork, service_code: str) -> list[PlannedWork]:
