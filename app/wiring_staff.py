@@ -14,12 +14,13 @@ JOB_ID = "staff-card-sync"
 
 def wire(root: Root) -> None:
     """Adds the group-chat routers and planners (before the bot is built), the port and the card sync."""
-    from bot.staffchat.planner import plan_line_chat
+    from bot.staffchat.planner import plan_card_file, plan_line_chat
     from bot.staffchat.topics import plan_topic
     from handlers import (
         card_buttons,
         card_files,
         card_reclassify,
+        card_release,
         forum_topic,
         line_chat,
         news_chat,
@@ -33,13 +34,13 @@ def wire(root: Root) -> None:
     # a forum topic's messages (outside any dialog) before the replies to a plain group's card
     # the reclassify dialog's presses before card_buttons', whose catch-all refuses a button it does not know
     for router in (line_chat.router, works_chat.router, news_chat.router, outage_chat.router, forum_topic.router,
-                   card_reclassify.router, card_files.router, card_buttons.router, card_buttons.outsiders,
-                   staff_edits.router):
+                   card_reclassify.router, card_files.router, card_release.router, card_buttons.router,
+                   card_buttons.outsiders, staff_edits.router):
         if router.parent_router is not None:  # a second root in one process (tests) takes it over
             router.parent_router.sub_routers.remove(router)
             router._parent_router = None
         root.routers.append(router)
-    root.delivery_planners.extend([plan_line_chat, plan_topic])
+    root.delivery_planners.extend([plan_line_chat, plan_topic, plan_card_file])
     root.startup_hooks.append(_connect_port)
     root.jobs.append(_register)
 

@@ -17,6 +17,7 @@ def user_routers() -> list[Router]:
         report,
         report_edits,
         report_outage,
+        report_send,
         selfservice,
         staff_invite,
         start,
@@ -26,8 +27,8 @@ def user_routers() -> list[Router]:
 
     # an invitation link (/start inv_…) before the plain /start
     routers = [staff_invite.router, menu.router, start.router, verify.router, selfservice.router, report_edits.router,
-               report_outage.router, report.router, kb.router, my_requests.router, subscriptions.router,
-               comeback.router, fallback.router]
+               report_outage.router, report.router, report_send.router, kb.router, my_requests.router,
+               subscriptions.router, comeback.router, fallback.router]
     for r in routers:
         fsm_cache.install(r)
         parent = r.parent_router

@@ -46,6 +46,8 @@ PROMPTS = {
     "fix": "Что должно работать после исправления (требования к исправлению для 3ЛТП)?",
     "ci": "Конфигурационная единица (класс проблемы), например «Интеграция / NTTM»:",
     "solution": "Текст решения для пользователя:",
+    "relci": "Конфигурационная единица (класс проблемы), с которой обращение решится при установке релиза, "
+             "например «Интерфейс / NTTM»:",
 }
 ACTIONS = {"take": "take", "diag": "diagnosis_done", "ask": "request_info", "wa": "give_workaround",
            "coord": "return_to_coordinator", "l1": "return_to_line1", "esc": "escalate", "resolve": "resolve",
@@ -117,7 +119,7 @@ async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: 
             await msg.answer("Код закрытия:", reply_markup=pick_kb([(c.name, PickCb(a="code", t=t, v=v, x=c.code))
                                                                  for c in codes]))
         return
-    await _ask_text(cq, state, step=a, t=t, v=v)
+    await ask_text(cq, state, step=a, t=t, v=v)
 
 
 _LEVEL_NAMES = {"line2": "2ЛТП", "line3": "3ЛТП", "dev": "Группа разработки"}
@@ -133,7 +135,7 @@ async def _level(uow: UowFactory, t: int) -> str:
     return f.line_level if f else ""
 
 
-async def _ask_text(cq: CallbackQuery, state: FSMContext, *, step: str, t: int, v: int, **extra: str) -> None:
+async def ask_text(cq: CallbackQuery, state: FSMContext, *, step: str, t: int, v: int, **extra: str) -> None:
     await state.set_state(CardSG.text)
     data: dict[str, Any] = {"card_step": step, "card_t": t, "card_v": v}
     data.update({f"card_{k}": x for k, x in extra.items()})
@@ -158,7 +160,7 @@ async def on_pick(cq: CallbackQuery, callback_data: PickCb, staff_id: int, uow: 
                         params={"priority": int(x)}):
             await cq.answer("Приоритет изменён.")
     elif a == "esc":
-        await _ask_text(cq, state, step="esc", t=t, v=v, to=x)
+        await ask_text(cq, state, step="esc", t=t, v=v, to=x)
     elif a == "out" and x.isdigit():
         try:
             await outages.link_ticket(uow=uow(), outage_id=int(x), ticket_id=t)
@@ -168,7 +170,7 @@ async def on_pick(cq: CallbackQuery, callback_data: PickCb, staff_id: int, uow: 
         log.info("ticket %s linked to outage %s by staff %s", t, x, staff_id)
         await cq.answer("Связано с аварией: обращение решится при её восстановлении.")
     elif a == "code" and x in {c.code for c in await closing.list_codes(uow=uow(), active_only=True)}:
-        await _ask_text(cq, state, step="ci", t=t, v=v, code=x)
+        await ask_text(cq, state, step="ci", t=t, v=v, code=x)
     else:
         log.warning("card choice refused: %r (by %s)", cq.data, cq.from_user.id)
         await cq.answer("Кнопка не распознана.", show_alert=True)
@@ -226,7 +228,10 @@ async def on_text(message: Message, state: FSMContext, staff_id: int, uow: UowFa
         params.update(defect=data.get("card_defect"), fix_requirements=text, text=data.get("card_defect"))
     if step == "solution":
         params.update(closing_code=data.get("card_code"), config_item=data.get("card_ci"))
-    action = ACTIONS.get({"solution": "resolve", "fix": "esc"}.get(str(step), str(step)))
+    if step == "relci":  # «🚀 Решить релизом» (handlers/card_release.py): the release chosen, then the item
+        params = {"release_id": data.get("card_rel"), "config_item": text}
+    action = "link_release" if step == "relci" else ACTIONS.get({"solution": "resolve", "fix": "esc"}.get(str(step),
+                                                                                                      str(step)))
     if action is None:
         return
     if await apply_press(message, uow, ticket_id=t, action=action, staff_id=staff_id, params=params):

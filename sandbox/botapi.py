@@ -140,6 +140,16 @@ async def send_document(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
     return await messaging.send_media(w, "sendDocument", p, up, "document")
 
 
+@method("sendVoice")
+async def send_voice(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
+    return await messaging.send_media(w, "sendVoice", p, up, "voice")
+
+
+@method("sendAudio")
+async def send_audio(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
+    return await messaging.send_media(w, "sendAudio", p, up, "audio")
+
+
 @method("sendMediaGroup")
 async def send_media_group(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
     return await messaging.send_media_group(w, p, up)

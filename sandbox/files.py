@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from sandbox.world import World
 
 WRONG_FILE = "Bad Request: wrong file identifier/HTTP URL specified"
+MEDIA = ("photo", "document", "voice", "audio")  # what a message's file may be (it then has a caption, not a text)
+TDLIB = {"photo": "Photo", "document": "Document", "voice": "VoiceNote", "audio": "Audio"}  # in Telegram's refusals
+FOLDERS = {"photo": "photos", "voice": "voice", "audio": "music"}  # getFile's paths, as Telegram names them
 GETFILE_LIMIT = 20 * 1024 * 1024  # getFile serves files up to 20 MB
 
 
@@ -47,7 +50,7 @@ def store_file(world: World, data: bytes, *, name: str, mime: str | None, kind: 
     (world.files_dir / unique).write_bytes(data)
     doc = {"file_id": file_id, "file_unique_id": unique, "file_size": len(data), "name": name,
            "mime": mime or mimetypes.guess_type(name)[0] or "application/octet-stream",
-           "file_path": f"{'photos' if kind == 'photo' else 'documents'}/file_{unique}.{ext}"}
+           "file_path": f"{FOLDERS.get(kind, 'documents')}/file_{unique}.{ext}", "kind": kind}
     size = image_size(data)
     if size is not None:
         doc["width"], doc["height"] = size
@@ -56,11 +59,18 @@ def store_file(world: World, data: bytes, *, name: str, mime: str | None, kind: 
 
 
 def media_of(doc: dict[str, Any], kind: str) -> dict[str, Any]:
-    """The message content for a stored file: a photo (one size) or a document."""
+    """The message content for a stored file: a photo (one size), a voice note, an audio file or a document."""
     if kind == "photo":
         return {"photo": [{"file_id": doc["file_id"], "file_unique_id": doc["file_unique_id"],
                            "width": doc.get("width", 0), "height": doc.get("height", 0),
                            "file_size": doc["file_size"]}]}
+    if kind in ("voice", "audio"):
+        media = {"file_id": doc["file_id"], "file_unique_id": doc["file_unique_id"],
+                 "duration": int(doc.get("duration") or 0), "mime_type": doc["mime"], "file_size": doc["file_size"]}
+        if kind == "audio":
+            media["file_name"] = doc["name"]
+            media.update({k: doc[k] for k in ("performer", "title") if doc.get(k)})
+        return {kind: media}
     return {"document": {"file_id": doc["file_id"], "file_unique_id": doc["file_unique_id"],
                          "file_name": doc["name"], "mime_type": doc["mime"], "file_size": doc["file_size"]}}
 
@@ -80,6 +90,8 @@ async def resolve(world: World, value: Any, uploads: dict[str, Any], *, kind: st
         raise Refusal(400, WRONG_FILE)
     if kind == "photo" and "width" not in doc:
         raise Refusal(400, "Bad Request: wrong type of the web page content")
+    if kind != "photo" and doc.get("kind") == "photo":  # tdlib: a photo only as a photo (the other kinds are files)
+        raise Refusal(400, f"Bad Request: can't use file of type Photo as {TDLIB[kind]}")
     return dict(doc)
 
 
@@ -89,7 +101,8 @@ async def _upload(world: World, up: Any, kind: str) -> dict[str, Any]:
         raise Refusal(400, "Bad Request: file must be non-empty")
     if kind == "photo" and image_size(data) is None:
         raise Refusal(400, "Bad Request: IMAGE_PROCESS_FAILED")
-    name = getattr(up, "filename", None) or ("photo.jpg" if kind == "photo" else "file")
+    name = getattr(up, "filename", None) or {"photo": "photo.jpg", "voice": "voice.ogg", "audio": "audio.mp3"}.get(
+        kind, "file")
     return store_file(world, data, name=name, mime=getattr(up, "content_type", None), kind=kind)
 
 

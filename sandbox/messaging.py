@@ -1,4 +1,5 @@
-"""The bot's messages: sending (text, photos, documents, albums, copies), edits, deletions and pins."""
+"""The bot's messages: sending (text, photos, documents, voice notes, audio files, albums, copies), edits,
+deletions and pins."""
 
 from __future__ import annotations
 
@@ -111,6 +112,8 @@ def _store(w: World, name: str, chat: dict[str, Any], p: dict[str, Any], content
 async def send_media(w: World, name: str, p: dict[str, Any], uploads: dict[str, Any], kind: str) -> dict[str, Any]:
     chat, thread, reply = prepare(w, name, p)
     doc = await files.resolve(w, p.get(kind), uploads, kind=kind)
+    # what the sender says of a voice note or an audio file (Telegram reads it from the file; kept as given here)
+    doc.update({k: p[k] for k in ("duration", "performer", "title") if p.get(k) not in (None, "")})
     content = {**files.media_of(doc, kind), **text_content(w, p, "caption")}
     return _store(w, name, chat, p, content, thread, reply)
 
@@ -141,7 +144,7 @@ def copy(w: World, p: dict[str, Any], *, forward: bool) -> dict[str, Any]:
                       else "Bad Request: message to forward not found")
     name = "forwardMessage" if forward else "copyMessage"
     content = {k: v for k, v in public(src).items()
-               if k in ("text", "entities", "photo", "document", "caption", "caption_entities")}
+               if k in ("text", "entities", *files.MEDIA, "caption", "caption_entities")}
     if not forward and "caption" in p:
         content.pop("caption_entities", None)
         content.update(text_content(w, p, "caption"))
@@ -169,7 +172,7 @@ def edit(w: World, name: str, p: dict[str, Any]) -> dict[str, Any]:
     _, msg = _own(w, p, NOT_FOUND_EDIT)
     if msg["from"]["id"] != w.bot["id"]:
         raise Refusal(400, "Bad Request: message can't be edited")
-    has_media = "photo" in msg or "document" in msg
+    has_media = any(k in msg for k in files.MEDIA)
     if name == "editMessageText" and has_media:
         raise Refusal(400, "Bad Request: there is no text in the message to edit")
     if name == "editMessageCaption" and not has_media:

@@ -88,7 +88,7 @@ def edit(w: World, *, chat_id: int, message_id: int, from_id: int, text: str) ->
         if not text.strip():
             raise Refusal(400, "Bad Request: message text is empty")
         key, ents = "text", "entities"
-    elif "photo" in msg or "document" in msg:
+    elif any(k in msg for k in files.MEDIA):
         key, ents = "caption", "caption_entities"  # a caption may be emptied, as in Telegram
     else:
         raise Refusal(400, "Bad Request: message can't be edited")

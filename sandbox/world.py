@@ -267,7 +267,7 @@ def member_doc(user: dict[str, Any], status: str) -> dict[str, Any]:
 
 def _content_of(msg: dict[str, Any]) -> dict[str, Any]:
     raw = msg["_sb"].get("raw")
-    key = "caption" if ("photo" in msg or "document" in msg) else "text"
+    key = "caption" if any(k in msg for k in ("photo", "document", "voice", "audio")) else "text"
     return {key: raw if raw is not None else msg.get(key), "reply_markup": msg.get("reply_markup"),
             "parse_mode": msg["_sb"].get("parse_mode")}
 

@@ -41,7 +41,8 @@ class Target:
     held: str | None = None  # why this chat cannot get it now (a broken line chat): kept, sent once it is rebound
     thread_id: int | None = None  # a forum topic of the chat (message_thread_id)
     wait: str | None = None  # why it cannot go yet (its topic is being created): not sent, planned again next poll
-    files: tuple[tuple[str, str], ...] = ()  # (file_kind(), file_id) sent after the text
+    files: tuple[tuple[str, str], ...] = ()  # (file_kind(), file_id) sent after the text (none when it is "")
+    captions: tuple[str, ...] = ()  # the captions of the first files, in order
     thread_gone: Callable[[], Awaitable[None]] | None = None  # Telegram says the topic is gone: forget it
 
 

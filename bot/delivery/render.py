@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,23 @@ class Texts:
         return text.format(**kw) if kw else text
 
 
+def release_text(tr: Callable[..., str], payload: dict[str, Any]) -> str | None:
+    """What a release did to a ticket, in the reader's language, from the facts of its event (the installation's
+    resolution, an unlink because it was not in work, a cancellation: core.planned.releases); None otherwise."""
+    why = payload.get("why")
+    if why not in ("installed", "not_in_work", "cancelled") or payload.get("release_id") is None:
+        return None
+    rid, title = payload["release_id"], escape(payload.get("release") or "")
+    if why == "cancelled":
+        out = tr("Релиз №{id} «{title}» отменён.", id=rid, title=title)
+        return out + (" " + tr("Причина: {reason}", reason=escape(payload["reason"])) if payload.get("reason") else "")
+    out = tr("Исправление установлено в составе релиза №{id} «{title}».", id=rid, title=title)
+    changes = "; ".join(str(c) for c in payload.get("changes") or [])
+    if changes:
+        out += " " + tr("Изменения: {changes}", changes=escape(changes))
+    return out + (" " + tr("Обращение не было в работе — решите его вручную.") if why == "not_in_work" else "")
+
+
 def _kb(*rows: list[tuple[str, TicketCb]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=t, callback_data=cb.pack())
                                                   for t, cb in row] for row in rows])
@@ -117,7 +135,7 @@ def render(topic: str, payload: dict[str, Any], *, channel: str | None, tr: Text
                                    text]), open_kb)
     if action == "resolve":
         body = "\n\n".join([tr("Обращение <b>{number}</b> решено.", number=number),
-                            f"{tr('Решение:')}\n{text}",
+                            f"{tr('Решение:')}\n{release_text(tr, payload) or text}",
                             # auto-closing is a per-service setting, off unless an administrator turns it on
                             tr("Подтвердите, пожалуйста, что проблема устранена. Без ответа обращение закроется "
                                "через {days} раб. дн.", days=autoclose_days) if payload.get("autoclose") else

@@ -89,7 +89,7 @@ def _bad_setup(poll: Poll, exc: Exception) -> Result:
 
 async def send_target(poll: Poll, event_id: int, t: Target) -> Result:
     """Sends every piece of one target's text (the keyboard on the last); never raises for a Telegram answer."""
-    pieces = split_text(t.text)
+    pieces = split_text(t.text) if t.text else []  # files alone: no text before them
     total = len(pieces) + len(t.files)
     chat, done, errors, pauses, moved = t.chat_id, 0, 0, 0, 0
     key = (event_id, t.chat_id)
@@ -153,8 +153,10 @@ async def _send_piece(bot: Bot, chat: int, t: Target, pieces: list[str], i: int)
         extra = {"message_thread_id": t.thread_id} if t.thread_id is not None else {}
         await send_one(bot, chat, pieces[i], reply_markup=t.markup if i == len(pieces) - 1 else None, **extra)
         return
-    kind, file_id = t.files[i - len(pieces)]
-    await send_file(bot, chat, kind, file_id, thread=t.thread_id)
+    j = i - len(pieces)
+    kind, file_id = t.files[j]
+    await send_file(bot, chat, kind, file_id, caption=t.captions[j] if j < len(t.captions) else None,
+                    thread=t.thread_id)
 
 
 async def send_file(bot: Bot, chat: int, kind: str, file_id: str, *, caption: str | None = None,

@@ -1,6 +1,6 @@
 """Private notices to the staff a ticket event concerns: assigned to them, returned to their coordinator,
 the user's answer or comment on their ticket, a reopen after the user rejected the solution, their ticket taken
-off a cancelled (or installed but not applicable) release; the coordinators,
+off a cancelled (or installed but not applicable) release, resolved by its release's installation; the coordinators,
 of a ticket back in their queue because its assignee was removed."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.planning import DeliveryContext, Target
+from bot.delivery.render import release_text
 from bot.staff import chats
 from bot.staff.texts import Tr
 from bot.telegram import escape
@@ -25,6 +26,8 @@ NOTICES = {
     "ticket.reject": "Пользователь отклонил решение по обращению {ticket}, оно снова в работе:\n{text}",
     "ticket.requeue": "Обращение {ticket} вернулось в очередь группы: его исполнитель удалён из поддержки.",
     "ticket.unlink_release": "Обращение {ticket} больше не ждёт релиза и снова в работе:\n{text}",
+    "ticket.release_installed": "Обращение {ticket} решено установкой релиза, пользователю отправлено решение на "
+                                "подтверждение:\n{text}",
 }
 
 
@@ -49,12 +52,11 @@ async def plan_staff_notices(session: AsyncSession, ev: OutboxEvent, ctx: Delive
     ticket = await session.get(Ticket, ev.ticket_id or p.get("ticket_id"))
     title = f" «{escape(ticket.title)}»" if ticket is not None else ""
     head = f"<b>{escape(p.get('number', ''))}</b> P{p.get('priority', '')}{title}"
-    text = escape(p.get("text") or "—")
     return [Target(chat_id=person.chat_id, user_id=person.user_id,
-                   text=_notice(Tr(ctx.i18n, person.locale), msgid, head, text, int(p.get("files") or 0)))
+                   text=_notice(Tr(ctx.i18n, person.locale), msgid, head, p, int(p.get("files") or 0)))
             for person in people]
 
 
-def _notice(tr: Tr, msgid: str, head: str, text: str, files: int) -> str:
-    out = tr(msgid, ticket=head, text=text)
+def _notice(tr: Tr, msgid: str, head: str, p: dict[str, Any], files: int) -> str:
+    out = tr(msgid, ticket=head, text=release_text(tr, p) or escape(p.get("text") or "—"))
     return out + "\n" + tr("📎 Приложено файлов: {n}", n=files) if files else out

@@ -44,6 +44,7 @@ BUTTONS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("coord", "↩️ Вернуть координатору", frozenset({"in_progress"})),
     ("l1", "⏮ Вернуть на 1ЛТП", frozenset({"assigned", "in_progress"})),
     ("out", "🔗 Связать с аварией", frozenset({"assigned", "in_progress", "waiting_user"})),
+    ("rel", "🚀 Решить релизом", frozenset({"in_progress"})),  # when its service has an announced release
     ("rcl", "🔀 Сменить услугу", frozenset({"assigned", "in_progress"})),  # line 1's cards only
     ("files", "📎 Вложения", frozenset({"assigned", "in_progress", "waiting_user", "resolved"})),  # when there are
 )
@@ -189,6 +190,8 @@ def actions_for(f: CardFacts) -> list[str]:
         if code == "rcl" and f.line_level != "line1":
             continue
         if code == "files" and not f.attachments:
+            continue
+        if code == "rel" and not f.release_offered:
             continue
         codes.append(code)
     return codes

@@ -1,4 +1,5 @@
-"""Notices to line chats through the outbox worker: a chat that lost the bot is reported to line 1.
+"""Notices to line chats through the outbox worker: a chat that lost the bot is reported to line 1; a ticket's
+file a card's «📎 Вложения» asked for goes into that chat (with the worker's limits, 429 pauses and retries).
 
 `group_target` is how any planner addresses a support group's chat: through the one binding table, held
 (kept, not dropped) while that chat is broken.
@@ -12,12 +13,13 @@ from typing import Any
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.planning import DeliveryContext, Target
+from bot.delivery.planning import DeliveryContext, Target, file_kind
 from core.catalog.models import LineGroup
 from core.outbox.models import OutboxEvent
-from core.staffdesk import chats
+from core.staffdesk import cards, chats
 from core.staffdesk.models import ChatStatus
 from core.tickets import routing
+from core.tickets.models import Attachment
 
 
 async def _rekey(session: AsyncSession, old: int, new: int) -> None:
@@ -52,3 +54,18 @@ async def plan_line_chat(session: AsyncSession, ev: OutboxEvent, ctx: DeliveryCo
             f"сообщения бота: {escape(str(p.get('reason') or ''))}. Карточки и уведомления ждут; после исправления "
             f"прав они будут отправлены.")
     return [Target(chat_id=row.chat_id, text=text, rekey=_rekey)]
+
+
+async def plan_card_file(session: AsyncSession, ev: OutboxEvent, ctx: DeliveryContext) -> list[Target]:
+    """card.file → that file, with its kind's method and named in its caption, into the chat (and topic) asked."""
+    if ev.topic != cards.FILE_TOPIC:
+        return []
+    p: dict[str, Any] = ev.payload or {}
+    a = await session.get(Attachment, p.get("attachment_id"))
+    chat_id = p.get("chat_id")
+    if a is None or not isinstance(chat_id, int):
+        return []
+    thread = p.get("thread_id")
+    return [Target(chat_id=chat_id, text="", files=((file_kind(a.name, a.mime, a.kind), a.file_id),),
+                   captions=("📎 " + escape(a.name)[:1000],), thread_id=thread if isinstance(thread, int) else None,
+                   rekey=_rekey)]

@@ -1,6 +1,7 @@
 """A release's linked tickets (core.tickets.releases) when it ends: installed, each one is resolved with a solution
 naming the release, in the transaction that marks the release done (the requester is told «Решено» and confirms or
-rejects as with any resolution); cancelled, each one is taken off it and its assignee told it is theirs again."""
+rejects as with any resolution; its assignee, in whose name it was resolved, is told too: `INSTALLED`); cancelled,
+each one is taken off it and its assignee told it is theirs again."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from sqlalchemy import select
 from core.catalog.models import Staff
 from core.errors import DomainError
 from core.planned.models import PlannedWork, WorkKind
+from core.staffdesk import cards
 from core.tickets import releases
 from core.tickets.lifecycle import OPEN, SYSTEM, Actor, Status
 from core.tickets.models import Ticket
 from core.uow import UnitOfWork
+
+INSTALLED = "ticket.release_installed"  # to the assignee: their ticket was resolved by the release's installation
 
 
 async def _linked(uow: UnitOfWork, w: PlannedWork) -> list[Ticket]:
@@ -32,21 +36,28 @@ async def resolve_linked(uow: UnitOfWork, w: PlannedWork, *, now: datetime) -> t
 
     done: list[int] = []
     left: list[int] = []
-    text = releases.solution(w)
+    text, facts = releases.solution(w), releases.facts(w)
     for t in await _linked(uow, w):
         staff = await uow.session.get(Staff, t.assignee_id) if t.assignee_id is not None else None
         if t.status == Status.in_progress and staff is not None and staff.active:
             try:
                 await step_in(uow, ticket_id=t.id, action="resolve", actor=Actor("staff", staff.id), now=now,
-                              params={"text": text, "closing_code": "resolved"})
+                              params={"text": text, "closing_code": "resolved"},
+                              event={**facts, "why": "installed"})
+                # resolved in their name by no one at the keyboard: the staff notices skip the actor, so it is said
+                uow.add_event(INSTALLED, {"ticket_id": t.id, "number": t.number, "priority": t.priority,
+                                          "assignee_id": staff.id, "actor_kind": SYSTEM.kind, "text": text, **facts,
+                                          "why": "installed"},
+                              ticket_id=t.id)
                 done.append(t.id)
                 continue
             except DomainError:
                 pass  # refused before writing anything: unlinked below, its holder resolves it by hand
         await step_in(uow, ticket_id=t.id, action="unlink_release", actor=SYSTEM, now=now,
                       params={"text": f"{text}. Обращение не было в работе — решите его вручную",
-                              "release": w.title})
+                              "release": w.title}, event={**facts, "why": "not_in_work"})
         left.append(t.id)
+    await offered(uow, w, now=now)
     return done, left
 
 
@@ -58,9 +69,17 @@ async def unlink_cancelled(uow: UnitOfWork, w: PlannedWork, *, now: datetime) ->
     out: list[int] = []
     for t in await _linked(uow, w):
         await step_in(uow, ticket_id=t.id, action="unlink_release", actor=SYSTEM, now=now,
-                      params={"text": f"Релиз №{w.id} «{w.title}» отменён{reason}", "release": w.title})
+                      params={"text": f"Релиз №{w.id} «{w.title}» отменён{reason}", "release": w.title},
+                      event={**releases.facts(w), "why": "cancelled", "reason": w.cancel_reason})
         out.append(t.id)
+    await offered(uow, w, now=now)
     return out
+
+
+async def offered(uow: UnitOfWork, w: PlannedWork, *, now: datetime) -> None:
+    """A release announced or ended: the cards of its services' tickets in work offer it (a button) or stop."""
+    if w.kind == WorkKind.release:
+        await cards.mark_service_dirty(uow.session, service_codes=list(w.services or []), now=now)
 
 
 async def open_releases(*, uow: UnitOfWork, service_code: str) -> list[PlannedWork]:

@@ -130,6 +130,7 @@ async def create(*, uow: UnitOfWork, kind: str, services: Sequence[str], title: 
         s.add(PlannedNotice(work_id=w.id, stage=Stage.start, due_at=starts_at))
         s.add(PlannedNotice(work_id=w.id, stage=Stage.end, due_at=ends_at))
         b = await _everyone(s, w, texts.announced(w, await _names(s, codes), tz), "planned.created")
+        await releases.offered(uow, w, now=now)  # a release: the cards of its services' tickets in work offer it
         await uow.commit()
         return w, b.id
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.catalog.models import LineGroup, Service, Staff, User
 from core.db import utcnow
+from core.planned.models import PlannedWork, WorkKind, WorkStatus
 from core.sla import clock
 from core.staffdesk.models import TicketCard
 from core.tickets import closing
@@ -124,6 +125,7 @@ class CardFacts:
     closing: dict[str, str | None] = field(default_factory=dict)  # closing_code, closing_name, config_item, solution
     outage_id: int | None = None  # linked to an outage: resolved with it on restoration
     release_id: int | None = None  # linked to a release: resolved when it is installed
+    release_offered: bool = False  # its service has an announced, unfinished release it is not linked to yet
     requester_unreachable: bool = False  # blocked the bot: nothing the desk sends reaches them in Telegram
     as_of: datetime | None = None  # the moment `sla` was read: what the countdowns count from
 
@@ -145,6 +147,7 @@ async def facts(uow: UnitOfWork, *, ticket_id: int, now: datetime | None = None)
     now = now or utcnow()
     sla = await clock.snapshot(uow=uow, ticket_id=ticket_id, priority=ticket.priority, now=now)
     code_name = await closing.code_name(session, ticket.closing_code) if ticket.closing_code else None
+    offered = ticket.status == "in_progress" and await _release_offered(session, service.code, ticket.release_id)
     org = requester.organisation.name if requester.organisation is not None else None
     return CardFacts(
         ticket_id=ticket.id, number=ticket.number or "", version=ticket.version, title=ticket.title,
@@ -160,7 +163,25 @@ async def facts(uow: UnitOfWork, *, ticket_id: int, now: datetime | None = None)
         closing={"closing_code": ticket.closing_code, "closing_name": code_name, "config_item": ticket.config_item,
                  "solution": ticket.solution},
         outage_id=ticket.outage_id, release_id=ticket.release_id, requester_unreachable=requester.unreachable,
-        as_of=now)
+        as_of=now, release_offered=offered)
+
+
+async def _release_offered(session: AsyncSession, service_code: str, linked: int | None) -> bool:
+    """An announced, unfinished release of the service other than the one the ticket waits for."""
+    rows = (await session.execute(select(PlannedWork.id, PlannedWork.services).where(
+        PlannedWork.kind == WorkKind.release,
+        PlannedWork.status.in_([WorkStatus.scheduled, WorkStatus.started])))).all()
+    return any(r.id != linked and service_code in (r.services or []) for r in rows)
+
+
+async def mark_service_dirty(session: AsyncSession, *, service_codes: list[str], now: datetime) -> None:
+    """A release of these services was announced or ended: the cards of their tickets in work offer it or not."""
+    if not service_codes:
+        return
+    ids = (await session.scalars(select(Ticket.id).join(Service, Service.id == Ticket.service_id).where(
+        Service.code.in_(service_codes), Ticket.status == "in_progress"))).all()
+    for ticket_id in ids:
+        await mark_dirty(session, ticket_id=ticket_id, now=now)
 
 
 async def ticket_version(*, uow: UnitOfWork, ticket_id: int) -> tuple[int, str, str] | None:
@@ -170,12 +191,20 @@ async def ticket_version(*, uow: UnitOfWork, ticket_id: int) -> tuple[int, str, 
         return (t.version, t.status, t.line) if t is not None else None
 
 
-async def ticket_files(*, uow: UnitOfWork, ticket_id: int) -> list[tuple[str | None, str, str, str | None]]:
-    """The ticket's attachments, the intake's and the comments', oldest first: (kind, file id, name, mime)."""
+FILE_TOPIC = "card.file"  # one of a ticket's files sent into the chat whose card asked for it
+
+
+async def share_files(*, uow: UnitOfWork, ticket_id: int, chat_id: int, thread_id: int | None,
+                      limit: int) -> tuple[int, int]:
+    """Queues the ticket's first `limit` files for the chat (one outbox event each); returns (queued, total)."""
     async with uow:
-        rows = (await uow.session.execute(select(Attachment.kind, Attachment.file_id, Attachment.name, Attachment.mime)
-                                          .where(Attachment.ticket_id == ticket_id).order_by(Attachment.id))).all()
-        return [(r.kind, r.file_id, r.name, r.mime) for r in rows]
+        ids = (await uow.session.scalars(select(Attachment.id).where(Attachment.ticket_id == ticket_id)
+                                         .order_by(Attachment.id))).all()
+        for attachment_id in ids[:limit]:
+            uow.add_event(FILE_TOPIC, {"chat_id": chat_id, "thread_id": thread_id, "attachment_id": attachment_id},
+                          ticket_id=ticket_id)
+        await uow.commit()
+        return min(len(ids), limit), len(ids)
 
 
 async def ticket_by_message(*, uow: UnitOfWork, chat_id: int, message_id: int) -> int | None:

@@ -69,6 +69,11 @@ def unlink(ticket: Ticket, *, params: dict[str, Any], details: dict[str, Any]) -
         details["release"] = str(params["release"])
 
 
+def facts(w: PlannedWork) -> dict[str, Any]:
+    """What the notices of a release's tickets name, each in its reader's language (bot.delivery.render)."""
+    return {"release_id": w.id, "release": w.title, "changes": [str(c) for c in (w.changes or [])]}
+
+
 def solution(w: PlannedWork) -> str:
     """The solution a release's installation gives its linked tickets."""
     changes = "; ".join(str(c) for c in (w.changes or []))

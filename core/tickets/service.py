@@ -224,9 +224,10 @@ async def _apply_action(*, uow: UnitOfWork, ticket_id: int, action: str, actor: 
 
 
 async def step_in(uow: UnitOfWork, *, ticket_id: int, action: str, actor: Actor, params: dict[str, Any] | None,
-                  now: datetime | None, files: Sequence[FileRef] = ()) -> Ticket:
+                  now: datetime | None, files: Sequence[FileRef] = (), event: dict[str, Any] | None = None) -> Ticket:
     """One lifecycle action inside an ENTERED unit of work the caller commits (a use case acting on several
-    tickets at once, as a release's installation does); the checks (status, who, closing fields) raise first."""
+    tickets at once, as a release's installation does); the checks (status, who, closing fields) raise first.
+    `event`: facts its event carries besides the step's (what the notices render in each reader's language)."""
     now = now or utcnow()
     params = dict(params or {})
     ticket = await uow.session.get(Ticket, ticket_id)
@@ -249,7 +250,8 @@ async def step_in(uow: UnitOfWork, *, ticket_id: int, action: str, actor: Actor,
     await effects.after_step(uow=uow, ticket=ticket, step=step, actor=actor, now=now)
     uow.add_event(f"ticket.{step.action.value}",
                   _event_payload(ticket, action=step.action.value, from_status=step.from_status.value,
-                                 actor_kind=actor.kind, actor_id=actor.id, **details), ticket_id=ticket.id)
+                                 actor_kind=actor.kind, actor_id=actor.id, **{**details, **(event or {})}),
+                  ticket_id=ticket.id)
     return ticket
 
 

@@ -133,6 +133,13 @@ function renderMessage(m, opts) {
       el("span", { class: "icon" }, "⬇"),
       el("span", {}, el("div", {}, d.file_name || "файл"), el("div", { class: "sub" }, `${Math.ceil((d.file_size || 0) / 1024)} КБ`))));
   }
+  for (const kind of ["voice", "audio"]) {  // a voice note or an audio file: played in place, downloadable
+    const a = m[kind];
+    if (!a) continue;
+    const label = kind === "voice" ? "🎤 голосовое" : `🎵 ${a.title || a.file_name || "аудио"}`;
+    bubble.append(el("div", { class: "doc" }, el("span", {}, label),
+      el("audio", { controls: "", preload: "none", src: `/sandbox/files/${a.file_id}` })));
+  }
   if (m.text !== undefined) bubble.append(renderText(m.text, m.entities));
   if (m.caption !== undefined) bubble.append(el("div", {}, renderText(m.caption, m.caption_entities)));
   const meta = el("div", { class: "meta" }, `${m.edit_date ? "изменено " : ""}${timeOf(m.edit_date || m.date)}`);

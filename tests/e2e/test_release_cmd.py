@@ -58,3 +58,113 @@ async def test_a_line_chat_could_not_link_a_ticket_to_a_release(harness: BotHarn
     async with h.root.session_factory() as s:
         row = await s.get(Ticket, t.id)
         assert row is not None and row.release_id is None
+
+
+async def _linked_and_installed(h: BotHarness, *, member_tg: int, user_tg: int, chat: int,
+                                staff_locale: str = "ru", user_locale: str = "ru") -> Ticket:
+    """A ticket in work in a line chat, linked to a release that is then installed; the cards synced before and
+    after, the outbox delivered."""
+    from bot.delivery.limiter import RateLimiter
+    from bot.staffchat.sync import sync_cards
+    from core.catalog.models import Staff, User
+    from core.staffdesk import chats
+
+    async def _no_sleep(seconds: float) -> None:
+        h.clock.advance(seconds)
+
+    limiter = RateLimiter(clock=h.clock, sleep=_no_sleep)
+    member = await f.staff(h.root, line="line2", tg_id=member_tg)
+    async with h.root.session_factory() as s:
+        staff = await s.get(Staff, member.id)
+        assert staff is not None
+        u = await s.get(User, staff.user_id)
+        assert u is not None
+        u.locale = staff_locale
+        await s.commit()
+    await chats.bind(uow=h.root.uow(), chat_id=chat, group_code="line2", service_code=None)
+    h.session.chat_types[chat] = "supergroup"
+    t = await f.incident(h.root, await f.user(h.root, tg_id=user_tg, login=f"u{user_tg}", locale=user_locale))
+    await tickets.apply_action(uow=h.root.uow(), ticket_id=t.id, action="take",
+                               actor=tickets.Actor("staff", member.id))
+    start = utcnow() + timedelta(minutes=30)
+    w, _ = await planned.create(uow=h.root.uow(), kind="release", services=["nttm"], title="Релиз 5.5",
+                                starts_at=start, ends_at=start + timedelta(hours=1), changes=["Фильтр"],
+                                urgent=True, tz=h.root.tz)
+    await tickets.apply_action(uow=h.root.uow(), ticket_id=t.id, action="link_release",
+                               actor=tickets.Actor("staff", member.id),
+                               params={"release_id": w.id, "config_item": "Интерфейс / NTTM"})
+    h.clock.advance(5)
+    await sync_cards(uow=h.root.uow, bot=h.bot, limiter=limiter, tz=h.root.tz)
+    await h.deliver()
+    await planned.complete(uow=h.root.uow(), work_id=w.id, tz=h.root.tz, now=start + timedelta(minutes=40))
+    h.clock.advance(5)
+    await sync_cards(uow=h.root.uow, bot=h.bot, limiter=limiter, tz=h.root.tz)
+    for _ in range(2):
+        h.clock.advance(5)
+        await h.deliver()
+    return t
+
+
+async def test_the_assignee_was_not_told_a_release_resolved_their_ticket(harness: BotHarness) -> None:
+    h = harness
+    t = await _linked_and_installed(h, member_tg=5531, user_tg=7531, chat=-100_531)
+    told = [x for x in h.texts(5531) if t.number in x and "установкой релиза" in x]
+    assert len(told) == 1 and "Релиз 5.5" in told[0]  # the solution names the release
+    assert any("решено" in x for x in h.texts(7531))  # the requester, as before
+    # the line chat's card shows the resolution like any other one, no longer the wait for the release
+    cards = [c.text or "" for c in h.session.calls if c.chat_id == -100_531 and c.error is None
+             and c.name in ("sendMessage", "editMessageText") and f"📌 <b>{t.number}</b>" in (c.text or "")]
+    assert "войдёт в релиз" in cards[0]
+    assert "Статус: <b>Решено" in cards[-1] and "войдёт в релиз" not in cards[-1]
+
+
+async def test_an_english_assignee_was_not_told_a_release_resolved_their_ticket(harness: BotHarness) -> None:
+    h = harness
+    t = await _linked_and_installed(h, member_tg=5532, user_tg=7532, chat=-100_532, staff_locale="en")
+    told = [x for x in h.texts(5532) if t.number in x]
+    assert any("resolved by a release's installation" in x for x in told), told
+
+
+async def test_an_english_requester_got_a_release_resolution_in_russian(harness: BotHarness) -> None:
+    h = harness
+    t = await _linked_and_installed(h, member_tg=5533, user_tg=7533, chat=-100_533, user_locale="en")
+    [told] = [x for x in h.texts(7533) if "has been resolved" in x]
+    assert f"Request <b>{t.number}</b> has been resolved." in told
+    assert "The fix was installed with release No." in told and "«Релиз 5.5»" in told and "Changes: Фильтр" in told
+    assert "Исправление" not in told and "релиза" not in told
+    assert any("Исправление установлено в составе релиза №" in x for x in h.texts(5533))  # a Russian assignee
+
+
+async def test_an_english_assignee_got_a_cancelled_release_in_russian(harness: BotHarness) -> None:
+    from sqlalchemy import select
+
+    from bot.staff.notify import plan_staff_notices
+    from core.catalog.models import Staff, User
+    from core.outbox.models import OutboxEvent
+
+    h = harness
+    member = await f.staff(h.root, line="line2", tg_id=5534)
+    async with h.root.session_factory() as s:
+        staff = await s.get(Staff, member.id)
+        assert staff is not None
+        u = await s.get(User, staff.user_id)
+        assert u is not None
+        u.locale = "en"
+        await s.commit()
+    t = await f.incident(h.root, await f.user(h.root, tg_id=7534, login="u7534"))
+    await tickets.apply_action(uow=h.root.uow(), ticket_id=t.id, action="take",
+                               actor=tickets.Actor("staff", member.id))
+    start = utcnow() + timedelta(minutes=30)
+    w, _ = await planned.create(uow=h.root.uow(), kind="release", services=["nttm"], title="Релиз 5.6",
+                                starts_at=start, ends_at=start + timedelta(hours=1), changes=["Фильтр"],
+                                urgent=True, tz=h.root.tz)
+    await tickets.apply_action(uow=h.root.uow(), ticket_id=t.id, action="link_release",
+                               actor=tickets.Actor("staff", member.id),
+                               params={"release_id": w.id, "config_item": "Интерфейс / NTTM"})
+    await planned.cancel(uow=h.root.uow(), work_id=w.id, reason="Дефект сборки", tz=h.root.tz)
+    async with h.root.session_factory() as s:
+        ev = (await s.scalars(select(OutboxEvent).where(OutboxEvent.topic == "ticket.unlink_release"))).one()
+        assert h.root.delivery is not None
+        [target] = await plan_staff_notices(s, ev, h.root.delivery)
+    assert f"Release No. {w.id} «Релиз 5.6» was cancelled. Reason: Дефект сборки" in target.text
+    assert "no longer waits for a release" in target.text

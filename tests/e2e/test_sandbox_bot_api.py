@@ -236,6 +236,36 @@ async def test_groups_forum_topics_pins_members_and_migration(box: Box) -> None:
     assert any(u.message and u.message.migrate_to_chat_id == new["id"] for u in last)
 
 
+async def test_voice_notes_and_audio_files_were_not_found(box: Box) -> None:
+    """sendVoice and sendAudio answered 404: the product sends a user's voice note or recording back with them."""
+    uid = await box.started_user()
+    voice = await box.bot.send_voice(uid, BufferedInputFile(b"OggS-voice", "note.ogg"), caption="<b>голос</b>",
+                                     parse_mode="HTML", duration=3)
+    assert voice.voice is not None and voice.voice.duration == 3 and voice.caption == "голос"
+    assert voice.document is None
+    file = await box.bot.get_file(voice.voice.file_id)
+    assert (file.file_path or "").startswith("voice/")
+    assert (await box.bot.download_file(file.file_path or "")).read() == b"OggS-voice"  # type: ignore[union-attr]
+    again = await box.bot.send_voice(uid, voice.voice.file_id)  # by its file id, as the bot relays it
+    assert again.voice is not None and again.voice.file_unique_id == voice.voice.file_unique_id
+    audio = await box.bot.send_audio(uid, BufferedInputFile(b"ID3-audio", "call.mp3"), performer="Анна",
+                                     title="Звонок", caption="запись")
+    assert audio.audio is not None and audio.audio.file_name == "call.mp3"
+    assert (audio.audio.performer, audio.audio.title, audio.caption) == ("Анна", "Звонок", "запись")
+    edited = await box.bot.edit_message_caption(chat_id=uid, message_id=audio.message_id, caption="другая")
+    assert not isinstance(edited, bool) and edited.caption == "другая"
+    with pytest.raises(TelegramBadRequest, match="there is no text in the message to edit"):
+        await box.bot.edit_message_text("текст", chat_id=uid, message_id=voice.message_id)
+    photo = await box.bot.send_photo(uid, BufferedInputFile(PNG, "a.png"))
+    assert photo.photo is not None
+    with pytest.raises(TelegramBadRequest, match="can't use file of type Photo as VoiceNote"):
+        await box.bot.send_voice(uid, photo.photo[-1].file_id)
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
+        await box.bot.send_audio(uid, "no-such-file-id")
+    with pytest.raises(TelegramBadRequest, match="caption is too long"):
+        await box.bot.send_voice(uid, voice.voice.file_id, caption="я" * 1025)
+
+
 async def test_an_unknown_method_is_not_found_and_a_wrong_token_unauthorized(box: Box) -> None:
     class Nope(TelegramMethod[bool]):
         __returning__ = bool
