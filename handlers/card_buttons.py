@@ -2,8 +2,8 @@
 
 Every press is `core.tickets.service.apply_action` (the same use case and rules as the admin API's
 `POST /tickets/{id}/actions`). A press is checked for: staff of the chat's group (router filter), a ticket of
-this chat, the card's version; dialogs are FSM states keyed to the person in this chat (aiogram's default
-USER_IN_CHAT), so two staff fill two forms at once. /cancel stops one.
+this chat, the card's version; dialogs are FSM states keyed to the person in this chat (aiogram's
+USER_IN_TOPIC: in a forum, per topic), so two staff fill two forms at once. /cancel stops one.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from core.staffdesk import cards, chats
 from core.tickets import closing
 from core.tickets import service as tickets
 from core.tickets.lifecycle import ESCALATIONS, Actor
+from core.tickets.models import ticket_number
 from core.tickets.service import FileRef
 from core.uow import UowFactory
 from handlers.card_steps import GROUPS, LineStaff, apply_press, checked, pick_kb
@@ -199,6 +200,12 @@ async def on_cancel(message: Message, state: FSMContext) -> None:
 async def on_text(message: Message, state: FSMContext, staff_id: int, uow: UowFactory) -> None:
     data = await state.get_data()
     step, t, v = data.get("card_step"), int(data.get("card_t") or 0), int(data.get("card_v") or 0)
+    other = await _replied_card(message, uow)
+    if other is not None and other != t:  # a reply to another ticket's card is for that ticket, not this dialog
+        await end_dialog(state)
+        await message.answer(f"Диалог по {ticket_number(t)} отменён: это ответ на карточку {ticket_number(other)}.")
+        await _relay_reply(message, uow, ticket_id=other, staff_id=staff_id)
+        return
     text = (message.text or "").strip()
     # typed without replying to anything in a plain group: only this list tells an edit of it from chatter
     await state.update_data(card_taken=[*data.get("card_taken", []), message.message_id][-TAKEN_KEPT:])
@@ -252,11 +259,21 @@ async def comment_from_chat(message: Message, uow: UowFactory, *, ticket_id: int
 @router.message(F.reply_to_message, F.text, ~F.is_topic_message)
 async def on_reply_to_card(message: Message, staff_id: int, uow: UowFactory) -> None:
     """A reply to a card's message reaches the user; `/note` or `#внутр` keeps it internal."""
+    ticket_id = await _replied_card(message, uow)
+    if ticket_id is not None:
+        await _relay_reply(message, uow, ticket_id=ticket_id, staff_id=staff_id)
+
+
+async def _replied_card(message: Message, uow: UowFactory) -> int | None:
+    """The ticket whose card this message replies to (a plain group's way to address one ticket)."""
     replied = message.reply_to_message
-    assert replied is not None  # the filter
-    ticket_id = await cards.ticket_by_message(uow=uow(), chat_id=message.chat.id, message_id=replied.message_id)
-    if ticket_id is None:
-        return
+    if replied is None:
+        return None
+    return await cards.ticket_by_message(uow=uow(), chat_id=message.chat.id, message_id=replied.message_id)
+
+
+async def _relay_reply(message: Message, uow: UowFactory, *, ticket_id: int, staff_id: int) -> None:
+    """A reply to a card reaches its ticket's requester; `/note` or `#внутр` keeps it internal."""
     text = (message.text or "").strip()
     internal = INTERNAL_TAG in text.lower() or text.startswith("/note")
     if text.startswith("/note"):
