@@ -116,9 +116,14 @@ async def on_skip(cq: CallbackQuery, state: FSMContext, tz: ZoneInfo) -> None:
 async def on_eta(message: Message, state: FSMContext, tz: ZoneInfo) -> None:
     from core.db import utcnow
 
-    eta = parse_eta(message.text or "", now=utcnow(), tz=tz)
+    now = utcnow()
+    eta = parse_eta(message.text or "", now=now, tz=tz)
     if eta is None:
         await message.answer(_("Не понял время. Напишите, например, <i>18:30</i> или <i>03.12 09:00</i>."))
+        return
+    if eta <= now:  # it would be announced to every user of the service as the expected restoration
+        await message.answer(_("Это время уже прошло ({at}). Напишите, когда ожидается восстановление, или "
+                               "«Пропустить».").format(at=eta.astimezone(tz).strftime("%d.%m.%Y %H:%M")))
         return
     await state.update_data(eta=eta.isoformat())
     await _confirm(message, state, tz)

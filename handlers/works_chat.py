@@ -82,14 +82,26 @@ async def on_what(message: Message, state: FSMContext) -> None:
 
 @router.message(StateFilter(WorksSG.start, WorksSG.end), ANSWER, MayDeclare())
 async def on_time(message: Message, state: FSMContext, tz: ZoneInfo) -> None:
-    at = parse_eta(message.text or "", now=utcnow(), tz=tz)
+    data = await state.get_data()
+    start = datetime.fromisoformat(data["start"]) if await state.get_state() == WorksSG.end.state else None
+    # an end typed as «02:00» is the first 02:00 after the start, not after now
+    at = parse_eta(message.text or "", now=start or utcnow(), tz=tz)
     if at is None:
         await message.answer(_("Не понял время. Напишите, например, <i>10.12 22:00</i>."))
         return
-    if await state.get_state() == WorksSG.start.state:
+    # refused at the step, not after «📣 Объявить» with the whole dialog to type again
+    if start is None:
+        if at <= utcnow():
+            await message.answer(_("Это время уже прошло ({at}): о работах сообщают заранее. Напишите начало ещё "
+                                   "раз.").format(at=at.astimezone(tz).strftime(FMT)))
+            return
         await state.update_data(start=at.isoformat())
         await state.set_state(WorksSG.end)
         await ask(message, _("Шаг 6 из 6: окончание, например <i>11.12 02:00</i>."))
+        return
+    if at <= start:
+        await message.answer(_("Окончание должно быть позже начала ({start}). Напишите окончание ещё раз.").format(
+            start=start.astimezone(tz).strftime(FMT)))
         return
     await state.update_data(end=at.isoformat())
     await _confirm(message, state, tz)
