@@ -31,7 +31,7 @@ from core.tickets.lifecycle import ESCALATIONS, Actor
 from core.tickets.models import ticket_number
 from core.tickets.service import FileRef
 from core.uow import UowFactory
-from handlers.card_steps import GROUPS, LineStaff, apply_press, checked, pick_kb
+from handlers.card_steps import GROUPS, LineStaff, apply_press, checked, dialog_state, pick_kb, say_under
 
 log = logging.getLogger(__name__)
 INTERNAL_TAG = "#внутр"
@@ -74,7 +74,6 @@ async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: 
         return
     if not await checked(cq, uow, bot, tz, t, v):
         return
-    msg = cq.message
     if a in ("take", "diag"):
         if await apply_press(cq, uow, ticket_id=t, action=ACTIONS[a], staff_id=staff_id):
             await cq.answer("Готово: взято в работу." if a == "take" else "Готово.")
@@ -82,22 +81,19 @@ async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: 
     if a == "assign":
         people = await chats.members(uow=uow(), group_code=(await _line(uow, t)))
         await cq.answer()
-        if isinstance(msg, Message):
-            await msg.answer("Кому назначить?", reply_markup=pick_kb([(name, PickCb(a="asg", t=t, v=v, x=str(sid)))
-                                                                   for sid, name in people]))
+        await say_under(cq, uow, t, "Кому назначить?", reply_markup=pick_kb(
+            [(name, PickCb(a="asg", t=t, v=v, x=str(sid))) for sid, name in people]))
         return
     if a == "prio":
         await cq.answer()
-        if isinstance(msg, Message):
-            await msg.answer("Новый приоритет:", reply_markup=pick_kb([(name, PickCb(a="prio", t=t, v=v, x=str(p)))
-                                                                    for p, name in PRIORITY_NAMES.items()]))
+        await say_under(cq, uow, t, "Новый приоритет:", reply_markup=pick_kb(
+            [(name, PickCb(a="prio", t=t, v=v, x=str(p))) for p, name in PRIORITY_NAMES.items()]))
         return
     if a == "esc":
         level = await _level(uow, t)
         await cq.answer()
-        if isinstance(msg, Message):
-            await msg.answer("Куда эскалировать?", reply_markup=pick_kb(
-                [(_LEVEL_NAMES.get(x, x), PickCb(a="esc", t=t, v=v, x=x)) for x in sorted(ESCALATIONS.get(level, ()))]))
+        await say_under(cq, uow, t, "Куда эскалировать?", reply_markup=pick_kb(
+            [(_LEVEL_NAMES.get(x, x), PickCb(a="esc", t=t, v=v, x=x)) for x in sorted(ESCALATIONS.get(level, ()))]))
         return
     if a == "out":
         service = (await cards.facts_of(uow=uow(), ticket_id=t))
@@ -107,18 +103,16 @@ async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: 
             await cq.answer("По этому сервису сейчас нет открытых аварий.", show_alert=True)
             return
         await cq.answer()
-        if isinstance(msg, Message):
-            await msg.answer("С какой аварией связать?", reply_markup=pick_kb(
-                [(f"№{o.id}: {o.title[:40]}", PickCb(a="out", t=t, v=v, x=str(o.id))) for o in open_[:10]]))
+        await say_under(cq, uow, t, "С какой аварией связать?", reply_markup=pick_kb(
+            [(f"№{o.id}: {o.title[:40]}", PickCb(a="out", t=t, v=v, x=str(o.id))) for o in open_[:10]]))
         return
     if a == "resolve":
         await cq.answer()
-        if isinstance(msg, Message):
-            codes = await closing.list_codes(uow=uow(), active_only=True)  # the catalog (003 «Код закрытия»)
-            await msg.answer("Код закрытия:", reply_markup=pick_kb([(c.name, PickCb(a="code", t=t, v=v, x=c.code))
-                                                                 for c in codes]))
+        codes = await closing.list_codes(uow=uow(), active_only=True)  # the catalog (003 «Код закрытия»)
+        await say_under(cq, uow, t, "Код закрытия:", reply_markup=pick_kb(
+            [(c.name, PickCb(a="code", t=t, v=v, x=c.code)) for c in codes]))
         return
-    await _ask_text(cq, state, step=a, t=t, v=v)
+    await _ask_text(cq, uow, state, step=a, t=t, v=v)
 
 
 _LEVEL_NAMES = {"line2": "2ЛТП", "line3": "3ЛТП", "dev": "Группа разработки"}
@@ -134,15 +128,16 @@ async def _level(uow: UowFactory, t: int) -> str:
     return f.line_level if f else ""
 
 
-async def _ask_text(cq: CallbackQuery, state: FSMContext, *, step: str, t: int, v: int, **extra: str) -> None:
+async def _ask_text(cq: CallbackQuery, uow: UowFactory, state: FSMContext, *, step: str, t: int, v: int,
+                    **extra: str) -> None:
+    state = await dialog_state(cq, uow, t, state)
     await state.set_state(CardSG.text)
     data: dict[str, Any] = {"card_step": step, "card_t": t, "card_v": v}
     data.update({f"card_{k}": x for k, x in extra.items()})
     await state.update_data(data)
     await cq.answer()
     who = escape(cq.from_user.full_name)
-    if isinstance(cq.message, Message):
-        await cq.message.answer(f"{who}: {escape(PROMPTS[step])}\nНапишите одним сообщением; /cancel — отмена.")
+    await say_under(cq, uow, t, f"{who}: {escape(PROMPTS[step])}\nНапишите одним сообщением; /cancel — отмена.")
 
 
 @router.callback_query(PickCb.filter())
@@ -159,7 +154,7 @@ async def on_pick(cq: CallbackQuery, callback_data: PickCb, staff_id: int, uow: 
                         params={"priority": int(x)}):
             await cq.answer("Приоритет изменён.")
     elif a == "esc":
-        await _ask_text(cq, state, step="esc", t=t, v=v, to=x)
+        await _ask_text(cq, uow, state, step="esc", t=t, v=v, to=x)
     elif a == "out" and x.isdigit():
         try:
             await outages.link_ticket(uow=uow(), outage_id=int(x), ticket_id=t)
@@ -169,7 +164,7 @@ async def on_pick(cq: CallbackQuery, callback_data: PickCb, staff_id: int, uow: 
         log.info("ticket %s linked to outage %s by staff %s", t, x, staff_id)
         await cq.answer("Связано с аварией: обращение решится при её восстановлении.")
     elif a == "code" and x in {c.code for c in await closing.list_codes(uow=uow(), active_only=True)}:
-        await _ask_text(cq, state, step="ci", t=t, v=v, code=x)
+        await _ask_text(cq, uow, state, step="ci", t=t, v=v, code=x)
     else:
         log.warning("card choice refused: %r (by %s)", cq.data, cq.from_user.id)
         await cq.answer("Кнопка не распознана.", show_alert=True)

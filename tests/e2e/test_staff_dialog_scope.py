@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram.types import CallbackQuery, Chat, Message, Update, User
+from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message, Update, User
 from sqlalchemy import select
 
 from bot.callbacks import CardCb
@@ -69,6 +69,20 @@ async def _comments(h: BotHarness) -> list[tuple[int, str]]:
         return [(c.ticket_id, c.text) for c in (await s.scalars(select(Comment).order_by(Comment.id))).all()]
 
 
+async def _press_old(h: BotHarness, chat: int, t: Ticket, action: str) -> list[Any]:
+    """A press on a card too old for Telegram to send with it: the query carries only its chat and id (date 0)."""
+    card, ticket = await _row(h, TicketCard, t.id), await _row(h, Ticket, t.id)
+    msg = InaccessibleMessage(chat=Chat(id=chat, type="supergroup", title="2ЛТП"), message_id=card.message_id, date=0)
+    cq = CallbackQuery(id=f"cq-old-{t.id}-{action}", from_user=h.updates.user(MEMBER), chat_instance=f"ci{chat}",
+                       message=msg, data=CardCb(a=action, t=t.id, v=ticket.version).pack())
+    return await h.feed(Update(update_id=next(h.updates._update_ids), callback_query=cq))
+
+
+async def _notes(h: BotHarness) -> list[tuple[int, str, bool]]:
+    async with h.root.session_factory() as s:
+        return [(c.ticket_id, c.text, c.public) for c in (await s.scalars(select(Comment).order_by(Comment.id))).all()]
+
+
 async def test_a_card_dialog_took_a_message_in_another_tickets_topic_as_its_answer(harness: BotHarness) -> None:
     h = harness
     a, b = await _setup(h, FORUM, forum=True)
@@ -101,3 +115,28 @@ async def test_a_card_dialog_took_a_reply_to_another_tickets_card_as_its_answer(
     # the dialog is over: a plain message afterwards is chatter, it reaches nobody
     await h.send_text(MEMBER, "коллеги, я на обед", chat_type="supergroup", chat_id=PLAIN)
     assert len(await _comments(h)) == 1
+
+
+async def test_a_press_on_a_card_too_old_to_be_sent_armed_a_dialog_without_asking(harness: BotHarness) -> None:
+    # «📝 Заметка» answered the press and asked nothing: the person's next chatter in the group became the note
+    h = harness
+    a, _b = await _setup(h, PLAIN, forum=False)
+    calls = await _press_old(h, PLAIN, a, "note")
+    asked = [c for c in calls if c.name == "sendMessage" and c.error is None]
+    assert len(asked) == 1 and "внутреннюю заметку" in (asked[0].text or "") and asked[0].chat_id == PLAIN
+    calls = await _press_old(h, PLAIN, a, "assign")
+    assert [c.text for c in calls if c.name == "sendMessage"] == ["Кому назначить?"]
+
+
+async def test_a_note_pressed_on_a_card_too_old_to_be_sent_reached_the_requester(harness: BotHarness) -> None:
+    # in a forum the old card's press carries no topic: the dialog waited in General, and the note typed in the
+    # ticket's topic was taken as a plain topic message, a public reply to the requester
+    h = harness
+    a, _b = await _setup(h, FORUM, forum=True)
+    topic_a = (await _row(h, ForumTopic, a.id)).thread_id
+    calls = await _press_old(h, FORUM, a, "note")
+    asked = [c for c in calls if c.name == "sendMessage" and c.error is None]
+    assert len(asked) == 1 and asked[0].params.get("message_thread_id") == topic_a
+    await h.send_text(MEMBER, "Клиент ругается, не звонить до обеда", chat_type="supergroup", chat_id=FORUM,
+                      message_thread_id=topic_a, is_topic_message=True)
+    assert await _notes(h) == [(a.id, "Клиент ругается, не звонить до обеда", False)]
