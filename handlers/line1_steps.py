@@ -74,6 +74,17 @@ def _nearest_year(at: datetime, local: datetime) -> datetime:
     return at
 
 
+async def say_under(cq: CallbackQuery, text: str, *, reply_markup: Any = None) -> None:
+    """The next step under a pressed keyboard (which is dropped); a message too old for Telegram to send with the
+    press (an InaccessibleMessage: chat and id only) still gets it, in its chat, where the dialog now waits."""
+    msg = cq.message
+    if isinstance(msg, Message):
+        await drop_keyboard(msg)
+        await msg.answer(text, reply_markup=reply_markup)
+    elif msg is not None and cq.bot is not None:
+        await cq.bot.send_message(chat_id=msg.chat.id, text=text, reply_markup=reply_markup)
+
+
 async def ask(message: Message, text: str) -> None:
     """A dialog's next question, as a reply the client is made to answer."""
     # a reply reaches the bot in a group even with privacy mode on; ForceReply makes the client reply
@@ -90,6 +101,4 @@ async def take_service(cq: CallbackQuery, code: str | None, state: FSMContext, d
     await state.update_data(svc=code, svc_name=names[code])
     await state.set_state(next_state)
     await cq.answer()
-    if isinstance(cq.message, Message):
-        await drop_keyboard(cq.message)
-        await ask(cq.message, question)
+    await say_under(cq, question, reply_markup=ForceReply(selective=True))
