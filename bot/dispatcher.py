@@ -174,8 +174,13 @@ def build(*, settings: Settings, session_factory: async_sessionmaker[AsyncSessio
         from core.mail.adapters import LogMailer
 
         mailer = LogMailer()
-    dp = Dispatcher(storage=storage, events_isolation=isolation, uow=uow, tz=tz, kb=kb, settings=settings,
-                    outages=outages, mailer=mailer, error_sink=None)
+    # a dialog lives in the forum topic it was started in (USER_IN_TOPIC; no thread outside forum topics, so
+    # private chats and plain groups keep one dialog per person and chat): started from ticket A's card in its
+    # topic, it no longer took the person's next message in ticket B's topic as its answer and relayed it to A
+    from aiogram.fsm.strategy import FSMStrategy
+
+    dp = Dispatcher(storage=storage, events_isolation=isolation, fsm_strategy=FSMStrategy.USER_IN_TOPIC, uow=uow,
+                    tz=tz, kb=kb, settings=settings, outages=outages, mailer=mailer, error_sink=None)
     installed = middlewares.install(dp, session_factory=session_factory, shared_state=bool(settings.redis_url),
                                     dedup=settings.webhook_url is None)
     dp.errors.register(on_error)

@@ -2,8 +2,8 @@
 
 Every press is `core.tickets.service.apply_action` (the same use case and rules as the admin API's
 `POST /tickets/{id}/actions`). A press is checked for: staff of the chat's group (router filter), a ticket of
-this chat, the card's version; dialogs are FSM states keyed to the person in this chat (aiogram's default
-USER_IN_CHAT), so two staff fill two forms at once. /cancel stops one.
+this chat, the card's version; dialogs are FSM states keyed to the person in this chat (aiogram's
+USER_IN_TOPIC: in a forum, per topic), so two staff fill two forms at once. /cancel stops one.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from core.staffdesk import cards, chats
 from core.tickets import closing
 from core.tickets import service as tickets
 from core.tickets.lifecycle import ESCALATIONS, Actor
+from core.tickets.models import ticket_number
 from core.tickets.service import FileRef
 from core.uow import UowFactory
-from handlers.card_steps import GROUPS, LineStaff, apply_press, checked, pick_kb
+from handlers.card_steps import GROUPS, LineStaff, apply_press, checked, dialog_state, pick_kb, say_under
 
 log = logging.getLogger(__name__)
 INTERNAL_TAG = "#внутр"
@@ -75,7 +76,6 @@ async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: 
         return
     if not await checked(cq, uow, bot, tz, t, v):
         return
-    msg = cq.message
     if a in ("take", "diag"):
         if await apply_press(cq, uow, ticket_id=t, action=ACTIONS[a], staff_id=staff_id):
             await cq.answer("Готово: взято в работу." if a == "take" else "Готово.")
@@ -83,22 +83,19 @@ async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: 
     if a == "assign":
         people = await chats.members(uow=uow(), group_code=(await _line(uow, t)))
         await cq.answer()
-        if isinstance(msg, Message):
-            await msg.answer("Кому назначить?", reply_markup=pick_kb([(name, PickCb(a="asg", t=t, v=v, x=str(sid)))
-                                                                   for sid, name in people]))
+        await say_under(cq, uow, t, "Кому назначить?", reply_markup=pick_kb(
+            [(name, PickCb(a="asg", t=t, v=v, x=str(sid))) for sid, name in people]))
         return
     if a == "prio":
         await cq.answer()
-        if isinstance(msg, Message):
-            await msg.answer("Новый приоритет:", reply_markup=pick_kb([(name, PickCb(a="prio", t=t, v=v, x=str(p)))
-                                                                    for p, name in PRIORITY_NAMES.items()]))
+        await say_under(cq, uow, t, "Новый приоритет:", reply_markup=pick_kb(
+            [(name, PickCb(a="prio", t=t, v=v, x=str(p))) for p, name in PRIORITY_NAMES.items()]))
         return
     if a == "esc":
         level = await _level(uow, t)
         await cq.answer()
-        if isinstance(msg, Message):
-            await msg.answer("Куда эскалировать?", reply_markup=pick_kb(
-                [(_LEVEL_NAMES.get(x, x), PickCb(a="esc", t=t, v=v, x=x)) for x in sorted(ESCALATIONS.get(level, ()))]))
+        await say_under(cq, uow, t, "Куда эскалировать?", reply_markup=pick_kb(
+            [(_LEVEL_NAMES.get(x, x), PickCb(a="esc", t=t, v=v, x=x)) for x in sorted(ESCALATIONS.get(level, ()))]))
         return
     if a == "out":
         service = (await cards.facts_of(uow=uow(), ticket_id=t))
@@ -108,18 +105,16 @@ async def on_card(cq: CallbackQuery, callback_data: CardCb, staff_id: int, uow: 
             await cq.answer("По этому сервису сейчас нет открытых аварий.", show_alert=True)
             return
         await cq.answer()
-        if isinstance(msg, Message):
-            await msg.answer("С какой аварией связать?", reply_markup=pick_kb(
-                [(f"№{o.id}: {o.title[:40]}", PickCb(a="out", t=t, v=v, x=str(o.id))) for o in open_[:10]]))
+        await say_under(cq, uow, t, "С какой аварией связать?", reply_markup=pick_kb(
+            [(f"№{o.id}: {o.title[:40]}", PickCb(a="out", t=t, v=v, x=str(o.id))) for o in open_[:10]]))
         return
     if a == "resolve":
         await cq.answer()
-        if isinstance(msg, Message):
-            codes = await closing.list_codes(uow=uow(), active_only=True)  # the catalog (003 «Код закрытия»)
-            await msg.answer("Код закрытия:", reply_markup=pick_kb([(c.name, PickCb(a="code", t=t, v=v, x=c.code))
-                                                                 for c in codes]))
+        codes = await closing.list_codes(uow=uow(), active_only=True)  # the catalog (003 «Код закрытия»)
+        await say_under(cq, uow, t, "Код закрытия:", reply_markup=pick_kb(
+            [(c.name, PickCb(a="code", t=t, v=v, x=c.code)) for c in codes]))
         return
-    await ask_text(cq, state, step=a, t=t, v=v)
+    await ask_text(cq, uow, state, step=a, t=t, v=v)
 
 
 _LEVEL_NAMES = {"line2": "2ЛТП", "line3": "3ЛТП", "dev": "Группа разработки"}
@@ -135,15 +130,16 @@ async def _level(uow: UowFactory, t: int) -> str:
     return f.line_level if f else ""
 
 
-async def ask_text(cq: CallbackQuery, state: FSMContext, *, step: str, t: int, v: int, **extra: str) -> None:
+async def ask_text(cq: CallbackQuery, uow: UowFactory, state: FSMContext, *, step: str, t: int, v: int,
+                   **extra: str) -> None:
+    state = await dialog_state(cq, uow, t, state)
     await state.set_state(CardSG.text)
     data: dict[str, Any] = {"card_step": step, "card_t": t, "card_v": v}
     data.update({f"card_{k}": x for k, x in extra.items()})
     await state.update_data(data)
     await cq.answer()
     who = escape(cq.from_user.full_name)
-    if isinstance(cq.message, Message):
-        await cq.message.answer(f"{who}: {escape(PROMPTS[step])}\nНапишите одним сообщением; /cancel — отмена.")
+    await say_under(cq, uow, t, f"{who}: {escape(PROMPTS[step])}\nНапишите одним сообщением; /cancel — отмена.")
 
 
 @router.callback_query(PickCb.filter())
@@ -160,7 +156,7 @@ async def on_pick(cq: CallbackQuery, callback_data: PickCb, staff_id: int, uow: 
                         params={"priority": int(x)}):
             await cq.answer("Приоритет изменён.")
     elif a == "esc":
-        await ask_text(cq, state, step="esc", t=t, v=v, to=x)
+        await ask_text(cq, uow, state, step="esc", t=t, v=v, to=x)
     elif a == "out" and x.isdigit():
         try:
             await outages.link_ticket(uow=uow(), outage_id=int(x), ticket_id=t)
@@ -170,7 +166,7 @@ async def on_pick(cq: CallbackQuery, callback_data: PickCb, staff_id: int, uow: 
         log.info("ticket %s linked to outage %s by staff %s", t, x, staff_id)
         await cq.answer("Связано с аварией: обращение решится при её восстановлении.")
     elif a == "code" and x in {c.code for c in await closing.list_codes(uow=uow(), active_only=True)}:
-        await ask_text(cq, state, step="ci", t=t, v=v, code=x)
+        await ask_text(cq, uow, state, step="ci", t=t, v=v, code=x)
     else:
         log.warning("card choice refused: %r (by %s)", cq.data, cq.from_user.id)
         await cq.answer("Кнопка не распознана.", show_alert=True)
@@ -201,6 +197,12 @@ async def on_cancel(message: Message, state: FSMContext) -> None:
 async def on_text(message: Message, state: FSMContext, staff_id: int, uow: UowFactory) -> None:
     data = await state.get_data()
     step, t, v = data.get("card_step"), int(data.get("card_t") or 0), int(data.get("card_v") or 0)
+    other = await _replied_card(message, uow)
+    if other is not None and other != t:  # a reply to another ticket's card is for that ticket, not this dialog
+        await end_dialog(state)
+        await message.answer(f"Диалог по {ticket_number(t)} отменён: это ответ на карточку {ticket_number(other)}.")
+        await _relay_reply(message, uow, ticket_id=other, staff_id=staff_id)
+        return
     text = (message.text or "").strip()
     # typed without replying to anything in a plain group: only this list tells an edit of it from chatter
     await state.update_data(card_taken=[*data.get("card_taken", []), message.message_id][-TAKEN_KEPT:])
@@ -257,11 +259,21 @@ async def comment_from_chat(message: Message, uow: UowFactory, *, ticket_id: int
 @router.message(F.reply_to_message, F.text, ~F.is_topic_message)
 async def on_reply_to_card(message: Message, staff_id: int, uow: UowFactory) -> None:
     """A reply to a card's message reaches the user; `/note` or `#внутр` keeps it internal."""
+    ticket_id = await _replied_card(message, uow)
+    if ticket_id is not None:
+        await _relay_reply(message, uow, ticket_id=ticket_id, staff_id=staff_id)
+
+
+async def _replied_card(message: Message, uow: UowFactory) -> int | None:
+    """The ticket whose card this message replies to (a plain group's way to address one ticket)."""
     replied = message.reply_to_message
-    assert replied is not None  # the filter
-    ticket_id = await cards.ticket_by_message(uow=uow(), chat_id=message.chat.id, message_id=replied.message_id)
-    if ticket_id is None:
-        return
+    if replied is None:
+        return None
+    return await cards.ticket_by_message(uow=uow(), chat_id=message.chat.id, message_id=replied.message_id)
+
+
+async def _relay_reply(message: Message, uow: UowFactory, *, ticket_id: int, staff_id: int) -> None:
+    """A reply to a card reaches its ticket's requester; `/note` or `#внутр` keeps it internal."""
     text = (message.text or "").strip()
     internal = INTERNAL_TAG in text.lower() or text.startswith("/note")
     if text.startswith("/note"):

@@ -18,7 +18,7 @@ from bot.texts import type_name
 from core.catalog import service as catalog
 from core.catalog.models import Service
 from core.uow import UowFactory
-from handlers.card_steps import GROUPS, LineStaff, apply_press, checked, pick_kb
+from handlers.card_steps import GROUPS, LineStaff, apply_press, checked, pick_kb, say_under
 
 router = Router(name="card-reclassify")
 router.callback_query.filter(F.message.chat.type.in_(GROUPS), LineStaff())
@@ -33,9 +33,8 @@ async def on_reclassify(cq: CallbackQuery, callback_data: CardCb, uow: UowFactor
         return
     services = await catalog.list_services(uow=uow.read(), active_only=True)
     await cq.answer()
-    if isinstance(cq.message, Message):
-        await cq.message.answer("Какая услуга на самом деле?", reply_markup=pick_kb(
-            [(s.name, PickCb(a="rsvc", t=t, v=v, x=str(s.id))) for s in services]))
+    await say_under(cq, uow, t, "Какая услуга на самом деле?", reply_markup=pick_kb(
+        [(s.name, PickCb(a="rsvc", t=t, v=v, x=str(s.id))) for s in services]))
 
 
 @router.callback_query(PickCb.filter(F.a == "rsvc"))

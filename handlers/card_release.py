@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery
 
 from bot.callbacks import CardCb, PickCb
 from core.planned.releases import open_releases
 from core.staffdesk import cards
 from core.uow import UowFactory
 from handlers.card_buttons import ask_text
-from handlers.card_steps import GROUPS, LineStaff, checked, pick_kb
+from handlers.card_steps import GROUPS, LineStaff, checked, pick_kb, say_under
 
 router = Router(name="card-release")
 router.callback_query.filter(F.message.chat.type.in_(GROUPS), LineStaff())
@@ -39,10 +39,9 @@ async def on_release(cq: CallbackQuery, callback_data: CardCb, uow: UowFactory, 
         await cq.answer("У сервиса нет объявленных релизов: релиз объявляют в чате работ (/works).", show_alert=True)
         return
     await cq.answer()
-    if isinstance(cq.message, Message):
-        await cq.message.answer("Какой релиз решит обращение?", reply_markup=pick_kb(
-            [(f"№{w.id}: {w.title[:40]} — {w.ends_at.astimezone(tz):%d.%m %H:%M}",
-              PickCb(a="rel", t=t, v=v, x=str(w.id))) for w in works[:SHOWN]]))
+    await say_under(cq, uow, t, "Какой релиз решит обращение?", reply_markup=pick_kb(
+        [(f"№{w.id}: {w.title[:40]} — {w.ends_at.astimezone(tz):%d.%m %H:%M}",
+          PickCb(a="rel", t=t, v=v, x=str(w.id))) for w in works[:SHOWN]]))
 
 
 @router.callback_query(PickCb.filter(F.a == "rel"))
@@ -54,4 +53,4 @@ async def on_pick(cq: CallbackQuery, callback_data: PickCb, uow: UowFactory, bot
     if not x.isdigit():
         await cq.answer("Кнопка не распознана.", show_alert=True)
         return
-    await ask_text(cq, state, step="relci", t=t, v=v, rel=x)
+    await ask_text(cq, uow, state, step="relci", t=t, v=v, rel=x)

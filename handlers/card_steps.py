@@ -3,6 +3,7 @@ of this chat, the card's version), the use case with its refusals told in plain 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from html import escape
 from typing import Any
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.callbacks import PickCb
@@ -17,7 +19,7 @@ from bot.staffchat.card import staff_status
 from bot.staffchat.sync import show_now
 from bot.staffchat.who import chat_and_sender
 from core.errors import Conflict, DomainError, ValidationFailed
-from core.staffdesk import cards, chats
+from core.staffdesk import cards, chats, topics
 from core.tickets import service as tickets
 from core.tickets.lifecycle import Actor
 from core.uow import UowFactory
@@ -67,6 +69,36 @@ async def checked(cq: CallbackQuery, uow: UowFactory, bot: Bot, tz: ZoneInfo, t:
         await stale(cq, uow, bot, tz, t)
         return False
     return True
+
+
+async def say_under(cq: CallbackQuery, uow: UowFactory, ticket_id: int, text: str, *,
+                    reply_markup: InlineKeyboardMarkup | None = None) -> None:
+    """Posts beside the pressed card; a card too old for Telegram to send with the press (an InaccessibleMessage:
+    its chat and id only) gets it in its chat, in the ticket's topic in a forum."""
+    msg = cq.message
+    if isinstance(msg, Message):
+        await msg.answer(text, reply_markup=reply_markup)
+    elif msg is not None and cq.bot is not None:
+        await cq.bot.send_message(chat_id=msg.chat.id, text=text, reply_markup=reply_markup,
+                                  message_thread_id=await _thread(uow, ticket_id, msg.chat.id))
+
+
+async def dialog_state(cq: CallbackQuery, uow: UowFactory, ticket_id: int, state: FSMContext) -> FSMContext:
+    """The person's dialog context where its answer will be written: an old card's press carries no topic, so the
+    ticket's topic is looked up (else the dialog waited in General while they answered in the topic)."""
+    msg = cq.message
+    if isinstance(msg, Message) or msg is None:
+        return state
+    thread = await _thread(uow, ticket_id, msg.chat.id)
+    if thread == state.key.thread_id:
+        return state
+    return FSMContext(storage=state.storage, key=dataclasses.replace(state.key, thread_id=thread))
+
+
+async def _thread(uow: UowFactory, ticket_id: int, chat_id: int) -> int | None:
+    work = uow()
+    async with work:
+        return await topics.thread_of(work.session, ticket_id=ticket_id, chat_id=chat_id)
 
 
 async def apply_press(event: CallbackQuery | Message, uow: UowFactory, *, ticket_id: int, action: str, staff_id: int,

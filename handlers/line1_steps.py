@@ -40,21 +40,49 @@ def rows_kb(rows: list[tuple[str, OutCb]]) -> InlineKeyboardMarkup:
                                                  for t, cb in rows])
 
 
+HALF_YEAR = timedelta(days=183)
+
+
 def parse_eta(text: str, *, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """«18:30» (today, or tomorrow when past), «03.12 18:30», «03.12.2026 18:30»; None when not understood."""
+    """«18:30» (today, or tomorrow when past), «03.12 18:30» (in the year that puts it nearest to now: «10.01»
+    typed in December is next January), «03.12.2026 18:30»; None when not understood."""
     text = " ".join(text.split())
     local = now.astimezone(tz)
-    for fmt in ("%d.%m.%Y %H:%M", "%d.%m %H:%M", "%H:%M"):
+    # the year is added before parsing: strptime's default year 1900 has no 29 February
+    for fmt, probe in (("%d.%m.%Y %H:%M", text), ("%d.%m %H:%M %Y", f"{text} {local.year}"), ("%H:%M", text)):
         try:
-            parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 (the zone is attached right below)
+            parsed = datetime.strptime(probe, fmt)  # noqa: DTZ007 (the zone is attached right below)
         except ValueError:
             continue
         if fmt == "%H:%M":
             at = local.replace(hour=parsed.hour, minute=parsed.minute, second=0, microsecond=0)
             return at + timedelta(days=1) if at <= local else at
-        year = parsed.year if "%Y" in fmt else local.year
-        return parsed.replace(year=year, tzinfo=tz)
+        at = parsed.replace(tzinfo=tz)
+        return at if "%Y " in fmt else _nearest_year(at, local)
     return None
+
+
+def _nearest_year(at: datetime, local: datetime) -> datetime:
+    """A day and month typed without a year, moved to the next or the previous year when that is nearer now."""
+    for year in (at.year + 1, at.year - 1):
+        try:
+            other = at.replace(year=year)
+        except ValueError:  # 29 February of a year without it
+            continue
+        if abs(other - local) < abs(at - local):
+            return other
+    return at
+
+
+async def say_under(cq: CallbackQuery, text: str, *, reply_markup: Any = None) -> None:
+    """The next step under a pressed keyboard (which is dropped); a message too old for Telegram to send with the
+    press (an InaccessibleMessage: chat and id only) still gets it, in its chat, where the dialog now waits."""
+    msg = cq.message
+    if isinstance(msg, Message):
+        await drop_keyboard(msg)
+        await msg.answer(text, reply_markup=reply_markup)
+    elif msg is not None and cq.bot is not None:
+        await cq.bot.send_message(chat_id=msg.chat.id, text=text, reply_markup=reply_markup)
 
 
 async def ask(message: Message, text: str) -> None:
@@ -73,6 +101,4 @@ async def take_service(cq: CallbackQuery, code: str | None, state: FSMContext, d
     await state.update_data(svc=code, svc_name=names[code])
     await state.set_state(next_state)
     await cq.answer()
-    if isinstance(cq.message, Message):
-        await drop_keyboard(cq.message)
-        await ask(cq.message, question)
+    await say_under(cq, question, reply_markup=ForceReply(selective=True))

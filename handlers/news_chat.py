@@ -17,8 +17,7 @@ from core.broadcasts import news
 from core.errors import DomainError
 from core.outages.declarers import Declarer
 from core.uow import UowFactory
-from handlers.common import drop_keyboard
-from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, ask, rows_kb, take_service
+from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, ask, rows_kb, say_under, take_service
 
 router = Router(name="news-chat")
 router.message.filter(F.chat.type.in_(GROUPS))
@@ -78,6 +77,4 @@ async def on_go(cq: CallbackQuery, state: FSMContext, uow: UowFactory, declarer:
         text = _("Не получилось отправить: {why}").format(why=escape(reasons))
     else:
         text = _("📢 Сообщение отправляется (рассылка №{id}).").format(id=bid)
-    if isinstance(cq.message, Message):
-        await drop_keyboard(cq.message)
-        await cq.message.answer(text)
+    await say_under(cq, text)

@@ -25,7 +25,7 @@ from core.outages import service as outages
 from core.outages.declarers import Declarer
 from core.uow import UowFactory
 from handlers.common import drop_keyboard
-from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, parse_eta, rows_kb
+from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, parse_eta, rows_kb, say_under
 
 log = logging.getLogger(__name__)
 router = Router(name="outage-chat")
@@ -70,11 +70,9 @@ async def on_service(cq: CallbackQuery, callback_data: OutCb, state: FSMContext,
     await state.set_state(OutageSG.title)
     await state.update_data(svc=callback_data.v, svc_name=names[callback_data.v])
     await cq.answer()
-    if isinstance(cq.message, Message):
-        await drop_keyboard(cq.message)
-        # a reply reaches the bot in a group even with privacy mode on; ForceReply makes the client reply
-        await cq.message.answer(_("Сервис: <b>{svc}</b>. Шаг 2 из 4: заголовок аварии одной строкой.").format(
-            svc=escape(names[callback_data.v])), reply_markup=ForceReply(selective=True))
+    # a reply reaches the bot in a group even with privacy mode on; ForceReply makes the client reply
+    await say_under(cq, _("Сервис: <b>{svc}</b>. Шаг 2 из 4: заголовок аварии одной строкой.").format(
+        svc=escape(names[callback_data.v])), reply_markup=ForceReply(selective=True))
 
 
 @router.message(StateFilter(OutageSG.title), ANSWER, MayDeclare())
@@ -116,9 +114,14 @@ async def on_skip(cq: CallbackQuery, state: FSMContext, tz: ZoneInfo) -> None:
 async def on_eta(message: Message, state: FSMContext, tz: ZoneInfo) -> None:
     from core.db import utcnow
 
-    eta = parse_eta(message.text or "", now=utcnow(), tz=tz)
+    now = utcnow()
+    eta = parse_eta(message.text or "", now=now, tz=tz)
     if eta is None:
         await message.answer(_("Не понял время. Напишите, например, <i>18:30</i> или <i>03.12 09:00</i>."))
+        return
+    if eta <= now:  # it would be announced to every user of the service as the expected restoration
+        await message.answer(_("Это время уже прошло ({at}). Напишите, когда ожидается восстановление, или "
+                               "«Пропустить».").format(at=eta.astimezone(tz).strftime("%d.%m.%Y %H:%M")))
         return
     await state.update_data(eta=eta.isoformat())
     await _confirm(message, state, tz)
@@ -154,9 +157,7 @@ async def on_go(cq: CallbackQuery, state: FSMContext, uow: UowFactory, tz: ZoneI
 
 
 async def _answer(cq: CallbackQuery, text: str) -> None:
-    if isinstance(cq.message, Message):
-        await drop_keyboard(cq.message)
-        await cq.message.answer(text)
+    await say_under(cq, text)
 
 
 @router.message(Command("restore"), MayDeclare())
@@ -180,10 +181,8 @@ async def on_pick(cq: CallbackQuery, callback_data: OutCb, state: FSMContext) ->
     await state.set_state(OutageSG.resolution)
     await state.update_data(outage_id=int(callback_data.v))
     await cq.answer()
-    if isinstance(cq.message, Message):
-        await drop_keyboard(cq.message)
-        await cq.message.answer(_("Авария №{id}: что было сделано? Это решение получат пользователи и связанные "
-                                  "обращения.").format(id=callback_data.v), reply_markup=ForceReply(selective=True))
+    await say_under(cq, _("Авария №{id}: что было сделано? Это решение получат пользователи и связанные "
+                          "обращения.").format(id=callback_data.v), reply_markup=ForceReply(selective=True))
 
 
 @router.message(StateFilter(OutageSG.resolution), ANSWER, MayDeclare())

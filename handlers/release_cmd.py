@@ -17,11 +17,14 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 
 from bot.staff.texts import Tr
+from bot.staffchat.card import staff_status
 from bot.telegram import escape
-from core.errors import DomainError
+from core.errors import Conflict, DomainError, Forbidden, IllegalTransition, NotFound
+from core.planned.models import WorkStatus
 from core.planned.releases import open_releases
 from core.staffdesk import chats, queues
 from core.tickets.lifecycle import Actor
+from core.tickets.models import parse_number
 from core.tickets.service import apply_action
 from core.uow import UowFactory
 from handlers.card_steps import LineStaff
@@ -38,7 +41,8 @@ async def on_release(message: Message, command: CommandObject, uow: UowFactory, 
     number, _, rest = (command.args or "").strip().partition(" ")
     found = await queues.find_ticket(uow=uow(), number=number) if number else None
     if found is None:
-        await message.answer(tr(USAGE))
+        await message.answer(tr("Обращение {number} не найдено.", number=escape(number))
+                             if parse_number(number) is not None else tr(USAGE))
         return
     ticket_id, _line, service_code = found
     if not await chats.ticket_in_chat(uow=uow(), chat_id=message.chat.id, ticket_id=ticket_id):
@@ -57,15 +61,37 @@ async def on_release(message: Message, command: CommandObject, uow: UowFactory, 
         params = {"release_id": release.lstrip("№#"), "config_item": item.strip()}
         await apply_action(uow=uow(), ticket_id=ticket_id, action="link_release", actor=actor, params=params)
     except DomainError as exc:
-        await message.answer(tr("Не получилось: {reason}", reason=escape(_why(exc))))
+        await message.answer(tr("Не получилось: {reason}", reason=escape(_why(exc, tr, number=number,
+                                                                              release=release.lstrip("№#")))))
         return
     await message.answer(tr("Обращение {number} ждёт релиза №{release}: оно будет решено при установке релиза.",
                             number=escape(number), release=escape(release.lstrip("№#"))))
 
 
-def _why(exc: DomainError) -> str:
+def _why(exc: DomainError, tr: Tr, *, number: str, release: str) -> str:
+    """The refusal in the chat's words (the domain's messages are English, for the log)."""
     fields = getattr(exc, "fields", None)
-    return "; ".join(fields.values()) if fields else exc.message
+    if fields:
+        return "; ".join(fields.values())
+    if isinstance(exc, IllegalTransition) and exc.action == "link_release":
+        return tr("обращение {number} в статусе «{status}»: с релизом связывают обращение в работе",
+                  number=number, status=staff_status(exc.status))
+    if isinstance(exc, IllegalTransition):
+        return tr("обращение {number} в статусе «{status}»", number=number, status=staff_status(exc.status))
+    if isinstance(exc, NotFound):
+        return tr("релиза №{release} нет; объявленные релизы сервиса: /release {number}", release=release,
+                  number=number)
+    if isinstance(exc, Forbidden):
+        return tr("у вас нет прав на это действие")
+    if "not linked" in exc.message:
+        return tr("обращение {number} не ждёт релиза", number=number)
+    if "already linked" in exc.message:
+        return tr("обращение {number} уже ждёт релиза №{release}", number=number, release=release)
+    if exc.details.get("status") == WorkStatus.cancelled:
+        return tr("релиз №{release} отменён", release=release)
+    if isinstance(exc, Conflict):  # installed, or ended while this was sent
+        return tr("релиз №{release} уже установлен", release=release)
+    return tr("действие сейчас недоступно")
 
 
 async def _list(uow: UowFactory, tr: Tr, service_code: str, tz: ZoneInfo) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -24,12 +25,14 @@ from bot.callbacks import ApproveCb, QueueCb
 from bot.staff.texts import Tr
 from bot.staff.views import PAGE, page_markup, render_page, render_stats
 from bot.staffchat.card import content_hash, render_markup, render_text
+from bot.staffchat.topics import THREAD_GONE
 from bot.telegram import escape
 from core.db import utcnow
 from core.errors import DomainError, ValidationFailed
 from core.staffdesk import cards, chats, queues, topics
 from core.staffdesk.queues import GroupScope, QueuePage, StaffRef
 from core.tickets import approval
+from core.tickets.models import parse_number
 from core.uow import UowFactory
 from handlers.card_steps import LineStaff
 
@@ -152,17 +155,40 @@ async def on_group_page(cq: CallbackQuery, callback_data: QueueCb, uow: UowFacto
 async def on_group_ticket(message: Message, command: CommandObject, uow: UowFactory, bot: Bot, tz: ZoneInfo,
                           i18n: I18n | None = None) -> None:
     tr = _tr(i18n, "ru")
-    found = await queues.find_ticket(uow=uow(), number=command.args or "")
+    number = _number(command)
+    found = await queues.find_ticket(uow=uow(), number=number)
     if found is None:
-        await message.answer(tr("Укажите номер обращения: /ticket SD-000042"))
+        await message.answer(_not_found(tr, number))
         return
     ticket_id = found[0]
     if not await chats.ticket_in_chat(uow=uow(), chat_id=message.chat.id, ticket_id=ticket_id):
-        await message.answer(tr("Обращение {number} не относится к этому чату.", number=escape(command.args or "")))
+        await message.answer(tr("Обращение {number} не относится к этому чату.", number=escape(number)))
         return
-    thread = await _post_card(bot, uow, tz, chat_id=message.chat.id, ticket_id=ticket_id)
+    try:
+        thread = await _post_card(bot, uow, tz, chat_id=message.chat.id, ticket_id=ticket_id)
+    except TelegramBadRequest as exc:
+        gone = getattr(exc.method, "message_thread_id", None)
+        if THREAD_GONE not in exc.message.lower() or gone is None:
+            raise
+        # someone deleted the ticket's topic: forgotten, the sync makes a new one and posts the card there
+        await topics.gone(uow=uow(), chat_id=message.chat.id, thread_id=gone)
+        await message.answer(tr("Тема обращения {number} удалена в Telegram: бот создаст новую тему и опубликует "
+                                "карточку в ней.", number=escape(number)))
+        return
     if thread is not None and message.message_thread_id != thread:
-        await message.answer(tr("Карточка {number} — внизу темы обращения.", number=escape(command.args or "")))
+        await message.answer(tr("Карточка {number} — внизу темы обращения.", number=escape(number)))
+
+
+def _number(command: CommandObject) -> str:
+    """The ticket number of `/ticket SD-000042` (its first word: what follows is not part of it)."""
+    return next(iter((command.args or "").split()), "")
+
+
+def _not_found(tr: Tr, number: str) -> str:
+    """A number that is no ticket's is told so; no number (or not one) gets the usage."""
+    if parse_number(number) is None:
+        return tr("Укажите номер обращения: /ticket SD-000042")
+    return tr("Обращение {number} не найдено.", number=escape(number))
 
 
 async def _post_card(bot: Bot, uow: UowFactory, tz: ZoneInfo, *, chat_id: int, ticket_id: int) -> int | None:
@@ -245,12 +271,13 @@ async def on_private(message: Message, command: CommandObject, staff: list[Staff
 
 async def _private_ticket(message: Message, command: CommandObject, uow: UowFactory, tz: ZoneInfo, tr: Tr,
                           scopes: list[GroupScope]) -> None:
-    found = await queues.find_ticket(uow=uow(), number=command.args or "")
+    number = _number(command)
+    found = await queues.find_ticket(uow=uow(), number=number)
     if found is None:
-        await message.answer(tr("Укажите номер обращения: /ticket SD-000042"))
+        await message.answer(_not_found(tr, number))
         return
     if found[1] not in {s.group_code for s in scopes}:
-        await message.answer(tr("Обращение {number} не в очереди ваших групп.", number=escape(command.args or "")))
+        await message.answer(tr("Обращение {number} не в очереди ваших групп.", number=escape(number)))
         return
     f = await cards.facts_of(uow=uow(), ticket_id=found[0])
     if f is not None:

@@ -20,8 +20,7 @@ from core.errors import DomainError
 from core.outages.declarers import Declarer
 from core.planned import service as planned
 from core.uow import UowFactory
-from handlers.common import drop_keyboard
-from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, ask, parse_eta, rows_kb, take_service
+from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, ask, parse_eta, rows_kb, say_under, take_service
 
 router = Router(name="works-chat")
 router.message.filter(F.chat.type.in_(GROUPS))
@@ -52,10 +51,12 @@ async def on_kind(cq: CallbackQuery, callback_data: OutCb, state: FSMContext, de
         return
     await state.update_data(kind=callback_data.v)
     await cq.answer()
+    rows = [(name, OutCb(a="wsvc", v=code)) for code, name in declarer.services]
+    rows.append((_("✖️ Отмена"), OutCb(a="cancel")))
     if isinstance(cq.message, Message):
-        rows = [(name, OutCb(a="wsvc", v=code)) for code, name in declarer.services]
-        rows.append((_("✖️ Отмена"), OutCb(a="cancel")))
         await cq.message.edit_text(_("Шаг 2 из 6: какой сервис?"), reply_markup=rows_kb(rows))
+    else:  # too old to be edited (an InaccessibleMessage): the step comes as a new message
+        await say_under(cq, _("Шаг 2 из 6: какой сервис?"), reply_markup=rows_kb(rows))
 
 
 @router.callback_query(OutCb.filter(F.a == "wsvc"), MayDeclare())
@@ -82,14 +83,26 @@ async def on_what(message: Message, state: FSMContext) -> None:
 
 @router.message(StateFilter(WorksSG.start, WorksSG.end), ANSWER, MayDeclare())
 async def on_time(message: Message, state: FSMContext, tz: ZoneInfo) -> None:
-    at = parse_eta(message.text or "", now=utcnow(), tz=tz)
+    data = await state.get_data()
+    start = datetime.fromisoformat(data["start"]) if await state.get_state() == WorksSG.end.state else None
+    # an end typed as «02:00» is the first 02:00 after the start, not after now
+    at = parse_eta(message.text or "", now=start or utcnow(), tz=tz)
     if at is None:
         await message.answer(_("Не понял время. Напишите, например, <i>10.12 22:00</i>."))
         return
-    if await state.get_state() == WorksSG.start.state:
+    # refused at the step, not after «📣 Объявить» with the whole dialog to type again
+    if start is None:
+        if at <= utcnow():
+            await message.answer(_("Это время уже прошло ({at}): о работах сообщают заранее. Напишите начало ещё "
+                                   "раз.").format(at=at.astimezone(tz).strftime(FMT)))
+            return
         await state.update_data(start=at.isoformat())
         await state.set_state(WorksSG.end)
         await ask(message, _("Шаг 6 из 6: окончание, например <i>11.12 02:00</i>."))
+        return
+    if at <= start:
+        await message.answer(_("Окончание должно быть позже начала ({start}). Напишите окончание ещё раз.").format(
+            start=start.astimezone(tz).strftime(FMT)))
         return
     await state.update_data(end=at.isoformat())
     await _confirm(message, state, tz)
@@ -129,6 +142,4 @@ async def on_go(cq: CallbackQuery, state: FSMContext, uow: UowFactory, tz: ZoneI
     else:
         text = _("🛠 Работы №{id} объявлены; напоминание придёт за час до начала, затем — о начале и окончании."
                  ).format(id=w.id)
-    if isinstance(cq.message, Message):
-        await drop_keyboard(cq.message)
-        await cq.message.answer(text)
+    await say_under(cq, text)

@@ -144,3 +144,26 @@ async def test_a_refused_news_or_works_command_was_answered_about_outages(harnes
                           ("/outage", "Объявлять и закрывать аварии")):
         await h.send_text(OUTSIDER, command, **_in(LINE1_CHAT))
         assert said in (h.last_text(LINE1_CHAT) or ""), command
+
+
+async def test_restore_pressed_on_a_message_too_old_to_be_sent_asked_nothing_and_took_the_next_chatter(
+        harness: BotHarness) -> None:
+    # Telegram sends a press on an old message with an InaccessibleMessage (chat and id only): «№…» of /restore
+    # armed the resolution step without asking, and the next thing the person wrote restored the outage with it
+    from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Update
+
+    from bot.callbacks import OutCb
+    from core.outages import service as outages
+
+    h, root = harness, harness.root
+    await bind(h, "line1", LINE1_CHAT)
+    await staff(h, LEAD, line="line1")
+    o, _bid = await outages.declare(uow=root.uow(), services=["nttm"], title="Не открываются наряды", tz=root.tz)
+    await h.send_text(LEAD, "/restore", **_in(LINE1_CHAT))
+    old = InaccessibleMessage(chat=Chat(id=LINE1_CHAT, type="supergroup", title="1ЛТП"), message_id=1, date=0)
+    cq = CallbackQuery(id="cq-old-restore", from_user=h.updates.user(LEAD), chat_instance="ci", message=old,
+                       data=OutCb(a="pick", v=str(o.id)).pack())
+    calls = await h.feed(Update(update_id=next(h.updates._update_ids), callback_query=cq))
+    asked = [c for c in calls if c.name == "sendMessage" and c.error is None]
+    assert len(asked) == 1 and f"Авария №{o.id}: что было сделано?" in (asked[0].text or "")
+    assert asked[0].chat_id == LINE1_CHAT

@@ -168,3 +168,32 @@ async def test_an_english_assignee_got_a_cancelled_release_in_russian(harness: B
         [target] = await plan_staff_notices(s, ev, h.root.delivery)
     assert f"Release No. {w.id} «Релиз 5.6» was cancelled. Reason: Дефект сборки" in target.text
     assert "no longer waits for a release" in target.text
+
+
+async def test_a_refused_release_link_was_answered_in_the_domains_english(harness: BotHarness) -> None:
+    # «Не получилось: action 'link_release' is not allowed in status 'assigned'», «… is not linked to a release»,
+    # «release 99 not found»: the line chat read the log's English
+    from core.staffdesk import chats
+
+    h = harness
+    member = await f.staff(h.root, line="line2", tg_id=MEMBER)
+    await chats.bind(uow=h.root.uow(), chat_id=CHAT, group_code="line2", service_code=None)
+    h.session.chat_types[CHAT] = "supergroup"
+    t = await f.incident(h.root, await f.user(h.root, tg_id=USER))
+    start = utcnow() + timedelta(minutes=30)
+    w, _ = await planned.create(uow=h.root.uow(), kind="release", services=["nttm"], title="Релиз 5.4",
+                                starts_at=start, ends_at=start + timedelta(hours=1), changes=["Фильтр"],
+                                urgent=True, tz=h.root.tz)
+    said = _answer(await h.send_text(MEMBER, f"/release {t.number} {w.id} Интерфейс / NTTM", **G))
+    assert said == (f"Не получилось: обращение {t.number} в статусе «Назначено (в очереди группы)»: с релизом "
+                    "связывают обращение в работе")
+    await tickets.apply_action(uow=h.root.uow(), ticket_id=t.id, action="take",
+                               actor=tickets.Actor("staff", member.id))
+    said = _answer(await h.send_text(MEMBER, f"/release {t.number} 99999 Интерфейс / NTTM", **G))
+    assert said == f"Не получилось: релиза №99999 нет; объявленные релизы сервиса: /release {t.number}"
+    assert _answer(await h.send_text(MEMBER, f"/release {t.number} off", **G)) == (
+        f"Не получилось: обращение {t.number} не ждёт релиза")
+    await h.send_text(MEMBER, f"/release {t.number} {w.id} Интерфейс / NTTM", **G)
+    assert _answer(await h.send_text(MEMBER, f"/release {t.number} {w.id} Интерфейс / NTTM", **G)) == (
+        f"Не получилось: обращение {t.number} уже ждёт релиза №{w.id}")
+    assert _answer(await h.send_text(MEMBER, "/release SD-999999 off", **G)) == "Обращение SD-999999 не найдено."

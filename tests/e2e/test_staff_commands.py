@@ -124,7 +124,7 @@ async def test_ticket_posts_the_card_anew_and_the_sync_edits_the_new_message(har
     edits = [c for c in harness.sent[start:] if c.name == "editMessageText"]
     assert [c.params["message_id"] for c in edits] == [posted[0].result.message_id]  # the new one is the card
     refused = _answer(await harness.send_text(MEMBER, "/ticket SD-999999", **G))
-    assert "/ticket SD-000042" in refused  # an unknown number: how to use it
+    assert refused == "Обращение SD-999999 не найдено."  # an unknown number is told so (no number: the usage)
 
 
 async def test_stats_on_a_frozen_clock(harness: BotHarness, frozen: datetime) -> None:
@@ -228,3 +228,14 @@ async def test_menus_for_group_chats_and_staff_private_chats(harness: BotHarness
     member = {b.command: b.description for b in scopes[MEMBER].params["commands"]}
     assert coord["queue"] == "Очереди моих групп по срокам" and coord["my"] == "Мои обращения в работе"
     assert "report" in coord and member["queue"] == "The queues of my groups by due time"
+
+
+async def test_an_unknown_ticket_number_was_answered_with_the_usage(harness: BotHarness) -> None:
+    # «/ticket SD-999999» was told «Укажите номер обращения: /ticket SD-000042», as if no number had been given;
+    # «/ticket SD-000001 карточка» too
+    await _setup(harness)
+    t = await _incident(harness, await f.user(harness.root, tg_id=USER), at=msk(24, 9))
+    assert _answer(await harness.send_text(MEMBER, "/ticket SD-999999", **G)) == "Обращение SD-999999 не найдено."
+    assert _answer(await harness.send_text(MEMBER, "/ticket", **G)) == "Укажите номер обращения: /ticket SD-000042"
+    assert "📌" in _answer(await harness.send_text(MEMBER, f"/ticket {t.number} карточка", **G))
+    assert _answer(await harness.send_text(MEMBER, "/ticket SD-999999")) == "Обращение SD-999999 не найдено."

@@ -344,3 +344,21 @@ async def test_ticket_command_in_general_left_the_topics_card_stale(harness: Bot
     await _sync(harness)
     edits = [c for c in harness.sent[start:] if c.name == "editMessageText" and c.error is None]
     assert [c.params["message_id"] for c in edits] == [posted[0].result.message_id]  # in the topic
+
+
+async def test_ticket_command_for_a_ticket_whose_topic_was_deleted_answered_something_went_wrong(
+        harness: BotHarness) -> None:
+    # Telegram answers «message thread not found» to a send into a deleted topic: /ticket let it out as the
+    # generic «Что-то пошло не так» and the card stayed bound to the dead topic until the ticket next changed
+    t = await _setup(harness)
+    thread = await _ready(harness, t)
+    harness.session.delete_topic(CHAT, thread)
+    calls = await harness.send_text(MEMBER, f"/ticket {t.number}", chat_type="supergroup", chat_id=CHAT)
+    said = [c.text or "" for c in calls if c.name == "sendMessage" and c.error is None]
+    assert said == [f"Тема обращения {t.number} удалена в Telegram: бот создаст новую тему и опубликует карточку в "
+                    "ней."]
+    await _sync(harness)
+    await _sync(harness)
+    new_thread = (await _topic(harness, t.id)).thread_id
+    assert new_thread is not None and new_thread != thread
+    assert [c for c in _in_thread(harness, new_thread) if "📌" in (c.text or "")]
