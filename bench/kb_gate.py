@@ -3,7 +3,9 @@
 Usage, from the project root:
   .venv/bin/python bench/kb_gate.py                 # fit, report in-sample and leave-one-set-out, print MODEL
   .venv/bin/python bench/kb_gate.py --max-fo 0.0667 # the share of unanswerable questions allowed an offer
-  .venv/bin/python bench/kb_gate.py --max-fo 0.18 --write  # the landed model: written into kb/search/gate.py
+  .venv/bin/python bench/kb_gate.py --max-fo 0.18 --write  # the twelve-input model: written into kb/search/gate.py
+  .venv/bin/python bench/kb_gate.py --agreement --max-fo 0.10 --write  # e5's gate, reading the vectors' agreement
+      per dimension too (blind 6-8 among its training sets): written to kb/search/gate_e5.json
 
 Training sets (all read and tuned on before): the private hold-out, the hard hold-out, the check hold-out, blind
 hold-out 3 (its misses were read on 2026-12-03 before the gate was written) and, since session 22, blind hold-outs 4
@@ -44,22 +46,26 @@ Arr = npt.NDArray[np.float64]
 Rows = list[tuple[list[tuple[float, ...]], list[int], bool]]  # per query: candidates' inputs, labels, answerable
 
 
-def training_sets() -> dict[str, list[dict[str, Any]]]:
+def training_sets(agreement: bool = False) -> dict[str, list[dict[str, Any]]]:
     """The hold-outs the gate is fitted on, by name."""
     out = {"private": json.loads(kbe.HOLDOUT.read_text(encoding="utf-8"))}
-    for name, path in (("hard", kbe.HARD), ("check", kbe.CHECK), ("blind3", kbe.BLIND3), ("blind4", kbe.BLIND4),
-                       ("blind5", kbe.BLIND5)):
+    names = [("hard", kbe.HARD), ("check", kbe.CHECK), ("blind3", kbe.BLIND3), ("blind4", kbe.BLIND4),
+             ("blind5", kbe.BLIND5)]
+    if agreement:  # session 24: every hold-out read so far; blind 9 stays the untouched check
+        names += [("blind6", kbe.BLIND6), ("blind7", kbe.BLIND7), ("blind8", kbe.BLIND8)]
+    for name, path in names:
         out[name] = json.loads(path.read_text(encoding="utf-8"))["queries"]
     return out
 
 
-def rows_of(index: Any, key_of: dict[int, str], queries: list[dict[str, Any]]) -> Rows:
+def rows_of(index: Any, key_of: dict[int, str], queries: list[dict[str, Any]], agreement: bool) -> Rows:
     """Per query: the gate inputs of its top candidates and whether each answers it."""
     rows: Rows = []
     for q in queries:
         want = q["expect"] if isinstance(q["expect"], list) else [q["expect"]] if q["expect"] else []
-        cands = index.gate_inputs(q["q"], limit=3)
-        rows.append(([x for _, _, x in cands], [int(key_of[d] in want) for d, _, _ in cands], bool(want)))
+        cands = index.gate_inputs(q["q"], limit=3, agreement=agreement)
+        rows.append(([tuple(float(v) for v in x) for _, _, x in cands], [int(key_of[d] in want) for d, _, _ in cands],
+                     bool(want)))
     return rows
 
 
@@ -103,30 +109,42 @@ def main() -> None:
     """Fit on every training set, print leave-one-set-out figures and the model."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-fo", type=float, default=1 / 15)
-    ap.add_argument("--l2", type=float, default=1.0)
-    ap.add_argument("--write", action="store_true", help="replace MODEL in kb/search/gate.py with the fitted one")
+    ap.add_argument("--l2", type=float, default=None, help="L2 penalty (default 1, with --agreement 100)")
+    ap.add_argument("--agreement", action="store_true",
+                    help="also the query/article vectors' agreement per dimension: written to kb/search/gate_e5.json")
+    ap.add_argument("--write", action="store_true", help="write the fitted model (gate.py's MODEL, or gate_e5.json)")
     a = ap.parse_args()
+    l2 = a.l2 if a.l2 is not None else 100.0 if a.agreement else 1.0
     emb = load_embedder(enabled=True)
     if emb is None:
         raise SystemExit("the embedding model did not load")
     arts = json.loads((kbe.EVAL_DIR / "articles.json").read_text(encoding="utf-8"))
     index, key_of = kbe.build_index(arts, with_sample=True, threshold=0.5, embedder=emb)
-    data = {name: rows_of(index, key_of, qs) for name, qs in training_sets().items()}
+    data = {name: rows_of(index, key_of, qs, a.agreement) for name, qs in training_sets(a.agreement).items()}
     print("leave one set out (fit on the others, threshold picked on the others):")
     for test in data:
         train = [r for n, rs in data.items() if n != test for r in rs]
-        m = fit(train, a.l2)
+        m = fit(train, l2)
         t = pick(logits(train, *m), a.max_fo)
         hit, pos, fo, neg = at(logits(data[test], *m), t)
         print(f"  {test}: hit@3={hit / max(pos, 1):.3f} ({hit}/{pos}) false offers {fo}/{neg}")
     every = [r for rs in data.values() for r in rs]
-    mean, scale, w, b = fit(every, a.l2)
+    mean, scale, w, b = fit(every, l2)
     scored = logits(every, mean, scale, w, b)
     t = pick(scored, a.max_fo)
     for name, rs in data.items():
         hit, pos, fo, neg = at(logits(rs, mean, scale, w, b), t)
         print(f"in-sample {name}: hit@3={hit / max(pos, 1):.3f} ({hit}/{pos}) false offers {fo}/{neg}")
-    print("weights (standardised):", {n: round(float(c), 3) for n, c in zip(gate.NAMES, w, strict=True)})
+    print("weights (standardised):", {n: round(float(c), 3) for n, c in zip(gate.NAMES, w, strict=False)})
+    if a.agreement:
+        model = {"model_id": emb.model_id, "fitted_by": "bench/kb_gate.py --agreement", "l2": l2, "max_fo": a.max_fo,
+                 "sets": list(data), "names": [*gate.NAMES, f"agreement x {2 * emb.dim}"],
+                 "mean": [float(f"{v:.6g}") for v in mean], "scale": [float(f"{v:.6g}") for v in scale],
+                 "coef": [float(f"{v:.6g}") for v in w], "bias": float(f"{b - t:.6g}")}
+        if a.write:
+            gate.AGREEMENT.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
+            print(f"written to {gate.AGREEMENT.relative_to(ROOT)}")
+        return
 
     def tup(v: Arr) -> str:
         vals = [f"{float(x):.6g}" for x in v]

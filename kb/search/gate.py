@@ -12,15 +12,20 @@ confidence before.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 # Below this blended confidence a candidate is not even shown to the gate (keeps the lexical pruning useful).
 MIN_CONF = 0.1
+
+Inputs = tuple[float, ...] | npt.NDArray[np.float64]  # one candidate's: NAMES, then maybe the vectors' agreement
 
 NAMES = ("conf", "lex", "z", "sim_full", "sim_title", "fault", "gap", "z_top", "z_gap", "sim_top", "words", "how")
 
@@ -34,10 +39,18 @@ class Model:
     coef: tuple[float, ...]
     bias: float
 
-    def probability(self, x: tuple[float, ...]) -> float:
+    def probability(self, x: Inputs) -> float:
         """P(offer is right) as fitted, shifted so that the operating point is 0.5."""
-        t = self.bias + sum(c * (v - m) / s for v, m, s, c in zip(x, self.mean, self.scale, self.coef, strict=True))
+        if len(x) != len(self.coef):
+            raise ValueError(f"the gate takes {len(self.coef)} inputs, got {len(x)}")
+        v = np.asarray(x, dtype=np.float64)
+        t = self.bias + float(((v - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.coef))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, t))))
+
+    @property
+    def agreement(self) -> bool:
+        """Whether it also reads the per-dimension agreement of the query and article vectors (AGREEMENT)."""
+        return len(self.coef) > len(NAMES)
 
 
 def features(*, conf: float, lex: float, z: float, sim_full: float, sim_title: float, fault: bool, gap: float,
@@ -58,16 +71,28 @@ class Seen:
     lex: dict[int, float]  # lexical confidence of the candidates found by words
     how: bool
     words: int
+    qvec: npt.NDArray[np.float32] | None = None
+    full: npt.NDArray[np.float32] | None = field(default=None, repr=False)  # the base's vectors, rows by pos
+    title: npt.NDArray[np.float32] | None = field(default=None, repr=False)
 
 
-def inputs(ranked: Sequence[tuple[float, int]], seen: Seen, fault: set[int],
-           limit: int) -> list[tuple[int, float, tuple[float, ...]]]:
-    """The first `limit` of the ranked (confidence, article) pairs with their gate inputs."""
+def agreement(seen: Seen, p: int | None) -> npt.NDArray[np.float64]:
+    """Query × article vectors, dimension by dimension (whole article, then title): their sums are the cosines."""
+    assert seen.qvec is not None and seen.full is not None and seen.title is not None
+    if p is None:  # an article not embedded yet
+        return np.zeros(2 * len(seen.qvec))
+    return np.concatenate([seen.qvec * seen.full[p], seen.qvec * seen.title[p]]).astype(np.float64)
+
+
+def inputs(ranked: Sequence[tuple[float, int]], seen: Seen, fault: set[int], limit: int, *,
+           with_agreement: bool = False) -> list[tuple[int, float, Inputs]]:
+    """The first `limit` of the ranked (confidence, article) pairs with their gate inputs (NAMES, then the
+    vectors' agreement when asked and the query's vectors are known)."""
     order = np.sort(seen.z)
     z_top = float(order[-1])
     z_gap = float(order[-1] - order[-2]) if len(order) > 1 else 0.0
     sim_top = float(np.maximum(seen.sim_full, seen.sim_title).max())
-    out = []
+    out: list[tuple[int, float, Inputs]] = []
     for i, (conf, doc_id) in enumerate(ranked[:limit]):
         p = seen.pos.get(doc_id)
         others = max((c for j, (c, _) in enumerate(ranked) if j != i), default=0.0)
@@ -75,8 +100,37 @@ def inputs(ranked: Sequence[tuple[float, int]], seen: Seen, fault: set[int],
                      sim_full=float(seen.sim_full[p]) if p is not None else 0.0,
                      sim_title=float(seen.sim_title[p]) if p is not None else 0.0, fault=doc_id in fault,
                      gap=conf - others, z_top=z_top, z_gap=z_gap, sim_top=sim_top, words=seen.words, how=seen.how)
-        out.append((doc_id, conf, x))
+        if with_agreement and seen.qvec is not None:
+            full: Inputs = np.concatenate([np.asarray(x), agreement(seen, p)])
+            out.append((doc_id, conf, full))
+        else:
+            out.append((doc_id, conf, x))
     return out
+
+
+# The gate fitted with the vectors' agreement too (bench/kb_gate.py --agreement --write), for the one embedding model
+# whose dimensions its weights read; any other model gets MODEL.
+AGREEMENT = Path(__file__).with_name("gate_e5.json")
+
+
+@functools.cache
+def _agreement_model() -> tuple[str, Model] | None:
+    if not AGREEMENT.exists():
+        return None
+    raw = json.loads(AGREEMENT.read_text(encoding="utf-8"))
+    return raw["model_id"], Model(mean=tuple(raw["mean"]), scale=tuple(raw["scale"]), coef=tuple(raw["coef"]),
+                                  bias=float(raw["bias"]))
+
+
+def for_embedder(model_id: str, dim: int) -> Model | None:
+    """The gate for an index with this embedding model: the agreement one when fitted for it, else MODEL (None:
+    the gate is off, as tests set it, and the blended confidence gates alone)."""
+    if MODEL is None:
+        return None
+    found = _agreement_model()
+    if found is not None and found[0] == model_id and len(found[1].coef) == len(NAMES) + 2 * dim:
+        return found[1]
+    return MODEL
 
 
 MODEL = Model(

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kb.search import gate, meaning
+from kb.search.gate import Inputs
 from kb.search.intent import asks_how
 from kb.search.lexical import RERANK, LexicalIndex, Ranked
 from kb.search.models import ArticleDoc, Hit
@@ -141,7 +142,8 @@ class SearchIndex(LexicalIndex):
                 out[doc_id] = (c, c, doc_id, set())
         ranked = [r for r in out.values() if r[1] >= min_conf]
         ranked.sort(key=lambda r: (-r[0], r[2]))
-        return ranked[:RERANK], gate.Seen(pos, sim_full, sim_title, z, lex, False, 0)
+        assert self._mat is not None  # filled by _similar
+        return ranked[:RERANK], gate.Seen(pos, sim_full, sim_title, z, lex, False, 0, qvec, self._mat[2], self._mat[3])
 
     def score_all(self, query: str, *, limit: int = 10, service: str | None = None) -> list[Hit]:
         """Raw ranking with confidences, whatever their level (for debugging and evaluation)."""
@@ -162,7 +164,7 @@ class SearchIndex(LexicalIndex):
         cached = self.cached(query, limit=limit, service=service)
         if cached is not None:
             return cached
-        if gate.MODEL is not None and self._meaning_on:
+        if self._gate() is not None and self._meaning_on:
             hits = [self._hit(doc_id, p, terms) for doc_id, p, terms in self._gated(query, service, limit, qvec)
                     if p >= self.threshold]
             if len(self._vec) < meaning.SMALL_BASE:
@@ -176,22 +178,33 @@ class SearchIndex(LexicalIndex):
                 self._cache.popitem(last=False)
         return hits
 
-    def gate_inputs(self, query: str, *, service: str | None = None,
-                    limit: int = 3) -> list[tuple[int, float, tuple[float, ...]]]:
-        """The top candidates, their blended confidence and the gate's inputs (bench/kb_gate.py fits on them)."""
-        ranked, ctx = self._rank_ctx(query, service, min_conf=gate.MIN_CONF)
-        return self._gate_rows(ranked, ctx, limit)
+    def _gate(self) -> gate.Model | None:
+        """The offer gate for this index's embedding model (None: no model, or the gate switched off)."""
+        if self.embedder is None:
+            return None
+        return gate.for_embedder(self.embedder.model_id, self.embedder.dim)
 
-    def _gate_rows(self, ranked: Ranked, ctx: gate.Seen | None,
-                   limit: int) -> list[tuple[int, float, tuple[float, ...]]]:
+    def gate_inputs(self, query: str, *, service: str | None = None, limit: int = 3,
+                    agreement: bool | None = None) -> list[tuple[int, float, Inputs]]:
+        """The top candidates, their blended confidence and the gate's inputs (bench/kb_gate.py fits on them);
+        agreement: with the vectors' agreement (None: as this index's gate reads them)."""
+        ranked, ctx = self._rank_ctx(query, service, min_conf=gate.MIN_CONF)
+        return self._gate_rows(ranked, ctx, limit, agreement)
+
+    def _gate_rows(self, ranked: Ranked, ctx: gate.Seen | None, limit: int,
+                   agreement: bool | None = None) -> list[tuple[int, float, Inputs]]:
         if ctx is None or not ranked:
             return []
-        return gate.inputs([(conf, doc_id) for _, conf, doc_id, _ in ranked], ctx, self._fault, limit)
+        if agreement is None:
+            model = self._gate()
+            agreement = model is not None and model.agreement
+        return gate.inputs([(conf, doc_id) for _, conf, doc_id, _ in ranked], ctx, self._fault, limit,
+                           with_agreement=agreement)
 
     def _gated(self, query: str, service: str | None, limit: int,
                qvec: meaning.Vec | None = None) -> list[tuple[int, float, set[str]]]:
         """Top candidates with the gate's probability that each answers the question (the offered score)."""
-        model = gate.MODEL
+        model = self._gate()
         assert model is not None
         ranked, ctx = self._rank_ctx(query, service, min_conf=gate.MIN_CONF, qvec=qvec)
         used = {doc_id: terms for _, _, doc_id, terms in ranked}

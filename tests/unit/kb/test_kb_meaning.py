@@ -98,12 +98,13 @@ def test_evaluate_sized_base_never_used_the_meaning_signal(docs: list[ArticleDoc
 
 
 def test_small_base_keeps_a_sure_lexical_hit(docs: list[ArticleDoc], embedder: Embedder) -> None:
-    # A how-to question on a fault-titled article: the gate alone says 0.36, words say 0.6+ (the dev set's query).
+    # A typo query of the dev set: the gate alone says 0.53, words say 0.86 (session 23's example, «как продлить
+    # техническую поддержку», is offered by the gate itself since it reads the vectors' agreement).
     few = _eval_base(docs)
-    q = "как продлить техническую поддержку"
+    q = "привяска обьекта"
     index = _index(few, embedder)
     assert next(p for doc_id, p, _ in index._gated(q, None, 1)) < meaning.SMALL_POINT
-    assert [h.title for h in index.search(q)][:1] == ["Истёк срок лицензии модуля диспетчеризации"]
+    assert [h.title for h in index.search(q)][:1] == ["Как выполнить привязку объекта к пульту"]
 
 
 @pytest.mark.parametrize("q", ["NTTM: как поменять язык интерфейса на английский",
