@@ -130,24 +130,16 @@ async def send_message(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
     return messaging.send(w, "sendMessage", p, messaging.text_content(w, p, "text"))
 
 
-@method("sendPhoto")
-async def send_photo(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
-    return await messaging.send_media(w, "sendPhoto", p, up, "photo")
+def _media(name: str, kind: str) -> Method:
+    async def send(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
+        return await messaging.send_media(w, name, p, up, kind)
+    return send
 
 
-@method("sendDocument")
-async def send_document(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
-    return await messaging.send_media(w, "sendDocument", p, up, "document")
-
-
-@method("sendVoice")
-async def send_voice(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
-    return await messaging.send_media(w, "sendVoice", p, up, "voice")
-
-
-@method("sendAudio")
-async def send_audio(w: World, p: dict[str, Any], up: dict[str, Any]) -> Any:
-    return await messaging.send_media(w, "sendAudio", p, up, "audio")
+# one file per message, each kind with its own method (a file id of another kind is refused in messaging)
+for _name, _kind in (("sendPhoto", "photo"), ("sendDocument", "document"), ("sendVoice", "voice"),
+                     ("sendAudio", "audio")):
+    method(_name)(_media(_name, _kind))
 
 
 @method("sendMediaGroup")
