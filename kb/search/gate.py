@@ -8,6 +8,11 @@ It is a logistic regression fitted offline on six hold-outs by `bench/kb_gate.py
 prints its figures and writes the fitted numbers below (the fit is deterministic: rerunning it leaves this file as
 it is); its bias puts the chosen operating point at probability 0.5, so KB_THRESHOLD (0.5) gates it as it gated the
 confidence before.
+
+For e5-small (the product's model) the gate also reads the agreement of the query's and the article's vectors
+dimension by dimension (`agreement`): two questions about the same device are close in cosine, not in the dimensions
+that carry what is wrong with it. That model has 780 inputs and lives in gate_e5.json (`bench/kb_gate.py
+--agreement --max-fo 0.10 --write`, nine hold-outs); `for_embedder` gives it only to the model it was fitted for.
 """
 
 from __future__ import annotations
