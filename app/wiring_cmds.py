@@ -17,15 +17,15 @@ def wire(root: Root) -> None:
     the menus."""
     from bot.staff.curator import plan_curator
     from bot.staff.op4 import plan_op4_result
-    from handlers import release_cmd, staff_commands
+    from handlers import curator_decisions, release_cmd, staff_commands
 
     for router in (staff_commands.group_router, release_cmd.router, staff_commands.group_outsiders,
-                   staff_commands.private_router):
+                   staff_commands.private_router, curator_decisions.router):
         if router.parent_router is not None:  # a second root in one process (tests) takes it over
             router.parent_router.sub_routers.remove(router)
             router._parent_router = None
     root.routers[:0] = [staff_commands.group_router, release_cmd.router, staff_commands.group_outsiders]
-    root.private_routers.append(staff_commands.private_router)
+    root.private_routers.extend([staff_commands.private_router, curator_decisions.router])
     root.delivery_planners.append(plan_curator)
     root.delivery_planners.append(plan_op4_result)  # ТЕКОН ОП4: ТП2 told the result at the user (002)
     root.startup_hooks.append(_staff_menus)

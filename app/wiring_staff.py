@@ -22,6 +22,7 @@ def wire(root: Root) -> None:
         card_reclassify,
         card_release,
         forum_topic,
+        line1_edits,
         line_chat,
         news_chat,
         outage_chat,
@@ -32,10 +33,11 @@ def wire(root: Root) -> None:
     # /outage, /restore, /works and /news before the cards' routers, whose text handlers would take the dialogs'
     # answers;
     # a forum topic's messages (outside any dialog) before the replies to a plain group's card
-    # the reclassify dialog's presses before card_buttons', whose catch-all refuses a button it does not know
+    # the reclassify dialog's presses before card_buttons', whose catch-all refuses a button it does not know;
+    # edits of those dialogs' answers before staff_edits, which would speak of a ticket
     for router in (line_chat.router, works_chat.router, news_chat.router, outage_chat.router, forum_topic.router,
                    card_reclassify.router, card_files.router, card_release.router, card_buttons.router,
-                   card_buttons.outsiders, staff_edits.router):
+                   card_buttons.outsiders, line1_edits.router, staff_edits.router):
         if router.parent_router is not None:  # a second root in one process (tests) takes it over
             router.parent_router.sub_routers.remove(router)
             router._parent_router = None

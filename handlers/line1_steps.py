@@ -1,4 +1,5 @@
-"""What the line chats' dialogs (/outage, /restore, /works) share: who may declare, keyboards, times."""
+"""What the line chats' dialogs (/outage, /restore, /works, /news) share: who may declare, keyboards, times, the
+length limits of their texts, and the ids of the messages they took (for their edits: handlers/line1_edits.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from handlers.common import drop_keyboard
 
 GROUPS = ("group", "supergroup")
 ANSWER = F.text & ~F.text.startswith("/")  # a command is not an answer to a step
+TAKEN_KEPT = 20  # the last answers these dialogs took from a person in a chat, for their edits
+# what the use cases (and the admin API) keep of each text: a longer one is asked again, never cut
+TITLE_LIMIT, WHAT_LIMIT, NEWS_LIMIT, RESOLUTION_LIMIT = 300, 2000, 3000, 4000
 
 
 class MayDeclare(Filter):
@@ -83,6 +87,35 @@ async def say_under(cq: CallbackQuery, text: str, *, reply_markup: Any = None) -
         await msg.answer(text, reply_markup=reply_markup)
     elif msg is not None and cq.bot is not None:
         await cq.bot.send_message(chat_id=msg.chat.id, text=text, reply_markup=reply_markup)
+
+
+async def took(message: Message, state: FSMContext) -> None:
+    """The step took this message as its answer: an edit of it is answered as of a dialog (line1_edits.py)."""
+    data = await state.get_data()
+    await state.update_data(l1_taken=[*data.get("l1_taken", []), message.message_id][-TAKEN_KEPT:], l1_refused=None)
+
+
+async def refused(message: Message, state: FSMContext) -> None:
+    """The step refused this message and asks again: an edit of it, while the step waits, is its answer."""
+    await state.update_data(l1_refused=[message.message_id, await state.get_state()])
+
+
+async def end(state: FSMContext) -> None:
+    """Ends a dialog; the ids of the messages the dialogs took stay, so an edit of one is still answered."""
+    data = await state.get_data()
+    kept = {k: data[k] for k in ("l1_taken", "card_taken") if data.get(k)}
+    await state.set_state(None)
+    await state.set_data(kept)
+
+
+async def fits(message: Message, state: FSMContext, text: str, limit: int) -> bool:
+    """Whether a step's text is within what is kept of it; else the step asks again with both numbers."""
+    if len(text) <= limit:
+        return True
+    await refused(message, state)
+    await message.answer(_("Слишком длинный текст: {n} символов, а здесь можно не больше {limit}. Сократите его и "
+                           "пришлите ещё раз (ваше сообщение осталось в чате).").format(n=len(text), limit=limit))
+    return False
 
 
 async def ask(message: Message, text: str) -> None:

@@ -17,7 +17,20 @@ from core.broadcasts import news
 from core.errors import DomainError
 from core.outages.declarers import Declarer
 from core.uow import UowFactory
-from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, ask, rows_kb, say_under, take_service
+from handlers.line1_steps import (
+    ANSWER,
+    GROUPS,
+    NEWS_LIMIT,
+    TITLE_LIMIT,
+    MayDeclare,
+    ask,
+    end,
+    fits,
+    rows_kb,
+    say_under,
+    take_service,
+    took,
+)
 
 router = Router(name="news-chat")
 router.message.filter(F.chat.type.in_(GROUPS))
@@ -32,7 +45,7 @@ class NewsSG(StatesGroup):
 
 @router.message(Command("news"), MayDeclare())
 async def on_news(message: Message, state: FSMContext, declarer: Declarer) -> None:
-    await state.clear()
+    await end(state)
     rows = [(name, OutCb(a="nsvc", v=code)) for code, name in declarer.services]
     rows.append((_("✖️ Отмена"), OutCb(a="cancel")))
     await message.answer(_("📢 Информационное сообщение пользователям. Шаг 1 из 3: какой сервис?"),
@@ -47,14 +60,22 @@ async def on_service(cq: CallbackQuery, callback_data: OutCb, state: FSMContext,
 
 @router.message(StateFilter(NewsSG.title), ANSWER, MayDeclare())
 async def on_title(message: Message, state: FSMContext) -> None:
-    await state.update_data(title=" ".join((message.text or "").split())[:300])
+    title = " ".join((message.text or "").split())
+    if not await fits(message, state, title, TITLE_LIMIT):
+        return
+    await took(message, state)
+    await state.update_data(title=title)
     await state.set_state(NewsSG.text)
     await ask(message, _("Шаг 3 из 3: текст сообщения."))
 
 
 @router.message(StateFilter(NewsSG.text), ANSWER, MayDeclare())
 async def on_text(message: Message, state: FSMContext) -> None:
-    await state.update_data(text=(message.text or "").strip()[:3000])
+    text = (message.text or "").strip()
+    if not await fits(message, state, text, NEWS_LIMIT):
+        return
+    await took(message, state)
+    await state.update_data(text=text)
     await state.set_state(NewsSG.confirm)
     d = await state.get_data()
     await message.answer(
@@ -67,7 +88,7 @@ async def on_text(message: Message, state: FSMContext) -> None:
 @router.callback_query(StateFilter(NewsSG.confirm), OutCb.filter(F.a == "ngo"), MayDeclare())
 async def on_go(cq: CallbackQuery, state: FSMContext, uow: UowFactory, declarer: Declarer) -> None:
     d = await state.get_data()
-    await state.clear()
+    await end(state)
     await cq.answer()
     try:
         bid = await news.announce(uow=uow(), services=[d["svc"]], title=d["title"], text=d["text"],

@@ -25,7 +25,21 @@ from core.outages import service as outages
 from core.outages.declarers import Declarer
 from core.uow import UowFactory
 from handlers.common import drop_keyboard
-from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, parse_eta, rows_kb, say_under
+from handlers.line1_steps import (
+    ANSWER,
+    GROUPS,
+    RESOLUTION_LIMIT,
+    TITLE_LIMIT,
+    WHAT_LIMIT,
+    MayDeclare,
+    end,
+    fits,
+    parse_eta,
+    refused,
+    rows_kb,
+    say_under,
+    took,
+)
 
 log = logging.getLogger(__name__)
 router = Router(name="outage-chat")
@@ -47,7 +61,7 @@ def _skip_cancel() -> InlineKeyboardMarkup:
 
 @router.message(Command("outage"), MayDeclare())
 async def on_outage(message: Message, state: FSMContext, declarer: Declarer) -> None:
-    await state.clear()
+    await end(state)
     rows = [(name, OutCb(a="svc", v=code)) for code, name in declarer.services]
     rows.append((_("✖️ Отмена"), OutCb(a="cancel")))
     await message.answer(_("⚠️ Объявление аварии. Шаг 1 из 4: какой сервис не работает?"), reply_markup=rows_kb(rows))
@@ -55,7 +69,7 @@ async def on_outage(message: Message, state: FSMContext, declarer: Declarer) -> 
 
 @router.callback_query(OutCb.filter(F.a == "cancel"))
 async def on_cancel(cq: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
+    await end(state)
     await cq.answer(_("Отменено"))
     if isinstance(cq.message, Message):
         await drop_keyboard(cq.message)
@@ -77,7 +91,10 @@ async def on_service(cq: CallbackQuery, callback_data: OutCb, state: FSMContext,
 
 @router.message(StateFilter(OutageSG.title), ANSWER, MayDeclare())
 async def on_title(message: Message, state: FSMContext) -> None:
-    title = " ".join((message.text or "").split())[:300]
+    title = " ".join((message.text or "").split())
+    if not await fits(message, state, title, TITLE_LIMIT):
+        return
+    await took(message, state)
     await state.update_data(title=title)
     await state.set_state(OutageSG.what)
     await message.answer(_("Шаг 3 из 4: что именно не работает? Ответьте на это сообщение или «Пропустить»."),
@@ -86,7 +103,11 @@ async def on_title(message: Message, state: FSMContext) -> None:
 
 @router.message(StateFilter(OutageSG.what), ANSWER, MayDeclare())
 async def on_what(message: Message, state: FSMContext) -> None:
-    await state.update_data(what=(message.text or "").strip()[:2000])
+    what = (message.text or "").strip()
+    if not await fits(message, state, what, WHAT_LIMIT):
+        return
+    await took(message, state)
+    await state.update_data(what=what)
     await _ask_eta(message, state)
 
 
@@ -117,12 +138,15 @@ async def on_eta(message: Message, state: FSMContext, tz: ZoneInfo) -> None:
     now = utcnow()
     eta = parse_eta(message.text or "", now=now, tz=tz)
     if eta is None:
+        await refused(message, state)
         await message.answer(_("Не понял время. Напишите, например, <i>18:30</i> или <i>03.12 09:00</i>."))
         return
     if eta <= now:  # it would be announced to every user of the service as the expected restoration
+        await refused(message, state)
         await message.answer(_("Это время уже прошло ({at}). Напишите, когда ожидается восстановление, или "
                                "«Пропустить».").format(at=eta.astimezone(tz).strftime("%d.%m.%Y %H:%M")))
         return
+    await took(message, state)
     await state.update_data(eta=eta.isoformat())
     await _confirm(message, state, tz)
 
@@ -142,7 +166,7 @@ async def _confirm(message: Message, state: FSMContext, tz: ZoneInfo) -> None:
 @router.callback_query(StateFilter(OutageSG.confirm), OutCb.filter(F.a == "go"), MayDeclare())
 async def on_go(cq: CallbackQuery, state: FSMContext, uow: UowFactory, tz: ZoneInfo, declarer: Declarer) -> None:
     d = await state.get_data()
-    await state.clear()
+    await end(state)
     await cq.answer()
     eta = datetime.fromisoformat(d["eta"]) if d.get("eta") else None
     try:
@@ -162,7 +186,7 @@ async def _answer(cq: CallbackQuery, text: str) -> None:
 
 @router.message(Command("restore"), MayDeclare())
 async def on_restore(message: Message, state: FSMContext, uow: UowFactory, declarer: Declarer) -> None:
-    await state.clear()
+    await end(state)
     mine = {c for c, _n in declarer.services}
     open_ = [o for o in await outages.open_outages(uow=uow.read()) if mine & set(o.services or [])]
     if not open_:
@@ -188,9 +212,12 @@ async def on_pick(cq: CallbackQuery, callback_data: OutCb, state: FSMContext) ->
 @router.message(StateFilter(OutageSG.resolution), ANSWER, MayDeclare())
 async def on_resolution(message: Message, state: FSMContext, uow: UowFactory, tz: ZoneInfo,
                         declarer: Declarer) -> None:
+    resolution = (message.text or "").strip()
+    if not await fits(message, state, resolution, RESOLUTION_LIMIT):
+        return
+    await took(message, state)
     d = await state.get_data()
-    await state.clear()
-    resolution = (message.text or "").strip()[:4000]
+    await end(state)
     try:
         o, _bid, linked = await outages.restore(uow=uow(), outage_id=d["outage_id"], resolution=resolution,
                                                 restored_by=declarer.name, tz=tz)

@@ -1,4 +1,5 @@
-"""Staff commands in a line chat or privately: /queue, /my, /ticket SD-…, /stats; the МРФ curator's decisions.
+"""Staff commands in a line chat or privately: /queue, /my, /ticket SD-…, /stats (the МРФ curator's decisions:
+handlers/curator_decisions.py).
 
 In a line chat the sender must be an active member of the chat's group (card_buttons.LineStaff); the scope is the
 chat's group. Privately the sender is a staff member the bot knows by Telegram id (anybody else falls through to
@@ -16,22 +17,18 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, Filter
-from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 
-from bot.callbacks import ApproveCb, QueueCb
+from bot.callbacks import QueueCb
 from bot.staff.texts import Tr
 from bot.staff.views import PAGE, page_markup, render_page, render_stats
 from bot.staffchat.card import content_hash, render_markup, render_text
 from bot.staffchat.topics import THREAD_GONE
 from bot.telegram import escape
 from core.db import utcnow
-from core.errors import DomainError, ValidationFailed
 from core.staffdesk import cards, chats, queues, topics
 from core.staffdesk.queues import GroupScope, QueuePage, StaffRef
-from core.tickets import approval
 from core.tickets.models import parse_number
 from core.uow import UowFactory
 from handlers.card_steps import LineStaff
@@ -49,10 +46,6 @@ group_outsiders.message.filter(F.chat.type.in_(GROUPS))
 private_router = Router(name="staff-commands-private")
 private_router.message.filter(F.chat.type == "private")
 private_router.callback_query.filter(F.message.chat.type == "private")
-
-
-class CuratorSG(StatesGroup):
-    reason = State()
 
 
 class PrivateStaff(Filter):
@@ -294,66 +287,3 @@ async def on_private_page(cq: CallbackQuery, callback_data: QueueCb, staff: list
         await _show(cq.message, uow, _tr(i18n, locale), tz, kind, scopes=scopes,
                     staff_ids=[s.staff_id for s in staff], regions=_regions(staff), offset=max(0, callback_data.o),
                     where=", ".join(s.group_code for s in scopes), edit=True)
-
-
-@private_router.callback_query(ApproveCb.filter())
-async def on_decision(cq: CallbackQuery, callback_data: ApproveCb, state: FSMContext, uow: UowFactory,
-                      i18n: I18n | None = None, locale: str | None = None) -> None:
-    tr = _tr(i18n, locale)
-    staff_id = await approval.curator_staff_id(uow=uow(), tg_id=cq.from_user.id, ticket_id=callback_data.t)
-    if staff_id is None:
-        log.warning("curator decision %r by %s refused: not the curator of the requester's МРФ", cq.data,
-                    cq.from_user.id)
-        await cq.answer(tr("Решение по этому запросу принимает куратор МРФ заявителя."), show_alert=True)
-        return
-    if callback_data.a == "no":
-        await state.set_state(CuratorSG.reason)
-        await state.update_data(cur_t=callback_data.t)
-        await cq.answer()
-        if isinstance(cq.message, Message):
-            await cq.message.answer(tr("Напишите причину отказа одним сообщением — её получит заявитель. "
-                                       "/cancel — не отказывать."))
-        return
-    try:
-        ticket = await approval.approve(uow=uow(), ticket_id=callback_data.t, staff_id=staff_id)
-    except DomainError as exc:
-        log.info("approval of %s by staff %s refused: %s", callback_data.t, staff_id, exc.message)
-        await cq.answer(tr("Запрос уже рассмотрен."), show_alert=True)
-        return
-    await cq.answer(tr("Согласовано."))
-    if isinstance(cq.message, Message):
-        await cq.message.edit_text(tr("✅ Запрос {number} согласован: передан на 1ЛТП для выдачи доступа.",
-                                      number=escape(ticket.number or "")))
-
-
-@private_router.message(CuratorSG.reason, Command("cancel"))
-async def on_reason_cancel(message: Message, state: FSMContext, i18n: I18n | None = None,
-                           locale: str | None = None) -> None:
-    await state.clear()
-    await message.answer(_tr(i18n, locale)("Отказ не отправлен, запрос ждёт вашего решения."))
-
-
-@private_router.message(CuratorSG.reason, F.text)
-async def on_reason(message: Message, state: FSMContext, uow: UowFactory, i18n: I18n | None = None,
-                    locale: str | None = None) -> None:
-    tr = _tr(i18n, locale)
-    ticket_id = int((await state.get_data()).get("cur_t") or 0)
-    tg = message.from_user
-    staff_id = await approval.curator_staff_id(uow=uow(), tg_id=tg.id, ticket_id=ticket_id) if tg else None
-    if staff_id is None:
-        await state.clear()
-        await message.answer(tr("Решение по этому запросу принимает куратор МРФ заявителя."))
-        return
-    try:
-        ticket = await approval.reject(uow=uow(), ticket_id=ticket_id, staff_id=staff_id, reason=message.text or "")
-    except ValidationFailed:
-        await message.answer(tr("Причина отказа нужна: напишите её одним сообщением (до 1000 знаков)."))
-        return
-    except DomainError as exc:
-        await state.clear()
-        log.info("rejection of %s by staff %s refused: %s", ticket_id, staff_id, exc.message)
-        await message.answer(tr("Запрос уже рассмотрен."))
-        return
-    await state.clear()
-    await message.answer(tr("❌ Запрос {number} отклонён, заявитель получит причину.",
-                            number=escape(ticket.number or "")))

@@ -20,7 +20,22 @@ from core.errors import DomainError
 from core.outages.declarers import Declarer
 from core.planned import service as planned
 from core.uow import UowFactory
-from handlers.line1_steps import ANSWER, GROUPS, MayDeclare, ask, parse_eta, rows_kb, say_under, take_service
+from handlers.line1_steps import (
+    ANSWER,
+    GROUPS,
+    TITLE_LIMIT,
+    WHAT_LIMIT,
+    MayDeclare,
+    ask,
+    end,
+    fits,
+    parse_eta,
+    refused,
+    rows_kb,
+    say_under,
+    take_service,
+    took,
+)
 
 router = Router(name="works-chat")
 router.message.filter(F.chat.type.in_(GROUPS))
@@ -38,7 +53,7 @@ class WorksSG(StatesGroup):
 
 @router.message(Command("works"), MayDeclare())
 async def on_works(message: Message, state: FSMContext) -> None:
-    await state.clear()
+    await end(state)
     await message.answer(_("🛠 Объявление о работах. Шаг 1 из 6: что планируется?"), reply_markup=rows_kb([
         (_("Плановые работы"), OutCb(a="wk", v="works")), (_("Релиз (обновление)"), OutCb(a="wk", v="release")),
         (_("✖️ Отмена"), OutCb(a="cancel"))]))
@@ -67,7 +82,11 @@ async def on_service(cq: CallbackQuery, callback_data: OutCb, state: FSMContext,
 
 @router.message(StateFilter(WorksSG.title), ANSWER, MayDeclare())
 async def on_title(message: Message, state: FSMContext) -> None:
-    await state.update_data(title=" ".join((message.text or "").split())[:300])
+    title = " ".join((message.text or "").split())
+    if not await fits(message, state, title, TITLE_LIMIT):
+        return
+    await took(message, state)
+    await state.update_data(title=title)
     await state.set_state(WorksSG.what)
     data = await state.get_data()
     await ask(message, _("Шаг 4 из 6: что будет недоступно?") if data["kind"] == "works"
@@ -76,7 +95,11 @@ async def on_title(message: Message, state: FSMContext) -> None:
 
 @router.message(StateFilter(WorksSG.what), ANSWER, MayDeclare())
 async def on_what(message: Message, state: FSMContext) -> None:
-    await state.update_data(what=(message.text or "").strip()[:2000])
+    what = (message.text or "").strip()
+    if not await fits(message, state, what, WHAT_LIMIT):
+        return
+    await took(message, state)
+    await state.update_data(what=what)
     await state.set_state(WorksSG.start)
     await ask(message, _("Шаг 5 из 6: начало, например <i>10.12 22:00</i>."))
 
@@ -88,22 +111,27 @@ async def on_time(message: Message, state: FSMContext, tz: ZoneInfo) -> None:
     # an end typed as «02:00» is the first 02:00 after the start, not after now
     at = parse_eta(message.text or "", now=start or utcnow(), tz=tz)
     if at is None:
+        await refused(message, state)
         await message.answer(_("Не понял время. Напишите, например, <i>10.12 22:00</i>."))
         return
     # refused at the step, not after «📣 Объявить» with the whole dialog to type again
     if start is None:
         if at <= utcnow():
+            await refused(message, state)
             await message.answer(_("Это время уже прошло ({at}): о работах сообщают заранее. Напишите начало ещё "
                                    "раз.").format(at=at.astimezone(tz).strftime(FMT)))
             return
+        await took(message, state)
         await state.update_data(start=at.isoformat())
         await state.set_state(WorksSG.end)
         await ask(message, _("Шаг 6 из 6: окончание, например <i>11.12 02:00</i>."))
         return
     if at <= start:
+        await refused(message, state)
         await message.answer(_("Окончание должно быть позже начала ({start}). Напишите окончание ещё раз.").format(
             start=start.astimezone(tz).strftime(FMT)))
         return
+    await took(message, state)
     await state.update_data(end=at.isoformat())
     await _confirm(message, state, tz)
 
@@ -128,7 +156,7 @@ async def _confirm(message: Message, state: FSMContext, tz: ZoneInfo) -> None:
 @router.callback_query(StateFilter(WorksSG.confirm), OutCb.filter(F.a == "wgo"), MayDeclare())
 async def on_go(cq: CallbackQuery, state: FSMContext, uow: UowFactory, tz: ZoneInfo, declarer: Declarer) -> None:
     d = await state.get_data()
-    await state.clear()
+    await end(state)
     await cq.answer()
     release = d["kind"] == "release"
     try:

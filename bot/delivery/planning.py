@@ -44,6 +44,9 @@ class Target:
     files: tuple[tuple[str, str], ...] = ()  # (file_kind(), file_id) sent after the text (none when it is "")
     captions: tuple[str, ...] = ()  # the captions of the first files, in order
     thread_gone: Callable[[], Awaitable[None]] | None = None  # Telegram says the topic is gone: forget it
+    # Telegram says the topic is closed (someone closed it by hand): reopened with the bot; False when refused
+    thread_closed: Callable[[Bot], Awaitable[bool]] | None = None
+    outside: str | None = None  # the text for the chat's general feed when the closed topic cannot be reopened
 
 
 Planner = Callable[[AsyncSession, OutboxEvent, "DeliveryContext"], Awaitable[list[Target]]]

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from aiogram.exceptions import (
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 THREAD_GONE = "message thread not found"
+TOPIC_CLOSED = "topic_closed"
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "peer_id_invalid")
 WORKER = None  # the Backoff key of the whole worker
 MAX_PAUSES = 5
@@ -91,7 +92,7 @@ async def send_target(poll: Poll, event_id: int, t: Target) -> Result:
     """Sends every piece of one target's text (the keyboard on the last); never raises for a Telegram answer."""
     pieces = split_text(t.text) if t.text else []  # files alone: no text before them
     total = len(pieces) + len(t.files)
-    chat, done, errors, pauses, moved = t.chat_id, 0, 0, 0, 0
+    chat, done, errors, pauses, moved, reopened = t.chat_id, 0, 0, 0, 0, False
     key = (event_id, t.chat_id)
     while done < total:
         if poll.stopped:
@@ -124,6 +125,15 @@ async def send_target(poll: Poll, event_id: int, t: Target) -> Result:
         except TelegramBadRequest as exc:
             if any(g in exc.message.lower() for g in GONE):
                 return _gone(t, exc.message)
+            if t.thread_closed is not None and TOPIC_CLOSED in exc.message.lower() and not reopened:
+                reopened = True  # once: a topic closed again at once is not fought over
+                if await t.thread_closed(poll.bot):
+                    continue  # the same piece again, into the reopened topic
+                if done == 0 and t.outside is not None:  # not reopened: the chat's general feed, with the number
+                    t = replace(t, text=t.outside, thread_id=None, thread_closed=None, thread_gone=None)
+                    pieces = split_text(t.text)
+                    total = len(pieces) + len(t.files)
+                    continue
             if t.thread_gone is not None and THREAD_GONE in exc.message.lower():
                 await t.thread_gone()  # the topic was deleted: a new one is made, this and what follows wait for it
                 return Result(DeliveryStatus.retry, exc.message, _moved(t, chat))

@@ -25,7 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.limiter import RateLimiter
 from bot.staffchat.card import content_hash, moved_text, render_markup, render_text
-from bot.staffchat.topics import THREAD_GONE, ensure_topic, topic_color, topic_name, topic_refusal
+from bot.staffchat.topics import (
+    THREAD_GONE,
+    TOPIC_CLOSED,
+    ensure_topic,
+    reopener,
+    topic_color,
+    topic_name,
+    topic_refusal,
+)
 from core.catalog.models import Service
 from core.staffdesk import cards, chats, topics
 from core.staffdesk.models import ChatStatus
@@ -125,6 +133,11 @@ async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: Zon
             broken = topic_refusal(exc.message) if item.forum else None
             if broken is not None:  # no topic can be made there: the chat is broken (line 1 told) until fixed
                 await chats.mark_broken(uow=uow(), chat_id=item.chat_id, reason=broken)
+                stats.waiting += 1
+                continue
+            if item.forum and TOPIC_CLOSED in exc.message.lower() and thread is not None:
+                # closed by hand while the ticket still has news: reopened, the card goes in on the next pass
+                await reopener(uow, item.chat_id, thread)(bot)
                 stats.waiting += 1
                 continue
             if item.forum and THREAD_GONE in exc.message.lower() and thread is not None:

@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.planning import DeliveryContext, Target, comment_files
@@ -23,11 +23,13 @@ from core.catalog.models import Service, User
 from core.outbox.models import OutboxEvent
 from core.staffdesk import chats, topics
 from core.staffdesk.models import ChatStatus
-from core.tickets.models import Ticket
+from core.tickets.models import Ticket, ticket_number
 from core.uow import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
 THREAD_GONE = "message thread not found"
+TOPIC_CLOSED = "topic_closed"  # Telegram's answer to a send into a closed topic
+TOPIC_SAME = "topic_not_modified"  # closing a closed topic, reopening an open one
 NOT_FORUM = "в группе выключены темы, а чат привязан как группа с темами: привяжите его заново (/bind)"
 NAME_LIMIT = 128
 # Telegram's six topic colours (createForumTopic refuses any other): blue, yellow, violet, green, rose, red
@@ -87,6 +89,24 @@ def _forget(factory: Callable[[], UnitOfWork], chat_id: int, thread_id: int) -> 
     return run
 
 
+def reopener(factory: Callable[[], UnitOfWork], chat_id: int, thread_id: int) -> Callable[[Bot], Awaitable[bool]]:
+    """What a send does when Telegram answers that the ticket's topic is closed (a staff member closed it by hand,
+    and the ticket has news): the topic is reopened, so the news is seen where the ticket's work is; False when
+    Telegram refuses that too (the caller posts into the chat's general feed instead)."""
+    async def run(bot: Bot) -> bool:
+        try:
+            await bot.reopen_forum_topic(chat_id=chat_id, message_thread_id=thread_id)
+        except TelegramBadRequest as exc:
+            if TOPIC_SAME not in exc.message.lower():  # reopened meanwhile by someone else: as good
+                log.warning("closed topic %s of chat %s not reopened: %s", thread_id, chat_id, exc.message)
+                return False
+        ticket_id = await topics.reopened(uow=factory(), chat_id=chat_id, thread_id=thread_id)
+        log.info("topic %s of chat %s (ticket %s) was closed by hand: reopened for its news", thread_id, chat_id,
+                 ticket_id)
+        return True
+    return run
+
+
 async def plan_topic(session: AsyncSession, ev: OutboxEvent, ctx: DeliveryContext) -> list[Target]:
     """What the requester wrote in the bot → the ticket's topic in a forum line chat (waits for the topic)."""
     what = RELAYED.get(ev.topic)
@@ -110,5 +130,8 @@ async def plan_topic(session: AsyncSession, ev: OutboxEvent, ctx: DeliveryContex
     thread = await topics.thread_of(session, ticket_id=ticket.id, chat_id=row.chat_id)
     if thread is None:
         return [Target(chat_id=row.chat_id, text=text, wait="the ticket's topic is not created yet", files=files)]
+    factory = lambda: UnitOfWork(ctx.session_factory)  # noqa: E731
     return [Target(chat_id=row.chat_id, text=text, thread_id=thread, files=files,
-                   thread_gone=_forget(lambda: UnitOfWork(ctx.session_factory), row.chat_id, thread))]
+                   thread_gone=_forget(factory, row.chat_id, thread),
+                   thread_closed=reopener(factory, row.chat_id, thread),
+                   outside=f"<b>{ticket_number(ticket.id)}</b> (тема обращения закрыта)\n{text}")]

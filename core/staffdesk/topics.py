@@ -124,3 +124,20 @@ async def set_closed(*, uow: UnitOfWork, ticket_id: int) -> None:
         await uow.session.execute(update(ForumTopic).where(ForumTopic.ticket_id == ticket_id).values(
             closed=True, updated_at=utcnow()).execution_options(synchronize_session=False))
         await uow.commit()
+
+
+async def reopened(*, uow: UnitOfWork, chat_id: int, thread_id: int) -> int | None:
+    """Telegram reopened a ticket's topic (closed by hand): noted, and the card looked at again (a finished
+    ticket's topic is closed once more by the next card pass); its ticket, or None when the topic is no ticket's."""
+    async with uow:
+        s = uow.session
+        ticket_id = await s.scalar(select(ForumTopic.ticket_id).where(ForumTopic.chat_id == chat_id,
+                                                                      ForumTopic.thread_id == thread_id))
+        if ticket_id is None:
+            return None
+        now = utcnow()
+        await s.execute(update(ForumTopic).where(ForumTopic.ticket_id == ticket_id).values(
+            closed=False, updated_at=now).execution_options(synchronize_session=False))
+        await cards.mark_dirty(s, ticket_id=ticket_id, now=now)
+        await uow.commit()
+        return ticket_id

@@ -3,47 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, select, true
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.catalog import people
-from core.catalog import repo as catalog_repo
-from core.catalog.intake import FieldKind, RequestType, intake_fields, validate_fields
-from core.catalog.models import Organisation, Service, Staff, User
+from core.catalog.models import Staff
 from core.db import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from core.tickets import approval, effects, races, routing
+from core.tickets import effects, permissions, races
 from core.tickets.contract import check_contract
 from core.tickets.lifecycle import SYSTEM, Action, Actor, Step, next_status
-from core.tickets.models import Attachment, Comment, Ticket, TicketHistory, parse_number
+from core.tickets.models import Comment, Ticket, TicketHistory, parse_number
 from core.tickets.queries import TicketFilter, search
+from core.tickets.registering import (
+    PROFILE_KEYS,
+    FileRef,
+    active_service,
+    attachment,
+    event_payload,
+    organisation_id,
+    register_in,
+    requester_and_service,
+    service_by_code,
+)
 from core.uow import UnitOfWork, WriteConflict
 
-__all__ = ["SYSTEM", "Actor"]  # defined in lifecycle (below the SLA clock too), kept importable from here
-
-PROFILE_KEYS = ("full_name", "login", "email", "region")
-
-
-@dataclass(frozen=True, slots=True)
-class FileRef:
-    file_id: str
-    name: str = ""
-    mime: str | None = None
-    size: int | None = None
-    file_unique_id: str | None = None
-    kind: str | None = None  # photo, voice, audio or document: how Telegram sends the file id back
-
-
-def _event_payload(ticket: Ticket, **extra: Any) -> dict[str, Any]:
-    return {"ticket_id": ticket.id, "number": ticket.number, "requester_id": ticket.requester_id,
-            "line": ticket.line, "assignee_id": ticket.assignee_id, "status": ticket.status,
-            "priority": ticket.priority, "service_id": ticket.service_id, **extra}
+# defined in lifecycle (below the SLA clock too) and registering, kept importable from here
+__all__ = ["PROFILE_KEYS", "SYSTEM", "Actor", "FileRef"]
 
 
 async def register(*, uow: UnitOfWork, service_code: str, request_type: str, priority: int | None,
@@ -61,13 +51,13 @@ async def register(*, uow: UnitOfWork, service_code: str, request_type: str, pri
     try:
         async with uow:
             # the requester and the service in one round trip: on SQLite each statement costs several thread hops
-            row = (await uow.session.execute(_requester_and_service(),
+            row = (await uow.session.execute(requester_and_service(),
                                              {"uid": requester_id, "code": service_code})).first()
             if row is None:
-                await _service(uow, service_code)
+                await service_by_code(uow, service_code)
                 raise NotFound(f"unknown user {requester_id}")
             user, service = row
-            ticket = await _register_in(uow, service=_active(service, service_code), request_type=request_type,
+            ticket = await register_in(uow, service=active_service(service, service_code), request_type=request_type,
                                         priority=priority, user=user, fields=fields, channel=channel,
                                         attachments=attachments, actor=actor, tz=tz, now=now or utcnow(),
                                         intake_key=intake_key)
@@ -102,103 +92,16 @@ async def register_on_behalf(*, uow: UnitOfWork, service_code: str, request_type
         if staff_id is not None and await uow.session.get(Staff, staff_id) is None:
             raise NotFound(f"staff member {staff_id} not found")
         profile: dict[str, Any] = {k: requester.get(k) for k in PROFILE_KEYS}
-        profile["organisation_id"] = await _organisation_id(uow, requester)
+        profile["organisation_id"] = await organisation_id(uow, requester)
         user = await people.for_call_in(uow, **profile)
         if profile["organisation_id"] is not None:
             await uow.session.refresh(user, ["organisation"])
         actor = Actor("staff", staff_id) if staff_id is not None else Actor("user", user.id)
-        ticket = await _register_in(uow, service=await _service(uow, service_code), request_type=request_type,
+        ticket = await register_in(uow, service=await service_by_code(uow, service_code), request_type=request_type,
                                     priority=priority, user=user, fields=fields, channel=channel, attachments=(),
                                     actor=actor, tz=tz, now=now or utcnow())
         await uow.commit()
         return ticket
-
-
-async def _organisation_id(uow: UnitOfWork, requester: dict[str, Any]) -> int | None:
-    org_id, name = requester.get("organisation_id"), " ".join(str(requester.get("organisation") or "").split())
-    if org_id is not None:
-        if await uow.session.get(Organisation, org_id) is None:
-            raise ValidationFailed(f"organisation {org_id} not found",
-                                   fields={"requester.organisation_id": "Организация не найдена"})
-        return int(org_id)
-    if not name:
-        return None
-    orgs = (await uow.session.scalars(select(Organisation))).all()
-    found = [o for o in orgs if o.name.casefold() == name.casefold()]
-    if not found:
-        raise ValidationFailed(f"organisation '{name}' not found",
-                               fields={"requester.organisation": f"Организация «{name}» не найдена в справочнике"})
-    return found[0].id
-
-
-@cache
-def _requester_and_service() -> Select[User, Service]:
-    # built once: composing the statement cost more than running it
-    return select(User, Service).join(Service, true()).where(User.id == bindparam("uid"),
-                                                             Service.code == bindparam("code"))
-
-
-def _active(service: Service | None, code: str) -> Service:
-    if service is None or not service.active:
-        raise NotFound(f"unknown service '{code}'", service=code)
-    return service
-
-
-async def _service(uow: UnitOfWork, code: str) -> Service:
-    return _active(await catalog_repo.service_by_code(uow.session, code), code)
-
-
-async def _register_in(uow: UnitOfWork, *, service: Service, request_type: str, priority: int | None, user: User,
-                       fields: dict[str, Any], channel: str, attachments: Sequence[FileRef], actor: Actor | None,
-                       tz: ZoneInfo, now: datetime, intake_key: str | None = None) -> Ticket:
-    service_code = service.code
-    if request_type not in RequestType.__members__ or (
-            service.request_types and request_type not in service.request_types):
-        raise ValidationFailed(f"request type '{request_type}' is not offered for '{service_code}'",
-                               fields={"type": "Вид обращения: выберите один из доступных для сервиса"})
-    fixed = (service.type_priority or {}).get(request_type)
-    if fixed is not None and priority not in (None, fixed):
-        # ТЕКОН: the assistance level follows the kind of request; ОП4 is opened by staff from an open ОП3
-        raise ValidationFailed(f"the level of '{request_type}' in '{service_code}' is fixed",
-                               fields={"priority": "Уровень помощи определяется видом обращения"})
-    priority = fixed if fixed is not None else priority
-    if priority not in (1, 2, 3, 4):
-        raise ValidationFailed("priority must be 1..4", fields={"priority": "Приоритет: число от 1 до 4"})
-    check_contract(service=service, user=user, on=now, tz=tz)
-    specs = intake_fields(service_intake=service.intake, request_type=request_type)
-    values = {k: getattr(user, k) for k in PROFILE_KEYS if getattr(user, k, None)} | dict(fields)
-    for spec in specs:
-        if spec.kind is FieldKind.files and spec.required and attachments and not values.get(spec.key):
-            # files come as attachments: a required screenshot is there when a file is
-            values[spec.key] = [ref.name or ref.file_id for ref in attachments]
-    values = {k: v for k, v in values.items() if k in {s.key for s in specs} or k in fields}
-    clean, problems = validate_fields(specs=specs, values=values, now=now, tz=tz)
-    if problems:
-        raise ValidationFailed("required details are missing or wrong", fields=problems)
-    line = await routing.first_group(uow.session, service=service, request_type=request_type)
-    ticket = Ticket(type=request_type, service_id=service.id, priority=priority, status="assigned",
-                    line=line, requester_id=user.id, channel=channel,
-                    title=effects.make_title(clean, request_type), fields=clean, created_at=now, updated_at=now,
-                    intake_key=intake_key)
-    uow.session.add(ticket)
-    await uow.session.flush()
-    for ref in attachments:
-        uow.session.add(_attachment(ticket.id, ref, now))
-    who = actor or Actor("user", user.id)
-    uow.session.add(TicketHistory(ticket_id=ticket.id, at=now, actor_kind=who.kind, actor_id=who.id,
-                                  action="register", from_status=None, to_status="assigned",
-                                  details={"channel": channel}))
-    await approval.on_register(uow=uow, ticket=ticket, user=user, now=now)
-    await effects.after_register(uow=uow, ticket=ticket, service=service, now=now)
-    uow.add_event("ticket.registered", _event_payload(ticket, type=request_type, service=service.code),
-                  ticket_id=ticket.id)
-    return ticket
-
-
-def _attachment(ticket_id: int, ref: FileRef, now: datetime, comment_id: int | None = None) -> Attachment:
-    return Attachment(ticket_id=ticket_id, file_id=ref.file_id, file_unique_id=ref.file_unique_id,
-                      name=ref.name, mime=ref.mime, size=ref.size, kind=ref.kind, comment_id=comment_id,
-                      created_at=now)
 
 
 async def apply_action(*, uow: UnitOfWork, ticket_id: int, action: str, actor: Actor,
@@ -234,13 +137,13 @@ async def step_in(uow: UnitOfWork, *, ticket_id: int, action: str, actor: Actor,
     if ticket is None:
         raise NotFound(f"ticket {ticket_id} not found")
     step = next_status(status=ticket.status, action=action)
-    await effects.authorize(uow=uow, ticket=ticket, step=step, actor=actor, params=params)
+    await permissions.authorize(uow=uow, ticket=ticket, step=step, actor=actor, params=params)
     details = await effects.apply(uow=uow, ticket=ticket, step=step, actor=actor, params=params, now=now)
     step = effects.settled_step(ticket, step, details)
     if files:
         # the answer and its screenshot are one event: staff get one notice, and a crash keeps both or neither
         for ref in files:
-            uow.session.add(_attachment(ticket.id, ref, now, details["comment_id"]))
+            uow.session.add(attachment(ticket.id, ref, now, details["comment_id"]))
         details["files"] = len(files)
     ticket.status = step.to_status.value
     ticket.updated_at = now
@@ -249,7 +152,7 @@ async def step_in(uow: UnitOfWork, *, ticket_id: int, action: str, actor: Actor,
                                   to_status=step.to_status.value, details=details))
     await effects.after_step(uow=uow, ticket=ticket, step=step, actor=actor, now=now)
     uow.add_event(f"ticket.{step.action.value}",
-                  _event_payload(ticket, action=step.action.value, from_status=step.from_status.value,
+                  event_payload(ticket, action=step.action.value, from_status=step.from_status.value,
                                  actor_kind=actor.kind, actor_id=actor.id, **{**details, **(event or {})}),
                   ticket_id=ticket.id)
     return ticket
@@ -288,13 +191,13 @@ async def _add_comment(*, uow: UnitOfWork, ticket_id: int, actor: Actor, text: s
         uow.session.add(comment)
         await uow.session.flush()
         for ref in files:
-            uow.session.add(_attachment(ticket.id, ref, now, comment.id))
+            uow.session.add(attachment(ticket.id, ref, now, comment.id))
         uow.session.add(TicketHistory(ticket_id=ticket.id, at=now, actor_kind=actor.kind, actor_id=actor.id,
                                       action="comment", from_status=ticket.status, to_status=ticket.status,
                                       details={"public": public, "comment_id": comment.id, "files": len(files)}))
         ticket.updated_at = now
         await effects.after_comment(uow=uow, ticket=ticket, actor=actor, public=public, now=now)
-        uow.add_event("ticket.comment", _event_payload(ticket, comment_id=comment.id, public=public, text=comment.text,
+        uow.add_event("ticket.comment", event_payload(ticket, comment_id=comment.id, public=public, text=comment.text,
                                                        actor_kind=actor.kind, actor_id=actor.id, files=len(files)),
                       ticket_id=ticket.id)
         await uow.commit()

@@ -128,6 +128,10 @@ class RecordingSession(BaseSession):
         """Someone deletes a topic in Telegram: sends to it answer «message thread not found» from now on."""
         self.topics[chat_id].pop(thread_id)
 
+    def close_topic(self, chat_id: int, thread_id: int) -> None:
+        """Someone closes a topic by hand in Telegram: sends to it answer «TOPIC_CLOSED» until it is reopened."""
+        self.closed_topics.add((chat_id, thread_id))
+
     def _forum_refusal(self, call: Call) -> str | None:
         chat = int(call.params.get("chat_id") or 0) if str(call.params.get("chat_id") or "").lstrip("-").isdigit() \
             else 0
@@ -136,6 +140,8 @@ class RecordingSession(BaseSession):
         thread = call.params.get("message_thread_id")
         if thread is not None and _is_send(call.name) and thread not in self.topics.get(chat, {thread: ""}):
             return "Bad Request: message thread not found"
+        if thread is not None and _is_send(call.name) and (chat, thread) in self.closed_topics:
+            return "Bad Request: TOPIC_CLOSED"  # what Telegram answers a send into a closed topic
         if call.name in ("closeForumTopic", "reopenForumTopic"):
             if chat not in self.topics or thread not in self.topics[chat]:
                 return "Bad Request: message thread not found"
