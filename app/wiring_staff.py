@@ -35,9 +35,10 @@ def wire(root: Root) -> None:
     # a forum topic's messages (outside any dialog) before the replies to a plain group's card
     # the reclassify dialog's presses before card_buttons', whose catch-all refuses a button it does not know;
     # edits of those dialogs' answers before staff_edits, which would speak of a ticket
-    for router in (line_chat.router, works_chat.router, news_chat.router, outage_chat.router, forum_topic.router,
-                   card_reclassify.router, card_files.router, card_release.router, card_buttons.router,
-                   card_buttons.outsiders, line1_edits.router, staff_edits.router):
+    # a topic closed or reopened by hand (its service message) is noted ahead of everything: it has no text anyway
+    for router in (forum_topic.closings, line_chat.router, works_chat.router, news_chat.router, outage_chat.router,
+                   forum_topic.router, card_reclassify.router, card_files.router, card_release.router,
+                   card_buttons.router, card_buttons.outsiders, line1_edits.router, staff_edits.router):
         if router.parent_router is not None:  # a second root in one process (tests) takes it over
             router.parent_router.sub_routers.remove(router)
             router._parent_router = None

@@ -47,6 +47,7 @@ class Target:
     # Telegram says the topic is closed (someone closed it by hand): reopened with the bot; False when refused
     thread_closed: Callable[[Bot], Awaitable[bool]] | None = None
     outside: str | None = None  # the text for the chat's general feed when the closed topic cannot be reopened
+    closed_now: bool = False  # the topic is known closed (by hand): thread_closed runs before the first send
 
 
 Planner = Callable[[AsyncSession, OutboxEvent, "DeliveryContext"], Awaitable[list[Target]]]

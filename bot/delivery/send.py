@@ -100,6 +100,12 @@ async def send_target(poll: Poll, event_id: int, t: Target) -> Result:
         await poll.limiter.acquire(chat, tracked=True)
         try:
             try:
+                if t.closed_now and not reopened:  # closed by hand, as its service message said: reopened first
+                    reopened = True
+                    moved_out = await _into_closed(poll, t, done)
+                    if moved_out is not None and moved_out is not t:  # not reopened: the general feed
+                        t, pieces = moved_out, split_text(moved_out.text)
+                        total = len(pieces) + len(t.files)
                 await _send_piece(poll.bot, chat, t, pieces, done)
             finally:
                 poll.limiter.done()
@@ -127,12 +133,11 @@ async def send_target(poll: Poll, event_id: int, t: Target) -> Result:
                 return _gone(t, exc.message)
             if t.thread_closed is not None and TOPIC_CLOSED in exc.message.lower() and not reopened:
                 reopened = True  # once: a topic closed again at once is not fought over
-                if await t.thread_closed(poll.bot):
-                    continue  # the same piece again, into the reopened topic
-                if done == 0 and t.outside is not None:  # not reopened: the chat's general feed, with the number
-                    t = replace(t, text=t.outside, thread_id=None, thread_closed=None, thread_gone=None)
-                    pieces = split_text(t.text)
-                    total = len(pieces) + len(t.files)
+                moved_out = await _into_closed(poll, t, done)
+                if moved_out is not None:  # the same piece again, into the reopened topic or the general feed
+                    if moved_out is not t:
+                        t, pieces = moved_out, split_text(moved_out.text)
+                        total = len(pieces) + len(t.files)
                     continue
             if t.thread_gone is not None and THREAD_GONE in exc.message.lower():
                 await t.thread_gone()  # the topic was deleted: a new one is made, this and what follows wait for it
@@ -155,6 +160,17 @@ async def send_target(poll: Poll, event_id: int, t: Target) -> Result:
             return Result(DeliveryStatus.retry, f"{type(exc).__name__}: {exc}", _moved(t, chat))
     poll.limiter.backoff.ok(key)
     return Result(DeliveryStatus.sent, None, _moved(t, chat))
+
+
+async def _into_closed(poll: Poll, t: Target, done: int) -> Target | None:
+    """A target whose topic is closed: the same target once the topic is reopened; when Telegram refuses that and
+    nothing went yet, the one for the chat's general feed (with the ticket's number); None: neither."""
+    assert t.thread_closed is not None
+    if await t.thread_closed(poll.bot):
+        return t
+    if done == 0 and t.outside is not None:
+        return replace(t, text=t.outside, thread_id=None, thread_closed=None, thread_gone=None, closed_now=False)
+    return None
 
 
 async def _send_piece(bot: Bot, chat: int, t: Target, pieces: list[str], i: int) -> None:

@@ -68,6 +68,7 @@ class _Rendered:
     forum: bool = False
     topic: tuple[str, int] = ("", 0)  # a forum card's topic: its name and colour at creation
     close: bool = False  # the ticket is finished and its topic still open in Telegram: it is closed
+    reopen: bool = False  # its topic was closed by hand and the ticket's work changed since: reopened first
     left: tuple[int, int] | None = None  # (chat, message) of the card it replaces there: told where it went
     left_text: str = ""
 
@@ -108,6 +109,9 @@ async def sync_cards(*, uow: UowFactory, bot: Bot, limiter: RateLimiter, tz: Zon
                     full.add(item.chat_id)
                     stats.waiting += 1
                     continue
+            if item.reopen and thread is not None:  # before the card: its news is what staff must act on
+                await limiter.acquire(item.chat_id)
+                await reopener(uow, item.chat_id, thread)(bot)
             message_id = await _show(bot, item, stats, thread)
             await _store(uow, item, message_id)
             if item.left is not None:
@@ -203,7 +207,8 @@ async def _render_dirty(uow: UowFactory, *, tz: ZoneInfo, limit: int, now: datet
                 same_place = await topics.thread_of(s, ticket_id=card.ticket_id, chat_id=row.chat_id) is not None
             close = row.forum and f.status in FINAL and await topics.closed_state(
                 s, ticket_id=card.ticket_id, chat_id=row.chat_id) is False
-            if same_place and digest == card.rendered_hash and not close:
+            reopen = row.forum and f.status not in FINAL and await _work_changed(s, f, row.chat_id)
+            if same_place and digest == card.rendered_hash and not close and not reopen:
                 await cards.synced(s, ticket_id=card.ticket_id, seq=card.seq, chat_id=card.chat_id,
                                    message_id=card.message_id, rendered_hash=digest)
                 out.append(_Rendered(card.ticket_id, card.seq, row.chat_id, card.message_id, text, markup, "same"))
@@ -214,10 +219,17 @@ async def _render_dirty(uow: UowFactory, *, tz: ZoneInfo, limit: int, now: datet
             out.append(_Rendered(card.ticket_id, card.seq, row.chat_id, card.message_id if same_place else None,
                                  text, markup, digest, forum=row.forum,
                                  topic=(topic_name(f.number, f.title), topic_color(f.status, f.priority)),
-                                 close=close, left=left,
+                                 close=close, reopen=reopen, left=left,
                                  left_text=moved_text(f, same_chat=card.chat_id == row.chat_id) if left else ""))
         await work.commit()
     return out
+
+
+async def _work_changed(s: AsyncSession, f: cards.CardFacts, chat_id: int) -> bool:
+    """The ticket's topic was closed by hand and its status or assignee changed since (reopened, rejected, taken,
+    assigned to someone): a redraw with nothing new for staff leaves the topic closed."""
+    mark = await topics.closed_mark_of(s, ticket_id=f.ticket_id, chat_id=chat_id)
+    return mark is not None and mark != topics.work_mark(f.status, f.assignee_id)
 
 
 async def _chat_of(s: AsyncSession, ticket_id: int) -> int | None:

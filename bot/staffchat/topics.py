@@ -128,10 +128,11 @@ async def plan_topic(session: AsyncSession, ev: OutboxEvent, ctx: DeliveryContex
     if row.status != ChatStatus.active:
         return [Target(chat_id=row.chat_id, text=text, held=row.reason or "chat broken", files=files)]
     thread = await topics.thread_of(session, ticket_id=ticket.id, chat_id=row.chat_id)
+    closed = await topics.closed_state(session, ticket_id=ticket.id, chat_id=row.chat_id)
     if thread is None:
         return [Target(chat_id=row.chat_id, text=text, wait="the ticket's topic is not created yet", files=files)]
     factory = lambda: UnitOfWork(ctx.session_factory)  # noqa: E731
     return [Target(chat_id=row.chat_id, text=text, thread_id=thread, files=files,
                    thread_gone=_forget(factory, row.chat_id, thread),
-                   thread_closed=reopener(factory, row.chat_id, thread),
+                   thread_closed=reopener(factory, row.chat_id, thread), closed_now=bool(closed),
                    outside=f"<b>{ticket_number(ticket.id)}</b> (тема обращения закрыта)\n{text}")]

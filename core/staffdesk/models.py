@@ -92,6 +92,8 @@ class ForumTopic(Base):
     name: Mapped[str] = mapped_column(String(128), default="")
     icon_color: Mapped[int | None] = mapped_column(Integer)
     closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # closed in Telegram
+    # closed by hand: the ticket's «status:assignee» then (topics.work_mark); the topic is reopened once it differs
+    closed_mark: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

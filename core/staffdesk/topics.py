@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import utcnow
 from core.staffdesk import cards
 from core.staffdesk.models import ForumTopic, TicketCard, TopicStatus
+from core.tickets.models import Ticket
 from core.uow import UnitOfWork
 
 STALE_CLAIM = timedelta(seconds=60)
@@ -66,7 +67,7 @@ async def created(*, uow: UnitOfWork, ticket_id: int, chat_id: int, thread_id: i
     async with uow:
         await uow.session.execute(update(ForumTopic).where(ForumTopic.ticket_id == ticket_id).values(
             chat_id=chat_id, thread_id=thread_id, status=TopicStatus.open, name=name, icon_color=icon_color,
-            closed=False, updated_at=utcnow()).execution_options(synchronize_session=False))
+            closed=False, closed_mark=None, updated_at=utcnow()).execution_options(synchronize_session=False))
         await uow.commit()
 
 
@@ -122,7 +123,7 @@ async def set_closed(*, uow: UnitOfWork, ticket_id: int) -> None:
     """Telegram closed the ticket's topic."""
     async with uow:
         await uow.session.execute(update(ForumTopic).where(ForumTopic.ticket_id == ticket_id).values(
-            closed=True, updated_at=utcnow()).execution_options(synchronize_session=False))
+            closed=True, closed_mark=None, updated_at=utcnow()).execution_options(synchronize_session=False))
         await uow.commit()
 
 
@@ -137,7 +138,37 @@ async def reopened(*, uow: UnitOfWork, chat_id: int, thread_id: int) -> int | No
             return None
         now = utcnow()
         await s.execute(update(ForumTopic).where(ForumTopic.ticket_id == ticket_id).values(
-            closed=False, updated_at=now).execution_options(synchronize_session=False))
+            closed=False, closed_mark=None, updated_at=now).execution_options(synchronize_session=False))
         await cards.mark_dirty(s, ticket_id=ticket_id, now=now)
         await uow.commit()
         return ticket_id
+
+
+def work_mark(status: str, assignee_id: int | None) -> str:
+    """What staff act on in a ticket, as kept when its topic was closed by hand: its status and its assignee."""
+    return f"{status}:{assignee_id or ''}"
+
+
+async def closed_by_hand(*, uow: UnitOfWork, chat_id: int, thread_id: int) -> int | None:
+    """Someone closed a ticket's topic in Telegram (its service message came): noted with the ticket's work then,
+    so the desk reopens it before it posts what staff must act on; its ticket, or None when it is no ticket's."""
+    async with uow:
+        s = uow.session
+        ticket_id = await s.scalar(select(ForumTopic.ticket_id).where(ForumTopic.chat_id == chat_id,
+                                                                      ForumTopic.thread_id == thread_id))
+        ticket = await s.get(Ticket, ticket_id) if ticket_id is not None else None
+        if ticket is None:
+            return None
+        await s.execute(update(ForumTopic).where(ForumTopic.ticket_id == ticket.id).values(
+            closed=True, closed_mark=work_mark(ticket.status, ticket.assignee_id), updated_at=utcnow())
+            .execution_options(synchronize_session=False))
+        await uow.commit()
+        return ticket.id
+
+
+async def closed_mark_of(session: AsyncSession, *, ticket_id: int, chat_id: int) -> str | None:
+    """The ticket's work when its open topic in this chat was closed by hand; None when it is open or the desk
+    closed it (a finished ticket's, never reopened by the desk)."""
+    return await session.scalar(select(ForumTopic.closed_mark).where(
+        ForumTopic.ticket_id == ticket_id, ForumTopic.chat_id == chat_id, ForumTopic.status == TopicStatus.open,
+        ForumTopic.closed.is_(True)))
