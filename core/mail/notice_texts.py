@@ -49,6 +49,8 @@ TAILS = {
         "footer": "Это письмо отправлено автоматически, отвечать на него не нужно.",
         "subject": "Обращение {n}: {what}",
         "solution": "Решение:",
+        "release": "Исправление установлено в составе релиза №{id} «{title}».",
+        "changes": "Изменения: {changes}",
     },
     "en": {
         "request_info": "The resolution clock is stopped until you answer. Answer line 1 support by phone or e-mail, "
@@ -60,6 +62,8 @@ TAILS = {
         "footer": "This mail was sent automatically; there is no need to reply to it.",
         "subject": "Request {n}: {what}",
         "solution": "Solution:",
+        "release": "The fix was installed with release No. {id} «{title}».",
+        "changes": "Changes: {changes}",
     },
 }
 # 001: «Пользователю приходит сообщение на электронную почту о приостановке работ по запросу до получения
@@ -91,6 +95,15 @@ def _kind(topic: str, p: dict[str, Any]) -> str | None:
     return None  # user_answers, reject, diagnosis_done, change_priority: nothing new for the requester
 
 
+def release_solution(loc: str, p: dict[str, Any]) -> str:
+    """The solution a release's installation gave, in the reader's language, from the facts of its event (the
+    stored solution, core.tickets.releases.solution, is Russian)."""
+    tails = TAILS[loc if loc in TAILS else "ru"]
+    out = tails["release"].format(id=p.get("release_id"), title=p.get("release") or "")
+    changes = "; ".join(str(c) for c in p.get("changes") or [])
+    return out + (" " + tails["changes"].format(changes=changes) if changes else "")
+
+
 def notice_mail(topic: str, payload: dict[str, Any], *, to: str, locale: str, only: frozenset[str] | None = None,
                 telegram: bool = False) -> Mail | None:
     """The mail about one ticket event (of the `only` kinds), or None when it says nothing new to the requester."""
@@ -107,7 +120,9 @@ def notice_mail(topic: str, payload: dict[str, Any], *, to: str, locale: str, on
     text = str((payload.get("question") if kind == "request_info" else None) or payload.get("text")
                or payload.get("reason") or "").strip()
     solution = str(payload.get("solution") or "").strip() if topic == "ticket.close" else ""
-    if kind == "resolve" and text:
+    if kind == "resolve" and payload.get("why") == "installed" and payload.get("release_id") is not None:
+        parts.append(f"{tails['solution']}\n{release_solution(loc, payload)}")
+    elif kind == "resolve" and text:
         parts.append(f"{tails['solution']}\n{text}")
     elif kind == "close" and solution:
         # closed by staff without a resolution first: the solution, or why it cannot be done, is told here
