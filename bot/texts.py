@@ -197,8 +197,9 @@ def history_lines(history: Iterable[Any], *, tz: ZoneInfo) -> str:
 
 
 def ticket_card(ticket: Any, *, service_name: str, tz: ZoneInfo, history: Iterable[Any] = (),
-                comments: Iterable[Any] = (), due_text: str = "", policy: str | None = None) -> str:
-    """The detail view of one ticket."""
+                comments: Iterable[Any] = (), due_text: str = "", policy: str | None = None,
+                solution_html: str | None = None) -> str:
+    """The detail view of one ticket; `solution_html` tells its stored solution in the reader's language."""
     status = status_name(ticket.status, getattr(ticket, "approval", None))
     parts = [f"<b>{escape(ticket.number or '')}</b> · {escape(service_name)} · {escape(type_name(ticket.type))}",
              t(N_("Статус: {status}")).format(status=escape(status)),
@@ -211,7 +212,7 @@ def ticket_card(ticket: Any, *, service_name: str, tz: ZoneInfo, history: Iterab
         # the curator's reason is not a solution of the problem
         parts.append(t(N_("⛔ Причина отказа: {s}")).format(s=escape(ticket.solution)))
     elif ticket.status in ("resolved", "closed") and ticket.solution:
-        parts.append(t(N_("✅ Решение: {s}")).format(s=escape(ticket.solution)))
+        parts.append(t(N_("✅ Решение: {s}")).format(s=solution_html or escape(ticket.solution)))
     block = fields_block(ticket.fields or {}, tz=tz)
     if block:
         parts.append("\n" + block)

@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import texts
 from bot.callbacks import TicketCb
+from bot.delivery.render import release_text
 from bot.keyboards import Button, MyCb, inline, main_menu
 from bot.states import MyReqSG
 from bot.telegram import edit_text, send_text
@@ -21,6 +22,7 @@ from core.catalog.models import User
 from core.db import utcnow
 from core.errors import NotFound
 from core.settings import Settings
+from core.tickets import releases
 from core.tickets import service as tickets
 from core.tickets.models import Ticket, TicketHistory
 from core.tickets.service import Actor, FileRef, TicketFilter
@@ -112,8 +114,11 @@ async def detail_view(uow: UowFactory, tz: ZoneInfo, user: User, ticket_id: int,
     comments = await tickets.comments(uow=uow(), ticket_id=ticket.id, public_only=True)
     service = next((s for s in await services.all_services(uow) if s.id == ticket.service_id), None)
     due = await _due(uow, tz, ticket)
+    release = await releases.installed_facts(uow=uow(), ticket=ticket)  # its stored solution is Russian
     text = texts.ticket_card(ticket, service_name=service.name if service else "", tz=tz, history=history,
-                             comments=comments, due_text=due, policy=service.sla_policy if service else None)
+                             comments=comments, due_text=due, policy=service.sla_policy if service else None,
+                             solution_html=release_text(lambda m, **kw: _(m).format(**kw), release)
+                             if release else None)
     tid = ticket.id
     rows: list[list[Button]] = []
     if ticket.status == "waiting_user":

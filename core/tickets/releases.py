@@ -19,6 +19,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.planned.models import PlannedWork, WorkKind, WorkStatus
 from core.tickets.closing import closing_fields
 from core.tickets.models import Ticket
+from core.uow import UnitOfWork
 
 OPEN_RELEASE = (WorkStatus.scheduled, WorkStatus.started)
 
@@ -79,3 +80,15 @@ def solution(w: PlannedWork) -> str:
     changes = "; ".join(str(c) for c in (w.changes or []))
     return (f"Исправление установлено в составе релиза №{w.id} «{w.title}»"
             + (f". Изменения: {changes}" if changes else ""))
+
+
+async def installed_facts(*, uow: UnitOfWork, ticket: Ticket) -> dict[str, Any] | None:
+    """The facts of the release whose installation gave a resolved (or closed) ticket its stored solution, so its
+    requester reads it in their language (the stored text is Russian); None when the solution is someone's own."""
+    if ticket.release_id is None or ticket.status not in ("resolved", "closed") or not ticket.solution:
+        return None
+    async with uow:
+        w = await uow.session.get(PlannedWork, ticket.release_id)
+    if w is None or ticket.solution != solution(w):
+        return None
+    return {**facts(w), "why": "installed"}

@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from bot.callbacks import TicketCb
 from core.db import utcnow
 from core.planned import service as planned
 from core.tickets import service as tickets
@@ -197,3 +200,17 @@ async def test_a_refused_release_link_was_answered_in_the_domains_english(harnes
     assert _answer(await h.send_text(MEMBER, f"/release {t.number} {w.id} Интерфейс / NTTM", **G)) == (
         f"Не получилось: обращение {t.number} уже ждёт релиза №{w.id}")
     assert _answer(await h.send_text(MEMBER, "/release SD-999999 off", **G)) == "Обращение SD-999999 не найдено."
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_an_english_requester_read_a_release_resolution_in_russian_in_the_ticket(harness: BotHarness,
+                                                                                        locale: str) -> None:
+    # the bot's notice was in English, the ticket's «✅ Решение» kept the stored Russian text of the release
+    h = harness
+    t = await _linked_and_installed(h, member_tg=5534, user_tg=7534, chat=-100_534, user_locale=locale)
+    shown = _answer(await h.press(7534, TicketCb(action="open", ticket_id=t.id), language_code=locale))
+    if locale == "en":
+        assert "✅ Solution: The fix was installed with release No." in shown and "Changes: Фильтр" in shown
+        assert "Исправление" not in shown
+    else:
+        assert "✅ Решение: Исправление установлено в составе релиза №" in shown and "Изменения: Фильтр" in shown
