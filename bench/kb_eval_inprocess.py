@@ -43,8 +43,12 @@ BLIND6 = ROOT / "tests" / "unit" / "kb" / "holdout_blind6_2026-12-03.json"
 # loads), after the small-base change was chosen: bench/kb_small_base.py prints its figures, never its misses.
 BLIND7 = ROOT / "tests" / "unit" / "kb" / "holdout_blind7_2026-12-03.json"
 # Written in session 24 over the 15 eval articles: blind 8 became a training set of the agreement gate
-# (bench/kb_gate.py --agreement); blind 9, its check, is read by no bench.
+# (bench/kb_gate.py --agreement); blind 9 was its check (scored through evaluate.py), a training set since session 25.
 BLIND8 = ROOT / "tests" / "unit" / "kb" / "holdout_blind8_2026-12-03.json"
+BLIND9 = ROOT / "tests" / "unit" / "kb" / "holdout_blind9_2026-12-03.json"
+# Written blind at the start of session 25 over the 15 eval articles: the check of that session's change, read by no
+# bench (scored through ../shared/kb-eval/evaluate.py --queries, figures only).
+BLIND10 = ROOT / "tests" / "unit" / "kb" / "holdout_blind10_2026-12-04.json"
 
 
 def build_index(

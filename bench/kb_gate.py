@@ -5,7 +5,10 @@ Usage, from the project root:
   .venv/bin/python bench/kb_gate.py --max-fo 0.0667 # the share of unanswerable questions allowed an offer
   .venv/bin/python bench/kb_gate.py --max-fo 0.18 --write  # the twelve-input model: written into kb/search/gate.py
   .venv/bin/python bench/kb_gate.py --agreement --max-fo 0.10 --write  # e5's gate, reading the vectors' agreement
-      per dimension too (blind 6-8 among its training sets): written to kb/search/gate_e5.json
+      per dimension too (blind 6-9 among its training sets): written to kb/search/gate_e5.json
+  .venv/bin/python bench/kb_gate.py --agreement --small --max-fo 0.05 --write  # the same over the 15 eval articles
+      alone (a query whose article is not among them is unanswerable), for bases under meaning.SMALL_BASE articles:
+      written to kb/search/gate_e5_small.json
 
 Training sets (all read and tuned on before): the private hold-out, the hard hold-out, the check hold-out, blind
 hold-out 3 (its misses were read on 2026-12-03 before the gate was written) and, since session 22, blind hold-outs 4
@@ -51,8 +54,8 @@ def training_sets(agreement: bool = False) -> dict[str, list[dict[str, Any]]]:
     out = {"private": json.loads(kbe.HOLDOUT.read_text(encoding="utf-8"))}
     names = [("hard", kbe.HARD), ("check", kbe.CHECK), ("blind3", kbe.BLIND3), ("blind4", kbe.BLIND4),
              ("blind5", kbe.BLIND5)]
-    if agreement:  # session 24: every hold-out read so far; blind 9 stays the untouched check
-        names += [("blind6", kbe.BLIND6), ("blind7", kbe.BLIND7), ("blind8", kbe.BLIND8)]
+    if agreement:  # every hold-out read so far (blind 9 since session 25); blind 10 stays the untouched check
+        names += [("blind6", kbe.BLIND6), ("blind7", kbe.BLIND7), ("blind8", kbe.BLIND8), ("blind9", kbe.BLIND9)]
     for name, path in names:
         out[name] = json.loads(path.read_text(encoding="utf-8"))["queries"]
     return out
@@ -112,15 +115,24 @@ def main() -> None:
     ap.add_argument("--l2", type=float, default=None, help="L2 penalty (default 1, with --agreement 100)")
     ap.add_argument("--agreement", action="store_true",
                     help="also the query/article vectors' agreement per dimension: written to kb/search/gate_e5.json")
+    ap.add_argument("--small", action="store_true",
+                    help="with --agreement: fit on the 15 eval articles alone (kb/search/gate_e5_small.json)")
     ap.add_argument("--write", action="store_true", help="write the fitted model (gate.py's MODEL, or gate_e5.json)")
     a = ap.parse_args()
+    if a.small and not a.agreement:
+        raise SystemExit("--small fits the agreement gate: give --agreement too")
     l2 = a.l2 if a.l2 is not None else 100.0 if a.agreement else 1.0
     emb = load_embedder(enabled=True)
     if emb is None:
         raise SystemExit("the embedding model did not load")
     arts = json.loads((kbe.EVAL_DIR / "articles.json").read_text(encoding="utf-8"))
-    index, key_of = kbe.build_index(arts, with_sample=True, threshold=0.5, embedder=emb)
-    data = {name: rows_of(index, key_of, qs, a.agreement) for name, qs in training_sets(a.agreement).items()}
+    index, key_of = kbe.build_index(arts, with_sample=not a.small, threshold=0.5, embedder=emb)
+    sets = training_sets(a.agreement)
+    if a.small:
+        from bench.kb_small_base import restrict
+
+        sets = {name: restrict(qs, set(key_of.values())) for name, qs in sets.items()}
+    data = {name: rows_of(index, key_of, qs, a.agreement) for name, qs in sets.items()}
     print("leave one set out (fit on the others, threshold picked on the others):")
     for test in data:
         train = [r for n, rs in data.items() if n != test for r in rs]
@@ -137,13 +149,16 @@ def main() -> None:
         print(f"in-sample {name}: hit@3={hit / max(pos, 1):.3f} ({hit}/{pos}) false offers {fo}/{neg}")
     print("weights (standardised):", {n: round(float(c), 3) for n, c in zip(gate.NAMES, w, strict=False)})
     if a.agreement:
-        model = {"model_id": emb.model_id, "fitted_by": "bench/kb_gate.py --agreement", "l2": l2, "max_fo": a.max_fo,
+        model = {"model_id": emb.model_id, "fitted_by": f"bench/kb_gate.py --agreement{' --small' * a.small}",
+                 "base": "the 15 eval articles" if a.small else "the 15 eval articles and the sample KB's 34",
+                 "l2": l2, "max_fo": a.max_fo,
                  "sets": list(data), "names": [*gate.NAMES, f"agreement x {2 * emb.dim}"],
                  "mean": [float(f"{v:.6g}") for v in mean], "scale": [float(f"{v:.6g}") for v in scale],
                  "coef": [float(f"{v:.6g}") for v in w], "bias": float(f"{b - t:.6g}")}
         if a.write:
-            gate.AGREEMENT.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
-            print(f"written to {gate.AGREEMENT.relative_to(ROOT)}")
+            path = gate.AGREEMENT_SMALL if a.small else gate.AGREEMENT
+            path.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
+            print(f"written to {path.relative_to(ROOT)}")
         return
 
     def tup(v: Arr) -> str:

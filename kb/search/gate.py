@@ -116,25 +116,30 @@ def inputs(ranked: Sequence[tuple[float, int]], seen: Seen, fault: set[int], lim
 # The gate fitted with the vectors' agreement too (bench/kb_gate.py --agreement --write), for the one embedding model
 # whose dimensions its weights read; any other model gets MODEL.
 AGREEMENT = Path(__file__).with_name("gate_e5.json")
+# The same, fitted on small bases (bench/kb_gate.py --agreement --small --write: the hold-outs over the 15 eval
+# articles alone): under meaning.SMALL_BASE articles a z over so few reads otherwise than over the 49 the big one saw.
+AGREEMENT_SMALL = Path(__file__).with_name("gate_e5_small.json")
 
 
 @functools.cache
-def _agreement_model() -> tuple[str, Model] | None:
-    if not AGREEMENT.exists():
+def _agreement_model(path: Path) -> tuple[str, Model] | None:
+    if not path.exists():
         return None
-    raw = json.loads(AGREEMENT.read_text(encoding="utf-8"))
+    raw = json.loads(path.read_text(encoding="utf-8"))
     return raw["model_id"], Model(mean=tuple(raw["mean"]), scale=tuple(raw["scale"]), coef=tuple(raw["coef"]),
                                   bias=float(raw["bias"]))
 
 
-def for_embedder(model_id: str, dim: int) -> Model | None:
-    """The gate for an index with this embedding model: the agreement one when fitted for it, else MODEL (None:
-    the gate is off, as tests set it, and the blended confidence gates alone)."""
+def for_embedder(model_id: str, dim: int, *, small: bool = False) -> Model | None:
+    """The gate for an index with this embedding model: the agreement one when fitted for it (the small bases' one
+    for a small base, when there is one), else MODEL (None: the gate is off, as tests set it, and the blended
+    confidence gates alone)."""
     if MODEL is None:
         return None
-    found = _agreement_model()
-    if found is not None and found[0] == model_id and len(found[1].coef) == len(NAMES) + 2 * dim:
-        return found[1]
+    for path in (AGREEMENT_SMALL, AGREEMENT) if small else (AGREEMENT,):
+        found = _agreement_model(path)
+        if found is not None and found[0] == model_id and len(found[1].coef) == len(NAMES) + 2 * dim:
+            return found[1]
     return MODEL
 
 

@@ -182,7 +182,8 @@ class SearchIndex(LexicalIndex):
         """The offer gate for this index's embedding model (None: no model, or the gate switched off)."""
         if self.embedder is None:
             return None
-        return gate.for_embedder(self.embedder.model_id, self.embedder.dim)
+        return gate.for_embedder(self.embedder.model_id, self.embedder.dim,
+                                 small=len(self._vec) < meaning.SMALL_BASE)
 
     def gate_inputs(self, query: str, *, service: str | None = None, limit: int = 3,
                     agreement: bool | None = None) -> list[tuple[int, float, Inputs]]:

@@ -79,7 +79,7 @@ def test_a_same_device_question_no_article_answers_was_offered_its_devices_artic
     # agreement per dimension (what about the device the two speak of) tells them apart.
     assert index.search(q) == []
     index.drop_caches()
-    monkeypatch.setattr(gate, "for_embedder", lambda model_id, dim: gate.MODEL)
+    monkeypatch.setattr(gate, "for_embedder", lambda model_id, dim, small=False: gate.MODEL)
     try:
         assert [h.title for h in index.search(q)][:1] == [was]
     finally:
